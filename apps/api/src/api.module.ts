@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import {
+  AppConfigModule,
+  ClockModule,
+  createValidationPipe,
+  HealthController,
+  loggingModule,
+  OperatorAuthGuard,
+  OperatorTokens,
+  RedisModule,
+  SuccessEnvelopeInterceptor,
+} from '@app/common';
+import { DatabaseModule } from '@app/database';
+import { PushConfigModule } from '@app/push-config';
+import { PushRuleController } from './push-rule/push-rule.controller';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    ClockModule,
+    loggingModule('api'),
+    DatabaseModule,
+    RedisModule,
+    TerminusModule,
+    PushConfigModule,
+  ],
+  controllers: [PushRuleController, HealthController],
+  providers: [
+    OperatorTokens,
+    { provide: APP_GUARD, useClass: OperatorAuthGuard },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },
+  ],
+})
+export class ApiModule {}

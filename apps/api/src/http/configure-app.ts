@@ -1,0 +1,81 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import {
+  AllExceptionsFilter,
+  AppConfig,
+  AppException,
+  ErrorCode,
+  OperatorTokens,
+} from '@app/common';
+
+/** Bearer token, or Basic auth whose password is an operator token (for browser pages). */
+export function browserAuth(tokens: OperatorTokens) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    let operatorId = tokens.fromHeader(header);
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (operatorId === undefined && basic) {
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      operatorId = tokens.resolve(decoded.slice(decoded.indexOf(':') + 1));
+    }
+    if (operatorId !== undefined) return next();
+    res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
+    next(new AppException(ErrorCode.UNAUTHORIZED, '未登录或令牌无效'));
+  };
+}
+
+/**
+ * Everything an api instance needs beyond its module: body parsing with a size limit,
+ * the error envelope for parser errors, OpenAPI at /docs (behind operator auth) and
+ * shutdown hooks. Shared by main.ts and the e2e tests, so tests run the real app.
+ */
+export function configureApiApp(app: INestApplication, config: AppConfig): void {
+  const filter = new AllExceptionsFilter();
+  const sendError = (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const { status, body } = filter.toBody(err);
+    res.status(status).json(body);
+  };
+
+  app.use(
+    express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+  );
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.method === 'POST' && req.body === undefined) {
+      const hasBody =
+        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
+      if (hasBody) {
+        return next(
+          new AppException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, '请求体必须是 JSON', [
+            { field: 'Content-Type', message: 'must be application/json' },
+          ]),
+        );
+      }
+      req.body = {};
+    }
+    next();
+  });
+  app.use(sendError);
+
+  app.useGlobalFilters(filter);
+  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS });
+
+  const tokens = app.get(OperatorTokens);
+  app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('WeCom Precision Push API')
+      .setDescription(
+        'Push rules, audience preview, runs and statistics. Every route is POST with a JSON body ' +
+          'and answers {success, data} or {success:false, error:{code, message, details}}. ' +
+          'Authenticate with `Authorization: Bearer <operator token>` (ADMIN_TOKENS).',
+      )
+      .setVersion('1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '@app/common';
+import { runMigrations } from '@app/database';
+
+/**
+ * Operational commands that run as their own step, never inside an app's boot:
+ *   migration:run   create the database if missing, apply pending migrations
+ */
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  'migration:run': async () => {
+    const config = loadConfigOrExit();
+    const applied = await runMigrations(config);
+    console.log(
+      applied.length
+        ? `database ${config.DB_NAME}: applied ${applied.join(', ')}`
+        : `database ${config.DB_NAME}: up to date`,
+    );
+  },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const command = commands[name];
+  if (!command) {
+    console.error(`usage: cli <${Object.keys(commands).join('|')}> [args]`);
+    process.exit(2);
+  }
+  await command(args);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,24 @@
+/**
+ * One runner for everything: `*.spec.ts` unit tests and `*.e2e-spec.ts` tests against the
+ * real app, a real MariaDB (one database per Jest worker per run, created and migrated by
+ * global-setup, dropped by global-teardown) and real Redis (a key prefix per worker per run).
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  },
+  moduleNameMapper: {
+    '^@app/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2',
+  },
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const csv = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+/** `operatorId:token` pairs, comma-separated. The id fills created_by / updated_by. */
+const adminTokens = z.string().transform((v, ctx) => {
+  const pairs: { operatorId: number; token: string }[] = [];
+  for (const raw of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const idx = raw.indexOf(':');
+    const id = Number(raw.slice(0, idx));
+    const token = raw.slice(idx + 1);
+    if (idx <= 0 || !Number.isInteger(id) || id <= 0 || token.length < 8) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          'each entry must be operatorId:token with a positive integer id and a token of at least 8 characters',
+      });
+      return z.NEVER;
+    }
+    pairs.push({ operatorId: id, token });
+  }
+  if (pairs.length === 0) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'at least one operatorId:token pair is required',
+    });
+    return z.NEVER;
+  }
+  return pairs;
+});
+
+/** Development-only operator token, used when ADMIN_TOKENS is unset outside production. */
+export const DEV_ADMIN_TOKENS = '1:dev-operator-token';
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int(3000, 1, 65535),
+    WORKER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+
+    DB_HOST: z.string().min(1).default('127.0.0.1'),
+    DB_PORT: int(3306, 1, 65535),
+    DB_USER: z.string().min(1).default('root'),
+    DB_PASSWORD: z.string().default(''),
+    DB_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only, at most 64')
+      .default('wecom_push'),
+    DB_POOL_SIZE: int(10, 1, 200),
+
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key and BullMQ queue this deployment owns. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
+      .default('wpp'),
+
+    ADMIN_TOKENS: z.string().optional(),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'a size such as 256kb or 1mb')
+      .default('256kb'),
+    CORS_ORIGINS: csv,
+
+    WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+    WECOM_CORP_ID: z.string().default(''),
+    WECOM_CORP_SECRET: z.string().default(''),
+    WECOM_MINIPROGRAM_APPID: z.string().default(''),
+    WECOM_TIMEOUT_MS: int(10000, 100, 120000),
+    WECOM_MAX_CALLS_PER_SECOND: int(20, 1, 10000),
+    /** Hosts whose images may be fetched even when they resolve to private or loopback addresses. */
+    MEDIA_ALLOWED_HOSTS: csv,
+    MEDIA_MAX_BYTES: int(10 * 1024 * 1024, 1024, 20 * 1024 * 1024),
+
+    PUSH_BATCH_SIZE: int(10000, 1, 10000),
+    MISFIRE_GRACE_MINUTES: int(30, 1, 24 * 60),
+    WORKER_CONCURRENCY: int(4, 1, 256),
+    SHUTDOWN_TIMEOUT_MS: int(30000, 0, 600000),
+    SCHEDULER_ENABLED: bool.default('true'),
+  })
+  .transform((c, ctx) => {
+    let tokens = c.ADMIN_TOKENS;
+    if (tokens === undefined || tokens.trim() === '') {
+      if (c.NODE_ENV === 'production') {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['ADMIN_TOKENS'],
+          message: 'required in production',
+        });
+        return z.NEVER;
+      }
+      tokens = DEV_ADMIN_TOKENS;
+    }
+    const parsed = adminTokens.safeParse(tokens);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ ...issue, path: ['ADMIN_TOKENS'] });
+      }
+      return z.NEVER;
+    }
+    return {
+      ...c,
+      ADMIN_TOKENS: parsed.data,
+      usingDevAdminToken: tokens === DEV_ADMIN_TOKENS,
+    };
+  });
+
+export type AppConfig = z.output<typeof configSchema>;

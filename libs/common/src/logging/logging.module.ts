@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG } from '../config/config.module';
+import { AppConfig } from '../config/config.schema';
+
+/** Paths pino masks in every log line: credentials never reach the logs. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.query.access_token',
+  'req.query.corpsecret',
+  '*.access_token',
+  '*.corpsecret',
+  '*.token',
+  '*.secret',
+  '*.password',
+];
+
+/** Structured JSON logs (pino); every request gets an id, echoed as `x-request-id`. */
+export function loggingModule(app: string) {
+  return LoggerModule.forRootAsync({
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => ({
+      pinoHttp: {
+        level: config.LOG_LEVEL,
+        base: { app },
+        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        genReqId: (req, res) => {
+          const incoming = req.headers['x-request-id'];
+          const id =
+            typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming)
+              ? incoming
+              : randomUUID();
+          res.setHeader('x-request-id', id);
+          return id;
+        },
+        autoLogging: { ignore: (req) => req.url === '/health' },
+        serializers: {
+          req: (req: { id: string; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url?.split('?')[0],
+          }),
+        },
+      },
+    }),
+  });
+}

@@ -1,0 +1,86 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Every date and time a user sees, every slot and every audience window is in
+ * Asia/Shanghai, whatever the server's TZ. MySQL DATETIME columns hold Shanghai
+ * wall-clock time (the connection runs with timezone +08:00).
+ */
+export const BUSINESS_TZ = 'Asia/Shanghai';
+/** Shanghai has had no daylight saving since 1991, so its offset is fixed. */
+export const BUSINESS_UTC_OFFSET = '+08:00';
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
+
+function inZone(at: Date): DateTime {
+  return DateTime.fromJSDate(at, { zone: BUSINESS_TZ });
+}
+
+/** True for a real calendar date written `YYYY-MM-DD` (2024-02-30 is false). */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  return DateTime.fromObject({ year: +m[1], month: +m[2], day: +m[3] }, { zone: BUSINESS_TZ })
+    .isValid;
+}
+
+/** True for `HH:mm` between 00:00 and 23:59. */
+export function isClockTime(value: string): boolean {
+  return TIME_RE.test(value);
+}
+
+/** True for a real `YYYY-MM-DD HH:mm:ss`. */
+export function isCalendarDateTime(value: string): boolean {
+  const m = DATETIME_RE.exec(value);
+  if (!m) return false;
+  return DateTime.fromObject(
+    { year: +m[1], month: +m[2], day: +m[3], hour: +m[4], minute: +m[5], second: +m[6] },
+    { zone: BUSINESS_TZ },
+  ).isValid;
+}
+
+/** `YYYY-MM-DD` of the instant in Shanghai. */
+export function formatDate(at: Date): string {
+  return inZone(at).toFormat('yyyy-MM-dd');
+}
+
+/** `YYYY-MM-DD HH:mm:ss` of the instant in Shanghai. */
+export function formatDateTime(at: Date): string {
+  return inZone(at).toFormat('yyyy-MM-dd HH:mm:ss');
+}
+
+/** ISO weekday 1..7 (7 = Sunday) of the instant in Shanghai, as the seed numbers slots. */
+export function weekDay(at: Date): number {
+  return inZone(at).weekday;
+}
+
+/** The instant at which a Shanghai wall-clock date and time occurs. */
+export function shanghaiInstant(date: string, time = '00:00:00'): Date {
+  const dt = DateTime.fromISO(`${date}T${time}`, { zone: BUSINESS_TZ });
+  if (!dt.isValid) throw new RangeError(`invalid Shanghai date/time: ${date} ${time}`);
+  return dt.toJSDate();
+}
+
+/** 00:00:00.000 of the Shanghai day that contains `at`. */
+export function startOfDay(at: Date): Date {
+  return inZone(at).startOf('day').toJSDate();
+}
+
+/** 23:59:59 of the Shanghai day that contains `at` (second precision, as DATETIME stores). */
+export function endOfDay(at: Date): Date {
+  return inZone(at).endOf('day').set({ millisecond: 0 }).toJSDate();
+}
+
+/** The Shanghai calendar date `days` days after the one of `at` (negative for before). */
+export function addDays(at: Date, days: number): Date {
+  return inZone(at).plus({ days }).toJSDate();
+}
+
+/** Parses a `YYYY-MM-DD` as the start of that Shanghai day, or a full `YYYY-MM-DD HH:mm:ss`. */
+export function parseBusinessDateTime(value: string): Date {
+  if (DATE_RE.test(value)) return shanghaiInstant(value);
+  const m = DATETIME_RE.exec(value);
+  if (!m) throw new RangeError(`invalid date/time: ${value}`);
+  return shanghaiInstant(`${m[1]}-${m[2]}-${m[3]}`, `${m[4]}:${m[5]}:${m[6]}`);
+}

@@ -1,0 +1,269 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export const MAX_DAYS = 3650;
+export const MAX_LABEL_FIELD_LENGTH = 20000;
+export const MAX_SLOTS = 200;
+
+export class WeekDayPushTimeDto {
+  @ApiProperty({ description: '星期几，1-7（7 表示周日）', minimum: 1, maximum: 7, example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  week: number;
+
+  @ApiProperty({ description: '推送时间 HH:mm（Asia/Shanghai），00:00-23:59', example: '10:00' })
+  @IsString()
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'time must be HH:mm between 00:00 and 23:59' })
+  time: string;
+}
+
+/** The rule body of create and edit, in the seed's camelCase shape. */
+export class PushRuleDto {
+  @ApiProperty({ description: '推送名称，去除首尾空格后唯一（未删除的规则之间）', maxLength: 255 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty({ message: 'name is required' })
+  @MaxLength(255)
+  name: string;
+
+  @ApiPropertyOptional({ description: '0 进行中，1 暂停', enum: [0, 1], default: 0 })
+  @IsOptional()
+  @IsInt()
+  @IsIn([0, 1])
+  status?: number;
+
+  @ApiProperty({ description: '生效开始日期 YYYY-MM-DD', example: '2024-01-01' })
+  @IsString()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startDate must be YYYY-MM-DD' })
+  startDate: string;
+
+  @ApiProperty({
+    description: '生效结束日期 YYYY-MM-DD（含），不早于 startDate',
+    example: '2024-12-31',
+  })
+  @IsString()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'endDate must be YYYY-MM-DD' })
+  endDate: string;
+
+  @ApiProperty({ type: [WeekDayPushTimeDto], description: '推送时间（至少一个，不可重复）' })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'weekDayPushTime needs at least one slot' })
+  @ArrayMaxSize(MAX_SLOTS)
+  @ValidateNested({ each: true })
+  @Type(() => WeekDayPushTimeDto)
+  weekDayPushTime: WeekDayPushTimeDto[];
+
+  @ApiPropertyOptional({ description: '城市标签名称，逗号分隔', example: '上海,北京' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_FIELD_LENGTH)
+  cityLabels?: string;
+
+  @ApiPropertyOptional({ description: '分仓标签 bind_id，逗号分隔', example: '1001,1002' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_FIELD_LENGTH)
+  storeLabels?: string;
+
+  @ApiPropertyOptional({ description: '品牌标签名称，逗号分隔', example: '蓝氏,皇家' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_FIELD_LENGTH)
+  brandLabels?: string;
+
+  @ApiPropertyOptional({ description: '二级品类标签 bind_id，逗号分隔', example: '2001,2002' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_FIELD_LENGTH)
+  cateLabels?: string;
+
+  @ApiPropertyOptional({ description: 'SKU 标签 bind_id，逗号分隔', example: 'SKU001' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_LABEL_FIELD_LENGTH)
+  skuLabels?: string;
+
+  @ApiProperty({
+    description: '最后一次购买距今至少多少天（整天）',
+    minimum: 0,
+    maximum: MAX_DAYS,
+    example: 30,
+  })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DAYS)
+  lastOrderDay: number;
+
+  @ApiProperty({
+    description: '最后一次购买距今至多多少天（整天），≥ lastOrderDay',
+    minimum: 0,
+    maximum: MAX_DAYS,
+    example: 45,
+  })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_DAYS)
+  lastOrderDayLimit: number;
+
+  @ApiPropertyOptional({ description: '文本内容，UTF-8 不超过 4000 字节' })
+  @IsOptional()
+  @IsString()
+  content?: string;
+
+  @ApiPropertyOptional({ description: '图片 URL（http/https，公网地址）' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(1024)
+  img?: string;
+
+  @ApiPropertyOptional({ description: '小程序卡片标题，UTF-8 不超过 64 字节' })
+  @IsOptional()
+  @IsString()
+  miniProgramTitle?: string;
+
+  @ApiPropertyOptional({ description: '小程序卡片封面图 URL（http/https，公网地址）' })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(1024)
+  miniProgramImg?: string;
+
+  @ApiPropertyOptional({
+    description: '小程序页面路径',
+    example: 'pages/home/feature/index?alias=xxx',
+  })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(1024)
+  miniProgramUrl?: string;
+}
+
+export class EditPushRuleDto extends PushRuleDto {
+  @ApiProperty({ description: '规则 id', example: 1 })
+  @IsInt()
+  @Min(1)
+  id: number;
+}
+
+export class IdDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  id: number;
+}
+
+export class EditStatusDto extends IdDto {
+  @ApiProperty({ description: '0 进行中，1 暂停', enum: [0, 1] })
+  @IsInt()
+  @IsIn([0, 1])
+  status: number;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export class ListPushRulesDto {
+  @ApiPropertyOptional({ description: '按名称模糊搜索（字面匹配，% 和 _ 不是通配符）' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  searchText?: string;
+
+  @ApiPropertyOptional({ description: '创建日期起（含），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss' })
+  @IsOptional()
+  @IsString()
+  startTime?: string;
+
+  @ApiPropertyOptional({ description: '创建日期止（含整天），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss' })
+  @IsOptional()
+  @IsString()
+  endTime?: string;
+
+  @ApiPropertyOptional({ default: 1, minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @ApiPropertyOptional({
+    default: 10,
+    minimum: 1,
+    description: `超过 ${MAX_PAGE_SIZE} 按 ${MAX_PAGE_SIZE} 处理`,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  pagesize?: number;
+}
+
+export class EmptyDto {}
+
+/** A rule as `info` returns it: the request shape plus `id`. */
+export class PushRuleView {
+  @ApiProperty() id: number;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: [0, 1] }) status: number;
+  @ApiProperty() startDate: string;
+  @ApiProperty() endDate: string;
+  @ApiProperty({ type: [WeekDayPushTimeDto] }) weekDayPushTime: WeekDayPushTimeDto[];
+  @ApiProperty() cityLabels: string;
+  @ApiProperty() storeLabels: string;
+  @ApiProperty() brandLabels: string;
+  @ApiProperty() cateLabels: string;
+  @ApiProperty() skuLabels: string;
+  @ApiProperty() lastOrderDay: number;
+  @ApiProperty() lastOrderDayLimit: number;
+  @ApiProperty() content: string;
+  @ApiProperty() img: string;
+  @ApiProperty() miniProgramTitle: string;
+  @ApiProperty() miniProgramImg: string;
+  @ApiProperty() miniProgramUrl: string;
+}
+
+export class PushRuleListItem {
+  @ApiProperty() id: number;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'YYYY-MM-DD HH:mm:ss (Asia/Shanghai)' }) createTime: string;
+  @ApiProperty({ enum: [0, 1] }) status: number;
+  @ApiProperty({ example: '2024-01-01~2024-12-31' }) usefulTime: string;
+}
+
+export class PushRuleListPage {
+  @ApiProperty({ type: [PushRuleListItem] }) data: PushRuleListItem[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pagesize: number;
+  @ApiProperty({ description: 'ceil(total / pagesize)' }) pages: number;
+}
+
+export class IdNameLabel {
+  @ApiProperty({ description: 'bind_id' }) id: string;
+  @ApiProperty() name: string;
+}
+
+export class LabelLibrary {
+  @ApiProperty({ type: [String] }) cityLabels: string[];
+  @ApiProperty({ type: [IdNameLabel] }) storeLabels: IdNameLabel[];
+  @ApiProperty({ type: [IdNameLabel] }) cateLabels: IdNameLabel[];
+  @ApiProperty({ type: [String] }) brandLabels: string[];
+}

@@ -1,0 +1,81 @@
+import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { WechatPushTime } from './wechat-push-time.entity';
+
+export enum PushStatus {
+  ACTIVE = 0,
+  PAUSED = 1,
+}
+
+/** A push rule (精准推送规则); columns as the seed names them. */
+@Entity('wechat_push')
+export class WechatPush {
+  @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true })
+  id: number;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ type: 'int', default: PushStatus.ACTIVE })
+  status: PushStatus;
+
+  /** 'YYYY-MM-DD', Asia/Shanghai. */
+  @Column({ name: 'start_date', type: 'date' })
+  startDate: string;
+
+  @Column({ name: 'end_date', type: 'date' })
+  endDate: string;
+
+  @Column({ name: 'city_labels', type: 'text' })
+  cityLabels: string;
+
+  @Column({ name: 'store_labels', type: 'text' })
+  storeLabels: string;
+
+  @Column({ name: 'brand_labels', type: 'text' })
+  brandLabels: string;
+
+  @Column({ name: 'cate_labels', type: 'text' })
+  cateLabels: string;
+
+  @Column({ name: 'sku_labels', type: 'text' })
+  skuLabels: string;
+
+  @Column({ name: 'last_order_day', type: 'int' })
+  lastOrderDay: number;
+
+  @Column({ name: 'last_order_day_limit', type: 'int' })
+  lastOrderDayLimit: number;
+
+  @Column({ type: 'text', nullable: true })
+  content: string | null;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  img: string | null;
+
+  @Column({ name: 'mini_program_title', type: 'varchar', length: 255, nullable: true })
+  miniProgramTitle: string | null;
+
+  @Column({ name: 'mini_program_img', type: 'varchar', length: 1024, nullable: true })
+  miniProgramImg: string | null;
+
+  @Column({ name: 'mini_program_url', type: 'varchar', length: 1024, nullable: true })
+  miniProgramUrl: string | null;
+
+  @Column({ name: 'is_deleted', type: 'int', default: 0 })
+  isDeleted: number;
+
+  @Column({ name: 'created_by', type: 'bigint', nullable: true })
+  createdBy: number | null;
+
+  @Column({ name: 'updated_by', type: 'bigint', nullable: true })
+  updatedBy: number | null;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime' })
+  updatedAt: Date;
+
+  @OneToMany(() => WechatPushTime, (t) => t.push)
+  slots?: WechatPushTime[];
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { WechatLabel } from '@app/database';
+import { WechatPush } from './entities/wechat-push.entity';
+import { WechatPushResult } from './entities/wechat-push-result.entity';
+import { WechatPushTime } from './entities/wechat-push-time.entity';
+import { PushRuleRepository } from './push-rule.repository';
+import { PushRuleService } from './push-rule.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([WechatPush, WechatPushTime, WechatPushResult, WechatLabel])],
+  providers: [PushRuleRepository, PushRuleService],
+  exports: [PushRuleRepository, PushRuleService, TypeOrmModule],
+})
+export class PushConfigModule {}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { WechatPush } from './entities/wechat-push.entity';
+import { WechatPushTime } from './entities/wechat-push-time.entity';
+
+export interface SlotInput {
+  week: number;
+  time: string;
+}
+
+export interface ListFilter {
+  searchText?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  offset: number;
+  limit: number;
+}
+
+export interface ListRow {
+  id: number;
+  name: string;
+  status: number;
+  start_date: string;
+  end_date: string;
+  created_at: Date;
+}
+
+/** `%` and `_` (and the escape itself) match literally in LIKE. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Every query on wechat_push and wechat_push_time. Reads never see deleted rules;
+ * writes that belong together take the transaction's EntityManager.
+ */
+@Injectable()
+export class PushRuleRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async insertRule(em: EntityManager, rule: Partial<WechatPush>): Promise<number> {
+    const result = await em.insert(WechatPush, rule);
+    return Number(result.identifiers[0].id);
+  }
+
+  async updateRule(em: EntityManager, id: number, rule: Partial<WechatPush>): Promise<boolean> {
+    const result = await em.update(WechatPush, { id, isDeleted: 0 }, rule);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Replaces a rule's slots with `slots` (same transaction as the rule write). */
+  async replaceSlots(
+    em: EntityManager,
+    push: { id: number; name: string },
+    slots: SlotInput[],
+    operatorId: number,
+    at: Date,
+  ): Promise<void> {
+    await em.delete(WechatPushTime, { pushId: push.id });
+    await this.insertSlots(em, push, slots, operatorId, at);
+  }
+
+  async insertSlots(
+    em: EntityManager,
+    push: { id: number; name: string },
+    slots: SlotInput[],
+    operatorId: number,
+    at: Date,
+  ): Promise<void> {
+    if (slots.length === 0) return;
+    await em.insert(
+      WechatPushTime,
+      slots.map((s) => ({
+        pushId: push.id,
+        name: push.name,
+        weekDay: s.week,
+        pushTime: s.time,
+        createdBy: operatorId,
+        updatedBy: operatorId,
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+  }
+
+  findActive(id: number): Promise<WechatPush | null> {
+    return this.dataSource.getRepository(WechatPush).findOne({ where: { id, isDeleted: 0 } });
+  }
+
+  findSlots(pushId: number): Promise<WechatPushTime[]> {
+    return this.dataSource
+      .getRepository(WechatPushTime)
+      .find({ where: { pushId }, order: { weekDay: 'ASC', pushTime: 'ASC' } });
+  }
+
+  async list(filter: ListFilter): Promise<{ rows: ListRow[]; total: number }> {
+    const qb = this.dataSource.createQueryBuilder().from(WechatPush, 'p').where('p.is_deleted = 0');
+    if (filter.searchText) {
+      qb.andWhere(`p.name LIKE :q ESCAPE '\\\\'`, { q: `%${escapeLike(filter.searchText)}%` });
+    }
+    if (filter.createdFrom) qb.andWhere('p.created_at >= :from', { from: filter.createdFrom });
+    if (filter.createdTo) qb.andWhere('p.created_at <= :to', { to: filter.createdTo });
+    const total = await qb.clone().select('COUNT(*)', 'n').getRawOne<{ n: string }>();
+    const rows = await qb
+      .select([
+        'p.id AS id',
+        'p.name AS name',
+        'p.status AS status',
+        'p.start_date AS start_date',
+        'p.end_date AS end_date',
+        'p.created_at AS created_at',
+      ])
+      .orderBy('p.created_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .offset(filter.offset)
+      .limit(filter.limit)
+      .getRawMany<ListRow>();
+    return { rows, total: Number(total?.n ?? 0) };
+  }
+}

@@ -1,0 +1,285 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  Clock,
+  endOfDay,
+  ErrorCode,
+  ErrorDetail,
+  formatDateTime,
+  isCalendarDate,
+  isCalendarDateTime,
+  parseBusinessDateTime,
+} from '@app/common';
+import { LabelType, WechatLabel } from '@app/database';
+import {
+  EditPushRuleDto,
+  EditStatusDto,
+  LabelLibrary,
+  ListPushRulesDto,
+  MAX_PAGE_SIZE,
+  PushRuleDto,
+  PushRuleListPage,
+  PushRuleView,
+} from './dto/push-rule.dto';
+import { PushStatus, WechatPush } from './entities/wechat-push.entity';
+import { checkRuleSemantics, normalizeLabelList } from './push-rule.rules';
+import { PushRuleRepository } from './push-rule.repository';
+
+const isDuplicateKey = (e: unknown) =>
+  (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_DUP_ENTRY' ||
+  (e as { driverError?: { code?: string } })?.driverError?.code === 'ER_DUP_ENTRY';
+
+const nameTaken = () =>
+  new AppException(ErrorCode.NAME_TAKEN, '推送名称已存在', [
+    { field: 'name', message: 'a rule with this name already exists' },
+  ]);
+
+/** Told after a rule's schedule may have changed (the pipeline schedules its slots). */
+export interface PushRuleChangeListener {
+  onRuleChanged(pushId: number): Promise<void>;
+}
+
+@Injectable()
+export class PushRuleService {
+  private listeners: PushRuleChangeListener[] = [];
+
+  constructor(
+    private readonly rules: PushRuleRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Lets the pipeline hear about rule changes without this lib depending on it. */
+  addChangeListener(listener: PushRuleChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Throws VALIDATION_FAILED with every cross-field problem of a rule body. */
+  validate(rule: PushRuleDto): void {
+    const problems = checkRuleSemantics(rule, this.config.MEDIA_ALLOWED_HOSTS);
+    if (problems.length > 0) throw AppException.validation(problems);
+  }
+
+  async create(rule: PushRuleDto, operatorId: number): Promise<number> {
+    this.validate(rule);
+    const now = this.clock.now();
+    let id: number;
+    try {
+      id = await this.rules.transaction(async (em) => {
+        const newId = await this.rules.insertRule(em, {
+          ...this.toColumns(rule),
+          isDeleted: 0,
+          createdBy: operatorId,
+          updatedBy: operatorId,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await this.rules.insertSlots(
+          em,
+          { id: newId, name: rule.name },
+          rule.weekDayPushTime,
+          operatorId,
+          now,
+        );
+        return newId;
+      });
+    } catch (e) {
+      if (isDuplicateKey(e)) throw nameTaken();
+      throw e;
+    }
+    await this.notify(id);
+    return id;
+  }
+
+  async edit(rule: EditPushRuleDto, operatorId: number): Promise<void> {
+    this.validate(rule);
+    const now = this.clock.now();
+    try {
+      await this.rules.transaction(async (em) => {
+        const updated = await this.rules.updateRule(em, rule.id, {
+          ...this.toColumns(rule),
+          updatedBy: operatorId,
+          updatedAt: now,
+        });
+        if (!updated) throw AppException.notFound('推送规则');
+        await this.rules.replaceSlots(
+          em,
+          { id: rule.id, name: rule.name },
+          rule.weekDayPushTime,
+          operatorId,
+          now,
+        );
+      });
+    } catch (e) {
+      if (isDuplicateKey(e)) throw nameTaken();
+      throw e;
+    }
+    await this.notify(rule.id);
+  }
+
+  async editStatus(body: EditStatusDto, operatorId: number): Promise<void> {
+    const updated = await this.rules.transaction((em) =>
+      this.rules.updateRule(em, body.id, {
+        status: body.status as PushStatus,
+        updatedBy: operatorId,
+        updatedAt: this.clock.now(),
+      }),
+    );
+    if (!updated) throw AppException.notFound('推送规则');
+    await this.notify(body.id);
+  }
+
+  async delete(id: number, operatorId: number): Promise<void> {
+    const updated = await this.rules.transaction((em) =>
+      this.rules.updateRule(em, id, {
+        isDeleted: 1,
+        updatedBy: operatorId,
+        updatedAt: this.clock.now(),
+      }),
+    );
+    if (!updated) throw AppException.notFound('推送规则');
+    await this.notify(id);
+  }
+
+  /** The rule in request shape, or NOT_FOUND (deleted rules are not found). */
+  async info(id: number): Promise<PushRuleView> {
+    const push = await this.rules.findActive(id);
+    if (!push) throw AppException.notFound('推送规则');
+    const slots = await this.rules.findSlots(id);
+    return toView(
+      push,
+      slots.map((s) => ({ week: s.weekDay, time: s.pushTime })),
+    );
+  }
+
+  async list(q: ListPushRulesDto): Promise<PushRuleListPage> {
+    const page = q.page ?? 1;
+    const pagesize = Math.min(q.pagesize ?? 10, MAX_PAGE_SIZE);
+    const problems: ErrorDetail[] = [];
+    const from = parseListBound(q.startTime, 'startTime', false, problems);
+    const to = parseListBound(q.endTime, 'endTime', true, problems);
+    if (from && to && from > to)
+      problems.push({ field: 'endTime', message: 'endTime must not be before startTime' });
+    if (problems.length) throw AppException.validation(problems);
+
+    const { rows, total } = await this.rules.list({
+      searchText: q.searchText || undefined,
+      createdFrom: from,
+      createdTo: to,
+      offset: (page - 1) * pagesize,
+      limit: pagesize,
+    });
+    return {
+      data: rows.map((r) => ({
+        id: Number(r.id),
+        name: r.name,
+        createTime: formatDateTime(r.created_at),
+        status: Number(r.status),
+        usefulTime: `${r.start_date}~${r.end_date}`,
+      })),
+      total,
+      page,
+      pagesize,
+      pages: Math.ceil(total / pagesize),
+    };
+  }
+
+  async labels(): Promise<LabelLibrary> {
+    const rows = await this.dataSource
+      .getRepository(WechatLabel)
+      .createQueryBuilder('l')
+      .select(['l.type', 'l.bindId', 'l.name'])
+      .where('l.type IN (:...types)', {
+        types: [LabelType.CITY, LabelType.WAREHOUSE, LabelType.CATEGORY, LabelType.BRAND],
+      })
+      .orderBy('l.type')
+      .addOrderBy('l.id')
+      .getMany();
+    const names = (t: LabelType) => [
+      ...new Set(rows.filter((r) => r.type === t).map((r) => r.name)),
+    ];
+    const pairs = (t: LabelType) =>
+      rows.filter((r) => r.type === t).map((r) => ({ id: r.bindId ?? '', name: r.name }));
+    return {
+      cityLabels: names(LabelType.CITY),
+      storeLabels: pairs(LabelType.WAREHOUSE),
+      cateLabels: pairs(LabelType.CATEGORY),
+      brandLabels: names(LabelType.BRAND),
+    };
+  }
+
+  private toColumns(rule: PushRuleDto): Partial<WechatPush> {
+    const orNull = (s: string | undefined) => (s === undefined || s === '' ? null : s);
+    return {
+      name: rule.name,
+      status: (rule.status ?? PushStatus.ACTIVE) as PushStatus,
+      startDate: rule.startDate,
+      endDate: rule.endDate,
+      cityLabels: normalizeLabelList(rule.cityLabels),
+      storeLabels: normalizeLabelList(rule.storeLabels),
+      brandLabels: normalizeLabelList(rule.brandLabels),
+      cateLabels: normalizeLabelList(rule.cateLabels),
+      skuLabels: normalizeLabelList(rule.skuLabels),
+      lastOrderDay: rule.lastOrderDay,
+      lastOrderDayLimit: rule.lastOrderDayLimit,
+      content: orNull(rule.content),
+      img: orNull(rule.img),
+      miniProgramTitle: orNull(rule.miniProgramTitle),
+      miniProgramImg: orNull(rule.miniProgramImg),
+      miniProgramUrl: orNull(rule.miniProgramUrl),
+    };
+  }
+
+  private async notify(pushId: number): Promise<void> {
+    for (const l of this.listeners) await l.onRuleChanged(pushId);
+  }
+}
+
+export function toView(push: WechatPush, slots: { week: number; time: string }[]): PushRuleView {
+  return {
+    id: Number(push.id),
+    name: push.name,
+    status: push.status,
+    startDate: push.startDate,
+    endDate: push.endDate,
+    weekDayPushTime: slots,
+    cityLabels: push.cityLabels,
+    storeLabels: push.storeLabels,
+    brandLabels: push.brandLabels,
+    cateLabels: push.cateLabels,
+    skuLabels: push.skuLabels,
+    lastOrderDay: push.lastOrderDay,
+    lastOrderDayLimit: push.lastOrderDayLimit,
+    content: push.content ?? '',
+    img: push.img ?? '',
+    miniProgramTitle: push.miniProgramTitle ?? '',
+    miniProgramImg: push.miniProgramImg ?? '',
+    miniProgramUrl: push.miniProgramUrl ?? '',
+  };
+}
+
+/**
+ * A list bound: '' means none; 'YYYY-MM-DD' means the whole Shanghai day (start of it
+ * for startTime, its last second for endTime); 'YYYY-MM-DD HH:mm:ss' is taken as is.
+ */
+function parseListBound(
+  value: string | undefined,
+  field: string,
+  isEnd: boolean,
+  problems: ErrorDetail[],
+): Date | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (isCalendarDate(v)) {
+    const start = parseBusinessDateTime(v);
+    return isEnd ? endOfDay(start) : start;
+  }
+  if (isCalendarDateTime(v)) return parseBusinessDateTime(v);
+  problems.push({ field, message: `${field} must be YYYY-MM-DD or YYYY-MM-DD HH:mm:ss` });
+  return undefined;
+}

@@ -1,0 +1,10 @@
+import { TEST_ADMIN_TOKENS, workerDbName, workerRedisPrefix } from './test-env';
+
+// Each Jest worker gets its own database and Redis key prefix for this run.
+const runId = process.env.WPP_TEST_RUN_ID ?? 'adhoc';
+const worker = process.env.JEST_WORKER_ID ?? '1';
+process.env.NODE_ENV = 'test';
+process.env.DB_NAME = workerDbName(runId, worker);
+process.env.REDIS_KEY_PREFIX = workerRedisPrefix(runId, worker);
+process.env.ADMIN_TOKENS = TEST_ADMIN_TOKENS;
+process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';

@@ -1,0 +1,40 @@
+import { INestApplication } from '@nestjs/common';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@app/common';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { configureApiApp } from '../../apps/api/src/http/configure-app';
+import { OPERATOR_1_TOKEN } from '../test-env';
+
+export interface ApiHarness {
+  app: INestApplication;
+  db: DataSource;
+  /** POST `path` with a JSON body as operator 1 (or with `token`, or none when null). */
+  post(path: string, body?: unknown, token?: string | null): request.Test;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real api module (real MariaDB, real Redis) exactly as main.ts configures it.
+ * `customize` may override providers (e.g. a fixed Clock).
+ */
+export async function startApi(
+  customize: (b: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
+): Promise<ApiHarness> {
+  const moduleRef = await customize(Test.createTestingModule({ imports: [ApiModule] })).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
+  configureApiApp(app, loadConfig());
+  await app.init();
+  const server = app.getHttpServer();
+  return {
+    app,
+    db: app.get(DataSource),
+    post(path, body = {}, token = OPERATOR_1_TOKEN) {
+      const req = request(server).post(path).set('Content-Type', 'application/json');
+      if (token !== null) req.set('Authorization', `Bearer ${token}`);
+      return req.send(typeof body === 'string' ? body : JSON.stringify(body));
+    },
+    close: () => app.close(),
+  };
+}
