@@ -4,7 +4,6 @@ import { OperatorId } from '@app/common';
 import {
   EditPushRuleDto,
   EditStatusDto,
-  EmptyDto,
   IdDto,
   LabelLibrary,
   ListPushRulesDto,
@@ -86,7 +85,7 @@ export class PushRuleController {
   @HttpCode(200)
   @ApiOperation({ summary: '标签库：城市、分仓、二级品类、品牌' })
   @ApiEnvelope(LabelLibrary)
-  labels(@Body() _body: EmptyDto): Promise<LabelLibrary> {
+  labels(): Promise<LabelLibrary> {
     return this.rules.labels();
   }
 }

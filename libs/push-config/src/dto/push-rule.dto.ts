@@ -216,8 +216,6 @@ export class ListPushRulesDto {
   pagesize?: number;
 }
 
-export class EmptyDto {}
-
 /** A rule as `info` returns it: the request shape plus `id`. */
 export class PushRuleView {
   @ApiProperty() id: number;

@@ -1,0 +1,76 @@
+import {
+  addDays,
+  endOfDay,
+  formatDate,
+  formatDateTime,
+  isCalendarDate,
+  isCalendarDateTime,
+  isClockTime,
+  parseBusinessDateTime,
+  shanghaiInstant,
+  startOfDay,
+  weekDay,
+} from './shanghai-time';
+
+describe('calendar checks', () => {
+  it.each([
+    ['2024-01-01', true],
+    ['2024-02-29', true],
+    ['2023-02-29', false],
+    ['2024-02-30', false],
+    ['2024-13-01', false],
+    ['2024-00-10', false],
+    ['2024-1-1', false],
+    ['20240101', false],
+    ['2024-01-01 ', false],
+    ['', false],
+  ])('isCalendarDate(%j) = %s', (v, ok) => expect(isCalendarDate(v)).toBe(ok));
+
+  it.each([
+    ['00:00', true],
+    ['23:59', true],
+    ['09:05', true],
+    ['24:00', false],
+    ['12:60', false],
+    ['9:05', false],
+    ['12:5', false],
+    ['12:05:00', false],
+  ])('isClockTime(%j) = %s', (v, ok) => expect(isClockTime(v)).toBe(ok));
+
+  it.each([
+    ['2024-03-01 00:00:00', true],
+    ['2024-03-01 23:59:59', true],
+    ['2024-02-30 10:00:00', false],
+    ['2024-03-01 24:00:00', false],
+    ['2024-03-01T10:00:00', false],
+  ])('isCalendarDateTime(%j) = %s', (v, ok) => expect(isCalendarDateTime(v)).toBe(ok));
+});
+
+describe('Asia/Shanghai arithmetic, whatever the process TZ', () => {
+  // 2024-03-03 16:30 UTC is Monday 2024-03-04 00:30 in Shanghai.
+  const at = new Date('2024-03-03T16:30:00Z');
+
+  it('formats in Shanghai', () => {
+    expect(formatDate(at)).toBe('2024-03-04');
+    expect(formatDateTime(at)).toBe('2024-03-04 00:30:00');
+  });
+
+  it('numbers weekdays 1..7 with 7 = Sunday', () => {
+    expect(weekDay(at)).toBe(1);
+    expect(weekDay(new Date('2024-03-03T15:59:59Z'))).toBe(7);
+  });
+
+  it('finds day boundaries in Shanghai', () => {
+    expect(startOfDay(at).toISOString()).toBe('2024-03-03T16:00:00.000Z');
+    expect(endOfDay(at).toISOString()).toBe('2024-03-04T15:59:59.000Z');
+    expect(formatDate(addDays(at, -45))).toBe('2024-01-19');
+  });
+
+  it('parses Shanghai wall-clock values', () => {
+    expect(shanghaiInstant('2024-01-01').toISOString()).toBe('2023-12-31T16:00:00.000Z');
+    expect(parseBusinessDateTime('2024-01-01 08:00:00').toISOString()).toBe(
+      '2024-01-01T00:00:00.000Z',
+    );
+    expect(() => parseBusinessDateTime('2024-02-30')).toThrow(RangeError);
+  });
+});
