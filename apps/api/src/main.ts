@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadConfigOrExit } from '@app/common';
+import { exitGracefullyOnSignals, loadConfigOrExit } from '@app/common';
 import { ApiModule } from './api.module';
 import { configureApiApp } from './http/configure-app';
 
@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   configureApiApp(app, config);
+  exitGracefullyOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
   await app.listen(config.PORT);
   const base = `http://localhost:${config.PORT}`;
   logger.log(`api listening on ${base} — OpenAPI ${base}/docs, health ${base}/health`, 'Bootstrap');

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadConfigOrExit } from '@app/common';
+import { exitGracefullyOnSignals, loadConfigOrExit } from '@app/common';
 import { WorkerModule, WorkerWithHealthModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
@@ -11,16 +11,15 @@ async function bootstrap(): Promise<void> {
   if (config.WORKER_PORT) {
     const http = await NestFactory.create(WorkerWithHealthModule, { bufferLogs: true });
     http.useLogger(http.get(Logger));
-    http.enableShutdownHooks();
     await http.listen(config.WORKER_PORT);
     app = http;
   } else {
     app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
     app.useLogger(app.get(Logger));
-    app.enableShutdownHooks();
     await app.init();
   }
   const logger = app.get(Logger);
+  exitGracefullyOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
   logger.log(
     `worker started${config.WORKER_PORT ? `, health on :${config.WORKER_PORT}/health` : ''}`,
     'Bootstrap',

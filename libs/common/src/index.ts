@@ -14,3 +14,4 @@ export * from './net/ip-guard';
 export * from './time/clock.module';
 export * from './http/success-envelope.interceptor';
 export * from './http/health.controller';
+export * from './lifecycle/graceful-shutdown';

@@ -27,8 +27,7 @@ export function browserAuth(tokens: OperatorTokens) {
 
 /**
  * Everything an api instance needs beyond its module: body parsing with a size limit,
- * the error envelope for parser errors, OpenAPI at /docs (behind operator auth) and
- * shutdown hooks. Shared by main.ts and the e2e tests, so tests run the real app.
+ * the error envelope for parser errors and OpenAPI at /docs (behind operator auth). Shared by main.ts and the e2e tests, so tests run the real app.
  */
 export function configureApiApp(app: INestApplication, config: AppConfig): void {
   const filter = new AllExceptionsFilter();
@@ -77,5 +76,4 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks();
 }

@@ -51,7 +51,7 @@ export const DEV_ADMIN_TOKENS = '1:dev-operator-token';
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: int(3000, 1, 65535),
+    PORT: int(3000, 0, 65535),
     WORKER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

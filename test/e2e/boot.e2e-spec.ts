@@ -1,0 +1,77 @@
+import { createDatabaseIfMissing, dropDatabase } from '@app/database';
+import { dbSettings } from '../test-env';
+import { pollUntil, runTs } from '../utils/process';
+
+/** The real entry points as real processes: fail fast at boot, shut down cleanly. */
+describe('app processes', () => {
+  it('the api refuses to start on invalid configuration, listing every bad variable', async () => {
+    const p = runTs('apps/api/src/main.ts', [], {
+      PORT: 'eighty',
+      DB_PORT: '99999',
+      REDIS_URL: 'nope',
+      WECOM_CORP_SECRET: 'do-not-print-me',
+    });
+    const { code } = await p.exited();
+    expect(code).toBe(1);
+    const out = p.output();
+    expect(out).toMatch(/Invalid configuration/);
+    for (const name of ['PORT', 'DB_PORT', 'REDIS_URL']) expect(out).toMatch(new RegExp(`- ${name}:`));
+    expect(out).not.toContain('do-not-print-me');
+    expect(out).not.toMatch(/\n\s+at /);
+  });
+
+  it('the worker refuses to start on invalid configuration', async () => {
+    const p = runTs('apps/worker/src/main.ts', [], { WORKER_CONCURRENCY: '0' });
+    expect((await p.exited()).code).toBe(1);
+    expect(p.output()).toMatch(/- WORKER_CONCURRENCY:/);
+  });
+
+  it('the api refuses to start on a database with pending migrations', async () => {
+    const name = `${process.env.DB_NAME}_empty`;
+    await createDatabaseIfMissing(dbSettings(name));
+    try {
+      const p = runTs('apps/api/src/main.ts', [], { DB_NAME: name, PORT: '0' });
+      const { code } = await p.exited();
+      expect(code).toBe(1);
+      expect(p.output()).toMatch(/pending migrations: run `npm run migration:run`/);
+    } finally {
+      await dropDatabase(dbSettings(name));
+    }
+  });
+
+  it('the worker starts, serves /health on WORKER_PORT, and exits 0 on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const p = runTs('apps/worker/src/main.ts', [], { WORKER_PORT: String(port), LOG_LEVEL: 'info' });
+    try {
+      await p.waitFor(/worker started/);
+      await pollUntil(async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        return res.status === 200 && (await res.json()).status === 'ok';
+      });
+      p.kill('SIGTERM');
+      const { code } = await p.exited();
+      expect(code).toBe(0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+
+  it('the api starts, answers, and exits 0 on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const p = runTs('apps/api/src/main.ts', [], { PORT: String(port), LOG_LEVEL: 'info' });
+    try {
+      await p.waitFor(/api listening/);
+      const res = await fetch(`http://127.0.0.1:${port}/wechatpush/lists`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-operator-1' },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+      expect(p.output()).not.toContain('test-token-operator-1');
+      p.kill('SIGTERM');
+      expect((await p.exited()).code).toBe(0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
+});
