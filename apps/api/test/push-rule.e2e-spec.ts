@@ -1,4 +1,4 @@
-import { PushRuleRepository } from '@app/push-config';
+import { PushRuleRepository, RuleReadCache } from '@app/push-config';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { ruleBody } from '../../../test/utils/rule-factory';
@@ -10,7 +10,12 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
   beforeAll(async () => {
     api = await startApi();
   });
-  beforeEach(() => truncate(api.db, 'wechat_push_time', 'wechat_push', 'wechat_labels'));
+  // Tests write some fixtures with SQL behind the api's back, so they drop its read cache too.
+  const invalidateCache = () => api.app.get(RuleReadCache).invalidate();
+  beforeEach(async () => {
+    await truncate(api.db, 'wechat_push_time', 'wechat_push', 'wechat_labels');
+    await invalidateCache();
+  });
   afterAll(() => api.close());
 
   const idOf = async (name: string): Promise<number> => {
@@ -328,6 +333,19 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
       expect([Number(row.created_by), Number(row.updated_by)]).toEqual([1, 2]);
     });
 
+    it('serves cached reads but never a stale one after a write', async () => {
+      const id = await create({ name: '缓存' });
+      const statusInList = async () =>
+        (await api.post('/wechatpush/lists', { searchText: '缓存' })).body.data.data[0].status;
+      expect(await statusInList()).toBe(0);
+      expect(await statusInList()).toBe(0); // now served from the cache
+      await api.post('/wechatpush/editstatus', { id, status: 1 });
+      expect(await statusInList()).toBe(1);
+      expect((await api.post('/wechatpush/info', { id })).body.data.status).toBe(1);
+      await api.post('/wechatpush/edit', { ...ruleBody({ name: '缓存', content: '新的' }), id });
+      expect((await api.post('/wechatpush/info', { id })).body.data.content).toBe('新的');
+    });
+
     it('keeps its own name on edit without a conflict', async () => {
       const id = await create({ name: '自己' });
       expect(
@@ -410,6 +428,7 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
            created_at, updated_at) VALUES ${values.join(',')}`,
         params,
       );
+      await invalidateCache();
     };
 
     it('returns the seed shape, newest first, with createTime and usefulTime', async () => {

@@ -6,3 +6,4 @@ export * from './push-rule.rules';
 export * from './push-rule.repository';
 export * from './push-rule.service';
 export * from './push-config.module';
+export * from './rule-read-cache';

@@ -6,10 +6,11 @@ import { WechatPushResult } from './entities/wechat-push-result.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 import { PushRuleRepository } from './push-rule.repository';
 import { PushRuleService } from './push-rule.service';
+import { RuleReadCache } from './rule-read-cache';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WechatPush, WechatPushTime, WechatPushResult, WechatLabel])],
-  providers: [PushRuleRepository, PushRuleService],
+  providers: [PushRuleRepository, PushRuleService, RuleReadCache],
   exports: [PushRuleRepository, PushRuleService, TypeOrmModule],
 })
 export class PushConfigModule {}

@@ -26,6 +26,27 @@ export interface ListRow {
   created_at: Date;
 }
 
+export interface RuleWithSlotsRow {
+  id: number;
+  name: string;
+  status: number;
+  start_date: string;
+  end_date: string;
+  city_labels: string;
+  store_labels: string;
+  brand_labels: string;
+  cate_labels: string;
+  sku_labels: string;
+  last_order_day: number;
+  last_order_day_limit: number;
+  content: string | null;
+  img: string | null;
+  mini_program_title: string | null;
+  mini_program_img: string | null;
+  mini_program_url: string | null;
+  slots: string | null;
+}
+
 /** `%` and `_` (and the escape itself) match literally in LIKE. */
 export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -88,6 +109,22 @@ export class PushRuleRepository {
     );
   }
 
+  /** A live rule with its slots ('week@HH:mm' joined by ','), in one round trip. */
+  async findWithSlots(id: number): Promise<RuleWithSlotsRow | undefined> {
+    const rows: RuleWithSlotsRow[] = await this.dataSource.query(
+      `SELECT p.id, p.name, p.status, p.start_date, p.end_date, p.city_labels, p.store_labels,
+              p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
+              p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
+              (SELECT GROUP_CONCAT(CONCAT(t.week_day, '@', t.push_time)
+                        ORDER BY t.week_day, t.push_time SEPARATOR ',')
+                 FROM wechat_push_time t WHERE t.push_id = p.id) AS slots
+         FROM wechat_push p
+        WHERE p.id = ? AND p.is_deleted = 0`,
+      [id],
+    );
+    return rows[0];
+  }
+
   findActive(id: number): Promise<WechatPush | null> {
     return this.dataSource.getRepository(WechatPush).findOne({ where: { id, isDeleted: 0 } });
   }
@@ -105,21 +142,23 @@ export class PushRuleRepository {
     }
     if (filter.createdFrom) qb.andWhere('p.created_at >= :from', { from: filter.createdFrom });
     if (filter.createdTo) qb.andWhere('p.created_at <= :to', { to: filter.createdTo });
-    const total = await qb.clone().select('COUNT(*)', 'n').getRawOne<{ n: string }>();
-    const rows = await qb
-      .select([
-        'p.id AS id',
-        'p.name AS name',
-        'p.status AS status',
-        'p.start_date AS start_date',
-        'p.end_date AS end_date',
-        'p.created_at AS created_at',
-      ])
-      .orderBy('p.created_at', 'DESC')
-      .addOrderBy('p.id', 'DESC')
-      .offset(filter.offset)
-      .limit(filter.limit)
-      .getRawMany<ListRow>();
+    const [total, rows] = await Promise.all([
+      qb.clone().select('COUNT(*)', 'n').getRawOne<{ n: string }>(),
+      qb
+        .select([
+          'p.id AS id',
+          'p.name AS name',
+          'p.status AS status',
+          'p.start_date AS start_date',
+          'p.end_date AS end_date',
+          'p.created_at AS created_at',
+        ])
+        .orderBy('p.created_at', 'DESC')
+        .addOrderBy('p.id', 'DESC')
+        .offset(filter.offset)
+        .limit(filter.limit)
+        .getRawMany<ListRow>(),
+    ]);
     return { rows, total: Number(total?.n ?? 0) };
   }
 }

@@ -27,7 +27,8 @@ import {
 } from './dto/push-rule.dto';
 import { PushStatus, WechatPush } from './entities/wechat-push.entity';
 import { checkRuleSemantics, normalizeLabelList } from './push-rule.rules';
-import { PushRuleRepository } from './push-rule.repository';
+import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
+import { RuleReadCache } from './rule-read-cache';
 
 const isDuplicateKey = (e: unknown) =>
   (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_DUP_ENTRY' ||
@@ -52,6 +53,7 @@ export class PushRuleService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly cache: RuleReadCache,
   ) {}
 
   /** Lets the pipeline hear about rule changes without this lib depending on it. */
@@ -148,13 +150,12 @@ export class PushRuleService {
 
   /** The rule in request shape, or NOT_FOUND (deleted rules are not found). */
   async info(id: number): Promise<PushRuleView> {
-    const push = await this.rules.findActive(id);
-    if (!push) throw AppException.notFound('推送规则');
-    const slots = await this.rules.findSlots(id);
-    return toView(
-      push,
-      slots.map((s) => ({ week: s.weekDay, time: s.pushTime })),
-    );
+    const view = await this.cache.read('info', id, async () => {
+      const row = await this.rules.findWithSlots(id);
+      return row ? toView(row) : null;
+    });
+    if (!view) throw AppException.notFound('推送规则');
+    return view;
   }
 
   async list(q: ListPushRulesDto): Promise<PushRuleListPage> {
@@ -167,26 +168,29 @@ export class PushRuleService {
       problems.push({ field: 'endTime', message: 'endTime must not be before startTime' });
     if (problems.length) throw AppException.validation(problems);
 
-    const { rows, total } = await this.rules.list({
+    const filter = {
       searchText: q.searchText || undefined,
       createdFrom: from,
       createdTo: to,
       offset: (page - 1) * pagesize,
       limit: pagesize,
-    });
-    return {
-      data: rows.map((r) => ({
-        id: Number(r.id),
-        name: r.name,
-        createTime: formatDateTime(r.created_at),
-        status: Number(r.status),
-        usefulTime: `${r.start_date}~${r.end_date}`,
-      })),
-      total,
-      page,
-      pagesize,
-      pages: Math.ceil(total / pagesize),
     };
+    return this.cache.read('list', filter, async () => {
+      const { rows, total } = await this.rules.list(filter);
+      return {
+        data: rows.map((r) => ({
+          id: Number(r.id),
+          name: r.name,
+          createTime: formatDateTime(r.created_at),
+          status: Number(r.status),
+          usefulTime: `${r.start_date}~${r.end_date}`,
+        })),
+        total,
+        page,
+        pagesize,
+        pages: Math.ceil(total / pagesize),
+      };
+    });
   }
 
   async labels(): Promise<LabelLibrary> {
@@ -236,30 +240,34 @@ export class PushRuleService {
   }
 
   private async notify(pushId: number): Promise<void> {
+    await this.cache.invalidate();
     for (const l of this.listeners) await l.onRuleChanged(pushId);
   }
 }
 
-export function toView(push: WechatPush, slots: { week: number; time: string }[]): PushRuleView {
+export function toView(row: RuleWithSlotsRow): PushRuleView {
   return {
-    id: Number(push.id),
-    name: push.name,
-    status: push.status,
-    startDate: push.startDate,
-    endDate: push.endDate,
-    weekDayPushTime: slots,
-    cityLabels: push.cityLabels,
-    storeLabels: push.storeLabels,
-    brandLabels: push.brandLabels,
-    cateLabels: push.cateLabels,
-    skuLabels: push.skuLabels,
-    lastOrderDay: push.lastOrderDay,
-    lastOrderDayLimit: push.lastOrderDayLimit,
-    content: push.content ?? '',
-    img: push.img ?? '',
-    miniProgramTitle: push.miniProgramTitle ?? '',
-    miniProgramImg: push.miniProgramImg ?? '',
-    miniProgramUrl: push.miniProgramUrl ?? '',
+    id: Number(row.id),
+    name: row.name,
+    status: Number(row.status),
+    startDate: row.start_date,
+    endDate: row.end_date,
+    weekDayPushTime: (row.slots ? row.slots.split(',') : []).map((s) => {
+      const [week, time] = s.split('@');
+      return { week: Number(week), time };
+    }),
+    cityLabels: row.city_labels,
+    storeLabels: row.store_labels,
+    brandLabels: row.brand_labels,
+    cateLabels: row.cate_labels,
+    skuLabels: row.sku_labels,
+    lastOrderDay: Number(row.last_order_day),
+    lastOrderDayLimit: Number(row.last_order_day_limit),
+    content: row.content ?? '',
+    img: row.img ?? '',
+    miniProgramTitle: row.mini_program_title ?? '',
+    miniProgramImg: row.mini_program_img ?? '',
+    miniProgramUrl: row.mini_program_url ?? '',
   };
 }
 

@@ -80,6 +80,8 @@ export const configSchema = z
       .regex(/^\d+(b|kb|mb)$/i, 'a size such as 256kb or 1mb')
       .default('256kb'),
     CORS_ORIGINS: csv,
+    /** Lifetime of cached rule reads (lists/info); every rule write invalidates them at once. 0 = off. */
+    RULE_CACHE_TTL_SECONDS: int(300, 0, 86400),
 
     WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
     WECOM_CORP_ID: z.string().default(''),
@@ -87,9 +89,17 @@ export const configSchema = z
     WECOM_MINIPROGRAM_APPID: z.string().default(''),
     WECOM_TIMEOUT_MS: int(10000, 100, 120000),
     WECOM_MAX_CALLS_PER_SECOND: int(20, 1, 10000),
+    /** The cached access token is dropped this long before WeCom's `expires_in` (at most half of it). */
+    WECOM_TOKEN_MARGIN_SECONDS: int(300, 0, 3600),
+    /** How long an uploaded image's media_id is reused; WeCom keeps it 3 days, so stay below. */
+    WECOM_MEDIA_CACHE_SECONDS: int(60 * 60 * 60, 60, 3 * 24 * 60 * 60 - 3600),
+    /** How long an image URL maps to its media_id without downloading again (content changes show after this). */
+    WECOM_MEDIA_URL_CACHE_SECONDS: int(3600, 1, 3 * 24 * 60 * 60 - 3600),
     /** Hosts whose images may be fetched even when they resolve to private or loopback addresses. */
     MEDIA_ALLOWED_HOSTS: csv,
     MEDIA_MAX_BYTES: int(10 * 1024 * 1024, 1024, 20 * 1024 * 1024),
+    /** Whole-download deadline for an operator's image URL (headers and body). */
+    MEDIA_DOWNLOAD_TIMEOUT_MS: int(15000, 100, 120000),
 
     PUSH_BATCH_SIZE: int(10000, 1, 10000),
     MISFIRE_GRACE_MINUTES: int(30, 1, 24 * 60),
