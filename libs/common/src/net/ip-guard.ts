@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns';
+import { BlockList, isIP, LookupFunction } from 'node:net';
 
 /**
  * Addresses an operator-supplied URL must never reach (SSRF): loopback, private,
@@ -41,6 +42,13 @@ export function isBlockedAddress(ip: string): boolean {
   const bare = ip.replace(/^\[|\]$/g, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
   if (mapped) return blocked.check(mapped[1], 'ipv4');
+  // The URL parser writes [::ffff:127.0.0.1] as [::ffff:7f00:1]; judge it as the IPv4 it carries.
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(bare);
+  if (mappedHex) {
+    const hi = parseInt(mappedHex[1], 16);
+    const lo = parseInt(mappedHex[2], 16);
+    return blocked.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4');
+  }
   const family = isIP(bare);
   if (family === 4) return blocked.check(bare, 'ipv4');
   if (family === 6) return blocked.check(bare, 'ipv6');
@@ -79,4 +87,33 @@ export function checkPublicHttpUrl(value: string, allowedHosts: readonly string[
     return { ok: false, reason: 'must not point at a private, loopback or link-local address' };
   }
   return { ok: true, url };
+}
+
+/** Error code of a connection refused by {@link guardedLookup}. */
+export const BLOCKED_ADDRESS_CODE = 'E_BLOCKED_ADDRESS';
+
+/**
+ * A `lookup` for http(s) agents that refuses host names resolving to a blocked address
+ * (unless the host is allow-listed). Checking at connect time, on the very addresses the
+ * socket will use, closes the gap a DNS answer that changes between check and fetch leaves.
+ */
+export function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      if (!allowed.has(hostname.toLowerCase())) {
+        const bad = addresses.find((a) => isBlockedAddress(a.address));
+        if (bad) {
+          const e: NodeJS.ErrnoException = new Error(
+            `${hostname} resolves to a private, loopback or link-local address`,
+          );
+          e.code = BLOCKED_ADDRESS_CODE;
+          return callback(e, '', 0);
+        }
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }

@@ -1,0 +1,91 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { seededRandom } from './seeded-random';
+import { FaultSettings } from './simulator-settings';
+
+export type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid';
+export type FaultAfterCall = 'timeout' | 'reset';
+
+export interface FaultPlan {
+  delayMs: number;
+  before: FaultBeforeCall | null;
+  after: FaultAfterCall | null;
+}
+
+const NONE: FaultPlan = { delayMs: 0, before: null, after: null };
+
+/** Picks `r` into the first bucket whose cumulative rate exceeds it. */
+function pick<T>(r: number, buckets: [T, number][]): T | null {
+  let edge = 0;
+  for (const [value, rate] of buckets) {
+    edge += rate;
+    if (r < edge) return value;
+  }
+  return null;
+}
+
+/**
+ * Decides each call's latency and fault from a seeded PRNG: the same seed and the same
+ * sequence of calls give the same faults.
+ */
+@Injectable()
+export class FaultInjector implements OnApplicationShutdown {
+  private settings: FaultSettings;
+  private random: () => number;
+  private held = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
+
+  constructor(settings: FaultSettings) {
+    this.configure(settings);
+  }
+
+  configure(settings: FaultSettings): void {
+    this.settings = settings;
+    this.random = seededRandom(settings.seed);
+  }
+
+  get current(): FaultSettings {
+    return this.settings;
+  }
+
+  plan(endpoint: string): FaultPlan {
+    const s = this.settings;
+    if (s.endpoints.length > 0 && !s.endpoints.includes(endpoint)) return NONE;
+    // Always three draws per call, so one fault's rate does not shift the others' sequence.
+    const [rDelay, rBefore, rAfter] = [this.random(), this.random(), this.random()];
+    return {
+      delayMs: s.latencyMs + Math.floor(rDelay * s.jitterMs),
+      before: pick<FaultBeforeCall>(rBefore, [
+        ['http5xx', s.http5xxRate],
+        ['busy', s.busyRate],
+        ['rateLimit', s.rateLimitRate],
+        ['tokenInvalid', s.tokenInvalidRate],
+      ]),
+      after: pick<FaultAfterCall>(rAfter, [
+        ['timeout', s.timeoutAfterAcceptRate],
+        ['reset', s.resetAfterAcceptRate],
+      ]),
+    };
+  }
+
+  /** Waits `ms`, or less when the simulator shuts down. */
+  wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.held.delete(entry);
+          resolve();
+        }, ms),
+        release: resolve,
+      };
+      this.held.add(entry);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    for (const entry of this.held) {
+      clearTimeout(entry.timer);
+      entry.release();
+    }
+    this.held.clear();
+  }
+}
