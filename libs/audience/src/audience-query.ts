@@ -1,0 +1,128 @@
+import { LabelType } from '@app/database';
+import { AudienceCriteria, LabelCriteria } from './audience-rule';
+
+/** Position after the last row of a page, in the audience's order (last_order_at, customer_id). */
+export interface AudienceCursor {
+  lastOrderAt: string;
+  customerId: string;
+}
+
+export interface SqlStatement {
+  sql: string;
+  params: unknown[];
+}
+
+export interface AudienceRow {
+  lastOrderAt: string;
+  customerId: string;
+  externalUserid: string;
+}
+
+const LABEL_MATCHES: { key: keyof LabelCriteria; type: LabelType; column: 'name' | 'bind_id' }[] = [
+  { key: 'cityNames', type: LabelType.CITY, column: 'name' },
+  { key: 'warehouseBindIds', type: LabelType.WAREHOUSE, column: 'bind_id' },
+  { key: 'categoryBindIds', type: LabelType.CATEGORY, column: 'bind_id' },
+  { key: 'brandNames', type: LabelType.BRAND, column: 'name' },
+  { key: 'skuBindIds', type: LabelType.SKU, column: 'bind_id' },
+];
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * "Customer `id` holds a configured label through an order in the window." Operator values
+ * only ever travel as bound parameters.
+ */
+function labelMatch(customerId: string, c: AudienceCriteria): SqlStatement {
+  const alternatives: string[] = [];
+  const params: unknown[] = [];
+  for (const m of LABEL_MATCHES) {
+    const values = c.labels[m.key];
+    if (!values.length) continue;
+    alternatives.push(
+      `(wl.type = ${m.type} AND wl.${m.column} IN (${placeholders(values.length)}))`,
+    );
+    params.push(...values);
+  }
+  return {
+    sql: `EXISTS (
+        SELECT 1 FROM wechat_customers_labels l
+          JOIN youzan_orders o ON o.id = l.order_id
+         WHERE l.customer_id = ${customerId}
+           AND l.label_id IN (SELECT wl.id FROM wechat_labels wl WHERE ${alternatives.join(' OR ')})
+           AND o.order_creation_time BETWEEN ? AND ?)`,
+    params: [...params, c.window.from, c.window.to],
+  };
+}
+
+/**
+ * The audience as one set-based statement: customers whose last order (customer_last_order,
+ * kept by triggers) lies in the window, reachable (non-empty external id), holding a label
+ * when labels are configured, and, among customers sharing one external id, only the one
+ * with the smallest id. Read in (last_order_at, customer_id) order from the window index,
+ * so a page after `cursor` starts where the previous one stopped.
+ */
+function audienceWhere(c: AudienceCriteria): SqlStatement {
+  const sql: string[] = [
+    `s.last_order_at BETWEEN ? AND ?`,
+    `c.external_userid IS NOT NULL AND c.external_userid <> ''`,
+  ];
+  const params: unknown[] = [c.window.from, c.window.to];
+  let duplicateHasLabel = '';
+  const duplicateParams: unknown[] = [];
+  if (c.hasLabels) {
+    const own = labelMatch('s.customer_id', c);
+    sql.push(own.sql);
+    params.push(...own.params);
+    const other = labelMatch('c2.id', c);
+    duplicateHasLabel = `AND ${other.sql}`;
+    duplicateParams.push(...other.params);
+  }
+  // Case- and space-exact comparison: the column's collation is case-insensitive.
+  sql.push(`NOT EXISTS (
+      SELECT 1 FROM customers c2
+        JOIN customer_last_order s2 ON s2.customer_id = c2.id
+       WHERE c2.external_userid = c.external_userid
+         AND BINARY c2.external_userid = BINARY c.external_userid
+         AND c2.id < c.id
+         AND s2.last_order_at BETWEEN ? AND ?
+         ${duplicateHasLabel})`);
+  params.push(c.window.from, c.window.to, ...duplicateParams);
+  return { sql: sql.join('\n     AND '), params };
+}
+
+const FROM = `customer_last_order s
+  JOIN customers c ON c.id = s.customer_id`;
+
+/** One page of at most `limit` rows after `cursor` (from the start when null). */
+export function audiencePageQuery(
+  c: AudienceCriteria,
+  cursor: AudienceCursor | null,
+  limit: number,
+): SqlStatement {
+  const where = audienceWhere(c);
+  const keyset = cursor
+    ? `AND (s.last_order_at > ? OR (s.last_order_at = ? AND s.customer_id > ?))`
+    : '';
+  const keysetParams = cursor ? [cursor.lastOrderAt, cursor.lastOrderAt, cursor.customerId] : [];
+  return {
+    sql: `SELECT DATE_FORMAT(s.last_order_at, '%Y-%m-%d %H:%i:%s') AS lastOrderAt,
+       CAST(s.customer_id AS CHAR) AS customerId,
+       c.external_userid AS externalUserid
+  FROM ${FROM}
+ WHERE ${where.sql}
+   ${keyset}
+ ORDER BY s.last_order_at, s.customer_id
+ LIMIT ?`,
+    params: [...where.params, ...keysetParams, limit],
+  };
+}
+
+export function audienceCountQuery(c: AudienceCriteria): SqlStatement {
+  const where = audienceWhere(c);
+  return {
+    sql: `SELECT COUNT(*) AS n
+  FROM ${FROM}
+ WHERE ${where.sql}`,
+    params: where.params,
+  };
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@app/common';
+import {
+  AudienceCursor,
+  AudienceRow,
+  audienceCountQuery,
+  audiencePageQuery,
+  SqlStatement,
+} from './audience-query';
+import { AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
+
+export interface AudiencePage {
+  externalUserids: string[];
+  /** Where the next page starts; null when this page was the last. */
+  next: AudienceCursor | null;
+}
+
+export interface AudiencePreview {
+  count: number;
+  sample: string[];
+  window: AudienceWindow;
+  tookMs: number;
+}
+
+export const PREVIEW_SAMPLE_SIZE = 20;
+
+/**
+ * Selects a rule's audience (SPEC §6) at the instant `at`: distinct, non-empty external
+ * userids in a stable order, in pages bounded by PUSH_BATCH_SIZE. Every page is one bounded
+ * keyset query, so memory does not grow with the audience and no connection is held
+ * between pages.
+ */
+@Injectable()
+export class SelectAudienceService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get batchSize(): number {
+    return this.config.PUSH_BATCH_SIZE;
+  }
+
+  /** Every batch of the audience, in order; each id appears once across all batches. */
+  async *select(rule: AudienceRule, at: Date, batchSize = this.batchSize): AsyncIterable<string[]> {
+    let cursor: AudienceCursor | null = null;
+    do {
+      const page: AudiencePage = await this.page(rule, at, cursor, batchSize);
+      if (page.externalUserids.length) yield page.externalUserids;
+      cursor = page.next;
+    } while (cursor);
+  }
+
+  /** One batch after `cursor` (null: the first), for callers that persist their position. */
+  async page(
+    rule: AudienceRule,
+    at: Date,
+    cursor: AudienceCursor | null,
+    limit = this.batchSize,
+  ): Promise<AudiencePage> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be ≥ 1');
+    const rows = await this.run<AudienceRow>(
+      audiencePageQuery(audienceCriteria(rule, at), cursor, limit),
+    );
+    const last = rows[rows.length - 1];
+    return {
+      externalUserids: rows.map((r) => r.externalUserid),
+      next:
+        rows.length === limit
+          ? { lastOrderAt: last.lastOrderAt, customerId: last.customerId }
+          : null,
+    };
+  }
+
+  async count(rule: AudienceRule, at: Date): Promise<number> {
+    const [row] = await this.run<{ n: string | number }>(
+      audienceCountQuery(audienceCriteria(rule, at)),
+    );
+    return Number(row.n);
+  }
+
+  /** The first `n` ids in the audience's order (deterministic, so previews are comparable). */
+  async sample(rule: AudienceRule, at: Date, n: number): Promise<string[]> {
+    if (n === 0) return [];
+    return (await this.page(rule, at, null, n)).externalUserids;
+  }
+
+  /** What preview shows: size, a sample and the window, computed now, nothing sent. */
+  async preview(rule: AudienceRule, at: Date): Promise<AudiencePreview> {
+    const started = process.hrtime.bigint();
+    const window = audienceCriteria(rule, at).window;
+    const [count, sample] = await Promise.all([
+      this.count(rule, at),
+      this.sample(rule, at, PREVIEW_SAMPLE_SIZE),
+    ]);
+    const tookMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+    return { count, sample, window, tookMs };
+  }
+
+  private run<T>(q: SqlStatement): Promise<T[]> {
+    return this.db.query(q.sql, q.params);
+  }
+}
