@@ -14,7 +14,9 @@ import {
 } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { PushConfigModule } from '@app/push-config';
+import { AudienceModule } from '@app/audience';
 import { PushRuleController } from './push-rule/push-rule.controller';
+import { PreviewController } from './audience/preview.controller';
 
 @Module({
   imports: [
@@ -25,8 +27,9 @@ import { PushRuleController } from './push-rule/push-rule.controller';
     RedisModule,
     TerminusModule,
     PushConfigModule,
+    AudienceModule,
   ],
-  controllers: [PushRuleController, HealthController],
+  controllers: [PushRuleController, PreviewController, HealthController],
   providers: [
     OperatorTokens,
     { provide: APP_GUARD, useClass: OperatorAuthGuard },

@@ -1,0 +1,65 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { AppException, Clock, createValidationPipe } from '@app/common';
+import { AudienceRule, SelectAudienceService } from '@app/audience';
+import { IdDto, PushRuleDto, PushRuleRepository, PushRuleService } from '@app/push-config';
+import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { AudiencePreviewView } from './preview.dto';
+
+/**
+ * The body is either a whole rule (validated exactly as create validates it) or `{id}` of
+ * a saved rule; Nest's pipe cannot choose between two DTOs, so this route takes the raw
+ * body and runs the same pipe with the DTO the body's shape asks for.
+ */
+@ApiTags('wechatpush')
+@Controller('wechatpush')
+export class PreviewController {
+  private readonly validation = createValidationPipe();
+
+  constructor(
+    private readonly rules: PushRuleService,
+    private readonly savedRules: PushRuleRepository,
+    private readonly audience: SelectAudienceService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '预览目标人群：按规则（未保存）或已保存规则的 id 计算人数与样本，不发送',
+  })
+  @ApiExtraModels(PushRuleDto, IdDto)
+  @ApiBody({
+    schema: { oneOf: [{ $ref: getSchemaPath(PushRuleDto) }, { $ref: getSchemaPath(IdDto) }] },
+  })
+  @ApiEnvelope(AudiencePreviewView)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND（id 不存在或已删除）' })
+  async preview(@Body() body: unknown): Promise<AudiencePreviewView> {
+    return this.audience.preview(await this.ruleOf(body), this.clock.now());
+  }
+
+  private async ruleOf(body: unknown): Promise<AudienceRule> {
+    if (typeof body === 'object' && body !== null && 'id' in body) {
+      const { id } = (await this.validation.transform(body, {
+        type: 'body',
+        metatype: IdDto,
+      })) as IdDto;
+      const saved = await this.savedRules.findActive(id);
+      if (!saved) throw AppException.notFound('推送规则');
+      return saved;
+    }
+    const rule = (await this.validation.transform(body, {
+      type: 'body',
+      metatype: PushRuleDto,
+    })) as PushRuleDto;
+    this.rules.validate(rule);
+    return rule;
+  }
+}
