@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { loadConfigOrExit } from '@app/common';
 import { runMigrations } from '@app/database';
+import { genDataCommand } from './gen-data.command';
 
 /**
  * Operational commands that run as their own step, never inside an app's boot:
  *   migration:run   create the database if missing, apply pending migrations
+ *   gen:data        fill the company tables with a deterministic benchmark data set
  */
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   'migration:run': async () => {
@@ -16,6 +18,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
         : `database ${config.DB_NAME}: up to date`,
     );
   },
+  'gen:data': (args) => genDataCommand(args, loadConfigOrExit()),
 };
 
 async function main(): Promise<void> {
