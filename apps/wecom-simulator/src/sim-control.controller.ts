@@ -37,6 +37,8 @@ function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.output<S> {
 }
 
 /** The ledger entry of one accepted message, as tests read it. */
+export type LedgerEntry = ReturnType<typeof ledgerEntry>;
+
 function ledgerEntry(m: SimMessage) {
   return {
     msgid: m.msgid,
