@@ -15,8 +15,11 @@ import {
 import { DatabaseModule } from '@app/database';
 import { PushConfigModule } from '@app/push-config';
 import { AudienceModule } from '@app/audience';
+import { PipelineModule } from '@app/pipeline';
 import { PushRuleController } from './push-rule/push-rule.controller';
 import { PreviewController } from './audience/preview.controller';
+import { PushRunController } from './push-run/push-run.controller';
+import { RuleScheduleLink } from './push-run/rule-schedule.link';
 
 @Module({
   imports: [
@@ -28,10 +31,12 @@ import { PreviewController } from './audience/preview.controller';
     TerminusModule,
     PushConfigModule,
     AudienceModule,
+    PipelineModule,
   ],
-  controllers: [PushRuleController, PreviewController, HealthController],
+  controllers: [PushRuleController, PreviewController, PushRunController, HealthController],
   providers: [
     OperatorTokens,
+    RuleScheduleLink,
     { provide: APP_GUARD, useClass: OperatorAuthGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },

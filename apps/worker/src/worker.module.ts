@@ -8,7 +8,11 @@ import {
   RedisModule,
 } from '@app/common';
 import { DatabaseModule } from '@app/database';
-import { PushConfigModule } from '@app/push-config';
+import { PipelineModule } from '@app/pipeline';
+import { BatchProcessor } from './processors/batch.processor';
+import { ScheduleProcessor } from './processors/schedule.processor';
+import { SlotProcessor } from './processors/slot.processor';
+import { WorkerBootstrap } from './worker-bootstrap.service';
 
 /** The worker: scheduler and queue processors, no HTTP unless WORKER_PORT is set. */
 @Module({
@@ -18,8 +22,9 @@ import { PushConfigModule } from '@app/push-config';
     loggingModule('worker'),
     DatabaseModule,
     RedisModule,
-    PushConfigModule,
+    PipelineModule,
   ],
+  providers: [ScheduleProcessor, SlotProcessor, BatchProcessor, WorkerBootstrap],
 })
 export class WorkerModule {}
 

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
+import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -27,7 +28,8 @@ export function browserAuth(tokens: OperatorTokens) {
 
 /**
  * Everything an api instance needs beyond its module: body parsing with a size limit,
- * the error envelope for parser errors and OpenAPI at /docs (behind operator auth). Shared by main.ts and the e2e tests, so tests run the real app.
+ * the error envelope for parser errors, OpenAPI at /docs and Bull Board at /queues (both
+ * behind operator auth). Shared by main.ts and the e2e tests, so tests run the real app.
  */
 export function configureApiApp(app: INestApplication, config: AppConfig): void {
   const filter = new AllExceptionsFilter();
@@ -62,6 +64,7 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
 
   const tokens = app.get(OperatorTokens);
   app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);
+  app.use(QUEUE_BOARD_PATH, browserAuth(tokens), queueBoardRouter(app), sendError);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -14,6 +14,8 @@ export enum ErrorCode {
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   NAME_TAKEN = 'NAME_TAKEN',
   CONFLICT = 'CONFLICT',
+  /** The target exists but its state does not allow the operation (e.g. resending a sent batch). */
+  INVALID_STATE = 'INVALID_STATE',
   RATE_LIMITED = 'RATE_LIMITED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
@@ -31,6 +33,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.NAME_TAKEN]: 409,
   [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.INVALID_STATE]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,

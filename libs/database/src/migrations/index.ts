@@ -1,8 +1,13 @@
 import { InitialSchema1732000000000 } from './1732000000000-initial-schema';
 import { AudienceBuyerProjection1732400000000 } from './1732400000000-audience-buyer-projection';
+import { PushRunsAndBatches1732500000000 } from './1732500000000-push-runs-and-batches';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
  * the CLI run exactly the same set. Append new ones at the end; never edit a shipped one.
  */
-export const ALL_MIGRATIONS = [InitialSchema1732000000000, AudienceBuyerProjection1732400000000];
+export const ALL_MIGRATIONS = [
+  InitialSchema1732000000000,
+  AudienceBuyerProjection1732400000000,
+  PushRunsAndBatches1732500000000,
+];

@@ -4,7 +4,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export interface WechatPushResultJson {
   external_userid: string[];
   content: string;
-  attachments: unknown[];
+  attachments: object[];
   add: { errcode: number; errmsg: string; fail_list: string[]; msgid: string };
 }
 
@@ -18,6 +18,13 @@ export class WechatPushResult {
 
   @Column({ name: 'push_id', type: 'bigint', unsigned: true, nullable: true })
   pushId: number | null;
+
+  /** The run and batch that produced this row (NULL for rows written before runs existed). */
+  @Column({ name: 'run_id', type: 'bigint', unsigned: true, nullable: true })
+  runId: number | null;
+
+  @Column({ name: 'batch_id', type: 'bigint', unsigned: true, nullable: true })
+  batchId: number | null;
 
   @Column({ type: 'json' })
   result: WechatPushResultJson;

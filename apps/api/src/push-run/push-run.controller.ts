@@ -1,0 +1,54 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OperatorId } from '@app/common';
+import { IdDto } from '@app/push-config';
+import { PushRunService } from '@app/pipeline';
+import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { BatchIdDto, RunIdDto, RunsQueryDto } from './push-run.dto';
+
+/** Firing a rule now, its run history, and the operator's decisions on batches and runs. */
+@ApiTags('wechatpush runs')
+@Controller('wechatpush')
+export class PushRunController {
+  constructor(private readonly runs: PushRunService) {}
+
+  @Post('trigger')
+  @HttpCode(200)
+  @ApiOperation({ summary: '立即执行一次（与定时相同的流水线，记为手动执行）→ {runId}' })
+  @ApiEnvelope()
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  trigger(@Body() body: IdDto, @OperatorId() operatorId: number) {
+    return this.runs.trigger(body.id, operatorId);
+  }
+
+  @Post('runs')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '执行记录：每次触发的时间槽、状态（pending/selecting/sending/completed/skipped/missed/failed/cancelled）、原因、人数、批次',
+  })
+  @ApiEnvelope()
+  list(@Body() body: RunsQueryDto) {
+    return this.runs.list(body.id, body.page ?? 1, body.pagesize ?? 10);
+  }
+
+  @Post('batch/resend')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE）',
+  })
+  @ApiEnvelope()
+  resend(@Body() body: BatchIdDto) {
+    return this.runs.resend(body.batchId);
+  }
+
+  @Post('run/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '取消执行：未发送的批次取消，已创建的企业微信群发任务调用 cancel_groupmsg_send',
+  })
+  @ApiEnvelope()
+  cancel(@Body() body: RunIdDto) {
+    return this.runs.cancel(body.runId);
+  }
+}

@@ -1,0 +1,74 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export enum BatchState {
+  PENDING = 'pending',
+  SENDING = 'sending',
+  SENT = 'sent',
+  FAILED = 'failed',
+  /** The request may have reached WeCom but no answer came: never resent automatically. */
+  UNKNOWN = 'unknown',
+  CANCELLED = 'cancelled',
+}
+
+export const TERMINAL_BATCH_STATES: readonly BatchState[] = [
+  BatchState.SENT,
+  BatchState.FAILED,
+  BatchState.UNKNOWN,
+  BatchState.CANCELLED,
+];
+
+/** ≤ PUSH_BATCH_SIZE recipients of a run: one add_msg_template call. */
+@Entity('wechat_push_batches')
+export class PushBatch {
+  @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true })
+  id: number;
+
+  @Column({ name: 'run_id', type: 'bigint', unsigned: true })
+  runId: number;
+
+  @Column({ name: 'batch_no', type: 'int' })
+  batchNo: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  state: BatchState;
+
+  @Column({ name: 'recipient_count', type: 'int' })
+  recipientCount: number;
+
+  /** JSON array of external_userid (read only when sending). */
+  @Column({ type: 'longtext', select: false })
+  recipients: string;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  msgid: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  errcode: number | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true })
+  errmsg: string | null;
+
+  @Column({ name: 'fail_list', type: 'longtext', nullable: true, select: false })
+  failList: string | null;
+
+  @Column({ name: 'fail_count', type: 'int', default: 0 })
+  failCount: number;
+
+  @Column({ type: 'int', default: 0 })
+  resends: number;
+
+  @Column({ name: 'sending_at', type: 'datetime', nullable: true })
+  sendingAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'datetime', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime' })
+  updatedAt: Date;
+}

@@ -1,0 +1,88 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { RunKind } from '../queue.contracts';
+
+export enum RunState {
+  PENDING = 'pending',
+  SELECTING = 'selecting',
+  SENDING = 'sending',
+  COMPLETED = 'completed',
+  SKIPPED = 'skipped',
+  MISSED = 'missed',
+  FAILED = 'failed',
+  CANCELLED = 'cancelled',
+}
+
+export const TERMINAL_RUN_STATES: readonly RunState[] = [
+  RunState.COMPLETED,
+  RunState.SKIPPED,
+  RunState.MISSED,
+  RunState.FAILED,
+  RunState.CANCELLED,
+];
+
+/** One firing of a rule slot, or a manual trigger. */
+@Entity('wechat_push_runs')
+export class PushRun {
+  @PrimaryGeneratedColumn({ type: 'bigint', unsigned: true })
+  id: number;
+
+  @Column({ name: 'push_id', type: 'bigint', unsigned: true })
+  pushId: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind: RunKind;
+
+  @Column({ name: 'slot_at', type: 'datetime' })
+  slotAt: Date;
+
+  @Column({ type: 'varchar', length: 16 })
+  state: RunState;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  reason: string | null;
+
+  @Column({ name: 'rule_name', type: 'varchar', length: 255 })
+  ruleName: string;
+
+  @Column({ type: 'text', nullable: true })
+  content: string | null;
+
+  @Column({ type: 'json', nullable: true })
+  attachments: unknown[] | null;
+
+  @Column({ name: 'audience_count', type: 'int', nullable: true })
+  audienceCount: number | null;
+
+  @Column({ name: 'batch_count', type: 'int', nullable: true })
+  batchCount: number | null;
+
+  @Column({ name: 'sent_batches', type: 'int', default: 0 })
+  sentBatches: number;
+
+  @Column({ name: 'failed_batches', type: 'int', default: 0 })
+  failedBatches: number;
+
+  @Column({ name: 'unknown_batches', type: 'int', default: 0 })
+  unknownBatches: number;
+
+  @Column({ name: 'accepted_count', type: 'int', default: 0 })
+  acceptedCount: number;
+
+  @Column({ name: 'fail_count', type: 'int', default: 0 })
+  failCount: number;
+
+  @Column({ name: 'triggered_by', type: 'bigint', nullable: true })
+  triggeredBy: number | null;
+
+  @Column({ name: 'started_at', type: 'datetime', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'datetime', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime' })
+  updatedAt: Date;
+}

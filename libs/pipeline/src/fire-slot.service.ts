@@ -1,0 +1,163 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, Clock, formatDate, weekDay } from '@app/common';
+import { SelectAudienceService } from '@app/audience';
+import { PushStatus, WechatPush, WechatPushTime } from '@app/push-config';
+import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
+import { BatchState } from './entities/push-batch.entity';
+import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
+import { PipelineQueues } from './pipeline-queues.service';
+import { PushRunRepository } from './push-run.repository';
+import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
+import { isWithinGrace } from './slot-schedule';
+
+const BUSINESS_TIME = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Shanghai',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+export type FireOutcome = { runId: number; state: RunState; reason?: string | null };
+
+/**
+ * One slot firing (SPEC §5–§6): records the run, re-reads the rule (paused, deleted, slot
+ * edited away, out of range, too late → skipped/missed with the reason, nothing sent),
+ * uploads the attachments once, streams the audience into batch rows in one transaction
+ * (so a crash leaves either no batches or all of them) and enqueues one job per batch.
+ * Every step is safe to repeat: a retry finds the run and continues where it stands.
+ */
+@Injectable()
+export class FireSlotService {
+  private readonly logger = new Logger(FireSlotService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly runs: PushRunRepository,
+    private readonly queues: PipelineQueues,
+    private readonly audience: SelectAudienceService,
+    private readonly attachments: WecomAttachmentService,
+  ) {}
+
+  async fire(p: FireSlotPayload): Promise<FireOutcome> {
+    const now = this.clock.now();
+    const slotAt = new Date(p.slotAt);
+    const rule = await this.db.getRepository(WechatPush).findOneBy({ id: p.pushId });
+    let run = await this.runs.ensureRun(
+      { pushId: p.pushId, kind: p.kind, slotAt },
+      rule?.name ?? `#${p.pushId}`,
+      now,
+      p.triggeredBy,
+    );
+
+    if (TERMINAL_RUN_STATES.includes(run.state)) return this.outcome(run);
+    if (run.state === RunState.SENDING) {
+      await this.enqueueBatches(run.id);
+      return this.outcome(run);
+    }
+
+    if (run.state === RunState.PENDING) {
+      const refusal = await this.refusal(p, rule, slotAt, now);
+      if (refusal) {
+        await this.runs.transitionRun(run.id, [RunState.PENDING], refusal.state, now, {
+          reason: refusal.reason,
+        });
+        this.logger.log({ msg: 'slot not sent', pushId: p.pushId, slotAt: p.slotAt, ...refusal });
+        return { runId: run.id, ...refusal };
+      }
+      await this.runs.transitionRun(run.id, [RunState.PENDING], RunState.SELECTING, now, {
+        startedAt: now,
+      });
+    }
+
+    // SELECTING: this attempt (or a retry after a crash, which left no batches) selects.
+    if (!rule) {
+      await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.FAILED, now, {
+        reason: 'rule vanished',
+      });
+      return { runId: run.id, state: RunState.FAILED, reason: 'rule vanished' };
+    }
+    const live = rule;
+    let attachments: unknown[];
+    try {
+      attachments = await this.attachments.forRule(live);
+    } catch (e) {
+      if (e instanceof WecomFatalError) {
+        await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.FAILED, now, {
+          reason: `attachments: ${e.message}`.slice(0, 255),
+        });
+        run = (await this.runs.findRun(run.id)) as PushRun;
+        return this.outcome(run);
+      }
+      throw e;
+    }
+
+    const { audience, batches } = await this.runs.transaction(async (em) => {
+      let count = 0;
+      let batchNo = 0;
+      for await (const ids of this.audience.select(live, slotAt)) {
+        await this.runs.insertBatch(em, run.id, ++batchNo, ids, now);
+        count += ids.length;
+      }
+      const moved = await this.runs.transitionRun(
+        run.id,
+        [RunState.SELECTING],
+        batchNo === 0 ? RunState.COMPLETED : RunState.SENDING,
+        this.clock.now(),
+        { audienceCount: count, batchCount: batchNo, content: live.content, attachments },
+        em,
+      );
+      if (!moved) throw new Error(`run ${run.id} left 'selecting' while this job selected`);
+      return { audience: count, batches: batchNo };
+    });
+    this.logger.log({ msg: 'run selected', runId: run.id, pushId: p.pushId, audience, batches });
+    if (batches > 0) await this.enqueueBatches(run.id);
+    run = (await this.runs.findRun(run.id)) as PushRun;
+    return this.outcome(run);
+  }
+
+  /** One job per pending batch; job ids make a repeat of this a no-op. */
+  async enqueueBatches(runId: number): Promise<void> {
+    const pending = await this.runs.findBatchIds(runId, [BatchState.PENDING]);
+    await this.queues.addBulk(
+      JobName.SEND_BATCH,
+      pending.map((b) => ({
+        payload: { batchId: Number(b.id), runId: Number(runId) },
+        opts: { jobId: batchJobId(b.id, b.resends) },
+      })),
+    );
+  }
+
+  private async refusal(
+    p: FireSlotPayload,
+    rule: WechatPush | null,
+    slotAt: Date,
+    now: Date,
+  ): Promise<{ state: RunState; reason: string } | null> {
+    const skipped = (reason: string) => ({ state: RunState.SKIPPED, reason });
+    if (!rule || rule.isDeleted) return skipped('rule deleted');
+    if (p.kind === 'manual') return null;
+    if (rule.status === PushStatus.PAUSED) return skipped('rule paused');
+    const date = formatDate(slotAt);
+    if (date < rule.startDate || date > rule.endDate) return skipped('outside the rule date range');
+    const slots = await this.db.getRepository(WechatPushTime).findBy({ pushId: rule.id });
+    const time = BUSINESS_TIME.format(slotAt);
+    if (!slots.some((s) => s.weekDay === weekDay(slotAt) && s.pushTime === time)) {
+      return skipped('slot no longer in the rule');
+    }
+    if (!isWithinGrace(slotAt, now, this.config.MISFIRE_GRACE_MINUTES)) {
+      return {
+        state: RunState.MISSED,
+        reason: `started ${Math.round((now.getTime() - slotAt.getTime()) / 60_000)} min late (grace ${this.config.MISFIRE_GRACE_MINUTES} min)`,
+      };
+    }
+    return null;
+  }
+
+  private outcome(run: PushRun): FireOutcome {
+    return { runId: Number(run.id), state: run.state, reason: run.reason };
+  }
+}

@@ -1,0 +1,74 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Job, JobsOptions, Queue } from 'bullmq';
+import { JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QueueName } from './queue.contracts';
+
+/** The only way work enters a queue: typed by the contracts, options from one table. */
+@Injectable()
+export class PipelineQueues {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @InjectQueue(QueueName.SCHEDULE) schedule: Queue,
+    @InjectQueue(QueueName.SLOT) slot: Queue,
+    @InjectQueue(QueueName.BATCH) batch: Queue,
+  ) {
+    this.queues = {
+      [QueueName.SCHEDULE]: schedule,
+      [QueueName.SLOT]: slot,
+      [QueueName.BATCH]: batch,
+    };
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues[name];
+  }
+
+  all(): Queue[] {
+    return Object.values(this.queues);
+  }
+
+  add<K extends JobName>(name: K, payload: JobPayloads[K], opts: JobsOptions = {}): Promise<Job> {
+    return this.queues[JOB_QUEUE[name]].add(name, payload, { ...JOB_OPTIONS[name], ...opts });
+  }
+
+  addBulk<K extends JobName>(
+    name: K,
+    jobs: { payload: JobPayloads[K]; opts: JobsOptions }[],
+  ): Promise<Job[]> {
+    if (jobs.length === 0) return Promise.resolve([]);
+    return this.queues[JOB_QUEUE[name]].addBulk(
+      jobs.map((j) => ({ name, data: j.payload, opts: { ...JOB_OPTIONS[name], ...j.opts } })),
+    );
+  }
+
+  getJob(queue: QueueName, jobId: string): Promise<Job | undefined> {
+    return this.queues[queue].getJob(jobId);
+  }
+
+  /**
+   * Makes sure a job with this id will run: adds it when missing, retries it when it
+   * failed for good, replaces it when it completed although MySQL says its work is open.
+   * An active, waiting or delayed job is left alone.
+   */
+  async ensure<K extends JobName>(
+    name: K,
+    jobId: string,
+    payload: JobPayloads[K],
+    opts: JobsOptions = {},
+  ): Promise<'added' | 'retried' | 'present'> {
+    const queue = JOB_QUEUE[name];
+    const existing = await this.getJob(queue, jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'failed') {
+        await existing.retry('failed');
+        return 'retried';
+      }
+      if (state !== 'completed') return 'present';
+      await existing.remove();
+    }
+    await this.add(name, payload, { ...opts, jobId });
+    return 'added';
+  }
+}

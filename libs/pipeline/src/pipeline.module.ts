@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AudienceModule } from '@app/audience';
+import { PushConfigModule } from '@app/push-config';
+import { WecomModule } from '@app/wecom';
+import { PushBatch } from './entities/push-batch.entity';
+import { PushRun } from './entities/push-run.entity';
+import { FireSlotService } from './fire-slot.service';
+import { PipelineQueuesModule } from './pipeline-queues.module';
+import { PushRunRepository } from './push-run.repository';
+import { PushRunService } from './push-run.service';
+import { ScheduleSlotsService } from './schedule-slots.service';
+import { SendBatchService } from './send-batch.service';
+
+/** Runs, batches and the services that move them; imported by the api and the worker. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([PushRun, PushBatch]),
+    PipelineQueuesModule,
+    PushConfigModule,
+    AudienceModule,
+    WecomModule,
+  ],
+  providers: [
+    PushRunRepository,
+    ScheduleSlotsService,
+    FireSlotService,
+    SendBatchService,
+    PushRunService,
+  ],
+  exports: [
+    PipelineQueuesModule,
+    PushRunRepository,
+    ScheduleSlotsService,
+    FireSlotService,
+    SendBatchService,
+    PushRunService,
+  ],
+})
+export class PipelineModule {}

@@ -1,0 +1,269 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { WechatPushResult, WechatPushResultJson } from '@app/push-config';
+import { BatchState, PushBatch } from './entities/push-batch.entity';
+import { PushRun, RunState } from './entities/push-run.entity';
+import type { RunKind } from './queue.contracts';
+
+export interface RunKey {
+  pushId: number;
+  kind: RunKind;
+  slotAt: Date;
+}
+
+/**
+ * Every read and state change of runs and batches. Each transition is a conditional update
+ * (`… WHERE state IN (from)`) whose affected-row count says whether this caller won, so two
+ * workers (or a retry racing a stalled job) can never both move the same row.
+ */
+@Injectable()
+export class PushRunRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The run of a slot, created on first sight; the unique key makes this idempotent. */
+  async ensureRun(
+    key: RunKey,
+    ruleName: string,
+    now: Date,
+    triggeredBy?: number,
+  ): Promise<PushRun> {
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(PushRun)
+      .values({
+        pushId: key.pushId,
+        kind: key.kind,
+        slotAt: key.slotAt,
+        state: RunState.PENDING,
+        ruleName,
+        triggeredBy: triggeredBy ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .orIgnore()
+      .execute();
+    const run = await this.db
+      .getRepository(PushRun)
+      .findOneByOrFail({ pushId: key.pushId, kind: key.kind, slotAt: key.slotAt });
+    return run;
+  }
+
+  findRun(id: number): Promise<PushRun | null> {
+    return this.db.getRepository(PushRun).findOneBy({ id });
+  }
+
+  findRunByKey(key: RunKey): Promise<PushRun | null> {
+    return this.db
+      .getRepository(PushRun)
+      .findOneBy({ pushId: key.pushId, kind: key.kind, slotAt: key.slotAt });
+  }
+
+  /** Moves a run from one of `from` to `to`; false when another actor moved it first. */
+  async transitionRun(
+    id: number,
+    from: readonly RunState[],
+    to: RunState,
+    now: Date,
+    patch: Partial<PushRun> = {},
+    em: EntityManager = this.db.manager,
+  ): Promise<boolean> {
+    const terminal = [
+      RunState.COMPLETED,
+      RunState.SKIPPED,
+      RunState.MISSED,
+      RunState.FAILED,
+      RunState.CANCELLED,
+    ];
+    const result = await em
+      .createQueryBuilder()
+      .update(PushRun)
+      .set({
+        ...patch,
+        state: to,
+        updatedAt: now,
+        ...(terminal.includes(to) ? { finishedAt: now } : {}),
+      })
+      .where('id = :id AND state IN (:...from)', { id, from })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  async insertBatch(
+    em: EntityManager,
+    runId: number,
+    batchNo: number,
+    recipients: string[],
+    now: Date,
+  ): Promise<void> {
+    await em.insert(PushBatch, {
+      runId,
+      batchNo,
+      state: BatchState.PENDING,
+      recipientCount: recipients.length,
+      recipients: JSON.stringify(recipients),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  findBatch(id: number): Promise<PushBatch | null> {
+    return this.db.getRepository(PushBatch).findOneBy({ id });
+  }
+
+  /** Batches of a run in `states` (ids and resend counters only). */
+  findBatchIds(
+    runId: number,
+    states: readonly BatchState[],
+  ): Promise<Pick<PushBatch, 'id' | 'resends'>[]> {
+    return this.db.getRepository(PushBatch).find({
+      select: { id: true, resends: true },
+      where: { runId, state: In([...states]) },
+      order: { batchNo: 'ASC' },
+    });
+  }
+
+  listBatches(runIds: number[]): Promise<PushBatch[]> {
+    if (runIds.length === 0) return Promise.resolve([]);
+    return this.db.getRepository(PushBatch).find({
+      where: { runId: In(runIds) },
+      order: { runId: 'DESC', batchNo: 'ASC' },
+    });
+  }
+
+  async recipientsOf(batchId: number): Promise<string[]> {
+    const [row]: { recipients: string }[] = await this.db.query(
+      'SELECT recipients FROM wechat_push_batches WHERE id = ?',
+      [batchId],
+    );
+    return row ? (JSON.parse(row.recipients) as string[]) : [];
+  }
+
+  /** Moves a batch from one of `from` to `to`; false when another actor moved it first. */
+  async transitionBatch(
+    id: number,
+    from: readonly BatchState[],
+    to: BatchState,
+    now: Date,
+    patch: Partial<PushBatch> = {},
+    em: EntityManager = this.db.manager,
+  ): Promise<boolean> {
+    const terminal = [BatchState.SENT, BatchState.FAILED, BatchState.UNKNOWN, BatchState.CANCELLED];
+    const result = await em
+      .createQueryBuilder()
+      .update(PushBatch)
+      .set({
+        ...patch,
+        state: to,
+        updatedAt: now,
+        ...(terminal.includes(to) ? { finishedAt: now } : {}),
+      })
+      .where('id = :id AND state IN (:...from)', { id, from })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Claims a pending batch for one send attempt. */
+  claimBatch(id: number, now: Date): Promise<boolean> {
+    return this.db
+      .createQueryBuilder()
+      .update(PushBatch)
+      .set({
+        state: BatchState.SENDING,
+        attempts: () => 'attempts + 1',
+        sendingAt: now,
+        updatedAt: now,
+      })
+      .where('id = :id AND state = :pending', { id, pending: BatchState.PENDING })
+      .execute()
+      .then((r) => (r.affected ?? 0) > 0);
+  }
+
+  /**
+   * WeCom accepted the batch: it becomes `sent` with its msgid and fail_list, and its
+   * seed-shaped result row is written in the same transaction (unique per batch).
+   */
+  async markSent(
+    batch: { id: number; runId: number },
+    rule: { pushId: number; name: string },
+    result: WechatPushResultJson,
+    now: Date,
+  ): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      const moved = await this.transitionBatch(
+        batch.id,
+        [BatchState.SENDING],
+        BatchState.SENT,
+        now,
+        {
+          msgid: result.add.msgid,
+          errcode: result.add.errcode,
+          errmsg: result.add.errmsg.slice(0, 512),
+          failList: JSON.stringify(result.add.fail_list),
+          failCount: result.add.fail_list.length,
+        },
+        em,
+      );
+      if (!moved) return false;
+      await em.insert(WechatPushResult, {
+        name: rule.name,
+        pushId: rule.pushId,
+        runId: batch.runId,
+        batchId: batch.id,
+        result,
+        createdAt: now,
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Completes a `sending` run once none of its batches is pending or sending, with counts
+   * from its batches (a cancelled run keeps its state but gets its counts). Safe to call
+   * after every batch: only the last one changes anything.
+   */
+  async completeRunIfDone(runId: number, now: Date): Promise<boolean> {
+    const [open]: { n: string | number }[] = await this.db.query(
+      `SELECT COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? AND state IN ('pending', 'sending')`,
+      [runId],
+    );
+    if (Number(open.n) > 0) return false;
+    const result: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_runs r
+          JOIN (SELECT run_id,
+                       SUM(state = 'sent') AS sent_batches,
+                       SUM(state = 'failed') AS failed_batches,
+                       SUM(state = 'unknown') AS unknown_batches,
+                       COALESCE(SUM(IF(state = 'sent', recipient_count - fail_count, 0)), 0) AS accepted,
+                       COALESCE(SUM(IF(state = 'sent', fail_count, 0)), 0) AS failed_ids
+                  FROM wechat_push_batches WHERE run_id = ? GROUP BY run_id) b ON b.run_id = r.id
+          SET r.state = IF(r.state = 'sending', 'completed', r.state), r.sent_batches = b.sent_batches, r.failed_batches = b.failed_batches,
+              r.unknown_batches = b.unknown_batches, r.accepted_count = b.accepted,
+              r.fail_count = b.failed_ids, r.finished_at = ?, r.updated_at = ?
+        WHERE r.id = ? AND r.state IN ('sending', 'cancelled')
+          AND NOT EXISTS (SELECT 1 FROM wechat_push_batches x
+                           WHERE x.run_id = r.id AND x.state IN ('pending', 'sending'))`,
+      [runId, now, now, runId],
+    );
+    return (result.affectedRows ?? 0) > 0;
+  }
+
+  /** Runs MySQL says are open (not terminal) and whose slot is at or before `until`. */
+  openRuns(until: Date): Promise<PushRun[]> {
+    return this.db
+      .getRepository(PushRun)
+      .createQueryBuilder('r')
+      .where('r.state IN (:...states)', {
+        states: [RunState.PENDING, RunState.SELECTING, RunState.SENDING],
+      })
+      .andWhere('r.slot_at <= :until', { until })
+      .orderBy('r.slot_at', 'ASC')
+      .limit(1000)
+      .getMany();
+  }
+}

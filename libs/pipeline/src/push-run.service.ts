@@ -1,0 +1,249 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
+import { WechatPush } from '@app/push-config';
+import { WecomClient, WecomError } from '@app/wecom';
+import { BatchState, PushBatch } from './entities/push-batch.entity';
+import { PushRun, RunState } from './entities/push-run.entity';
+import { PipelineQueues } from './pipeline-queues.service';
+import { PushRunRepository } from './push-run.repository';
+import { batchJobId, JobName, slotJobId } from './queue.contracts';
+
+export interface BatchView {
+  id: number;
+  batchNo: number;
+  state: BatchState;
+  recipientCount: number;
+  attempts: number;
+  resends: number;
+  msgid: string | null;
+  errcode: number | null;
+  errmsg: string | null;
+  failCount: number;
+  finishedAt: string | null;
+}
+
+export interface RunView {
+  id: number;
+  kind: string;
+  slotAt: string;
+  state: RunState;
+  reason: string | null;
+  ruleName: string;
+  audienceCount: number | null;
+  batchCount: number | null;
+  sentBatches: number;
+  failedBatches: number;
+  unknownBatches: number;
+  acceptedCount: number;
+  failCount: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  batches: BatchView[];
+}
+
+export interface CancelReport {
+  runId: number;
+  cancelledBatches: number;
+  cancelledTasks: string[];
+  taskCancelFailures: { msgid: string; errcode: number | null; errmsg: string }[];
+}
+
+const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
+
+/** Operator actions on runs: trigger now, history, resend an unknown/failed batch, cancel. */
+@Injectable()
+export class PushRunService {
+  private readonly logger = new Logger(PushRunService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly runs: PushRunRepository,
+    private readonly queues: PipelineQueues,
+    private readonly wecom: WecomClient,
+  ) {}
+
+  /** Fires a rule once now through the same pipeline, recorded as a manual run. */
+  async trigger(pushId: number, operatorId: number): Promise<{ runId: number }> {
+    const rule = await this.db.getRepository(WechatPush).findOneBy({ id: pushId, isDeleted: 0 });
+    if (!rule) throw AppException.notFound('推送规则');
+    const now = this.clock.now();
+    const slotAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const run = await this.runs.ensureRun(
+      { pushId, kind: 'manual', slotAt },
+      rule.name,
+      now,
+      operatorId,
+    );
+    const payload = {
+      pushId,
+      kind: 'manual' as const,
+      slotAt: slotAt.toISOString(),
+      triggeredBy: operatorId,
+    };
+    await this.queues.add(JobName.FIRE_SLOT, payload, { jobId: slotJobId(payload) });
+    return { runId: Number(run.id) };
+  }
+
+  async list(
+    pushId: number,
+    page: number,
+    pagesize: number,
+  ): Promise<{ data: RunView[]; total: number; page: number; pagesize: number; pages: number }> {
+    const [runs, total] = await this.db.getRepository(PushRun).findAndCount({
+      where: { pushId },
+      order: { slotAt: 'DESC', id: 'DESC' },
+      skip: (page - 1) * pagesize,
+      take: pagesize,
+    });
+    const batches = await this.runs.listBatches(runs.map((r) => Number(r.id)));
+    return {
+      data: runs.map((r) =>
+        toRunView(
+          r,
+          batches.filter((b) => Number(b.runId) === Number(r.id)),
+        ),
+      ),
+      total,
+      page,
+      pagesize,
+      pages: Math.ceil(total / pagesize),
+    };
+  }
+
+  /**
+   * An operator's decision to send an `unknown` or `failed` batch again (after checking
+   * WeCom for an `unknown` one). A `sent` batch is refused. The batch keeps its recipients;
+   * a new job id makes the queue take it although the first job ran.
+   */
+  async resend(batchId: number): Promise<{ batchId: number; resends: number }> {
+    const batch = await this.runs.findBatch(batchId);
+    if (!batch) throw AppException.notFound('推送批次', 'batchId');
+    const now = this.clock.now();
+    const moved = await this.runs.transaction(async (em) => {
+      const ok = await this.runs.transitionBatch(
+        batch.id,
+        [BatchState.UNKNOWN, BatchState.FAILED],
+        BatchState.PENDING,
+        now,
+        { resends: batch.resends + 1, errcode: null, errmsg: null, finishedAt: null },
+        em,
+      );
+      if (ok) {
+        await this.runs.transitionRun(
+          batch.runId,
+          [RunState.COMPLETED, RunState.SENDING],
+          RunState.SENDING,
+          now,
+          { finishedAt: null },
+          em,
+        );
+      }
+      return ok;
+    });
+    if (!moved) {
+      throw new AppException(ErrorCode.INVALID_STATE, `批次状态为 ${batch.state}，不能重发`, [
+        {
+          field: 'batchId',
+          message: `only unknown or failed batches can be resent; this one is ${batch.state}`,
+        },
+      ]);
+    }
+    await this.queues.add(
+      JobName.SEND_BATCH,
+      { batchId: Number(batch.id), runId: Number(batch.runId) },
+      { jobId: batchJobId(batch.id, batch.resends + 1) },
+    );
+    this.logger.log({ msg: 'batch resend requested', batchId, resends: batch.resends + 1 });
+    return { batchId: Number(batch.id), resends: batch.resends + 1 };
+  }
+
+  /**
+   * Stops a run: batches not yet sent are cancelled, and WeCom tasks already created are
+   * cancelled with cancel_groupmsg_send (messages members already sent cannot be recalled).
+   */
+  async cancel(runId: number): Promise<CancelReport> {
+    const run = await this.runs.findRun(runId);
+    if (!run) throw AppException.notFound('执行记录', 'runId');
+    const now = this.clock.now();
+    const open = [RunState.PENDING, RunState.SELECTING, RunState.SENDING, RunState.COMPLETED];
+    if (
+      !(await this.runs.transitionRun(run.id, open, RunState.CANCELLED, now, {
+        reason: 'cancelled by an operator',
+      }))
+    ) {
+      throw new AppException(ErrorCode.INVALID_STATE, `执行状态为 ${run.state}，不能取消`, [
+        { field: 'runId', message: `a ${run.state} run cannot be cancelled` },
+      ]);
+    }
+    let cancelledBatches = 0;
+    for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
+      if (
+        await this.runs.transitionBatch(b.id, [BatchState.PENDING], BatchState.CANCELLED, now, {
+          errmsg: 'run cancelled',
+        })
+      ) {
+        cancelledBatches++;
+      }
+    }
+    const report: CancelReport = {
+      runId: Number(run.id),
+      cancelledBatches,
+      cancelledTasks: [],
+      taskCancelFailures: [],
+    };
+    const sent = (await this.runs.listBatches([Number(run.id)])).filter(
+      (b) => b.state === BatchState.SENT && b.msgid,
+    );
+    for (const b of sent) {
+      const msgid = b.msgid as string;
+      try {
+        await this.wecom.cancelGroupMsgSend(msgid);
+        report.cancelledTasks.push(msgid);
+      } catch (e) {
+        report.taskCancelFailures.push({
+          msgid,
+          errcode: e instanceof WecomError ? e.errcode : null,
+          errmsg: e instanceof WecomError ? e.errmsg : 'cancel failed',
+        });
+      }
+    }
+    await this.runs.completeRunIfDone(run.id, now);
+    return report;
+  }
+}
+
+export function toRunView(r: PushRun, batches: PushBatch[]): RunView {
+  return {
+    id: Number(r.id),
+    kind: r.kind,
+    slotAt: formatDateTime(r.slotAt),
+    state: r.state,
+    reason: r.reason,
+    ruleName: r.ruleName,
+    audienceCount: r.audienceCount,
+    batchCount: r.batchCount,
+    sentBatches: r.sentBatches,
+    failedBatches: r.failedBatches,
+    unknownBatches: r.unknownBatches,
+    acceptedCount: r.acceptedCount,
+    failCount: r.failCount,
+    startedAt: fmt(r.startedAt),
+    finishedAt: fmt(r.finishedAt),
+    batches: batches.map((b) => ({
+      id: Number(b.id),
+      batchNo: b.batchNo,
+      state: b.state,
+      recipientCount: b.recipientCount,
+      attempts: b.attempts,
+      resends: b.resends,
+      msgid: b.msgid,
+      errcode: b.errcode,
+      errmsg: b.errmsg,
+      failCount: b.failCount,
+      finishedAt: fmt(b.finishedAt),
+    })),
+  };
+}

@@ -1,0 +1,99 @@
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * Every queue, job name, payload and job option of the pipeline, in one place, so producer
+ * and processor cannot disagree. Queue and job names are stored in Redis: never rename or
+ * reuse a shipped value.
+ */
+export enum QueueName {
+  SCHEDULE = 'push-schedule',
+  SLOT = 'push-slot',
+  BATCH = 'push-batch',
+}
+
+export enum JobName {
+  /** Hourly (and at worker start): enqueue due slots, reconcile runs MySQL says are open. */
+  SCAN = 'scan',
+  /** One rule slot firing (or a manual trigger): create the run, select, write batches. */
+  FIRE_SLOT = 'fire-slot',
+  /** One batch of ≤ 10,000 recipients: one add_msg_template call, exactly once. */
+  SEND_BATCH = 'send-batch',
+}
+
+export interface ScanPayload {
+  reason: 'hourly' | 'startup' | 'manual';
+}
+
+export interface FireSlotPayload {
+  pushId: number;
+  kind: RunKind;
+  /** ISO instant of the slot minute (scheduled) or of the trigger (manual). */
+  slotAt: string;
+  triggeredBy?: number;
+}
+
+export interface SendBatchPayload {
+  batchId: number;
+  runId: number;
+}
+
+export type RunKind = 'scheduled' | 'manual';
+
+/** Job name → payload, the one map both sides are typed by. */
+export interface JobPayloads {
+  [JobName.SCAN]: ScanPayload;
+  [JobName.FIRE_SLOT]: FireSlotPayload;
+  [JobName.SEND_BATCH]: SendBatchPayload;
+}
+
+/** Which queue carries each job. */
+export const JOB_QUEUE: { [K in JobName]: QueueName } = {
+  [JobName.SCAN]: QueueName.SCHEDULE,
+  [JobName.FIRE_SLOT]: QueueName.SLOT,
+  [JobName.SEND_BATCH]: QueueName.BATCH,
+};
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/**
+ * Per-job options. Job ids are derived from what the job is about, so adding the same work
+ * twice (two scans, two replicas, a retry of the producer) is a no-op. Completed jobs are
+ * kept a day (so their ids keep deduplicating), failed ones a week.
+ */
+export const JOB_OPTIONS: { [K in JobName]: JobsOptions } = {
+  [JobName.SCAN]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: DAY, count: 1000 },
+    removeOnFail: { age: 7 * DAY },
+  },
+  [JobName.FIRE_SLOT]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: { age: DAY },
+    removeOnFail: { age: 7 * DAY },
+  },
+  [JobName.SEND_BATCH]: {
+    // Attempts are overridden from PUSH_BATCH_ATTEMPTS; only retryable WeCom errors retry.
+    attempts: 6,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: DAY },
+    removeOnFail: { age: 7 * DAY },
+  },
+};
+
+/** `slot-<pushId>-<kind>-<yyyyMMddHHmmss>`: one job per rule slot, whoever enqueues it. */
+export function slotJobId(p: Pick<FireSlotPayload, 'pushId' | 'kind' | 'slotAt'>): string {
+  const stamp = p.slotAt.replace(/\D/g, '').slice(0, 14);
+  return `slot-${p.pushId}-${p.kind}-${stamp}`;
+}
+
+/** `batch-<batchId>-<resends>`: a resend by an operator is a new job, anything else is not. */
+export function batchJobId(batchId: number, resends: number): string {
+  return `batch-${batchId}-${resends}`;
+}
+
+/** The job scheduler's constant id: upserting it again changes nothing. */
+export const HOURLY_SCAN_SCHEDULER_ID = 'hourly-scan';
+export const HOURLY_SCAN_CRON = '0 * * * *';

@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, Clock } from '@app/common';
+import { PushRuleChangeListener } from '@app/push-config';
+import { BatchState } from './entities/push-batch.entity';
+import { RunState } from './entities/push-run.entity';
+import { PipelineQueues } from './pipeline-queues.service';
+import { PushRunRepository } from './push-run.repository';
+import { batchJobId, JobName, QueueName, slotJobId } from './queue.contracts';
+import { daysBetween, DueSlot, slotsBetween, SlotRule } from './slot-schedule';
+
+/** How far past the next hourly scan a scan looks, so no slot falls between two scans. */
+const LOOKAHEAD_MS = 65 * 60_000;
+
+export interface ScanReport {
+  slotsEnqueued: number;
+  runsReconciled: number;
+  batchesReconciled: number;
+}
+
+/**
+ * Puts due slots on the queue as delayed jobs that fire at their minute, and reconciles
+ * what MySQL says is open with what Redis holds. Job ids come from rule + slot, so any
+ * number of scans, api calls and worker replicas enqueue each slot once.
+ */
+@Injectable()
+export class ScheduleSlotsService implements PushRuleChangeListener {
+  private readonly logger = new Logger(ScheduleSlotsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly queues: PipelineQueues,
+    private readonly runs: PushRunRepository,
+  ) {}
+
+  /** A rule was created, edited, resumed or deleted: schedule its slots of this window now. */
+  async onRuleChanged(pushId: number): Promise<void> {
+    await this.enqueueDueSlots(this.clock.now(), pushId);
+  }
+
+  /** The hourly scan: due slots of the coming hour (and of the grace window just past), then reconcile. */
+  async scan(): Promise<ScanReport> {
+    const now = this.clock.now();
+    const slotsEnqueued = await this.enqueueDueSlots(now);
+    const { runs, batches } = await this.reconcile(now);
+    const report = { slotsEnqueued, runsReconciled: runs, batchesReconciled: batches };
+    this.logger.log({ msg: 'scan done', ...report });
+    return report;
+  }
+
+  /** Slots of active rules in [now − grace, now + 65 min), each as a job delayed to its minute. */
+  async enqueueDueSlots(now: Date, pushId?: number): Promise<number> {
+    const from = new Date(now.getTime() - this.config.MISFIRE_GRACE_MINUTES * 60_000);
+    const to = new Date(now.getTime() + LOOKAHEAD_MS);
+    const due = (await this.activeRules(from, to, pushId)).flatMap((r) =>
+      slotsBetween(r, from, to),
+    );
+    for (const slot of due) await this.enqueueSlot(slot, now);
+    return due.length;
+  }
+
+  private async enqueueSlot(slot: DueSlot, now: Date): Promise<void> {
+    const payload = {
+      pushId: slot.pushId,
+      kind: 'scheduled' as const,
+      slotAt: slot.slotAt.toISOString(),
+    };
+    await this.queues.add(JobName.FIRE_SLOT, payload, {
+      jobId: slotJobId(payload),
+      delay: Math.max(0, slot.slotAt.getTime() - now.getTime()),
+    });
+  }
+
+  private async activeRules(from: Date, to: Date, pushId?: number): Promise<SlotRule[]> {
+    const { dates, weekdays } = daysBetween(from, to);
+    const rows: {
+      id: number;
+      start_date: string;
+      end_date: string;
+      week_day: number;
+      push_time: string;
+    }[] = await this.db.query(
+      `SELECT p.id, p.start_date, p.end_date, t.week_day, t.push_time
+           FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
+          WHERE p.is_deleted = 0 AND p.status = 0
+            AND p.start_date <= ? AND p.end_date >= ?
+            AND t.week_day IN (?) ${pushId === undefined ? '' : 'AND p.id = ?'}`,
+      [dates[dates.length - 1], dates[0], weekdays, ...(pushId === undefined ? [] : [pushId])],
+    );
+    const rules = new Map<number, SlotRule>();
+    for (const r of rows) {
+      const id = Number(r.id);
+      const rule = rules.get(id) ?? {
+        pushId: id,
+        startDate: r.start_date,
+        endDate: r.end_date,
+        slots: [],
+      };
+      rule.slots.push({ week: Number(r.week_day), time: r.push_time });
+      rules.set(id, rule);
+    }
+    return [...rules.values()];
+  }
+
+  /**
+   * Runs MySQL says are open but no queue will finish (Redis flushed, a job failed for good,
+   * a worker died mid-call) get their jobs back; a batch left `sending` with no live job
+   * becomes `unknown` — it may have reached WeCom, so it is never resent automatically.
+   */
+  async reconcile(now: Date): Promise<{ runs: number; batches: number }> {
+    let runs = 0;
+    let batches = 0;
+    for (const run of await this.runs.openRuns(now)) {
+      if (run.state === RunState.PENDING || run.state === RunState.SELECTING) {
+        const payload = {
+          pushId: Number(run.pushId),
+          kind: run.kind,
+          slotAt: run.slotAt.toISOString(),
+          ...(run.triggeredBy ? { triggeredBy: Number(run.triggeredBy) } : {}),
+        };
+        if (
+          (await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload)) !== 'present'
+        )
+          runs++;
+        continue;
+      }
+      for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
+        const outcome = await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {
+          batchId: Number(b.id),
+          runId: Number(run.id),
+        });
+        if (outcome !== 'present') batches++;
+      }
+      for (const b of await this.runs.findBatchIds(run.id, [BatchState.SENDING])) {
+        const job = await this.queues.getJob(QueueName.BATCH, batchJobId(b.id, b.resends));
+        const state = job ? await job.getState() : 'missing';
+        if (state === 'active' || state === 'waiting' || state === 'delayed') continue;
+        await this.runs.transitionBatch(b.id, [BatchState.SENDING], BatchState.UNKNOWN, now, {
+          errmsg:
+            'the send was interrupted and no job holds it; it may have reached WeCom — resend only after checking',
+        });
+        batches++;
+      }
+      if (await this.runs.completeRunIfDone(run.id, now)) runs++;
+    }
+    return { runs, batches };
+  }
+}
