@@ -75,8 +75,9 @@ export const JOB_OPTIONS: { [K in JobName]: JobsOptions } = {
     removeOnFail: { age: 7 * DAY },
   },
   [JobName.SEND_BATCH]: {
-    // Attempts are overridden from PUSH_BATCH_ATTEMPTS; only retryable WeCom errors retry.
-    attempts: 6,
+    // WeCom retries are counted in MySQL (BATCH_MAX_ATTEMPTS) and delayed by the processor;
+    // these attempts only cover unexpected failures such as MySQL being unreachable.
+    attempts: 5,
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: { age: DAY },
     removeOnFail: { age: 7 * DAY },

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@app/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, Clock } from '@app/common';
 import { WechatPushResultJson } from '@app/push-config';
 import {
   WecomAttachment,
@@ -13,18 +13,20 @@ import { RunState } from './entities/push-run.entity';
 import { PushRunRepository } from './push-run.repository';
 import { SendBatchPayload } from './queue.contracts';
 
-/** Thrown to make the queue retry a batch later (WeCom surely did not create the task). */
-export class RetryBatchLater extends Error {
-  constructor(
-    readonly error: WecomRetryableError,
-    readonly retryAfterMs: number,
-  ) {
-    super(`retryable: ${error.message}`);
-    this.name = 'RetryBatchLater';
-  }
+/** The batch went back to `pending`; the queue should run it again after `retryInMs`. */
+export interface RetryLater {
+  retryInMs: number;
 }
 
-export type SendOutcome = BatchState | 'skipped';
+export type SendOutcome = BatchState | 'skipped' | RetryLater;
+
+/**
+ * Exponential from 1 s, or WeCom's own wait when it named a longer one (45009 blocks for
+ * the rest of its minute), capped.
+ */
+export function retryDelayMs(attempt: number, retryAfterMs: number, capMs: number): number {
+  return Math.min(capMs, Math.max(1_000 * 2 ** Math.max(0, attempt - 1), retryAfterMs));
+}
 
 /**
  * The exactly-once protocol of SPEC §6 for one batch:
@@ -41,13 +43,17 @@ export class SendBatchService {
   private readonly logger = new Logger(SendBatchService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly runs: PushRunRepository,
     private readonly wecom: WecomClient,
   ) {}
 
-  /** `lastAttempt`: no retry follows this one, so a retryable error ends as `failed`. */
-  async send(p: SendBatchPayload, lastAttempt: boolean): Promise<SendOutcome> {
+  /**
+   * Attempts are counted in MySQL (not by the queue), so a batch makes at most
+   * BATCH_MAX_ATTEMPTS calls whatever happens to its jobs.
+   */
+  async send(p: SendBatchPayload): Promise<SendOutcome> {
     const batch = await this.runs.findBatch(p.batchId);
     if (!batch) return 'skipped';
     if (batch.state === BatchState.SENDING) {
@@ -79,7 +85,7 @@ export class SendBatchService {
         attachments,
       });
     } catch (e) {
-      return this.onError(batch, e, lastAttempt);
+      return this.onError(batch, e, batch.attempts + 1);
     }
 
     const result: WechatPushResultJson = {
@@ -110,13 +116,30 @@ export class SendBatchService {
     return BatchState.SENT;
   }
 
-  private async onError(batch: PushBatch, e: unknown, lastAttempt: boolean): Promise<SendOutcome> {
+  /** A batch that was in flight when an operator cancelled its run: stop its WeCom task too. */
+  private async cancelIfRunCancelled(runId: number, msgid: string): Promise<void> {
+    const run = await this.runs.findRun(runId);
+    if (run?.state !== RunState.CANCELLED) return;
+    try {
+      await this.wecom.cancelGroupMsgSend(msgid);
+      this.logger.log({ msg: 'task of a cancelled run cancelled', runId, msgid });
+    } catch (e) {
+      this.logger.error({
+        msg: 'could not cancel the task of a cancelled run',
+        runId,
+        msgid,
+        err: String(e),
+      });
+    }
+  }
+
+  private async onError(batch: PushBatch, e: unknown, attempt: number): Promise<SendOutcome> {
     const wecom = e instanceof WecomError ? e : undefined;
     const detail = {
       errcode: wecom?.errcode ?? null,
       errmsg: (wecom ? wecom.errmsg : e instanceof Error ? e.message : String(e)).slice(0, 512),
     };
-    if (e instanceof WecomRetryableError && !lastAttempt) {
+    if (e instanceof WecomRetryableError && attempt < this.config.BATCH_MAX_ATTEMPTS) {
       await this.runs.transitionBatch(
         batch.id,
         [BatchState.SENDING],
@@ -124,13 +147,15 @@ export class SendBatchService {
         this.clock.now(),
         detail,
       );
+      const retryInMs = retryDelayMs(attempt, e.retryAfterMs, this.config.BATCH_RETRY_MAX_DELAY_MS);
       this.logger.warn({
         msg: 'batch will be retried',
         batchId: batch.id,
+        attempt,
+        retryInMs,
         ...detail,
-        retryAfterMs: e.retryAfterMs,
       });
-      throw new RetryBatchLater(e, e.retryAfterMs);
+      return { retryInMs };
     }
     // Surely not created: a fatal answer, or a retryable one with no retry left. Anything
     // else (a timeout after the request left, an error we cannot classify) may have been.

@@ -1,26 +1,14 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
-import {
-  JobName,
-  QueueName,
-  RetryBatchLater,
-  SendBatchPayload,
-  SendBatchService,
-  SendOutcome,
-} from '@app/pipeline';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { JobName, QueueName, SendBatchPayload, SendBatchService, SendOutcome } from '@app/pipeline';
 import { JobHandlerSet } from './job-handlers';
 
 /**
- * Exponential back-off, or WeCom's own wait when it named one (45009 blocks for the rest of
- * its window), whichever is longer.
+ * One batch, one add_msg_template call, exactly once (see SendBatchService). A retryable
+ * WeCom error puts the job back as delayed for the wait the service chose; the queue's own
+ * retries only cover unexpected failures (e.g. MySQL unreachable).
  */
-export function batchBackoff(attemptsMade: number, _type?: string, err?: Error): number {
-  const exponential = Math.min(60_000, 1_000 * 2 ** Math.max(0, attemptsMade - 1));
-  return err instanceof RetryBatchLater ? Math.max(exponential, err.retryAfterMs) : exponential;
-}
-
-/** One batch, one add_msg_template call, exactly once (see SendBatchService). */
-@Processor(QueueName.BATCH, { settings: { backoffStrategy: batchBackoff } })
+@Processor(QueueName.BATCH)
 export class BatchProcessor extends WorkerHost implements JobHandlerSet {
   readonly queue = QueueName.BATCH;
   readonly handles = [JobName.SEND_BATCH] as const;
@@ -29,9 +17,13 @@ export class BatchProcessor extends WorkerHost implements JobHandlerSet {
     super();
   }
 
-  async process(job: Job<SendBatchPayload>): Promise<SendOutcome> {
+  async process(job: Job<SendBatchPayload>, token?: string): Promise<SendOutcome> {
     if (job.name !== JobName.SEND_BATCH) throw new UnrecoverableError(`no handler for ${job.name}`);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return this.sendBatch.send(job.data, lastAttempt);
+    const outcome = await this.sendBatch.send(job.data);
+    if (typeof outcome === 'object') {
+      await job.moveToDelayed(Date.now() + outcome.retryInMs, token);
+      throw new DelayedError();
+    }
+    return outcome;
   }
 }

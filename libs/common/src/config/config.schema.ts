@@ -104,6 +104,10 @@ export const configSchema = z
     PUSH_BATCH_SIZE: int(10000, 1, 10000),
     MISFIRE_GRACE_MINUTES: int(30, 1, 24 * 60),
     WORKER_CONCURRENCY: int(4, 1, 256),
+    /** WeCom calls one batch may make for retryable errors before it is recorded as failed. */
+    BATCH_MAX_ATTEMPTS: int(6, 1, 50),
+    /** Cap of a batch's retry delay (exponential from 1 s, or WeCom's own block time). */
+    BATCH_RETRY_MAX_DELAY_MS: int(120000, 100, 3600000),
     SHUTDOWN_TIMEOUT_MS: int(30000, 0, 600000),
     SCHEDULER_ENABLED: bool.default('true'),
   })

@@ -29,3 +29,22 @@ export class FixedClock extends Clock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
+
+/**
+ * Real time shifted by a fixed offset: queue delays still run in real time, while the app
+ * believes it is, e.g., three seconds before a slot minute (tests of "fires at its minute").
+ */
+export class OffsetClock extends Clock {
+  constructor(private offsetMs = 0) {
+    super();
+  }
+
+  override now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** Shifts the clock so that now() is `at` at this moment. */
+  setNow(at: Date): void {
+    this.offsetMs = at.getTime() - Date.now();
+  }
+}

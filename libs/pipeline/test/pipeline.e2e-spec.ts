@@ -1,0 +1,445 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { shanghaiInstant } from '@app/common';
+import { BatchState, JobName, PipelineQueues, QueueName, RunState } from '@app/pipeline';
+import { ruleBody } from '../../../test/utils/rule-factory';
+import {
+  eventually,
+  PipelineHarness,
+  resetPipelineTables,
+  seedBuyers,
+  startPipeline,
+} from '../../../test/utils/pipeline';
+
+// A 1×1 PNG, served by a local image host the config allow-lists.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+interface RunRow {
+  id: number;
+  push_id: number;
+  kind: string;
+  state: string;
+  reason: string | null;
+  slot_at: Date;
+  started_at: Date | null;
+  audience_count: number | null;
+  batch_count: number | null;
+}
+
+describe('push pipeline: scheduler, slot and batch jobs against the simulator, MariaDB and Redis', () => {
+  let p: PipelineHarness;
+  let images: http.Server;
+  let imageUrl: string;
+  let imageHits = 0;
+
+  beforeAll(async () => {
+    images = http.createServer((_req, res) => {
+      imageHits++;
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG.length });
+      res.end(PNG);
+    });
+    await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
+    imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cat.png`;
+    p = await startPipeline({
+      env: {
+        MEDIA_ALLOWED_HOSTS: '127.0.0.1',
+        WECOM_TIMEOUT_MS: '1500',
+        BATCH_RETRY_MAX_DELAY_MS: '300',
+        BATCH_MAX_ATTEMPTS: '8',
+        WORKER_CONCURRENCY: '4',
+        WECOM_MAX_CALLS_PER_SECOND: '50',
+      },
+    });
+  });
+  beforeEach(async () => {
+    await resetPipelineTables(p.db);
+    await p.flushRedis();
+    await p.sim.reset();
+    p.clock.setNow(new Date());
+  });
+  afterAll(async () => {
+    await p?.close();
+    await new Promise((r) => images.close(r));
+  });
+
+  const createRule = async (overrides: Record<string, unknown>) => {
+    const res = await p.api.post(
+      '/wechatpush/create',
+      ruleBody({
+        img: '',
+        miniProgramTitle: '',
+        miniProgramImg: '',
+        miniProgramUrl: '',
+        cityLabels: '',
+        storeLabels: '',
+        brandLabels: '',
+        cateLabels: '',
+        skuLabels: '',
+        ...overrides,
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [row] = await p.db.query('SELECT id FROM wechat_push WHERE name = ? AND is_deleted = 0', [
+      overrides.name,
+    ]);
+    return Number(row.id);
+  };
+  const runsOf = (pushId: number): Promise<RunRow[]> =>
+    p.db.query('SELECT * FROM wechat_push_runs WHERE push_id = ? ORDER BY id', [pushId]);
+  const finishedRun = (pushId: number, what = 'run finished') =>
+    eventually(
+      async () => {
+        const [run] = await runsOf(pushId);
+        return run && ['completed', 'skipped', 'missed', 'failed', 'cancelled'].includes(run.state)
+          ? run
+          : undefined;
+      },
+      30_000,
+      what,
+    );
+  const batchesOf = (runId: number) =>
+    p.db.query('SELECT * FROM wechat_push_batches WHERE run_id = ? ORDER BY batch_no', [runId]);
+  const recipientsInLedger = async () => {
+    const counts = new Map<string, number>();
+    for (const m of await p.sim.messages())
+      for (const id of m.externalUserIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    return counts;
+  };
+  const trigger = async (pushId: number) => {
+    const res = await p.api.post('/wechatpush/trigger', { id: pushId });
+    expect(res.status).toBe(200);
+    return res.body.data.runId as number;
+  };
+
+  it('sends 25,001 recipients as batches of 10,000 / 10,000 / 5,001, each exactly once, the image uploaded once', async () => {
+    const ids = await seedBuyers(p.db, 25_001, { daysAgo: 35 });
+    const pushId = await createRule({
+      name: '大批量',
+      img: imageUrl,
+      content: '喵～主人，猫砂告急',
+      lastOrderDay: 30,
+      lastOrderDayLimit: 45,
+    });
+    const runId = await trigger(pushId);
+    const run = await finishedRun(pushId);
+    expect(run).toMatchObject({
+      id: runId,
+      kind: 'manual',
+      state: 'completed',
+      audience_count: 25_001,
+      batch_count: 3,
+    });
+    const batches = await batchesOf(runId);
+    expect(
+      batches.map((b: { recipient_count: number; state: string }) => [b.recipient_count, b.state]),
+    ).toEqual([
+      [10_000, 'sent'],
+      [10_000, 'sent'],
+      [5_001, 'sent'],
+    ]);
+    const ledger = await recipientsInLedger();
+    expect(ledger.size).toBe(25_001);
+    expect([...ledger.values()].every((n) => n === 1)).toBe(true);
+    expect([...ledger.keys()].sort()).toEqual([...ids].sort());
+    const messages = await p.sim.messages();
+    expect(messages).toHaveLength(3);
+    expect(messages.map((m) => [m.text, m.attachments.length])).toEqual(
+      Array(3).fill([{ content: '喵～主人，猫砂告急' }, 1]),
+    );
+    expect(await p.sim.requests('media/upload')).toBe(1);
+    expect(imageHits).toBe(1);
+    // One seed-shaped result row per batch.
+    const results = await p.db.query(
+      'SELECT name, batch_id, result FROM wechat_push_results ORDER BY batch_id',
+    );
+    expect(results).toHaveLength(3);
+    const first =
+      typeof results[0].result === 'string' ? JSON.parse(results[0].result) : results[0].result;
+    expect(first).toEqual({
+      external_userid: expect.any(Array),
+      content: '喵～主人，猫砂告急',
+      attachments: [{ msgtype: 'image', image: { media_id: expect.any(String) } }],
+      add: { errcode: 0, errmsg: 'ok', fail_list: [], msgid: expect.any(String) },
+    });
+    expect(first.external_userid).toHaveLength(10_000);
+    // The runs API shows it.
+    const res = await p.api.post('/wechatpush/runs', { id: pushId });
+    expect(res.body.data).toMatchObject({
+      total: 1,
+      data: [
+        {
+          id: runId,
+          state: 'completed',
+          audienceCount: 25_001,
+          acceptedCount: 25_001,
+          sentBatches: 3,
+        },
+      ],
+    });
+    expect(res.body.data.data[0].batches).toHaveLength(3);
+  });
+
+  it('fires a slot at its minute, not earlier — a slot created after the hourly scan, at 00:00 across midnight', async () => {
+    // Monday 2025-03-03 23:59:57 in Shanghai; the slot is Tuesday 00:00.
+    const slotAt = shanghaiInstant('2025-03-04', '00:00:00');
+    p.clock.setNow(new Date(slotAt.getTime() - 3_000));
+    await seedBuyers(p.db, 3, { daysAgo: 40, now: p.clock.now() });
+    const created = Date.now();
+    const pushId = await createRule({
+      name: '零点',
+      startDate: '2025-01-01',
+      endDate: '2025-12-31',
+      weekDayPushTime: [{ week: 2, time: '00:00' }],
+      lastOrderDay: 30,
+      lastOrderDayLimit: 45,
+    });
+    expect(await runsOf(pushId)).toEqual([]);
+    const run = await finishedRun(pushId);
+    expect(Date.now() - created).toBeGreaterThanOrEqual(2_500);
+    expect(run.state).toBe('completed');
+    expect(run.slot_at.getTime()).toBe(slotAt.getTime());
+    expect((run.started_at as Date).getTime()).toBeGreaterThanOrEqual(slotAt.getTime());
+    expect((await p.sim.messages()).flatMap((m) => m.externalUserIds)).toHaveLength(3);
+  });
+
+  it('does not send a paused, deleted or edited-away slot, and records why', async () => {
+    const slotAt = shanghaiInstant('2025-03-03', '10:00:00'); // a Monday
+    p.clock.setNow(new Date(slotAt.getTime() - 3_000));
+    await seedBuyers(p.db, 5, { daysAgo: 40, now: p.clock.now() });
+    const base = {
+      startDate: '2025-01-01',
+      endDate: '2025-12-31',
+      weekDayPushTime: [{ week: 1, time: '10:00' }],
+    };
+    const paused = await createRule({ name: '暂停', ...base });
+    const deleted = await createRule({ name: '删除', ...base });
+    const moved = await createRule({ name: '改时间', ...base });
+    await p.api.post('/wechatpush/editstatus', { id: paused, status: 1 });
+    await p.api.post('/wechatpush/delete', { id: deleted });
+    await p.api.post('/wechatpush/edit', {
+      ...ruleBody({
+        name: '改时间',
+        ...base,
+        weekDayPushTime: [{ week: 1, time: '11:00' }],
+        img: '',
+        miniProgramTitle: '',
+        miniProgramImg: '',
+        miniProgramUrl: '',
+      }),
+      id: moved,
+    });
+    expect(await finishedRun(paused)).toMatchObject({ state: 'skipped', reason: 'rule paused' });
+    expect(await finishedRun(deleted)).toMatchObject({ state: 'skipped', reason: 'rule deleted' });
+    expect(await finishedRun(moved)).toMatchObject({
+      state: 'skipped',
+      reason: 'slot no longer in the rule',
+    });
+    expect(await p.sim.messages()).toEqual([]);
+  });
+
+  it('records a slot job that runs later than the grace as missed, sending nothing', async () => {
+    await seedBuyers(p.db, 2, { daysAgo: 40 });
+    const slotAt = new Date(Date.now() - 31 * 60_000);
+    const fmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      weekday: 'short',
+    });
+    const parts = Object.fromEntries(fmt.formatToParts(slotAt).map((x) => [x.type, x.value]));
+    const week = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) + 1;
+    const minute = new Date(Math.floor(slotAt.getTime() / 60_000) * 60_000);
+    const pushId = await createRule({
+      name: '迟到',
+      startDate: '2020-01-01',
+      endDate: '2099-12-31',
+      weekDayPushTime: [{ week, time: `${parts.hour}:${parts.minute}` }],
+    });
+    // As if an outage held the job: it reaches a worker 31 minutes after its minute.
+    await p.worker
+      .get(PipelineQueues)
+      .add(JobName.FIRE_SLOT, { pushId, kind: 'scheduled', slotAt: minute.toISOString() });
+    const run = await finishedRun(pushId);
+    expect(run.state).toBe('missed');
+    expect(run.reason).toMatch(/late \(grace 30 min\)/);
+    expect(await p.sim.messages()).toEqual([]);
+  });
+
+  it('restores a due slot after Redis was flushed between scan and fire; it fires once', async () => {
+    const slotAt = shanghaiInstant('2025-03-03', '10:00:00');
+    p.clock.setNow(new Date(slotAt.getTime() - 4_000));
+    await seedBuyers(p.db, 4, { daysAgo: 40, now: p.clock.now() });
+    const pushId = await createRule({
+      name: '清空Redis',
+      startDate: '2025-01-01',
+      endDate: '2025-12-31',
+      weekDayPushTime: [{ week: 1, time: '10:00' }],
+    });
+    await p.scheduler.scan();
+    expect(await p.flushRedis()).toBeGreaterThan(0);
+    await p.scheduler.scan(); // the hourly scan after the flush
+    await p.scheduler.scan(); // and another replica's
+    const run = await finishedRun(pushId);
+    expect(run.state).toBe('completed');
+    expect(await runsOf(pushId)).toHaveLength(1);
+    const ledger = await recipientsInLedger();
+    expect(ledger.size).toBe(4);
+    expect([...ledger.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('re-enqueues the pending batches of a sending run whose jobs Redis lost; each is sent once', async () => {
+    await seedBuyers(p.db, 25_001, { daysAgo: 40 });
+    const pushId = await createRule({ name: '丢失批次' });
+    // One WeCom call every 5 s: after the first batch, the others wait in Redis.
+    await p.worker.get(PipelineQueues).queue(QueueName.BATCH).setGlobalRateLimit(1, 5_000);
+    const runId = await trigger(pushId);
+    await eventually(
+      async () => (await batchesOf(runId)).some((b: { state: string }) => b.state === 'sent'),
+      15_000,
+      'first batch sent',
+    );
+    expect(
+      (await batchesOf(runId)).filter((b: { state: string }) => b.state === 'pending').length,
+    ).toBe(2);
+    expect(await p.flushRedis()).toBeGreaterThan(0); // queued jobs and the rate limit are gone
+    const report = await p.scheduler.reconcile(p.clock.now());
+    expect(report.batches).toBe(2);
+    const run = await finishedRun(pushId);
+    expect(run).toMatchObject({ id: runId, state: 'completed' });
+    expect((await batchesOf(runId)).map((b: { state: string }) => b.state)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+    ]);
+    const ledger = await recipientsInLedger();
+    expect(ledger.size).toBe(25_001);
+    expect([...ledger.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  describe('WeCom faults', () => {
+    it.each([
+      ['HTTP 5xx', { http5xxRate: 1 }],
+      ['-1 system busy', { busyRate: 1 }],
+      ['45009 frequency limit', { rateLimitRate: 1 }],
+    ])('retries a batch after %s until it is sent, once', async (_name, fault) => {
+      await seedBuyers(p.db, 10, { daysAgo: 40 });
+      const pushId = await createRule({ name: `故障-${_name}` });
+      await p.sim.setFaults({ ...fault, endpoints: ['externalcontact/add_msg_template'] });
+      const runId = await trigger(pushId);
+      await eventually(
+        async () => {
+          const [b] = await batchesOf(runId);
+          return b && b.attempts >= 2 && b.state === 'pending';
+        },
+        15_000,
+        'a retried attempt',
+      );
+      await p.sim.setFaults({});
+      const run = await finishedRun(pushId);
+      expect(run.state).toBe('completed');
+      const [batch] = await batchesOf(runId);
+      expect(batch.state).toBe('sent');
+      expect(batch.attempts).toBeGreaterThanOrEqual(3);
+      expect(await p.sim.messages()).toHaveLength(1);
+    });
+
+    it('marks a batch failed when retries run out, sending nothing', async () => {
+      await seedBuyers(p.db, 3, { daysAgo: 40 });
+      const pushId = await createRule({ name: '一直失败' });
+      await p.sim.setFaults({ busyRate: 1, endpoints: ['externalcontact/add_msg_template'] });
+      const runId = await trigger(pushId);
+      expect(await finishedRun(pushId)).toMatchObject({ state: 'completed' });
+      const [batch] = await batchesOf(runId);
+      expect(batch).toMatchObject({ state: 'failed', attempts: 8, errcode: -1 });
+      expect(await p.sim.messages()).toEqual([]);
+    });
+
+    it('recovers from an invalidated access token with one replay', async () => {
+      await seedBuyers(p.db, 3, { daysAgo: 40 });
+      const pushId = await createRule({ name: '令牌失效' });
+      await trigger(pushId);
+      await finishedRun(pushId, 'first run');
+      expect(await p.sim.revokeTokens(40014)).toBeGreaterThan(0);
+      p.clock.setNow(new Date(p.clock.now().getTime() + 2_000)); // a later trigger is a new run
+      const runId2 = await trigger(pushId);
+      await eventually(
+        async () => (await batchesOf(runId2))[0]?.state === 'sent',
+        15_000,
+        'second run sent',
+      );
+      expect(await p.sim.messages()).toHaveLength(2);
+    });
+
+    it('records a timeout after WeCom accepted as unknown, never resends it automatically, and resends once on request', async () => {
+      await seedBuyers(p.db, 6, { daysAgo: 40 });
+      const pushId = await createRule({ name: '超时' });
+      await p.sim.setFaults({
+        timeoutAfterAcceptRate: 1,
+        holdMs: 5_000,
+        endpoints: ['externalcontact/add_msg_template'],
+      });
+      const runId = await trigger(pushId);
+      expect(await finishedRun(pushId)).toMatchObject({ state: 'completed' });
+      const [batch] = await batchesOf(runId);
+      expect(batch.state).toBe('unknown');
+      expect(await p.sim.messages()).toHaveLength(1); // WeCom did create it
+      await p.sim.setFaults({});
+      // No scan, reconcile or retry sends it again.
+      await p.scheduler.scan();
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await batchesOf(runId))[0].state).toBe('unknown');
+      expect(await p.sim.messages()).toHaveLength(1);
+
+      const refused = await p.api.post('/wechatpush/batch/resend', { batchId: 999999 });
+      expect(refused.status).toBe(404);
+      const res = await p.api.post('/wechatpush/batch/resend', { batchId: batch.id });
+      expect(res.body).toEqual({ success: true, data: { batchId: Number(batch.id), resends: 1 } });
+      await eventually(async () => (await batchesOf(runId))[0].state === 'sent', 15_000, 'resent');
+      expect(await p.sim.messages()).toHaveLength(2);
+      const again = await p.api.post('/wechatpush/batch/resend', { batchId: batch.id });
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('INVALID_STATE');
+      expect(await finishedRun(pushId)).toMatchObject({ state: 'completed' });
+    });
+  });
+
+  it('cancels a run: pending batches stop, created WeCom tasks are cancelled', async () => {
+    await seedBuyers(p.db, 30_001, { daysAgo: 40 });
+    const pushId = await createRule({ name: '取消' });
+    // One WeCom call every 3 s, so later batches are still pending when the operator cancels.
+    const batchQueue = p.worker.get(PipelineQueues).queue(QueueName.BATCH);
+    await batchQueue.setGlobalRateLimit(1, 3_000);
+    const runId = await trigger(pushId);
+    await eventually(
+      async () => (await batchesOf(runId)).some((b: { state: string }) => b.state === 'sent'),
+      15_000,
+      'a sent batch',
+    );
+    const res = await p.api.post('/wechatpush/run/cancel', { runId });
+    expect(res.status).toBe(200);
+    const final = await eventually(
+      async () => {
+        const bs = await batchesOf(runId);
+        return bs.every((b: { state: string }) => b.state !== 'pending' && b.state !== 'sending')
+          ? bs
+          : undefined;
+      },
+      15_000,
+      'batches settled',
+    );
+    const states = final.map((b: { state: BatchState }) => b.state);
+    expect(states.length).toBeGreaterThan(1);
+    expect(states).toContain('cancelled');
+    const messages = await p.sim.messages();
+    const cancelledIds = res.body.data.cancelledTasks as string[];
+    expect(cancelledIds.length).toBeGreaterThan(0);
+    for (const id of cancelledIds)
+      expect(messages.find((m) => m.msgid === id)?.cancelled).toBe(true);
+    expect((await runsOf(pushId))[0].state).toBe(RunState.CANCELLED);
+    await batchQueue.setGlobalRateLimit(50, 1_000);
+  });
+});

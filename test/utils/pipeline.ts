@@ -1,0 +1,141 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Clock, OffsetClock } from '@app/common';
+import { PushRunRepository, ScheduleSlotsService } from '@app/pipeline';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { ApiHarness, startApi } from './api-app';
+import { truncate } from './db';
+import { SimulatorHarness, startTestSimulator } from './simulator';
+import type { SimulatorOptions } from '../../apps/wecom-simulator/src/start-simulator';
+
+export const PIPELINE_TABLES = [
+  'wechat_push_results',
+  'wechat_push_batches',
+  'wechat_push_runs',
+  'wechat_push_time',
+  'wechat_push',
+  'wechat_labels',
+  'wechat_customers_labels',
+  'customers',
+  'youzan_orders',
+  'order_buyers',
+  'customer_last_order',
+];
+
+export interface PipelineHarness {
+  sim: SimulatorHarness;
+  api: ApiHarness;
+  worker: INestApplicationContext;
+  clock: OffsetClock;
+  db: DataSource;
+  redis: Redis;
+  scheduler: ScheduleSlotsService;
+  runs: PushRunRepository;
+  /** Deletes every Redis key of this Jest worker (queues, caches): "Redis was flushed". */
+  flushRedis(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real api and one real worker in this process, the WeCom simulator on a free port,
+ * real MariaDB and Redis. Both apps share one OffsetClock.
+ */
+export async function startPipeline(
+  opts: { sim?: SimulatorOptions; env?: Record<string, string> } = {},
+): Promise<PipelineHarness> {
+  const sim = await startTestSimulator(opts.sim);
+  Object.assign(process.env, sim.env, { MISFIRE_GRACE_MINUTES: '30' }, opts.env ?? {});
+  const clock = new OffsetClock();
+  const api = await startApi((b) => b.overrideProvider(Clock).useValue(clock));
+  const workerRef = await Test.createTestingModule({ imports: [WorkerModule] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  workerRef.useLogger(false);
+  const worker = await workerRef.init();
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const prefix = process.env.REDIS_KEY_PREFIX as string;
+  return {
+    sim,
+    api,
+    worker,
+    clock,
+    db: api.db,
+    redis,
+    scheduler: worker.get(ScheduleSlotsService),
+    runs: worker.get(PushRunRepository),
+    async flushRedis() {
+      let n = 0;
+      for await (const keys of redis.scanStream({
+        match: `${prefix}*`,
+        count: 1000,
+      }) as AsyncIterable<string[]>) {
+        if (keys.length) n += await redis.del(...keys);
+      }
+      return n;
+    },
+    async close() {
+      await worker.close();
+      await api.close();
+      redis.disconnect();
+      await sim.close();
+    },
+  };
+}
+
+export const resetPipelineTables = (db: DataSource) => truncate(db, ...PIPELINE_TABLES);
+
+/** `n` reachable customers whose only order was `daysAgo` days ago (ids ext-<prefix>-<i>). */
+export async function seedBuyers(
+  db: DataSource,
+  n: number,
+  opts: { daysAgo: number; prefix?: string; now?: Date; firstId?: number },
+): Promise<string[]> {
+  const prefix = opts.prefix ?? 'c';
+  const firstId = opts.firstId ?? 1;
+  const orderAt = new Date((opts.now ?? new Date()).getTime() - opts.daysAgo * 86_400_000);
+  const ids: string[] = [];
+  for (let start = 0; start < n; start += 5000) {
+    const customers: unknown[][] = [];
+    const orders: unknown[][] = [];
+    for (let i = start; i < Math.min(n, start + 5000); i++) {
+      const id = firstId + i;
+      const ext = `ext-${prefix}-${String(id).padStart(6, '0')}`;
+      ids.push(ext);
+      customers.push([id, `客户${id}`, ext]);
+      orders.push([id, `NO${id}`, String(id), orderAt]);
+    }
+    await db.query('INSERT INTO customers (id, name, external_userid) VALUES ?', [customers]);
+    await db.query(
+      'INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time) VALUES ?',
+      [orders],
+    );
+  }
+  return ids;
+}
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
