@@ -1,4 +1,4 @@
-import { audienceCountQuery, audiencePageQuery } from './audience-query';
+import { audienceCountQuery, audiencePageQuery, labelIdsQuery } from './audience-query';
 import { audienceCriteria } from './audience-rule';
 
 const at = new Date('2025-03-15T02:00:00Z');
@@ -6,15 +6,12 @@ const at = new Date('2025-03-15T02:00:00Z');
 describe('audience SQL', () => {
   it('binds operator values as parameters, never as SQL text', () => {
     const evil = "x') OR 1=1 --";
-    const q = audiencePageQuery(
+    const q = labelIdsQuery(
       audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, brandLabels: evil }, at),
-      null,
-      10,
     );
     expect(q.sql).not.toContain(evil);
     expect(q.sql).not.toContain('OR 1=1');
-    expect(q.params.filter((p) => p === evil)).toHaveLength(2);
-    expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
+    expect(q.params).toEqual([evil]);
   });
 
   it.each([
@@ -24,15 +21,28 @@ describe('audience SQL', () => {
     ['brandLabels', 'wl.type = 3 AND wl.name IN'],
     ['skuLabels', 'wl.type = 4 AND wl.bind_id IN'],
   ])('%s matches on %s', (field, condition) => {
-    const q = audienceCountQuery(
+    const q = labelIdsQuery(
       audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1, [field]: 'a,b' }, at),
     );
     expect(q.sql).toContain(`${condition} (?, ?)`);
-    expect(q.sql.match(/wl\.type = /g)).toHaveLength(2);
+    expect(q.sql.match(/wl\.type = /g)).toHaveLength(1);
+    expect(q.params).toEqual(['a', 'b']);
+  });
+
+  it('checks resolved label ids for the candidate and for its duplicates, as parameters', () => {
+    const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
+    const q = audienceCountQuery(c, ['7', '9']);
+    expect(q.sql.match(/l\.label_id IN \(\?, \?\)/g)).toHaveLength(2);
+    expect(q.params.filter((p) => p === '7')).toHaveLength(2);
+    expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
+    expect(() => audienceCountQuery(c, [])).toThrow(RangeError);
   });
 
   it('without labels, only the window, reachability and duplicates are checked', () => {
-    const q = audienceCountQuery(audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at));
+    const q = audienceCountQuery(
+      audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at),
+      [],
+    );
     expect(q.sql).not.toContain('wechat_customers_labels');
     expect(q.params).toEqual([
       '2025-03-14 00:00:00',
@@ -45,6 +55,7 @@ describe('audience SQL', () => {
   it('a page after a cursor continues strictly after it, in keyset order', () => {
     const q = audiencePageQuery(
       audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at),
+      [],
       { lastOrderAt: '2025-03-14 08:00:00', customerId: '42' },
       500,
     );

@@ -29,10 +29,12 @@ const LABEL_MATCHES: { key: keyof LabelCriteria; type: LabelType; column: 'name'
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /**
- * "Customer `id` holds a configured label through an order in the window." Operator values
- * only ever travel as bound parameters.
+ * Ids of the library labels the rule names; operator values travel as bound parameters.
+ * Resolved once before the audience query, so the per-customer label check below becomes
+ * a few index dives on (customer_id, label_id) instead of a join the optimizer may turn
+ * inside out.
  */
-function labelMatch(customerId: string, c: AudienceCriteria): SqlStatement {
+export function labelIdsQuery(c: AudienceCriteria): SqlStatement {
   const alternatives: string[] = [];
   const params: unknown[] = [];
   for (const m of LABEL_MATCHES) {
@@ -44,13 +46,26 @@ function labelMatch(customerId: string, c: AudienceCriteria): SqlStatement {
     params.push(...values);
   }
   return {
-    sql: `EXISTS (
-        SELECT 1 FROM wechat_customers_labels l
+    sql: `SELECT CAST(wl.id AS CHAR) AS id FROM wechat_labels wl WHERE ${alternatives.join(' OR ') || 'FALSE'}`,
+    params,
+  };
+}
+
+/**
+ * "Customer `customerId` holds one of `labelIds` through an order in the window."
+ * A scalar subquery with LIMIT 1 rather than EXISTS: neither MariaDB nor MySQL flattens it
+ * into a semi-join, so it stays a per-candidate probe and the keyset order of the outer
+ * query survives (the flattened plan re-read every link of the labels for each page).
+ */
+function labelMatch(customerId: string, labelIds: string[], c: AudienceCriteria): SqlStatement {
+  return {
+    sql: `(SELECT 1 FROM wechat_customers_labels l
           JOIN youzan_orders o ON o.id = l.order_id
          WHERE l.customer_id = ${customerId}
-           AND l.label_id IN (SELECT wl.id FROM wechat_labels wl WHERE ${alternatives.join(' OR ')})
-           AND o.order_creation_time BETWEEN ? AND ?)`,
-    params: [...params, c.window.from, c.window.to],
+           AND l.label_id IN (${placeholders(labelIds.length)})
+           AND o.order_creation_time BETWEEN ? AND ?
+         LIMIT 1) = 1`,
+    params: [...labelIds, c.window.from, c.window.to],
   };
 }
 
@@ -61,7 +76,7 @@ function labelMatch(customerId: string, c: AudienceCriteria): SqlStatement {
  * with the smallest id. Read in (last_order_at, customer_id) order from the window index,
  * so a page after `cursor` starts where the previous one stopped.
  */
-function audienceWhere(c: AudienceCriteria): SqlStatement {
+function audienceWhere(c: AudienceCriteria, labelIds: string[]): SqlStatement {
   const sql: string[] = [
     `s.last_order_at BETWEEN ? AND ?`,
     `c.external_userid IS NOT NULL AND c.external_userid <> ''`,
@@ -70,10 +85,11 @@ function audienceWhere(c: AudienceCriteria): SqlStatement {
   let duplicateHasLabel = '';
   const duplicateParams: unknown[] = [];
   if (c.hasLabels) {
-    const own = labelMatch('s.customer_id', c);
+    if (!labelIds.length) throw new RangeError('labels configured but no label ids resolved');
+    const own = labelMatch('s.customer_id', labelIds, c);
     sql.push(own.sql);
     params.push(...own.params);
-    const other = labelMatch('c2.id', c);
+    const other = labelMatch('c2.id', labelIds, c);
     duplicateHasLabel = `AND ${other.sql}`;
     duplicateParams.push(...other.params);
   }
@@ -93,13 +109,18 @@ function audienceWhere(c: AudienceCriteria): SqlStatement {
 const FROM = `customer_last_order s
   JOIN customers c ON c.id = s.customer_id`;
 
-/** One page of at most `limit` rows after `cursor` (from the start when null). */
+/**
+ * One page of at most `limit` rows after `cursor` (from the start when null). `labelIds`:
+ * the result of labelIdsQuery when the rule has labels (callers skip the query when that
+ * is empty: nobody can match).
+ */
 export function audiencePageQuery(
   c: AudienceCriteria,
+  labelIds: string[],
   cursor: AudienceCursor | null,
   limit: number,
 ): SqlStatement {
-  const where = audienceWhere(c);
+  const where = audienceWhere(c, labelIds);
   const keyset = cursor
     ? `AND (s.last_order_at > ? OR (s.last_order_at = ? AND s.customer_id > ?))`
     : '';
@@ -117,8 +138,8 @@ export function audiencePageQuery(
   };
 }
 
-export function audienceCountQuery(c: AudienceCriteria): SqlStatement {
-  const where = audienceWhere(c);
+export function audienceCountQuery(c: AudienceCriteria, labelIds: string[]): SqlStatement {
+  const where = audienceWhere(c, labelIds);
   return {
     sql: `SELECT COUNT(*) AS n
   FROM ${FROM}

@@ -7,9 +7,17 @@ import {
   AudienceRow,
   audienceCountQuery,
   audiencePageQuery,
+  labelIdsQuery,
   SqlStatement,
 } from './audience-query';
-import { AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
+import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
+
+interface AudiencePlan {
+  criteria: AudienceCriteria;
+  labelIds: string[];
+  /** Labels were configured but none exists in the library: nobody can match. */
+  empty: boolean;
+}
 
 export interface AudiencePage {
   externalUserids: string[];
@@ -61,8 +69,10 @@ export class SelectAudienceService {
     limit = this.batchSize,
   ): Promise<AudiencePage> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be ≥ 1');
+    const plan = await this.plan(rule, at);
+    if (plan.empty) return { externalUserids: [], next: null };
     const rows = await this.run<AudienceRow>(
-      audiencePageQuery(audienceCriteria(rule, at), cursor, limit),
+      audiencePageQuery(plan.criteria, plan.labelIds, cursor, limit),
     );
     const last = rows[rows.length - 1];
     return {
@@ -75,8 +85,10 @@ export class SelectAudienceService {
   }
 
   async count(rule: AudienceRule, at: Date): Promise<number> {
+    const plan = await this.plan(rule, at);
+    if (plan.empty) return 0;
     const [row] = await this.run<{ n: string | number }>(
-      audienceCountQuery(audienceCriteria(rule, at)),
+      audienceCountQuery(plan.criteria, plan.labelIds),
     );
     return Number(row.n);
   }
@@ -97,6 +109,13 @@ export class SelectAudienceService {
     ]);
     const tookMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
     return { count, sample, window, tookMs };
+  }
+
+  private async plan(rule: AudienceRule, at: Date): Promise<AudiencePlan> {
+    const criteria = audienceCriteria(rule, at);
+    if (!criteria.hasLabels) return { criteria, labelIds: [], empty: false };
+    const labelIds = (await this.run<{ id: string }>(labelIdsQuery(criteria))).map((r) => r.id);
+    return { criteria, labelIds, empty: labelIds.length === 0 };
   }
 
   private run<T>(q: SqlStatement): Promise<T[]> {

@@ -173,6 +173,12 @@ const cases: Case[] = [
     expected: ['wm1', 'wm2', 'wm3', 'wm4', 'wm5'],
   },
   {
+    rule: 'labels that exist nowhere in the library match nobody (not everyone)',
+    labels: { skuLabels: 'NO-SUCH-SKU' },
+    fixture: merge(buyer(1, IN, [L.sku]), buyer(2, IN)),
+    expected: [],
+  },
+  {
     rule: 'no labels: everyone whose last order is in the window',
     labels: { cityLabels: ' , ，', skuLabels: '' },
     fixture: merge(buyer(1, IN, [L.cityShanghai]), buyer(2, IN), buyer(3, BEFORE), buyer(4, AFTER)),
