@@ -1,0 +1,296 @@
+/**
+ * `npm run bench:audience [-- --db wpp_bench --at 2025-07-01T10:00:00+08:00]`
+ *
+ * Measures audience selection on a data set made by `npm run gen:data` (see
+ * docs/BENCHMARKS.md for the sizes used): for a 30–45-day rule with 7 labels and the same
+ * rule without labels, ours (SelectAudienceService) and the seed's algorithm side by side.
+ * Every scenario runs in its own child process, so peak RSS belongs to it alone; each runs
+ * twice (cold, then warm) and reports both.
+ */
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { loadConfig } from '@app/common';
+import { AudienceRule, audienceCriteria } from '@app/audience';
+import { genLabel } from '../apps/cli/src/gen-data.command';
+import { startAudience } from '../libs/audience/test/audience-fixtures';
+import { SeedMode, seedAudience, SeedStats } from './seed-audience';
+
+const execFileAsync = promisify(execFile);
+
+const WINDOW = { lastOrderDay: 30, lastOrderDayLimit: 45 };
+/** 7 labels of the generated library: 1 city, 1 warehouse, 2 brands, 2 categories, 1 SKU. */
+const LABELS: Partial<AudienceRule> = {
+  cityLabels: '杭州',
+  storeLabels: genLabel.warehouseBindId(0),
+  brandLabels: [genLabel.brandName(9), genLabel.brandName(19)].join(','),
+  cateLabels: [genLabel.categoryBindId(10), genLabel.categoryBindId(20)].join(','),
+  skuLabels: genLabel.skuBindId(99),
+};
+const RULES: Record<string, AudienceRule> = {
+  '7 labels': { ...WINDOW, ...LABELS },
+  'no labels': { ...WINDOW },
+  // Wide enough that the seed's IN lists outgrow max_allowed_packet.
+  '0–180 days, no labels': { lastOrderDay: 0, lastOrderDayLimit: 180 },
+};
+
+interface RunResult {
+  firstBatchMs: number;
+  totalMs: number;
+  audience: number;
+  batches: number;
+}
+
+interface ChildResult {
+  scenario: string;
+  runs: RunResult[];
+  countMs?: number[];
+  rssBaseMb: number;
+  rssPeakMb: number;
+  seed?: SeedStats;
+  error?: string;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+
+async function timeBatches(batches: AsyncIterable<string[]>): Promise<RunResult> {
+  const started = process.hrtime.bigint();
+  let first = 0;
+  let audience = 0;
+  let n = 0;
+  for await (const b of batches) {
+    if (n++ === 0) first = ms(started);
+    audience += b.length;
+  }
+  return { firstBatchMs: first, totalMs: ms(started), audience, batches: n };
+}
+
+async function child(scenario: string, db: string, at: Date): Promise<ChildResult> {
+  const [impl, ruleName, mode] = scenario.split('|');
+  const rule = RULES[ruleName];
+  if (impl === 'ours') {
+    process.env.DB_NAME = db;
+    const h = await startAudience();
+    try {
+      const rssBase = process.memoryUsage().rss;
+      const runs = [await timeBatches(h.audience.select(rule, at))];
+      runs.push(await timeBatches(h.audience.select(rule, at)));
+      const countMs: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const t = process.hrtime.bigint();
+        const n = await h.audience.count(rule, at);
+        countMs.push(ms(t));
+        if (n !== runs[0].audience) throw new Error(`count ${n} ≠ select ${runs[0].audience}`);
+      }
+      return { scenario, runs, countMs, rssBaseMb: mb(rssBase), rssPeakMb: mb(peakRss()) };
+    } finally {
+      await h.close();
+    }
+  }
+  const conn = await createConnection({
+    ...connOptions(db),
+    timezone: '+08:00',
+    supportBigNumbers: true,
+  });
+  const rssBase = process.memoryUsage().rss;
+  const runs: RunResult[] = [];
+  let seed: SeedStats | undefined;
+  try {
+    for (let i = 0; i < 2; i++) {
+      const started = process.hrtime.bigint();
+      let first = 0;
+      let audience = 0;
+      let batches = 0;
+      seed = await seedAudience(conn, rule, at, mode as SeedMode, (ids) => {
+        if (batches++ === 0) first = ms(started);
+        audience += ids.length;
+      });
+      runs.push({ firstBatchMs: first, totalMs: ms(started), audience, batches });
+    }
+    return { scenario, runs, rssBaseMb: mb(rssBase), rssPeakMb: mb(peakRss()), seed };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    return {
+      scenario,
+      runs,
+      rssBaseMb: mb(rssBase),
+      rssPeakMb: mb(peakRss()),
+      seed,
+      error: `${err.code ?? ''} ${err.message ?? String(e)}`.trim().slice(0, 300),
+    };
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}
+
+async function inChild(scenario: string, db: string, at: Date): Promise<ChildResult> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [
+      '--max-old-space-size=4096',
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      __filename,
+      '--child',
+      scenario,
+      '--db',
+      db,
+      '--at',
+      at.toISOString(),
+    ],
+    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } },
+  ).catch((e: { stdout?: string; stderr?: string; message: string }) => {
+    if (e.stdout?.trim()) return { stdout: e.stdout };
+    return {
+      stdout: JSON.stringify({
+        scenario,
+        runs: [],
+        rssBaseMb: 0,
+        rssPeakMb: 0,
+        error: (e.stderr || e.message).slice(-400),
+      }),
+    };
+  });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
+}
+
+async function explain(db: string, at: Date): Promise<string> {
+  process.env.DB_NAME = db;
+  const h = await startAudience();
+  try {
+    const { audiencePageQuery, labelIdsQuery } =
+      await import('../libs/audience/src/audience-query');
+    const out: string[] = [];
+    for (const name of ['7 labels', 'no labels']) {
+      const c = audienceCriteria(RULES[name], at);
+      const ids = c.hasLabels
+        ? (
+            (await h.db.query(labelIdsQuery(c).sql, labelIdsQuery(c).params)) as { id: string }[]
+          ).map((r) => r.id)
+        : [];
+      const q = audiencePageQuery(c, ids, null, 10_000);
+      const rows = (await h.db.query(`ANALYZE ${q.sql}`, q.params)) as Record<string, unknown>[];
+      out.push(`-- ${name}: ANALYZE (EXPLAIN with actual rows) of the first page`);
+      const cols = [
+        'id',
+        'select_type',
+        'table',
+        'type',
+        'key',
+        'rows',
+        'r_rows',
+        'filtered',
+        'r_filtered',
+        'Extra',
+      ];
+      out.push(cols.join(' | '));
+      for (const r of rows) out.push(cols.map((c) => String(r[c] ?? '')).join(' | '));
+    }
+    const [pool] = (await h.db.query(
+      `SELECT @@innodb_buffer_pool_size AS pool, @@max_allowed_packet AS packet, VERSION() AS version`,
+    )) as { pool: number; packet: number; version: string }[];
+    const sizes = (await h.db.query(
+      `SELECT TABLE_NAME AS t, TABLE_ROWS AS approxRows,
+              ROUND((DATA_LENGTH + INDEX_LENGTH) / 1024 / 1024) AS mb
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY t`,
+    )) as { t: string; approxRows: number; mb: number }[];
+    out.push(
+      `server ${pool.version}, innodb_buffer_pool_size ${mb(pool.pool)} MiB, max_allowed_packet ${mb(pool.packet)} MiB`,
+    );
+    for (const s of sizes) out.push(`  ${s.t}: ~${s.approxRows} rows, ${s.mb} MiB`);
+    return out.join('\n');
+  } finally {
+    await h.close();
+  }
+}
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+}
+
+async function main(): Promise<void> {
+  const db = arg('db', 'wpp_bench');
+  const at = new Date(arg('at', '2025-07-01T10:00:00+08:00'));
+  const childScenario = arg('child', '');
+  if (childScenario) {
+    process.stdout.write(`${JSON.stringify(await child(childScenario, db, at))}\n`);
+    return;
+  }
+  const conn = await createConnection(connOptions(db));
+  const [counts] = await conn.query(
+    `SELECT (SELECT COUNT(*) FROM customers) AS customers,
+            (SELECT COUNT(*) FROM youzan_orders) AS orders,
+            (SELECT COUNT(*) FROM wechat_customers_labels) AS links`,
+  );
+  await conn.end();
+  console.log(`data set ${db}:`, counts, 'at', at.toISOString());
+  console.log(await explain(db, at));
+
+  const scenarios = [
+    'ours|7 labels',
+    'seed|7 labels|query',
+    'ours|no labels',
+    'seed|no labels|query',
+    'seed|7 labels|execute',
+    'ours|0–180 days, no labels',
+    'seed|0–180 days, no labels|query',
+  ];
+  const results: ChildResult[] = [];
+  for (const s of scenarios) {
+    const r = await inChild(s, db, at);
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
+  console.log(
+    '\n| scenario | audience | first batch cold / warm (ms) | total cold / warm (ms) | count (ms) | RSS base → peak (MiB) | notes |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const [c, w] = r.runs;
+    const f = (x?: number) => (x === undefined ? '–' : x.toFixed(0));
+    const notes = [
+      r.seed
+        ? `orders ${r.seed.windowOrders}, buyers ${r.seed.uniqueUids}, largest SQL ${mb(r.seed.largestSqlBytes)} MiB / ${r.seed.largestPlaceholders} values`
+        : '',
+      r.error ? `FAILED: ${r.error}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    console.log(
+      `| ${r.scenario} | ${c?.audience ?? '–'} | ${f(c?.firstBatchMs)} / ${f(w?.firstBatchMs)} | ${f(c?.totalMs)} / ${f(w?.totalMs)} | ${r.countMs?.map((x) => x.toFixed(0)).join(' / ') ?? '–'} | ${r.rssBaseMb} → ${r.rssPeakMb} | ${notes} |`,
+    );
+  }
+  const ratio = (rule: string) => {
+    const ours = results.find((r) => r.scenario === `ours|${rule}`)?.runs[1];
+    const seed = results.find((r) => r.scenario === `seed|${rule}|query`)?.runs[1];
+    return ours && seed ? (seed.totalMs / ours.totalMs).toFixed(1) : 'n/a';
+  };
+  console.log(
+    `\nseed ÷ ours, warm total: 7 labels ${ratio('7 labels')}×, no labels ${ratio('no labels')}×`,
+  );
+}
+
+function connOptions(db: string) {
+  const config = loadConfig({ ...process.env, DB_NAME: db });
+  return {
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    user: config.DB_USER,
+    password: config.DB_PASSWORD,
+    database: db,
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
