@@ -1,0 +1,188 @@
+import Redis from 'ioredis';
+import { formatDateTime, weekDay } from '@app/common';
+import { ruleBody } from '../utils/rule-factory';
+import { ApiHarness, startApi } from '../utils/api-app';
+import { eventually, resetPipelineTables, seedBuyers } from '../utils/pipeline';
+import { RunningProcess, runTs } from '../utils/process';
+import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
+
+/**
+ * Real worker processes (not in-process modules): two replicas at once, and one killed
+ * with SIGKILL mid-run. The claims: every slot runs once, every batch is sent at most once,
+ * nothing is lost or left stuck.
+ */
+describe('worker processes', () => {
+  let sim: SimulatorHarness;
+  let api: ApiHarness;
+  const workers: RunningProcess[] = [];
+
+  const startWorker = (extra: Record<string, string> = {}) => {
+    const w = runTs('apps/worker/src/main.ts', [], {
+      ...sim.env,
+      LOG_LEVEL: 'info',
+      PUSH_BATCH_SIZE: '100',
+      WORKER_CONCURRENCY: '4',
+      WECOM_MAX_CALLS_PER_SECOND: '100',
+      ...extra,
+    });
+    workers.push(w);
+    return w;
+  };
+
+  const flushRedis = async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const stream = redis.scanStream({ match: `${process.env.REDIS_KEY_PREFIX}*`, count: 1000 });
+      for await (const keys of stream as AsyncIterable<string[]>)
+        if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    sim = await startTestSimulator();
+    Object.assign(process.env, sim.env);
+    api = await startApi();
+  });
+  beforeEach(async () => {
+    // Ids restart with the tables, so the queues (which remember job ids) start empty too.
+    await resetPipelineTables(api.db);
+    await flushRedis();
+    await sim.reset();
+  });
+  afterEach(async () => {
+    for (const w of workers.splice(0)) {
+      w.kill('SIGKILL');
+      await w.exited();
+    }
+  });
+  afterAll(async () => {
+    await api.close();
+    await sim.close();
+  });
+
+  const createRule = async (name: string, slot: { week: number; time: string }) => {
+    const body = ruleBody({
+      name,
+      content: `内容-${name}`,
+      startDate: '2020-01-01',
+      endDate: '2099-12-31',
+      weekDayPushTime: [slot],
+      img: '',
+      miniProgramTitle: '',
+      miniProgramImg: '',
+      miniProgramUrl: '',
+      cityLabels: '',
+      storeLabels: '',
+      brandLabels: '',
+      cateLabels: '',
+      skuLabels: '',
+    });
+    expect((await api.post('/wechatpush/create', body)).status).toBe(200);
+    const [row] = await api.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);
+    return Number(row.id);
+  };
+  const countRecipients = async () => {
+    const perText = new Map<string, Map<string, number>>();
+    for (const m of await sim.messages()) {
+      const text = (m.text as { content?: string } | null)?.content ?? '';
+      const counts = perText.get(text) ?? new Map<string, number>();
+      for (const id of m.externalUserIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+      perText.set(text, counts);
+    }
+    return perText;
+  };
+
+  it('two worker replicas and repeated scans: each slot runs once, each recipient gets each rule once', async () => {
+    await seedBuyers(api.db, 1_000, { daysAgo: 40 });
+    const now = new Date();
+    const slot = { week: weekDay(now), time: formatDateTime(now).slice(11, 16) }; // the current minute
+    const rules = [
+      await createRule('副本A', slot),
+      await createRule('副本B', slot),
+      await createRule('副本C', slot),
+    ];
+    const a = startWorker();
+    const b = startWorker();
+    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    // Each worker ran a startup scan; two more scans for the same hour, as if two hourly jobs ran.
+    for (const w of [a, b]) expect(w.output()).toMatch(/startup scan enqueued/);
+    const runs = await eventually(
+      async () => {
+        const rows: { push_id: number; state: string }[] = await api.db.query(
+          'SELECT push_id, state FROM wechat_push_runs ORDER BY push_id',
+        );
+        return rows.length === 3 && rows.every((r) => r.state === 'completed') ? rows : undefined;
+      },
+      60_000,
+      'three completed runs',
+    );
+    expect(runs.map((r) => Number(r.push_id))).toEqual(rules);
+    const batches: { state: string; n: number }[] = await api.db.query(
+      'SELECT state, COUNT(*) AS n FROM wechat_push_batches GROUP BY state',
+    );
+    expect(batches.map((x) => [x.state, Number(x.n)])).toEqual([['sent', 30]]);
+    const perText = await countRecipients();
+    expect([...perText.keys()].sort()).toEqual(['内容-副本A', '内容-副本B', '内容-副本C']);
+    for (const counts of perText.values()) {
+      expect(counts.size).toBe(1_000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    }
+    // The work was shared: both replicas sent batches.
+    const sentBy = [a, b].map((w) => (w.output().match(/batch sent/g) ?? []).length);
+    expect(sentBy[0] + sentBy[1]).toBe(30);
+    expect(Math.min(...sentBy)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('kill -9 of a worker mid-run: a new worker finishes it; no recipient twice, no batch lost or stuck', async () => {
+    await seedBuyers(api.db, 2_500, { daysAgo: 40 });
+    await sim.setFaults({ latencyMs: 300, endpoints: ['externalcontact/add_msg_template'] });
+    const pushId = await createRule('被杀', { week: 1, time: '03:00' });
+    const first = startWorker();
+    await first.waitFor(/worker started/, 60_000);
+    const trig = await api.post('/wechatpush/trigger', { id: pushId });
+    const runId = trig.body.data.runId as number;
+    await eventually(
+      async () => {
+        const [{ n }] = await api.db.query(
+          "SELECT COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? AND state = 'sent'",
+          [runId],
+        );
+        return Number(n) >= 3;
+      },
+      60_000,
+      'some batches sent',
+    );
+    first.kill('SIGKILL');
+    expect((await first.exited()).signal).toBe('SIGKILL');
+    const [{ total }] = await api.db.query(
+      'SELECT COUNT(*) AS total FROM wechat_push_batches WHERE run_id = ?',
+      [runId],
+    );
+    expect(Number(total)).toBe(25);
+
+    const second = startWorker();
+    await second.waitFor(/worker started/, 60_000);
+    const run = await eventually(
+      async () => {
+        const [r] = await api.db.query('SELECT * FROM wechat_push_runs WHERE id = ?', [runId]);
+        return r.state === 'completed' ? r : undefined;
+      },
+      90_000,
+      'run completed after the restart',
+    );
+    const states: { state: string; n: number }[] = await api.db.query(
+      'SELECT state, COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? GROUP BY state',
+      [runId],
+    );
+    const byState = Object.fromEntries(states.map((s) => [s.state, Number(s.n)]));
+    expect(Object.keys(byState).every((s) => ['sent', 'failed', 'unknown'].includes(s))).toBe(true);
+    expect((byState.sent ?? 0) + (byState.failed ?? 0) + (byState.unknown ?? 0)).toBe(25);
+    expect(run.sent_batches + run.unknown_batches + run.failed_batches).toBe(25);
+    const counts = (await countRecipients()).get('内容-被杀') as Map<string, number>;
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Every recipient of a sent batch reached WeCom; only unknown batches may be missing.
+    expect(counts.size).toBeGreaterThanOrEqual((byState.sent ?? 0) * 100);
+  }, 180_000);
+});
