@@ -63,7 +63,8 @@ export class WecomApiService {
     const token = this.state.issueToken();
     return ok({
       access_token: token.value,
-      expires_in: Math.max(1, seconds(token.expiresAt - this.state.now())),
+      // Rounded up, so a token issued just now reports its full lifetime.
+      expires_in: Math.max(1, Math.ceil((token.expiresAt - this.state.now()) / 1000)),
     });
   }
 
