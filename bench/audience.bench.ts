@@ -33,6 +33,7 @@ const RULES: Record<string, AudienceRule> = {
   'no labels': { ...WINDOW },
   // Wide enough that the seed's IN lists outgrow max_allowed_packet.
   '0–180 days, no labels': { lastOrderDay: 0, lastOrderDayLimit: 180 },
+  '0–60 days, 7 labels': { lastOrderDay: 0, lastOrderDayLimit: 60, ...LABELS },
 };
 
 interface RunResult {
@@ -240,6 +241,8 @@ async function main(): Promise<void> {
     'seed|7 labels|execute',
     'ours|0–180 days, no labels',
     'seed|0–180 days, no labels|query',
+    'ours|0–60 days, 7 labels',
+    'seed|0–60 days, 7 labels|query',
   ];
   const results: ChildResult[] = [];
   for (const s of scenarios) {
