@@ -34,6 +34,11 @@ export interface AudiencePreview {
 
 export const PREVIEW_SAMPLE_SIZE = 20;
 
+/** A DataSource, a QueryRunner or an EntityManager: whatever runs the page queries. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 /**
  * Selects a rule's audience (SPEC §6) at the instant `at`: distinct, non-empty external
  * userids in a stable order, in pages bounded by PUSH_BATCH_SIZE. Every page is one bounded
@@ -61,18 +66,25 @@ export class SelectAudienceService {
     } while (cursor);
   }
 
-  /** One batch after `cursor` (null: the first), for callers that persist their position. */
+  /**
+   * One batch after `cursor` (null: the first), for callers that persist their position.
+   * `runner` (e.g. a QueryRunner inside `START TRANSACTION WITH CONSISTENT SNAPSHOT`) makes
+   * successive pages read one snapshot, so a customer whose last order moves during the
+   * selection cannot appear in two pages.
+   */
   async page(
     rule: AudienceRule,
     at: Date,
     cursor: AudienceCursor | null,
     limit = this.batchSize,
+    runner: SqlRunner = this.db,
   ): Promise<AudiencePage> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be ≥ 1');
-    const plan = await this.plan(rule, at);
+    const plan = await this.plan(rule, at, runner);
     if (plan.empty) return { externalUserids: [], next: null };
     const rows = await this.run<AudienceRow>(
       audiencePageQuery(plan.criteria, plan.labelIds, cursor, limit),
+      runner,
     );
     const last = rows[rows.length - 1];
     return {
@@ -111,14 +123,20 @@ export class SelectAudienceService {
     return { count, sample, window, tookMs };
   }
 
-  private async plan(rule: AudienceRule, at: Date): Promise<AudiencePlan> {
+  private async plan(
+    rule: AudienceRule,
+    at: Date,
+    runner: SqlRunner = this.db,
+  ): Promise<AudiencePlan> {
     const criteria = audienceCriteria(rule, at);
     if (!criteria.hasLabels) return { criteria, labelIds: [], empty: false };
-    const labelIds = (await this.run<{ id: string }>(labelIdsQuery(criteria))).map((r) => r.id);
+    const labelIds = (await this.run<{ id: string }>(labelIdsQuery(criteria), runner)).map(
+      (r) => r.id,
+    );
     return { criteria, labelIds, empty: labelIds.length === 0 };
   }
 
-  private run<T>(q: SqlStatement): Promise<T[]> {
-    return this.db.query(q.sql, q.params);
+  private run<T>(q: SqlStatement, runner: SqlRunner = this.db): Promise<T[]> {
+    return runner.query(q.sql, q.params) as Promise<T[]>;
   }
 }

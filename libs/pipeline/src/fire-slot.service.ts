@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, formatDate, weekDay } from '@app/common';
-import { SelectAudienceService } from '@app/audience';
+import { AudienceCursor, SelectAudienceService } from '@app/audience';
 import { PushStatus, WechatPush, WechatPushTime } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
@@ -95,28 +95,83 @@ export class FireSlotService {
       throw e;
     }
 
-    const { audience, batches } = await this.runs.transaction(async (em) => {
-      let count = 0;
-      let batchNo = 0;
-      for await (const ids of this.audience.select(live, slotAt)) {
-        await this.runs.insertBatch(em, run.id, ++batchNo, ids, now);
-        count += ids.length;
-      }
-      const moved = await this.runs.transitionRun(
-        run.id,
-        [RunState.SELECTING],
-        batchNo === 0 ? RunState.COMPLETED : RunState.SENDING,
-        this.clock.now(),
-        { audienceCount: count, batchCount: batchNo, content: live.content, attachments },
-        em,
-      );
-      if (!moved) throw new Error(`run ${run.id} left 'selecting' while this job selected`);
-      return { audience: count, batches: batchNo };
+    await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.SELECTING, now, {
+      content: live.content,
+      attachments,
     });
+    const { audience, batches } = await this.select(run, live, slotAt);
+    const moved = await this.runs.transitionRun(
+      run.id,
+      [RunState.SELECTING],
+      batches === 0 ? RunState.COMPLETED : RunState.SENDING,
+      this.clock.now(),
+      { audienceCount: audience, batchCount: batches },
+    );
+    if (!moved) throw new Error(`run ${run.id} left 'selecting' while this job selected`);
     this.logger.log({ msg: 'run selected', runId: run.id, pushId: p.pushId, audience, batches });
-    if (batches > 0) await this.enqueueBatches(run.id);
+    // Batches that finished while the run was still selecting complete it now.
+    await this.runs.completeRunIfDone(run.id, this.clock.now());
     run = (await this.runs.findRun(run.id)) as PushRun;
     return this.outcome(run);
+  }
+
+  /**
+   * Streams the audience page by page: each page is committed as a batch together with the
+   * run's keyset position, then its job is enqueued at once, so the first batches are on
+   * their way to WeCom while later pages are still being read. A retry resumes after the
+   * last committed page. The pages of one attempt read one consistent snapshot.
+   */
+  private async select(
+    run: PushRun,
+    rule: WechatPush,
+    at: Date,
+  ): Promise<{ audience: number; batches: number }> {
+    let cursor: AudienceCursor | null = run.selectCursor
+      ? (JSON.parse(run.selectCursor) as AudienceCursor)
+      : null;
+    let batchNo = run.batchCount ?? 0;
+    let audience = run.audienceCount ?? 0;
+    if (batchNo > 0 && cursor === null) return { audience, batches: batchNo }; // finished before a crash
+    const snapshot = this.db.createQueryRunner();
+    await snapshot.connect();
+    try {
+      await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      do {
+        const page = await this.audience.page(rule, at, cursor, this.audience.batchSize, snapshot);
+        if (page.externalUserids.length > 0) {
+          const no = batchNo + 1;
+          const now = this.clock.now();
+          const batchId = await this.runs.transaction(async (em) => {
+            const id = await this.runs.insertBatch(em, run.id, no, page.externalUserids, now);
+            const advanced = await this.runs.advanceSelection(
+              em,
+              run.id,
+              batchNo,
+              {
+                cursor: page.next ? JSON.stringify(page.next) : null,
+                batchCount: no,
+                audienceCount: audience + page.externalUserids.length,
+              },
+              now,
+            );
+            if (!advanced) throw new Error(`run ${run.id}: another job is selecting it`);
+            return id;
+          });
+          batchNo = no;
+          audience += page.externalUserids.length;
+          await this.queues.add(
+            JobName.SEND_BATCH,
+            { batchId, runId: Number(run.id) },
+            { jobId: batchJobId(batchId, 0) },
+          );
+        }
+        cursor = page.next;
+      } while (cursor);
+    } finally {
+      await snapshot.query('COMMIT').catch(() => undefined);
+      await snapshot.release();
+    }
+    return { audience, batches: batchNo };
   }
 
   /** One job per pending batch; job ids make a repeat of this a no-op. */

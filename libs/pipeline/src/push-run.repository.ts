@@ -94,14 +94,15 @@ export class PushRunRepository {
     return this.db.transaction(work);
   }
 
+  /** Inserts a pending batch; returns its id. */
   async insertBatch(
     em: EntityManager,
     runId: number,
     batchNo: number,
     recipients: string[],
     now: Date,
-  ): Promise<void> {
-    await em.insert(PushBatch, {
+  ): Promise<number> {
+    const result = await em.insert(PushBatch, {
       runId,
       batchNo,
       state: BatchState.PENDING,
@@ -110,6 +111,37 @@ export class PushRunRepository {
       createdAt: now,
       updatedAt: now,
     });
+    return Number(result.identifiers[0].id);
+  }
+
+  /**
+   * Records a committed page of a selecting run: the keyset position after it and the
+   * counts so far. Conditional on the previous batch count, so two selectors of one run
+   * cannot both record page N.
+   */
+  async advanceSelection(
+    em: EntityManager,
+    runId: number,
+    previousBatchCount: number,
+    next: { cursor: string | null; batchCount: number; audienceCount: number },
+    now: Date,
+  ): Promise<boolean> {
+    const result = await em
+      .createQueryBuilder()
+      .update(PushRun)
+      .set({
+        selectCursor: next.cursor,
+        batchCount: next.batchCount,
+        audienceCount: next.audienceCount,
+        updatedAt: now,
+      })
+      .where('id = :id AND state = :selecting AND COALESCE(batch_count, 0) = :prev', {
+        id: runId,
+        selecting: RunState.SELECTING,
+        prev: previousBatchCount,
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   findBatch(id: number): Promise<PushBatch | null> {

@@ -125,7 +125,8 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
           (await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload)) !== 'present'
         )
           runs++;
-        continue;
+        // A selecting run already sends the batches it has committed; a pending one has none.
+        if (run.state === RunState.PENDING) continue;
       }
       for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
         const outcome = await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {

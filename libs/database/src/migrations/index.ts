@@ -1,6 +1,7 @@
 import { InitialSchema1732000000000 } from './1732000000000-initial-schema';
 import { AudienceBuyerProjection1732400000000 } from './1732400000000-audience-buyer-projection';
 import { PushRunsAndBatches1732500000000 } from './1732500000000-push-runs-and-batches';
+import { RunSelectionCursor1732550000000 } from './1732550000000-run-selection-cursor';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -10,4 +11,5 @@ export const ALL_MIGRATIONS = [
   InitialSchema1732000000000,
   AudienceBuyerProjection1732400000000,
   PushRunsAndBatches1732500000000,
+  RunSelectionCursor1732550000000,
 ];

@@ -56,6 +56,10 @@ export class PushRun {
   @Column({ name: 'batch_count', type: 'int', nullable: true })
   batchCount: number | null;
 
+  /** JSON keyset position after the last committed batch; a retried selection resumes there. */
+  @Column({ name: 'select_cursor', type: 'varchar', length: 255, nullable: true })
+  selectCursor: string | null;
+
   @Column({ name: 'sent_batches', type: 'int', default: 0 })
   sentBatches: number;
 
