@@ -124,7 +124,10 @@ async function main(): Promise<void> {
     // Warm up caches and the JIT before measuring.
     await measure('warmup', '/wechatpush/info', () => ({ id: rand(RULES) }));
     const rows = [
-      await measure('lists (page 1..50, no filter)', '/wechatpush/lists', () => ({ page: rand(50), pagesize: 10 })),
+      await measure('lists (page 1..50, no filter)', '/wechatpush/lists', () => ({
+        page: rand(50),
+        pagesize: 10,
+      })),
       await measure('lists (searchText "召回", date range)', '/wechatpush/lists', () => ({
         searchText: '召回',
         startTime: '2024-01-01',
@@ -141,7 +144,9 @@ async function main(): Promise<void> {
     console.log('| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx |');
     console.log('|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.non2xx} |`);
+      console.log(
+        `| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+      );
     }
   } finally {
     api.kill('SIGTERM');

@@ -15,7 +15,8 @@ describe('app processes', () => {
     expect(code).toBe(1);
     const out = p.output();
     expect(out).toMatch(/Invalid configuration/);
-    for (const name of ['PORT', 'DB_PORT', 'REDIS_URL']) expect(out).toMatch(new RegExp(`- ${name}:`));
+    for (const name of ['PORT', 'DB_PORT', 'REDIS_URL'])
+      expect(out).toMatch(new RegExp(`- ${name}:`));
     expect(out).not.toContain('do-not-print-me');
     expect(out).not.toMatch(/\n\s+at /);
   });
@@ -41,7 +42,10 @@ describe('app processes', () => {
 
   it('the worker starts, serves /health on WORKER_PORT, and exits 0 on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const p = runTs('apps/worker/src/main.ts', [], { WORKER_PORT: String(port), LOG_LEVEL: 'info' });
+    const p = runTs('apps/worker/src/main.ts', [], {
+      WORKER_PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
     try {
       await p.waitFor(/worker started/);
       await pollUntil(async () => {
@@ -63,7 +67,10 @@ describe('app processes', () => {
       await p.waitFor(/api listening/);
       const res = await fetch(`http://127.0.0.1:${port}/wechatpush/lists`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer test-token-operator-1' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer test-token-operator-1',
+        },
         body: '{}',
       });
       expect(res.status).toBe(200);
