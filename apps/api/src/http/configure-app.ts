@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
+import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import {
   AllExceptionsFilter,
@@ -29,7 +30,9 @@ export function browserAuth(tokens: OperatorTokens) {
 /**
  * Everything an api instance needs beyond its module: body parsing with a size limit,
  * the error envelope for parser errors, OpenAPI at /docs and Bull Board at /queues (both
- * behind operator auth). Shared by main.ts and the e2e tests, so tests run the real app.
+ * behind operator auth), and the operators' console at /admin (static files; the console
+ * logs in with the operator token and sends it on every API call). Shared by main.ts and
+ * the e2e tests, so tests run the real app.
  */
 export function configureApiApp(app: INestApplication, config: AppConfig): void {
   const filter = new AllExceptionsFilter();
@@ -65,6 +68,18 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
   const tokens = app.get(OperatorTokens);
   app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);
   app.use(QUEUE_BOARD_PATH, browserAuth(tokens), queueBoardRouter(app), sendError);
+  app.use(
+    ADMIN_PATH,
+    adminRouter() ??
+      ((_req: Request, _res: Response, next: NextFunction) =>
+        next(
+          new AppException(
+            ErrorCode.ROUTE_NOT_FOUND,
+            '运营后台尚未构建：请先运行 npm run build:admin',
+          ),
+        )),
+    sendError,
+  );
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,0 +1,80 @@
+import { useCallback, useMemo, useState } from 'react';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { createApiClient } from './api/api-client';
+import { ApiContext } from './api/api-context';
+import { LoginPage } from './auth/login-page';
+import { sessionToken } from './auth/session-token';
+import { AdminLayout } from './components/admin-layout';
+import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
+import { RuleListPage } from './pages/rule-list-page';
+import { RuleRunsPage } from './pages/rule-runs-page';
+
+export interface LoginState {
+  from?: string;
+  expired?: boolean;
+}
+
+/**
+ * Routes of the console under /admin. Without a token every page sends the operator to
+ * the login screen; any 401 from the API ends the session the same way.
+ */
+export function AdminApp() {
+  const [token, setToken] = useState<string | null>(() => sessionToken.get());
+  const [expired, setExpired] = useState(false);
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  const api = useMemo(
+    () =>
+      createApiClient({
+        token: () => sessionToken.get(),
+        onUnauthorized: () => {
+          sessionToken.clear();
+          setExpired(true);
+          setToken(null);
+        },
+      }),
+    [],
+  );
+
+  const login = useCallback(
+    (t: string, from: string | undefined) => {
+      sessionToken.set(t);
+      setExpired(false);
+      setToken(t);
+      navigate(from && from !== '/login' ? from : '/rules', { replace: true });
+    },
+    [navigate],
+  );
+
+  const logout = useCallback(() => {
+    sessionToken.clear();
+    setExpired(false);
+    setToken(null);
+  }, []);
+
+  const from = `${location.pathname}${location.search}`;
+  return (
+    <ApiContext.Provider value={api}>
+      <Routes>
+        <Route path="/login" element={<LoginPage onLogin={login} />} />
+        <Route
+          element={
+            token ? (
+              <AdminLayout onLogout={logout} />
+            ) : (
+              <Navigate to="/login" replace state={{ from, expired } satisfies LoginState} />
+            )
+          }
+        >
+          <Route index element={<Navigate to="/rules" replace />} />
+          <Route path="/rules" element={<RuleListPage />} />
+          <Route path="/rules/new" element={<RuleFormPage key="new" />} />
+          <Route path="/rules/:id/edit" element={<EditRulePage />} />
+          <Route path="/rules/:id/runs" element={<RuleRunsPage />} />
+          <Route path="*" element={<Navigate to="/rules" replace />} />
+        </Route>
+      </Routes>
+    </ApiContext.Provider>
+  );
+}

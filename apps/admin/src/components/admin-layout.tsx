@@ -1,0 +1,32 @@
+import { LogoutOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { Button, Layout, Menu } from 'antd';
+import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+
+export function AdminLayout({ onLogout }: { onLogout: () => void }) {
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const selected = pathname === '/rules/new' ? '/rules/new' : '/rules';
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header className="admin-header">
+        <span className="admin-brand">精准推送</span>
+        <Menu
+          theme="dark"
+          mode="horizontal"
+          selectedKeys={[selected]}
+          onClick={({ key }) => navigate(key)}
+          items={[
+            { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表' },
+            { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
+          ]}
+        />
+        <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>
+          退出
+        </Button>
+      </Layout.Header>
+      <Layout.Content className="admin-content">
+        <Outlet />
+      </Layout.Content>
+    </Layout>
+  );
+}

@@ -1,0 +1,431 @@
+import { HistoryOutlined } from '@ant-design/icons';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Form,
+  Input,
+  InputNumber,
+  Radio,
+  Row,
+  Select,
+  Skeleton,
+  Space,
+  Typography,
+} from 'antd';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { ApiError } from '../api/api-client';
+import { useApi } from '../api/api-context';
+import type { AudiencePreview, FieldError, LabelLibrary } from '../api/types';
+import { AudiencePreviewPanel } from '../components/audience-preview';
+import { MessagePreview } from '../components/message-preview';
+import { SlotEditor } from '../components/slot-editor';
+import { explainDayWindow, shanghaiToday } from '../rules/day-window';
+import {
+  EMPTY_RULE_FORM,
+  errorsByFormField,
+  formFieldOf,
+  fromRuleView,
+  localizeApiMessage,
+  type RuleFormField,
+  type RuleFormValues,
+  toRuleBody,
+} from '../rules/rule-form-model';
+import { LIMITS, utf8Bytes, validateRule } from '../rules/validate-rule';
+
+const EMPTY_LIBRARY: LabelLibrary = {
+  cityLabels: [],
+  storeLabels: [],
+  cateLabels: [],
+  brandLabels: [],
+};
+
+const LABEL_SEPARATORS = [',', '，'];
+
+/** 创建 / 编辑: every field of a rule, checked as the API checks it, with live previews. */
+export function RuleFormPage({ id }: { id?: number }) {
+  const api = useApi();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [form] = Form.useForm<RuleFormValues>();
+  const [library, setLibrary] = useState<LabelLibrary>(EMPTY_LIBRARY);
+  const [loading, setLoading] = useState(id !== undefined);
+  const [loadError, setLoadError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const [attempted, setAttempted] = useState(false);
+  const [serverErrors, setServerErrors] = useState<FieldError[]>([]);
+  const [banner, setBanner] = useState<string>();
+  const [preview, setPreview] = useState<AudiencePreview>();
+  const [previewing, setPreviewing] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .labels()
+      .then((l) => live && setLibrary(l))
+      .catch((e: unknown) => live && message.error(`加载标签库失败：${(e as Error).message}`));
+    return () => {
+      live = false;
+    };
+  }, [api, message]);
+
+  useEffect(() => {
+    if (id === undefined) return;
+    let live = true;
+    setLoading(true);
+    api
+      .ruleInfo(id)
+      .then((r) => {
+        if (!live) return;
+        form.setFieldsValue(fromRuleView(r));
+        setLoadError(undefined);
+      })
+      .catch((e: unknown) => live && setLoadError((e as Error).message))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [api, form, id]);
+
+  const values = Form.useWatch([], form) as Partial<RuleFormValues> | undefined;
+  const lastOrderDay = Form.useWatch('lastOrderDay', form);
+  const lastOrderDayLimit = Form.useWatch('lastOrderDayLimit', form);
+  const dayWindow = useMemo(
+    () => explainDayWindow(lastOrderDay, lastOrderDayLimit, shanghaiToday()),
+    [lastOrderDay, lastOrderDayLimit],
+  );
+
+  /** Shows `errors` on their fields and clears every other field's error. */
+  const showErrors = useCallback(
+    (errors: FieldError[]) => {
+      const { fields, other } = errorsByFormField(errors);
+      const withErrors = new Set(fields.map((f) => f.name));
+      const all = Object.keys(EMPTY_RULE_FORM) as RuleFormField[];
+      form.setFields([
+        ...fields,
+        ...all.filter((f) => !withErrors.has(f)).map((name) => ({ name, errors: [] })),
+      ]);
+      setBanner(other.length ? other.map((e) => `${e.field}: ${e.message}`).join('；') : undefined);
+      return fields[0]?.name;
+    },
+    [form],
+  );
+
+  const clientErrors = () => validateRule(toRuleBody(form.getFieldsValue(true)));
+
+  const onValuesChange = (changed: Partial<RuleFormValues>) => {
+    const changedFields = new Set(Object.keys(changed));
+    const remaining = serverErrors.filter((e) => {
+      const f = formFieldOf(e.field);
+      return f === undefined || !changedFields.has(f);
+    });
+    if (remaining.length !== serverErrors.length) setServerErrors(remaining);
+    if (attempted) showErrors([...clientErrors(), ...remaining]);
+  };
+
+  /** Client checks first; false (and errors shown) when the form cannot be sent. */
+  const checkBeforeSend = () => {
+    setAttempted(true);
+    const errors = clientErrors();
+    const first = showErrors(errors);
+    if (first) {
+      form.scrollToField(first, { block: 'center' });
+      message.error('请先修正表单中标红的项');
+      return false;
+    }
+    return true;
+  };
+
+  const applyApiError = (e: unknown, what: string) => {
+    if (e instanceof ApiError && e.details.length > 0) {
+      const localized = e.details.map((d) => ({
+        field: d.field,
+        message: e.code === 'NAME_TAKEN' ? '该名称已被其他推送使用' : localizeApiMessage(d.message),
+      }));
+      setServerErrors(localized);
+      const first = showErrors([...clientErrors(), ...localized]);
+      if (first) form.scrollToField(first, { block: 'center' });
+      message.error(`${what}失败：${e.message}`);
+      return;
+    }
+    message.error(`${what}失败：${(e as Error).message}`);
+  };
+
+  const save = async () => {
+    if (!checkBeforeSend()) return;
+    const body = toRuleBody(form.getFieldsValue(true));
+    setSaving(true);
+    try {
+      if (id === undefined) await api.createRule(body);
+      else await api.editRule({ ...body, id });
+      message.success(id === undefined ? `已创建「${body.name}」` : `已保存「${body.name}」`);
+      navigate(`/rules?q=${encodeURIComponent(body.name)}`);
+    } catch (e) {
+      applyApiError(e, id === undefined ? '创建' : '保存');
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const runPreview = async () => {
+    if (!checkBeforeSend()) return;
+    setPreviewing(true);
+    try {
+      setPreview(await api.preview(toRuleBody(form.getFieldsValue(true))));
+    } catch (e) {
+      applyApiError(e, '预估人数');
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
+  if (loadError) {
+    return (
+      <Alert
+        type="error"
+        showIcon
+        message="无法加载推送规则"
+        description={loadError}
+        action={<Link to="/rules">返回列表</Link>}
+      />
+    );
+  }
+
+  const idOptions = (items: LabelLibrary['storeLabels']) =>
+    items.map((l) => ({ value: l.id, label: `${l.name}（${l.id}）` }));
+  const nameOptions = (items: string[]) => items.map((n) => ({ value: n, label: n }));
+  const contentBytes = utf8Bytes(values?.content ?? '');
+
+  return (
+    <Skeleton active loading={loading}>
+      <Form<RuleFormValues>
+        form={form}
+        layout="vertical"
+        onValuesChange={onValuesChange}
+        onFinish={() => void save()}
+        scrollToFirstError
+        initialValues={EMPTY_RULE_FORM}
+      >
+        <Typography.Title level={4} style={{ marginTop: 0 }}>
+          {id === undefined ? '新建推送' : `编辑推送 #${id}`}
+          {id !== undefined && (
+            <Link
+              to={`/rules/${id}/runs`}
+              style={{ fontSize: 14, marginLeft: 12, fontWeight: 'normal' }}
+            >
+              <HistoryOutlined /> 执行记录
+            </Link>
+          )}
+        </Typography.Title>
+        {banner && <Alert type="error" showIcon message={banner} style={{ marginBottom: 16 }} />}
+        <Row gutter={[16, 16]}>
+          <Col xs={24} lg={15}>
+            <Space direction="vertical" size={16} style={{ width: '100%' }}>
+              <Card title="基本信息" size="small">
+                <Form.Item label="推送名称" name="name" required>
+                  <Input
+                    placeholder="例如：45天未购买用户召回"
+                    maxLength={LIMITS.nameMaxLength}
+                    showCount
+                  />
+                </Form.Item>
+                <Row gutter={16}>
+                  <Col xs={24} md={14}>
+                    <Form.Item label="有效期" name="dateRange" required>
+                      <DatePicker.RangePicker style={{ width: '100%' }} />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={10}>
+                    <Form.Item label="状态" name="status">
+                      <Radio.Group
+                        optionType="button"
+                        options={[
+                          { value: 0, label: '进行中' },
+                          { value: 1, label: '暂停' },
+                        ]}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
+              </Card>
+
+              <Card title="推送时间（北京时间）" size="small">
+                <Form.Item name="weekDayPushTime" required label="每周推送时间">
+                  <SlotEditor />
+                </Form.Item>
+              </Card>
+
+              <Card title="目标人群" size="small">
+                <Row gutter={16}>
+                  <Col xs={12}>
+                    <Form.Item label="距最后一次购买至少（天）" name="lastOrderDay" required>
+                      <InputNumber
+                        min={0}
+                        max={LIMITS.maxDays}
+                        precision={0}
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={12}>
+                    <Form.Item label="至多（天）" name="lastOrderDayLimit" required>
+                      <InputNumber
+                        min={0}
+                        max={LIMITS.maxDays}
+                        precision={0}
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
+                <Alert
+                  type="info"
+                  data-testid="day-window"
+                  style={{ marginBottom: 16 }}
+                  message={
+                    dayWindow ? dayWindow.text : '请填写 0 到 3650 之间的天数，且“至少”不大于“至多”'
+                  }
+                  description={
+                    dayWindow
+                      ? `按今天计算，即 ${dayWindow.from} 至 ${dayWindow.to}（北京时间）之间下过最后一单的客户。`
+                      : undefined
+                  }
+                />
+                <Typography.Paragraph type="secondary">
+                  标签可不填（不筛选）；填写多个标签时，满足任意一个即可（“或”关系），标签来自窗口内的订单。
+                </Typography.Paragraph>
+                <Row gutter={16}>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="城市" name="cityLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择城市"
+                        options={nameOptions(library.cityLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="品牌" name="brandLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择品牌"
+                        options={nameOptions(library.brandLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="分仓" name="storeLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择分仓"
+                        optionFilterProp="label"
+                        options={idOptions(library.storeLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="二级品类" name="cateLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择品类"
+                        optionFilterProp="label"
+                        options={idOptions(library.cateLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24}>
+                    <Form.Item
+                      label="SKU"
+                      name="skuLabels"
+                      extra="输入 SKU 编码后回车，或用逗号分隔一次粘贴多个"
+                    >
+                      <Select
+                        mode="tags"
+                        allowClear
+                        placeholder="输入 SKU 编码"
+                        tokenSeparators={LABEL_SEPARATORS}
+                        notFoundContent={null}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
+              </Card>
+
+              <Card title="推送内容（文本、图片、小程序卡片至少一项）" size="small">
+                <Form.Item
+                  label="文本内容"
+                  name="content"
+                  extra={`${contentBytes} / ${LIMITS.textMaxBytes} 字节（企业微信按 UTF-8 字节计算，一个汉字 3 字节）`}
+                >
+                  <Input.TextArea rows={5} placeholder="喵～主人，猫砂告急…" />
+                </Form.Item>
+                <Form.Item label="图片地址" name="img">
+                  <Input placeholder="https://…（公网可访问的图片）" />
+                </Form.Item>
+                <Row gutter={16}>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="小程序标题" name="miniProgramTitle">
+                      <Input placeholder="宠本本优惠专场" />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="小程序封面图地址" name="miniProgramImg">
+                      <Input placeholder="https://…" />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24}>
+                    <Form.Item label="小程序页面路径" name="miniProgramUrl">
+                      <Input placeholder="pages/home/feature/index?alias=xxx" />
+                    </Form.Item>
+                  </Col>
+                </Row>
+              </Card>
+            </Space>
+          </Col>
+          <Col xs={24} lg={9}>
+            <Space direction="vertical" size={16} style={{ width: '100%' }}>
+              <Card title="消息预览" size="small">
+                <MessagePreview
+                  content={values?.content}
+                  img={values?.img}
+                  miniProgramTitle={values?.miniProgramTitle}
+                  miniProgramImg={values?.miniProgramImg}
+                  miniProgramUrl={values?.miniProgramUrl}
+                />
+              </Card>
+              <Card title="目标人群预估" size="small">
+                <AudiencePreviewPanel
+                  result={preview}
+                  loading={previewing}
+                  onPreview={() => void runPreview()}
+                />
+              </Card>
+              <Card size="small">
+                <Space wrap>
+                  <Button type="primary" htmlType="submit" loading={saving}>
+                    {id === undefined ? '创建推送' : '保存修改'}
+                  </Button>
+                  <Button onClick={() => navigate('/rules')}>返回列表</Button>
+                </Space>
+              </Card>
+            </Space>
+          </Col>
+        </Row>
+      </Form>
+    </Skeleton>
+  );
+}
+
+/** /rules/:id/edit — a fresh form per rule id. */
+export function EditRulePage() {
+  const { id } = useParams();
+  return <RuleFormPage key={id} id={Number(id)} />;
+}

@@ -1,0 +1,272 @@
+import { ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Popconfirm,
+  Space,
+  Table,
+  Tag,
+  Typography,
+  type TableColumnsType,
+} from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { useApi } from '../api/api-context';
+import type { BatchView, Page, PushRuleView, RunView } from '../api/types';
+import {
+  ACTIVE_RUN_STATES,
+  BATCH_STATES,
+  CANCELLABLE_RUN_STATES,
+  describeReason,
+  RESENDABLE_BATCH_STATES,
+  RUN_STATES,
+  runKindLabel,
+} from '../rules/run-labels';
+
+const POLL_MS = 3000;
+const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'));
+
+/** 执行记录: every firing of one rule, its batches, and the resend / cancel decisions. */
+export function RuleRunsPage() {
+  const api = useApi();
+  const { message } = App.useApp();
+  const id = Number(useParams().id);
+  const [rule, setRule] = useState<PushRuleView>();
+  const [ruleError, setRuleError] = useState<string>();
+  const [runs, setRuns] = useState<Page<RunView>>();
+  const [page, setPage] = useState(1);
+  const [pagesize, setPagesize] = useState(10);
+  const [loading, setLoading] = useState(false);
+
+  useEffect(() => {
+    api.ruleInfo(id).then(setRule, (e: unknown) => setRuleError((e as Error).message));
+  }, [api, id]);
+
+  const load = useCallback(
+    async (quiet = false) => {
+      if (!quiet) setLoading(true);
+      try {
+        setRuns(await api.runs(id, page, pagesize));
+      } catch (e) {
+        if (!quiet) message.error(`加载执行记录失败：${(e as Error).message}`);
+      } finally {
+        if (!quiet) setLoading(false);
+      }
+    },
+    [api, id, page, pagesize, message],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const moving = runs?.data.some((r) => ACTIVE_RUN_STATES.includes(r.state)) ?? false;
+  useEffect(() => {
+    if (!moving) return;
+    const timer = setInterval(() => void load(true), POLL_MS);
+    return () => clearInterval(timer);
+  }, [moving, load]);
+
+  const act = async (what: string, call: () => Promise<unknown>) => {
+    try {
+      await call();
+      message.success(`${what}：已提交`);
+    } catch (e) {
+      message.error(`${what}失败：${(e as Error).message}`);
+    }
+    await load(true);
+  };
+
+  const batchColumns: TableColumnsType<BatchView> = [
+    { title: '批次', dataIndex: 'batchNo', width: 70, render: (n: number) => `#${n}` },
+    {
+      title: '状态',
+      dataIndex: 'state',
+      width: 100,
+      render: (s: BatchView['state']) => (
+        <Tag color={BATCH_STATES[s].color}>{BATCH_STATES[s].label}</Tag>
+      ),
+    },
+    { title: '人数', dataIndex: 'recipientCount', width: 90, render: num },
+    { title: '失败人数', dataIndex: 'failCount', width: 90, render: num },
+    {
+      title: '尝试/重发',
+      key: 'attempts',
+      width: 100,
+      render: (_: unknown, b) => `${b.attempts} / ${b.resends}`,
+    },
+    {
+      title: '企业微信 msgid',
+      dataIndex: 'msgid',
+      ellipsis: true,
+      render: (m: string | null) => m ?? '—',
+    },
+    {
+      title: '错误',
+      key: 'error',
+      ellipsis: true,
+      render: (_: unknown, b) =>
+        b.errcode !== null || b.errmsg ? `${b.errcode ?? ''} ${b.errmsg ?? ''}`.trim() : '—',
+    },
+    {
+      title: '完成时间',
+      dataIndex: 'finishedAt',
+      width: 170,
+      render: (t: string | null) => t ?? '—',
+    },
+    {
+      title: '操作',
+      key: 'actions',
+      width: 90,
+      render: (_: unknown, b) =>
+        RESENDABLE_BATCH_STATES.includes(b.state) ? (
+          <Popconfirm
+            title={`重发批次 #${b.batchNo}？`}
+            description={
+              b.state === 'unknown'
+                ? '该批次结果未知：企业微信可能已创建群发任务。请先在企业微信后台确认未创建，否则客户可能收到两次。'
+                : '该批次发送失败，重发将再次调用企业微信群发接口。'
+            }
+            okText="确认重发"
+            cancelText="取消"
+            onConfirm={() => act(`重发批次 #${b.batchNo}`, () => api.resendBatch(b.id))}
+          >
+            <Button size="small" type="link">
+              重发
+            </Button>
+          </Popconfirm>
+        ) : null,
+    },
+  ];
+
+  const columns: TableColumnsType<RunView> = [
+    { title: '时间槽', dataIndex: 'slotAt', width: 170 },
+    { title: '方式', dataIndex: 'kind', width: 90, render: runKindLabel },
+    {
+      title: '状态',
+      dataIndex: 'state',
+      width: 110,
+      render: (s: RunView['state']) => <Tag color={RUN_STATES[s].color}>{RUN_STATES[s].label}</Tag>,
+    },
+    {
+      title: '原因',
+      dataIndex: 'reason',
+      ellipsis: true,
+      render: (r: string | null) => describeReason(r) || '—',
+    },
+    { title: '目标人数', dataIndex: 'audienceCount', width: 100, render: num },
+    {
+      title: '批次（成功/失败/未知/总数）',
+      key: 'batches',
+      width: 200,
+      render: (_: unknown, r) =>
+        `${r.sentBatches} / ${r.failedBatches} / ${r.unknownBatches} / ${r.batchCount ?? '—'}`,
+    },
+    { title: '企业微信接收', dataIndex: 'acceptedCount', width: 110, render: num },
+    { title: '失败人数', dataIndex: 'failCount', width: 90, render: num },
+    {
+      title: '完成时间',
+      dataIndex: 'finishedAt',
+      width: 170,
+      render: (t: string | null) => t ?? '—',
+    },
+    {
+      title: '操作',
+      key: 'actions',
+      width: 90,
+      fixed: 'right',
+      render: (_: unknown, r) =>
+        CANCELLABLE_RUN_STATES.includes(r.state) ? (
+          <Popconfirm
+            title="取消这次执行？"
+            description="未发送的批次不再发送；已创建的企业微信群发任务将被取消（员工已发出的消息无法撤回）。"
+            okText="确认取消"
+            okButtonProps={{ danger: true }}
+            cancelText="不取消"
+            onConfirm={() => act('取消执行', () => api.cancelRun(r.id))}
+          >
+            <Button size="small" type="link" danger>
+              取消
+            </Button>
+          </Popconfirm>
+        ) : null,
+    },
+  ];
+
+  return (
+    <Card
+      title={
+        <Space wrap>
+          <span>执行记录</span>
+          {rule && (
+            <Typography.Text type="secondary" style={{ fontWeight: 'normal' }}>
+              「{rule.name}」
+            </Typography.Text>
+          )}
+        </Space>
+      }
+      extra={
+        <Space wrap>
+          <Link to={`/rules/${id}/edit`}>编辑规则</Link>
+          <Button icon={<ReloadOutlined />} onClick={() => void load()}>
+            刷新
+          </Button>
+          <Popconfirm
+            title="立即执行一次？"
+            description="按当前规则立即筛选人群并发送（记为手动执行），不受状态和有效期限制。"
+            okText="立即执行"
+            cancelText="取消"
+            onConfirm={() => act('立即执行', () => api.trigger(id))}
+          >
+            <Button type="primary" icon={<ThunderboltOutlined />}>
+              立即执行
+            </Button>
+          </Popconfirm>
+        </Space>
+      }
+    >
+      {ruleError && (
+        <Alert
+          type="error"
+          showIcon
+          message={`无法加载规则：${ruleError}`}
+          style={{ marginBottom: 16 }}
+        />
+      )}
+      <Table<RunView>
+        rowKey="id"
+        columns={columns}
+        dataSource={runs?.data ?? []}
+        loading={loading}
+        scroll={{ x: 1300 }}
+        locale={{ emptyText: '还没有执行记录' }}
+        expandable={{
+          rowExpandable: (r) => r.batches.length > 0,
+          expandedRowRender: (r) => (
+            <Table<BatchView>
+              rowKey="id"
+              size="small"
+              columns={batchColumns}
+              dataSource={r.batches}
+              pagination={false}
+              scroll={{ x: 900 }}
+            />
+          ),
+        }}
+        pagination={{
+          current: page,
+          pageSize: pagesize,
+          total: runs?.total ?? 0,
+          showSizeChanger: true,
+          showTotal: (t) => `共 ${t} 次`,
+          onChange: (p, s) => {
+            setPage(s !== pagesize ? 1 : p);
+            setPagesize(s);
+          },
+        }}
+      />
+    </Card>
+  );
+}

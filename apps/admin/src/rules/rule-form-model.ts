@@ -1,0 +1,170 @@
+import dayjs, { type Dayjs } from 'dayjs';
+import type { FieldError, PushRuleBody, PushRuleView, Slot } from '../api/types';
+
+/** The form's own shape: label lists as arrays, the date range as one picker value. */
+export interface RuleFormValues {
+  name: string;
+  status: number;
+  dateRange?: [Dayjs, Dayjs];
+  weekDayPushTime: Slot[];
+  cityLabels: string[];
+  storeLabels: string[];
+  brandLabels: string[];
+  cateLabels: string[];
+  skuLabels: string[];
+  lastOrderDay: number | null;
+  lastOrderDayLimit: number | null;
+  content: string;
+  img: string;
+  miniProgramTitle: string;
+  miniProgramImg: string;
+  miniProgramUrl: string;
+}
+
+export type RuleFormField = keyof RuleFormValues;
+
+export const EMPTY_RULE_FORM: RuleFormValues = {
+  name: '',
+  status: 0,
+  dateRange: undefined,
+  weekDayPushTime: [],
+  cityLabels: [],
+  storeLabels: [],
+  brandLabels: [],
+  cateLabels: [],
+  skuLabels: [],
+  lastOrderDay: 30,
+  lastOrderDayLimit: 45,
+  content: '',
+  img: '',
+  miniProgramTitle: '',
+  miniProgramImg: '',
+  miniProgramUrl: '',
+};
+
+/** The API's comma-separated label lists (`，` accepted, as the API does). */
+export const splitLabels = (s: string | undefined | null): string[] => [
+  ...new Set(
+    (s ?? '')
+      .split(/[,，]/)
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+];
+
+const joinLabels = (items: readonly string[] | undefined) =>
+  [...new Set((items ?? []).flatMap((x) => splitLabels(x)))].join(',');
+
+const DATE = 'YYYY-MM-DD';
+
+export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
+  const text = (s: string | undefined) => s ?? '';
+  const trimmed = (s: string | undefined) => (s ?? '').trim();
+  return {
+    name: trimmed(v.name),
+    status: v.status ?? 0,
+    startDate: v.dateRange?.[0]?.format(DATE) ?? '',
+    endDate: v.dateRange?.[1]?.format(DATE) ?? '',
+    weekDayPushTime: v.weekDayPushTime ?? [],
+    cityLabels: joinLabels(v.cityLabels),
+    storeLabels: joinLabels(v.storeLabels),
+    brandLabels: joinLabels(v.brandLabels),
+    cateLabels: joinLabels(v.cateLabels),
+    skuLabels: joinLabels(v.skuLabels),
+    lastOrderDay: v.lastOrderDay ?? Number.NaN,
+    lastOrderDayLimit: v.lastOrderDayLimit ?? Number.NaN,
+    content: text(v.content),
+    img: trimmed(v.img),
+    miniProgramTitle: text(v.miniProgramTitle),
+    miniProgramImg: trimmed(v.miniProgramImg),
+    miniProgramUrl: trimmed(v.miniProgramUrl),
+  };
+}
+
+export function fromRuleView(r: PushRuleView): RuleFormValues {
+  return {
+    name: r.name,
+    status: r.status,
+    dateRange: [dayjs(r.startDate), dayjs(r.endDate)],
+    weekDayPushTime: r.weekDayPushTime.map(({ week, time }) => ({ week, time })),
+    cityLabels: splitLabels(r.cityLabels),
+    storeLabels: splitLabels(r.storeLabels),
+    brandLabels: splitLabels(r.brandLabels),
+    cateLabels: splitLabels(r.cateLabels),
+    skuLabels: splitLabels(r.skuLabels),
+    lastOrderDay: r.lastOrderDay,
+    lastOrderDayLimit: r.lastOrderDayLimit,
+    content: r.content,
+    img: r.img,
+    miniProgramTitle: r.miniProgramTitle,
+    miniProgramImg: r.miniProgramImg,
+    miniProgramUrl: r.miniProgramUrl,
+  };
+}
+
+/** Which form field shows an error the API (or the client check) reports for `apiField`. */
+export function formFieldOf(apiField: string): RuleFormField | undefined {
+  const root = apiField.split(/[.[]/)[0];
+  if (root === 'startDate' || root === 'endDate') return 'dateRange';
+  const fields: readonly RuleFormField[] = [
+    'name',
+    'status',
+    'weekDayPushTime',
+    'cityLabels',
+    'storeLabels',
+    'brandLabels',
+    'cateLabels',
+    'skuLabels',
+    'lastOrderDay',
+    'lastOrderDayLimit',
+    'content',
+    'img',
+    'miniProgramTitle',
+    'miniProgramImg',
+    'miniProgramUrl',
+  ];
+  return fields.find((f) => f === root);
+}
+
+const API_MESSAGES: readonly [RegExp, string][] = [
+  [/private, loopback or link-local/, '地址不能指向内网、回环或链路本地地址'],
+  [/only http and https/, '只允许 http 或 https 地址'],
+  [/absolute http\(s\) URL/, '必须是完整的 http(s) 地址'],
+  [/credentials in URLs/, '地址中不能包含用户名或密码'],
+  [/duplicate slot/, '推送时间重复'],
+  [/is not a real calendar date|must be YYYY-MM-DD/, '不是有效的日期'],
+  [/endDate must not be before startDate/, '结束日期不能早于开始日期'],
+  [/lastOrderDayLimit must be greater/, '“至多”天数不能小于“至少”天数'],
+  [/mini-program fields must be given all together/, '小程序卡片的标题、封面和页面需一起填写'],
+  [/at least one of content, img/, '文本、图片、小程序卡片至少填写一项'],
+  [/at most \d+ bytes/, '内容超过企业微信的长度限制'],
+  [/name is required/, '请填写推送名称'],
+];
+
+/** The API's field messages are English; operators read Chinese where we know the meaning. */
+export function localizeApiMessage(message: string): string {
+  return API_MESSAGES.find(([re]) => re.test(message))?.[1] ?? message;
+}
+
+/**
+ * Groups errors by form field (first message of each field wins, as a form shows one);
+ * errors no field can show are returned apart, for a banner.
+ */
+export function errorsByFormField(errors: readonly FieldError[]): {
+  fields: { name: RuleFormField; errors: string[] }[];
+  other: FieldError[];
+} {
+  const byField = new Map<RuleFormField, string[]>();
+  const other: FieldError[] = [];
+  for (const e of errors) {
+    const f = formFieldOf(e.field);
+    if (!f) {
+      other.push(e);
+      continue;
+    }
+    const list = byField.get(f) ?? [];
+    if (!list.includes(e.message)) list.push(e.message);
+    byField.set(f, list);
+  }
+  return { fields: [...byField].map(([name, errs]) => ({ name, errors: errs })), other };
+}
