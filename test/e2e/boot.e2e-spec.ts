@@ -81,4 +81,26 @@ describe('app processes', () => {
       p.kill('SIGKILL');
     }
   });
+
+  it('with API_PROCESSES=2 the api runs two processes on one port and exits 0 on SIGTERM', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const p = runTs('apps/api/src/main.ts', [], {
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      API_PROCESSES: '2',
+    });
+    try {
+      await pollUntil(async () => (p.output().match(/api listening/g) ?? []).length === 2, 60_000);
+      const pids = new Set(
+        [...p.output().matchAll(/"pid":(\d+)[^\n]*api listening/g)].map((m) => m[1]),
+      );
+      expect(pids.size).toBe(2);
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status).toBe(200);
+      p.kill('SIGTERM');
+      expect((await p.exited()).code).toBe(0);
+    } finally {
+      p.kill('SIGKILL');
+    }
+  });
 });

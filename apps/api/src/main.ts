@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { exitGracefullyOnSignals, loadConfigOrExit } from '@app/common';
@@ -23,7 +24,38 @@ async function bootstrap(): Promise<void> {
   }
 }
 
-void bootstrap().catch((e: unknown) => {
-  console.error(`api failed to start: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+/**
+ * With API_PROCESSES > 1 this process only supervises: it forks that many api processes
+ * sharing the port, replaces one that dies, and on SIGTERM/SIGINT passes the signal on and
+ * exits 0 once every child has shut down gracefully.
+ */
+function supervise(processes: number): void {
+  let stopping = false;
+  for (let i = 0; i < processes; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      console.error(
+        `api process ${worker.process.pid} exited (${signal ?? code}); starting another`,
+      );
+      cluster.fork();
+    } else if (Object.keys(cluster.workers ?? {}).length === 0) {
+      process.exit(0);
+    }
+  });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(sig);
+    });
+  }
+}
+
+const processes = loadConfigOrExit().API_PROCESSES;
+if (processes > 1 && cluster.isPrimary) {
+  supervise(processes);
+} else {
+  void bootstrap().catch((e: unknown) => {
+    console.error(`api failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

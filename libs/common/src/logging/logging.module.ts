@@ -23,7 +23,7 @@ export function loggingModule(app: string) {
     useFactory: (config: AppConfig) => ({
       pinoHttp: {
         level: config.LOG_LEVEL,
-        base: { app },
+        base: { app, pid: process.pid },
         redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
         genReqId: (req, res) => {
           const incoming = req.headers['x-request-id'];
