@@ -52,6 +52,8 @@ export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: int(3000, 0, 65535),
+    /** api processes sharing PORT (node:cluster); the api is stateless, so >1 uses more cores. */
+    API_PROCESSES: int(1, 1, 64),
     WORKER_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -110,6 +112,19 @@ export const configSchema = z
     BATCH_RETRY_MAX_DELAY_MS: int(120000, 100, 3600000),
     SHUTDOWN_TIMEOUT_MS: int(30000, 0, 600000),
     SCHEDULER_ENABLED: bool.default('true'),
+
+    /** First get_groupmsg_task / get_groupmsg_send_result poll this long after a batch was sent. */
+    DELIVERY_POLL_DELAY_MINUTES: int(10, 0, 24 * 60),
+    /** Polls repeat this often until every recipient has a final status. */
+    DELIVERY_POLL_INTERVAL_MINUTES: int(60, 1, 24 * 60),
+    /** Tracking of a task stops this long after it was sent, final or not. */
+    DELIVERY_POLL_MAX_HOURS: int(72, 1, 30 * 24),
+    /** Members still at "not sent" this long after the send (and after the last reminder) are reminded. */
+    REMIND_AFTER_MINUTES: int(120, 1, 7 * 24 * 60),
+    /** remind_groupmsg_send calls per task per 24 h (WeCom allows 3); 0 turns reminders off. */
+    REMIND_MAX_PER_DAY: int(3, 0, 3),
+    /** Default attribution window of statistics: orders up to this many days after the push. */
+    STATS_ATTRIBUTION_DAYS: int(7, 0, 90),
   })
   .transform((c, ctx) => {
     let tokens = c.ADMIN_TOKENS;
