@@ -65,7 +65,11 @@ export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Ru
 }
 
 /** Polls `probe` until it returns true or the deadline passes. */
-export async function pollUntil(probe: () => Promise<boolean>, timeoutMs = 20000, everyMs = 100): Promise<void> {
+export async function pollUntil(
+  probe: () => Promise<boolean>,
+  timeoutMs = 20000,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe().catch(() => false)) return;
