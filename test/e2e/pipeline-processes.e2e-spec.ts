@@ -185,4 +185,34 @@ describe('worker processes', () => {
     // Every recipient of a sent batch reached WeCom; only unknown batches may be missing.
     expect(counts.size).toBeGreaterThanOrEqual((byState.sent ?? 0) * 100);
   }, 180_000);
+
+  it('SIGTERM lets an in-flight batch finish: the worker exits 0 and the batch is sent, not unknown', async () => {
+    await seedBuyers(api.db, 5, { daysAgo: 40 });
+    await sim.setFaults({ latencyMs: 2_500, endpoints: ['externalcontact/add_msg_template'] });
+    const pushId = await createRule('优雅退出', { week: 1, time: '03:00' });
+    const w = startWorker();
+    await w.waitFor(/worker started/, 60_000);
+    const { runId } = (await api.post('/wechatpush/trigger', { id: pushId })).body.data;
+    await eventually(
+      async () => {
+        const [b] = await api.db.query('SELECT state FROM wechat_push_batches WHERE run_id = ?', [
+          runId,
+        ]);
+        return b?.state === 'sending';
+      },
+      30_000,
+      'batch in flight',
+    );
+    w.kill('SIGTERM');
+    const { code } = await w.exited();
+    expect(code).toBe(0);
+    expect(w.output()).toMatch(/SIGTERM: shutting down/);
+    const [batch] = await api.db.query('SELECT state FROM wechat_push_batches WHERE run_id = ?', [
+      runId,
+    ]);
+    expect(batch.state).toBe('sent');
+    const [run] = await api.db.query('SELECT state FROM wechat_push_runs WHERE id = ?', [runId]);
+    expect(run.state).toBe('completed');
+    expect((await countRecipients()).get('内容-优雅退出')?.size).toBe(5);
+  }, 120_000);
 });

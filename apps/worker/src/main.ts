@@ -1,9 +1,25 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { DiscoveryService, NestFactory } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
 import { Logger } from 'nestjs-pino';
 import { exitGracefullyOnSignals, loadConfigOrExit } from '@app/common';
 import { WorkerModule, WorkerWithHealthModule } from './worker.module';
+
+/**
+ * Stops every queue worker from taking jobs and waits for the running ones, before Nest's
+ * shutdown hooks run: those close the HTTP agents and database pools (module destroy runs
+ * before BullMQ's own close), which would cut an in-flight WeCom call and leave its batch
+ * `unknown`.
+ */
+async function drainQueueWorkers(app: INestApplicationContext): Promise<void> {
+  const hosts = app
+    .get(DiscoveryService, { strict: false })
+    .getProviders()
+    .map((w) => w.instance as unknown)
+    .filter((i): i is WorkerHost => i instanceof WorkerHost);
+  await Promise.all(hosts.map((h) => h.worker.close()));
+}
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
@@ -19,7 +35,7 @@ async function bootstrap(): Promise<void> {
     await app.init();
   }
   const logger = app.get(Logger);
-  exitGracefullyOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
+  exitGracefullyOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS, () => drainQueueWorkers(app));
   logger.log(
     `worker started${config.WORKER_PORT ? `, health on :${config.WORKER_PORT}/health` : ''}`,
     'Bootstrap',
