@@ -297,10 +297,14 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     // One WeCom call every 5 s: after the first batch, the others wait in Redis.
     await p.worker.get(PipelineQueues).queue(QueueName.BATCH).setGlobalRateLimit(1, 5_000);
     const runId = await trigger(pushId);
+    // Selection and sending overlap: wait for all three batches to exist and the first to be sent.
     await eventually(
-      async () => (await batchesOf(runId)).some((b: { state: string }) => b.state === 'sent'),
+      async () => {
+        const bs = await batchesOf(runId);
+        return bs.length === 3 && bs.some((b: { state: string }) => b.state === 'sent');
+      },
       15_000,
-      'first batch sent',
+      'three batches, the first sent',
     );
     expect(
       (await batchesOf(runId)).filter((b: { state: string }) => b.state === 'pending').length,
