@@ -91,7 +91,13 @@ export function RuleFormPage({ id }: { id?: number }) {
     };
   }, [api, form, id]);
 
-  const values = Form.useWatch([], form) as Partial<RuleFormValues> | undefined;
+  // Watch single fields: watching the whole form deep-compares the date range's dayjs
+  // objects on every change (and rc-util warns about their shared internals).
+  const content = Form.useWatch('content', form);
+  const img = Form.useWatch('img', form);
+  const miniProgramTitle = Form.useWatch('miniProgramTitle', form);
+  const miniProgramImg = Form.useWatch('miniProgramImg', form);
+  const miniProgramUrl = Form.useWatch('miniProgramUrl', form);
   const lastOrderDay = Form.useWatch('lastOrderDay', form);
   const lastOrderDayLimit = Form.useWatch('lastOrderDayLimit', form);
   const dayWindow = useMemo(
@@ -104,11 +110,12 @@ export function RuleFormPage({ id }: { id?: number }) {
     (errors: FieldError[]) => {
       const { fields, other } = errorsByFormField(errors);
       const withErrors = new Set(fields.map((f) => f.name));
-      const all = Object.keys(EMPTY_RULE_FORM) as RuleFormField[];
-      form.setFields([
-        ...fields,
-        ...all.filter((f) => !withErrors.has(f)).map((name) => ({ name, errors: [] })),
-      ]);
+      // Only fields that show an error are cleared: rc-field-form (antd 5) warns about
+      // "circular references" when a field without errors gets a new empty list.
+      const stale = (Object.keys(EMPTY_RULE_FORM) as RuleFormField[]).filter(
+        (f) => !withErrors.has(f) && form.getFieldError(f).length > 0,
+      );
+      form.setFields([...fields, ...stale.map((name) => ({ name, errors: [] }))]);
       setBanner(other.length ? other.map((e) => `${e.field}: ${e.message}`).join('；') : undefined);
       return fields[0]?.name;
     },
@@ -198,7 +205,7 @@ export function RuleFormPage({ id }: { id?: number }) {
   const idOptions = (items: LabelLibrary['storeLabels']) =>
     items.map((l) => ({ value: l.id, label: `${l.name}（${l.id}）` }));
   const nameOptions = (items: string[]) => items.map((n) => ({ value: n, label: n }));
-  const contentBytes = utf8Bytes(values?.content ?? '');
+  const contentBytes = utf8Bytes(content ?? '');
 
   return (
     <Skeleton active loading={loading}>
@@ -206,8 +213,6 @@ export function RuleFormPage({ id }: { id?: number }) {
         form={form}
         layout="vertical"
         onValuesChange={onValuesChange}
-        onFinish={() => void save()}
-        scrollToFirstError
         initialValues={EMPTY_RULE_FORM}
       >
         <Typography.Title level={4} style={{ marginTop: 0 }}>
@@ -394,11 +399,11 @@ export function RuleFormPage({ id }: { id?: number }) {
             <Space direction="vertical" size={16} style={{ width: '100%' }}>
               <Card title="消息预览" size="small">
                 <MessagePreview
-                  content={values?.content}
-                  img={values?.img}
-                  miniProgramTitle={values?.miniProgramTitle}
-                  miniProgramImg={values?.miniProgramImg}
-                  miniProgramUrl={values?.miniProgramUrl}
+                  content={content}
+                  img={img}
+                  miniProgramTitle={miniProgramTitle}
+                  miniProgramImg={miniProgramImg}
+                  miniProgramUrl={miniProgramUrl}
                 />
               </Card>
               <Card title="目标人群预估" size="small">
@@ -410,7 +415,7 @@ export function RuleFormPage({ id }: { id?: number }) {
               </Card>
               <Card size="small">
                 <Space wrap>
-                  <Button type="primary" htmlType="submit" loading={saving}>
+                  <Button type="primary" loading={saving} onClick={() => void save()}>
                     {id === undefined ? '创建推送' : '保存修改'}
                   </Button>
                   <Button onClick={() => navigate('/rules')}>返回列表</Button>

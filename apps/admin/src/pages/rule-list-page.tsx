@@ -173,16 +173,25 @@ export function RuleListPage() {
         </Button>
       }
     >
-      <Form form={form} layout="inline" onFinish={search} style={{ rowGap: 12, marginBottom: 16 }}>
+      <Form form={form} layout="inline" className="rule-search">
         <Form.Item name="searchText" label="推送名称">
-          <Input placeholder="按名称搜索" allowClear style={{ width: 200 }} />
+          <Input
+            placeholder="按名称搜索"
+            allowClear
+            style={{ width: 200 }}
+            onPressEnter={() => search(form.getFieldsValue())}
+          />
         </Form.Item>
         <Form.Item name="created" label="创建日期">
           <DatePicker.RangePicker allowClear />
         </Form.Item>
         <Form.Item>
           <Space>
-            <Button type="primary" htmlType="submit" icon={<SearchOutlined />}>
+            <Button
+              type="primary"
+              icon={<SearchOutlined />}
+              onClick={() => search(form.getFieldsValue())}
+            >
               查询
             </Button>
             <Button
