@@ -78,7 +78,9 @@ export function SlotEditor({
         </Button>
       </Space>
       {groups.length === 0 ? (
-        <Typography.Text type="secondary">尚未添加推送时间</Typography.Text>
+        <Typography.Text type="secondary" style={{ display: 'block' }}>
+          尚未添加推送时间
+        </Typography.Text>
       ) : (
         groups.map((g) => (
           <div className="slot-row" key={g.week} data-testid={`slots-week-${g.week}`}>
