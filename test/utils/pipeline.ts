@@ -22,6 +22,10 @@ export const PIPELINE_TABLES = [
   'youzan_orders',
   'order_buyers',
   'customer_last_order',
+  'wechat_push_deliveries',
+  'wechat_push_attributions',
+  'wechat_push_delivery_tasks',
+  'wechat_push_reminders',
 ];
 
 export interface PipelineHarness {

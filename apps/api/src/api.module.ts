@@ -20,6 +20,8 @@ import { PushRuleController } from './push-rule/push-rule.controller';
 import { PreviewController } from './audience/preview.controller';
 import { PushRunController } from './push-run/push-run.controller';
 import { RuleScheduleLink } from './push-run/rule-schedule.link';
+import { StatsModule } from '@app/stats';
+import { StatisticsController } from './statistics/statistics.controller';
 
 @Module({
   imports: [
@@ -32,8 +34,15 @@ import { RuleScheduleLink } from './push-run/rule-schedule.link';
     PushConfigModule,
     AudienceModule,
     PipelineModule,
+    StatsModule,
   ],
-  controllers: [PushRuleController, PreviewController, PushRunController, HealthController],
+  controllers: [
+    PushRuleController,
+    PreviewController,
+    PushRunController,
+    HealthController,
+    StatisticsController,
+  ],
   providers: [
     OperatorTokens,
     RuleScheduleLink,

@@ -9,6 +9,7 @@ import {
   QueueName,
 } from '@app/pipeline';
 import { BatchProcessor } from './processors/batch.processor';
+import { DeliveryProcessor } from './processors/delivery.processor';
 import { checkJobHandlers } from './processors/job-handlers';
 import { ScheduleProcessor } from './processors/schedule.processor';
 import { SlotProcessor } from './processors/slot.processor';
@@ -29,10 +30,16 @@ export class WorkerBootstrap implements OnApplicationBootstrap {
     private readonly scheduleProcessor: ScheduleProcessor,
     private readonly slotProcessor: SlotProcessor,
     private readonly batchProcessor: BatchProcessor,
+    private readonly deliveryProcessor: DeliveryProcessor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    checkJobHandlers([this.scheduleProcessor, this.slotProcessor, this.batchProcessor]);
+    checkJobHandlers([
+      this.scheduleProcessor,
+      this.slotProcessor,
+      this.batchProcessor,
+      this.deliveryProcessor,
+    ]);
     this.slotProcessor.worker.concurrency = Math.max(
       1,
       Math.ceil(this.config.WORKER_CONCURRENCY / 2),

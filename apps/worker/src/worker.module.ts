@@ -10,6 +10,7 @@ import {
 import { DatabaseModule } from '@app/database';
 import { PipelineModule } from '@app/pipeline';
 import { BatchProcessor } from './processors/batch.processor';
+import { DeliveryProcessor } from './processors/delivery.processor';
 import { ScheduleProcessor } from './processors/schedule.processor';
 import { SlotProcessor } from './processors/slot.processor';
 import { WorkerBootstrap } from './worker-bootstrap.service';
@@ -24,7 +25,7 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     RedisModule,
     PipelineModule,
   ],
-  providers: [ScheduleProcessor, SlotProcessor, BatchProcessor, WorkerBootstrap],
+  providers: [ScheduleProcessor, SlotProcessor, BatchProcessor, DeliveryProcessor, WorkerBootstrap],
 })
 export class WorkerModule {}
 

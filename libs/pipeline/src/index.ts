@@ -10,3 +10,6 @@ export * from './fire-slot.service';
 export * from './send-batch.service';
 export * from './push-run.service';
 export * from './pipeline.module';
+export * from './delivery/delivery-policy';
+export * from './delivery/delivery.repository';
+export * from './delivery/track-delivery.service';

@@ -18,6 +18,7 @@ import { QueueName } from './queue.contracts';
       { name: QueueName.SCHEDULE },
       { name: QueueName.SLOT },
       { name: QueueName.BATCH },
+      { name: QueueName.DELIVERY },
     ),
   ],
   providers: [PipelineQueues],

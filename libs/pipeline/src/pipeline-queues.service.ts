@@ -12,11 +12,13 @@ export class PipelineQueues {
     @InjectQueue(QueueName.SCHEDULE) schedule: Queue,
     @InjectQueue(QueueName.SLOT) slot: Queue,
     @InjectQueue(QueueName.BATCH) batch: Queue,
+    @InjectQueue(QueueName.DELIVERY) delivery: Queue,
   ) {
     this.queues = {
       [QueueName.SCHEDULE]: schedule,
       [QueueName.SLOT]: slot,
       [QueueName.BATCH]: batch,
+      [QueueName.DELIVERY]: delivery,
     };
   }
 

@@ -11,6 +11,8 @@ import { PushRunRepository } from './push-run.repository';
 import { PushRunService } from './push-run.service';
 import { ScheduleSlotsService } from './schedule-slots.service';
 import { SendBatchService } from './send-batch.service';
+import { DeliveryRepository } from './delivery/delivery.repository';
+import { TrackDeliveryService } from './delivery/track-delivery.service';
 
 /** Runs, batches and the services that move them; imported by the api and the worker. */
 @Module({
@@ -27,6 +29,8 @@ import { SendBatchService } from './send-batch.service';
     FireSlotService,
     SendBatchService,
     PushRunService,
+    DeliveryRepository,
+    TrackDeliveryService,
   ],
   exports: [
     PipelineQueuesModule,
@@ -35,6 +39,7 @@ import { SendBatchService } from './send-batch.service';
     FireSlotService,
     SendBatchService,
     PushRunService,
+    TrackDeliveryService,
   ],
 })
 export class PipelineModule {}

@@ -9,6 +9,7 @@ export enum QueueName {
   SCHEDULE = 'push-schedule',
   SLOT = 'push-slot',
   BATCH = 'push-batch',
+  DELIVERY = 'push-delivery',
 }
 
 export enum JobName {
@@ -18,6 +19,8 @@ export enum JobName {
   FIRE_SLOT = 'fire-slot',
   /** One batch of ≤ 10,000 recipients: one add_msg_template call, exactly once. */
   SEND_BATCH = 'send-batch',
+  /** One sent batch's WeCom task: poll per-recipient results, remind members; re-delayed until final. */
+  TRACK_DELIVERY = 'track-delivery',
 }
 
 export interface ScanPayload {
@@ -37,6 +40,10 @@ export interface SendBatchPayload {
   runId: number;
 }
 
+export interface TrackDeliveryPayload {
+  batchId: number;
+}
+
 export type RunKind = 'scheduled' | 'manual';
 
 /** Job name → payload, the one map both sides are typed by. */
@@ -44,6 +51,7 @@ export interface JobPayloads {
   [JobName.SCAN]: ScanPayload;
   [JobName.FIRE_SLOT]: FireSlotPayload;
   [JobName.SEND_BATCH]: SendBatchPayload;
+  [JobName.TRACK_DELIVERY]: TrackDeliveryPayload;
 }
 
 /** Which queue carries each job. */
@@ -51,6 +59,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   [JobName.SCAN]: QueueName.SCHEDULE,
   [JobName.FIRE_SLOT]: QueueName.SLOT,
   [JobName.SEND_BATCH]: QueueName.BATCH,
+  [JobName.TRACK_DELIVERY]: QueueName.DELIVERY,
 };
 
 const HOUR = 3600;
@@ -82,6 +91,14 @@ export const JOB_OPTIONS: { [K in JobName]: JobsOptions } = {
     removeOnComplete: { age: DAY },
     removeOnFail: { age: 7 * DAY },
   },
+  [JobName.TRACK_DELIVERY]: {
+    // The job re-delays itself between polls (that is not an attempt); these attempts cover
+    // unexpected failures only. Polls are read-only, so a retry is always safe.
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: DAY },
+    removeOnFail: { age: 7 * DAY },
+  },
 };
 
 /** `slot-<pushId>-<kind>-<yyyyMMddHHmmss>`: one job per rule slot, whoever enqueues it. */
@@ -93,6 +110,11 @@ export function slotJobId(p: Pick<FireSlotPayload, 'pushId' | 'kind' | 'slotAt'>
 /** `batch-<batchId>-<resends>`: a resend by an operator is a new job, anything else is not. */
 export function batchJobId(batchId: number, resends: number): string {
   return `batch-${batchId}-${resends}`;
+}
+
+/** `delivery-<batchId>`: one tracking job per sent batch, whoever enqueues it. */
+export function deliveryJobId(batchId: number): string {
+  return `delivery-${batchId}`;
 }
 
 /** The job scheduler's constant id: upserting it again changes nothing. */

@@ -7,6 +7,7 @@ import { BatchState } from './entities/push-batch.entity';
 import { RunState } from './entities/push-run.entity';
 import { PipelineQueues } from './pipeline-queues.service';
 import { PushRunRepository } from './push-run.repository';
+import { TrackDeliveryService } from './delivery/track-delivery.service';
 import { batchJobId, JobName, QueueName, slotJobId } from './queue.contracts';
 import { daysBetween, DueSlot, slotsBetween, SlotRule } from './slot-schedule';
 
@@ -17,6 +18,7 @@ export interface ScanReport {
   slotsEnqueued: number;
   runsReconciled: number;
   batchesReconciled: number;
+  deliveriesReconciled: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
     private readonly clock: Clock,
     private readonly queues: PipelineQueues,
     private readonly runs: PushRunRepository,
+    private readonly delivery: TrackDeliveryService,
   ) {}
 
   /** A rule was created, edited, resumed or deleted: schedule its slots of this window now. */
@@ -45,8 +48,13 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
   async scan(): Promise<ScanReport> {
     const now = this.clock.now();
     const slotsEnqueued = await this.enqueueDueSlots(now);
-    const { runs, batches } = await this.reconcile(now);
-    const report = { slotsEnqueued, runsReconciled: runs, batchesReconciled: batches };
+    const { runs, batches, deliveries } = await this.reconcile(now);
+    const report = {
+      slotsEnqueued,
+      runsReconciled: runs,
+      batchesReconciled: batches,
+      deliveriesReconciled: deliveries,
+    };
     this.logger.log({ msg: 'scan done', ...report });
     return report;
   }
@@ -110,7 +118,7 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
    * a worker died mid-call) get their jobs back; a batch left `sending` with no live job
    * becomes `unknown` — it may have reached WeCom, so it is never resent automatically.
    */
-  async reconcile(now: Date): Promise<{ runs: number; batches: number }> {
+  async reconcile(now: Date): Promise<{ runs: number; batches: number; deliveries: number }> {
     let runs = 0;
     let batches = 0;
     for (const run of await this.runs.openRuns(now)) {
@@ -147,6 +155,8 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
       }
       if (await this.runs.completeRunIfDone(run.id, now)) runs++;
     }
-    return { runs, batches };
+    // Delivery tracking (issue #6): tracking jobs Redis lost, sent batches without a task.
+    const deliveries = await this.delivery.reconcile(now);
+    return { runs, batches, deliveries };
   }
 }

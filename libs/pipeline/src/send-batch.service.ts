@@ -10,6 +10,7 @@ import {
 } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
 import { RunState } from './entities/push-run.entity';
+import { TrackDeliveryService } from './delivery/track-delivery.service';
 import { PushRunRepository } from './push-run.repository';
 import { SendBatchPayload } from './queue.contracts';
 
@@ -47,6 +48,7 @@ export class SendBatchService {
     private readonly clock: Clock,
     private readonly runs: PushRunRepository,
     private readonly wecom: WecomClient,
+    private readonly delivery: TrackDeliveryService,
   ) {}
 
   /**
@@ -106,6 +108,18 @@ export class SendBatchService {
       result,
       now,
     );
+    // --- delivery tracking hook (issue #6) ---------------------------------------------
+    // Cheap (a task row and a job); the job writes the recipient rows off the send path.
+    // The batch is sent whatever happens here: a failure must not fail the job (a retry
+    // would find it sent and stop); the hourly reconcile creates what is missing.
+    await this.delivery.onBatchSent(Number(batch.id)).catch((e: unknown) =>
+      this.logger.error({
+        msg: 'delivery tracking not started',
+        batchId: batch.id,
+        err: String(e),
+      }),
+    );
+    // -------------------------------------------------------------------------------------
     await this.runs.completeRunIfDone(batch.runId, now);
     this.logger.log({
       msg: 'batch sent',

@@ -2,6 +2,7 @@ import { InitialSchema1732000000000 } from './1732000000000-initial-schema';
 import { AudienceBuyerProjection1732400000000 } from './1732400000000-audience-buyer-projection';
 import { PushRunsAndBatches1732500000000 } from './1732500000000-push-runs-and-batches';
 import { RunSelectionCursor1732550000000 } from './1732550000000-run-selection-cursor';
+import { DeliveryAndStatistics1732600000000 } from './1732600000000-delivery-and-statistics';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -12,4 +13,10 @@ export const ALL_MIGRATIONS = [
   AudienceBuyerProjection1732400000000,
   PushRunsAndBatches1732500000000,
   RunSelectionCursor1732550000000,
+  DeliveryAndStatistics1732600000000,
 ];
+export {
+  ATTRIBUTION_MAX_DAYS,
+  ATTRIBUTION_TRIGGERS,
+  writeDeliveryRows,
+} from './1732600000000-delivery-and-statistics';

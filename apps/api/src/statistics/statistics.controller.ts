@@ -1,0 +1,64 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { PushStatisticsService } from '@app/stats';
+import { ApiEnvelope } from '../http/api-envelope.decorator';
+import {
+  DailyFiguresView,
+  PushFiguresView,
+  RunFiguresPageView,
+  RunStatsQueryDto,
+  StatsQueryDto,
+} from './statistics.dto';
+
+/** Effect statistics (SPEC §7): the funnel over a range, per run and per day. */
+@ApiTags('statistic')
+@Controller('statistic/wechatpush')
+export class StatisticsController {
+  constructor(private readonly stats: PushStatisticsService) {}
+
+  @Post('result')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '推送效果：范围内（按执行时间槽）名称匹配的所有执行，推送 → 接受 → 员工执行 → 送达/非好友/超上限 → 下单，均为去重人数',
+  })
+  @ApiEnvelope(PushFiguresView)
+  result(@Body() body: StatsQueryDto) {
+    return this.stats.result(body);
+  }
+
+  @Post('runs')
+  @HttpCode(200)
+  @ApiOperation({ summary: '每次执行的效果（新到旧，分页），含每位员工的执行 / 送达' })
+  @ApiEnvelope(RunFiguresPageView)
+  runs(@Body() body: RunStatsQueryDto) {
+    return this.stats.runs(body);
+  }
+
+  @Post('daily')
+  @HttpCode(200)
+  @ApiOperation({ summary: '按天的效果（图表用）：范围内每天一行，当天内去重；范围最多 366 天' })
+  @ApiBearerAuth()
+  @ApiExtraModels(DailyFiguresView)
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        success: { type: 'boolean', example: true },
+        data: { type: 'array', items: { $ref: getSchemaPath(DailyFiguresView) } },
+      },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  daily(@Body() body: StatsQueryDto) {
+    return this.stats.daily(body);
+  }
+}

@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { formatDateTime } from '@app/common';
+import { writeDeliveryRows } from '@app/database';
+import type { GroupMsgSendResult } from '@app/wecom';
+
+export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
+
+export interface DeliveryTask {
+  batchId: number;
+  runId: number;
+  msgid: string;
+  state: DeliveryTaskState;
+  sentAt: Date;
+  rowsAt: Date | null;
+  polls: number;
+  nextPollAt: Date | null;
+}
+
+interface TaskRow {
+  batch_id: number | string;
+  run_id: number | string;
+  msgid: string;
+  state: DeliveryTaskState;
+  sent_at: Date;
+  rows_at: Date | null;
+  polls: number;
+  next_poll_at: Date | null;
+}
+
+const toTask = (r: TaskRow): DeliveryTask => ({
+  batchId: Number(r.batch_id),
+  runId: Number(r.run_id),
+  msgid: r.msgid,
+  state: r.state,
+  sentAt: r.sent_at,
+  rowsAt: r.rows_at,
+  polls: Number(r.polls),
+  nextPollAt: r.next_poll_at,
+});
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * Delivery rows, tracking tasks and reminders. Results are applied with one statement per
+ * WeCom page, keyed by (batch_id, external_userid), so re-polling updates rows in place and
+ * never adds any; a final status (1, 2, 3) is never taken back.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Creates the tracking task of a sent batch; false when it exists or the batch is not sent. */
+  async createTask(batchId: number, firstPollAt: Date, now: Date): Promise<boolean> {
+    const result: { affectedRows?: number } = await this.db.query(
+      `INSERT IGNORE INTO wechat_push_delivery_tasks
+         (batch_id, run_id, msgid, state, sent_at, next_poll_at, created_at, updated_at)
+       SELECT id, run_id, msgid, 'tracking', COALESCE(finished_at, updated_at), ?, ?, ?
+         FROM wechat_push_batches
+        WHERE id = ? AND state = 'sent' AND msgid IS NOT NULL AND msgid <> ''`,
+      [firstPollAt, now, now, batchId],
+    );
+    return (result.affectedRows ?? 0) > 0;
+  }
+
+  async findTask(batchId: number): Promise<DeliveryTask | null> {
+    const [row]: TaskRow[] = await this.db.query(
+      'SELECT * FROM wechat_push_delivery_tasks WHERE batch_id = ?',
+      [batchId],
+    );
+    return row ? toTask(row) : null;
+  }
+
+  /** Writes the batch's recipient rows (idempotent) and records that they exist. */
+  async writeRows(batchId: number, now: Date): Promise<number> {
+    const n = await writeDeliveryRows(this.db, batchId, now);
+    await this.db.query(
+      'UPDATE wechat_push_delivery_tasks SET rows_at = ?, updated_at = ? WHERE batch_id = ? AND rows_at IS NULL',
+      [now, now, batchId],
+    );
+    return n;
+  }
+
+  /** Stores one page of get_groupmsg_send_result; returns the rows that changed. */
+  async applyResults(batchId: number, page: GroupMsgSendResult[], now: Date): Promise<number> {
+    const rows = page
+      .filter((r) => typeof r.external_userid === 'string' && r.external_userid !== '')
+      .map((r) => ({
+        e: r.external_userid,
+        u: r.userid,
+        s: r.status,
+        t: r.send_time ? formatDateTime(new Date(r.send_time * 1000)) : null,
+      }));
+    if (rows.length === 0) return 0;
+    const result: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_deliveries d
+         JOIN JSON_TABLE(?, '$[*]' COLUMNS (
+                e VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.e',
+                u VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.u',
+                s TINYINT PATH '$.s',
+                t VARCHAR(19) PATH '$.t')) v
+           ON d.batch_id = ? AND d.external_userid = v.e
+          SET d.status = IF(d.status IN (1, 2, 3), d.status, v.s),
+              d.send_time = COALESCE(d.send_time, CAST(v.t AS DATETIME)),
+              d.sender_userid = v.u,
+              d.updated_at = ?
+        WHERE NOT (d.status <=> v.s) OR NOT (d.sender_userid <=> v.u)
+           OR (d.send_time IS NULL AND v.t IS NOT NULL)`,
+      [JSON.stringify(rows), batchId, now],
+    );
+    return result.affectedRows ?? 0;
+  }
+
+  /** Accepted recipients of the batch without a final status yet. */
+  async openRecipients(batchId: number): Promise<number> {
+    const [row]: { n: string | number }[] = await this.db.query(
+      `SELECT COUNT(*) AS n FROM wechat_push_deliveries
+        WHERE batch_id = ? AND accepted = 1 AND (status IS NULL OR status = 0)`,
+      [batchId],
+    );
+    return Number(row.n);
+  }
+
+  async recordPoll(
+    batchId: number,
+    now: Date,
+    patch: {
+      state: DeliveryTaskState;
+      nextPollAt: Date | null;
+      pendingSenders?: number | null;
+      lastError?: string | null;
+    },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE wechat_push_delivery_tasks
+          SET state = ?, polls = polls + 1, last_polled_at = ?, next_poll_at = ?,
+              pending_senders = COALESCE(?, pending_senders), last_error = ?,
+              finished_at = IF(? = 'tracking', NULL, ?), updated_at = ?
+        WHERE batch_id = ? AND state = 'tracking'`,
+      [
+        patch.state,
+        now,
+        patch.nextPollAt,
+        patch.pendingSenders ?? null,
+        patch.lastError?.slice(0, 512) ?? null,
+        patch.state,
+        now,
+        now,
+        batchId,
+      ],
+    );
+  }
+
+  /**
+   * Claims one reminder for the task, or returns null when `maxPerDay` were claimed in the
+   * last 24 h or the last one is younger than `minGapMs`. The task row is locked while
+   * counting, so replicas claiming at once are serialised and cannot exceed the limit.
+   */
+  async claimReminder(
+    batchId: number,
+    msgid: string,
+    now: Date,
+    maxPerDay: number,
+    minGapMs: number,
+  ): Promise<number | null> {
+    return this.db.transaction(async (em) => {
+      const [task] = await em.query(
+        'SELECT batch_id FROM wechat_push_delivery_tasks WHERE batch_id = ? FOR UPDATE',
+        [batchId],
+      );
+      if (!task) return null;
+      const [counts]: { n: string | number; last: Date | null }[] = await em.query(
+        `SELECT SUM(reminded_at > ?) AS n, MAX(reminded_at) AS last
+           FROM wechat_push_reminders WHERE batch_id = ?`,
+        [new Date(now.getTime() - DAY_MS), batchId],
+      );
+      if (Number(counts?.n ?? 0) >= maxPerDay) return null;
+      if (counts?.last && now.getTime() - counts.last.getTime() < minGapMs) return null;
+      const inserted: { insertId?: number } = await em.query(
+        'INSERT INTO wechat_push_reminders (batch_id, msgid, reminded_at) VALUES (?, ?, ?)',
+        [batchId, msgid, now],
+      );
+      return Number(inserted.insertId);
+    });
+  }
+
+  async settleReminder(id: number, outcome: string): Promise<void> {
+    await this.db.query('UPDATE wechat_push_reminders SET outcome = ? WHERE id = ?', [
+      outcome.slice(0, 64),
+      id,
+    ]);
+  }
+
+  /** WeCom surely did not act on it: the claim is given back. */
+  async releaseReminder(id: number): Promise<void> {
+    await this.db.query('DELETE FROM wechat_push_reminders WHERE id = ?', [id]);
+  }
+
+  /** Tasks MySQL says are being tracked (for the reconcile). */
+  async trackingTasks(limit = 1000): Promise<DeliveryTask[]> {
+    const rows: TaskRow[] = await this.db.query(
+      `SELECT * FROM wechat_push_delivery_tasks WHERE state = 'tracking'
+        ORDER BY next_poll_at LIMIT ?`,
+      [limit],
+    );
+    return rows.map(toTask);
+  }
+
+  /** Sent batches since `since` that have no tracking task (a crash right after markSent). */
+  async untrackedSentBatches(since: Date, limit = 1000): Promise<number[]> {
+    const rows: { id: number | string }[] = await this.db.query(
+      `SELECT b.id FROM wechat_push_batches b
+         LEFT JOIN wechat_push_delivery_tasks t ON t.batch_id = b.id
+        WHERE b.state = 'sent' AND b.msgid IS NOT NULL AND b.finished_at >= ?
+          AND t.batch_id IS NULL
+        ORDER BY b.id LIMIT ?`,
+      [since, limit],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  async runState(runId: number): Promise<string | null> {
+    const [row]: { state: string }[] = await this.db.query(
+      'SELECT state FROM wechat_push_runs WHERE id = ?',
+      [runId],
+    );
+    return row?.state ?? null;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './push-figures';
+export * from './stats-range';
+export * from './push-statistics.service';
+export * from './stats.module';

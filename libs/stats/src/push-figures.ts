@@ -1,0 +1,68 @@
+/**
+ * The funnel of SPEC §7 for one scope (a range, a run, a day). Every count is of distinct
+ * recipients (external_userid → customer) unless it says orders; definitions in
+ * docs/STATISTICS.md and the OpenAPI schema.
+ */
+export interface PushFigures {
+  pushCount: number;
+  failCount: number;
+  successCount: number;
+  successRate: number;
+  executedCount: number;
+  deliveredCount: number;
+  notFriendCount: number;
+  overCapCount: number;
+  orderCount: number;
+  buyerCount: number;
+  orderConversionRate: number;
+  userConversionRate: number;
+}
+
+/** What the SQL aggregates return for a scope (numbers may arrive as strings or NULL). */
+export interface RawFunnel {
+  push?: unknown;
+  fail?: unknown;
+  executed?: unknown;
+  delivered?: unknown;
+  not_friend?: unknown;
+  over_cap?: unknown;
+}
+
+export interface RawOrders {
+  orders?: unknown;
+  buyers?: unknown;
+}
+
+const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** `part / whole` as a fraction with 4 decimals; 0 (not NaN) when `whole` is 0. */
+export function rate(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0;
+}
+
+export function toFigures(
+  funnel: RawFunnel | undefined,
+  orders: RawOrders | undefined,
+): PushFigures {
+  const pushCount = n(funnel?.push);
+  const failCount = n(funnel?.fail);
+  const successCount = pushCount - failCount;
+  const orderCount = n(orders?.orders);
+  const buyerCount = n(orders?.buyers);
+  return {
+    pushCount,
+    failCount,
+    successCount,
+    successRate: rate(successCount, pushCount),
+    executedCount: n(funnel?.executed),
+    deliveredCount: n(funnel?.delivered),
+    notFriendCount: n(funnel?.not_friend),
+    overCapCount: n(funnel?.over_cap),
+    orderCount,
+    buyerCount,
+    orderConversionRate: rate(orderCount, successCount),
+    userConversionRate: rate(buyerCount, successCount),
+  };
+}
+
+export const EMPTY_FIGURES: PushFigures = toFigures(undefined, undefined);
