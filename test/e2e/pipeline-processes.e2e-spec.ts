@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { formatDateTime, weekDay } from '@app/common';
-import { ruleBody } from '../utils/rule-factory';
+import { plainRuleBody } from '../utils/rule-factory';
 import { ApiHarness, startApi } from '../utils/api-app';
 import { eventually, resetPipelineTables, seedBuyers } from '../utils/pipeline';
 import { RunningProcess, runTs } from '../utils/process';
@@ -63,21 +63,12 @@ describe('worker processes', () => {
   });
 
   const createRule = async (name: string, slot: { week: number; time: string }) => {
-    const body = ruleBody({
+    const body = plainRuleBody({
       name,
       content: `内容-${name}`,
       startDate: '2020-01-01',
       endDate: '2099-12-31',
       weekDayPushTime: [slot],
-      img: '',
-      miniProgramTitle: '',
-      miniProgramImg: '',
-      miniProgramUrl: '',
-      cityLabels: '',
-      storeLabels: '',
-      brandLabels: '',
-      cateLabels: '',
-      skuLabels: '',
     });
     expect((await api.post('/wechatpush/create', body)).status).toBe(200);
     const [row] = await api.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);

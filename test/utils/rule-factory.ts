@@ -25,3 +25,19 @@ export function ruleBody(overrides: Record<string, unknown> = {}): Record<string
     ...overrides,
   };
 }
+
+/** A text-only rule with no labels (everyone in the day window), for pipeline tests. */
+export function plainRuleBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return ruleBody({
+    img: '',
+    miniProgramTitle: '',
+    miniProgramImg: '',
+    miniProgramUrl: '',
+    cityLabels: '',
+    storeLabels: '',
+    brandLabels: '',
+    cateLabels: '',
+    skuLabels: '',
+    ...overrides,
+  });
+}

@@ -15,13 +15,18 @@ export async function runMigrations(s: DbConnectionSettings): Promise<string[]> 
   }
 }
 
-export async function createDatabaseIfMissing(s: DbConnectionSettings): Promise<void> {
-  const conn = await createConnection({
+/** A connection to the server, not to a database (to create or drop one). */
+function serverConnection(s: DbConnectionSettings) {
+  return createConnection({
     host: s.DB_HOST,
     port: s.DB_PORT,
     user: s.DB_USER,
     password: s.DB_PASSWORD,
   });
+}
+
+export async function createDatabaseIfMissing(s: DbConnectionSettings): Promise<void> {
+  const conn = await serverConnection(s);
   try {
     await conn.query(
       `CREATE DATABASE IF NOT EXISTS \`${s.DB_NAME}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci`,
@@ -32,12 +37,7 @@ export async function createDatabaseIfMissing(s: DbConnectionSettings): Promise<
 }
 
 export async function dropDatabase(s: DbConnectionSettings): Promise<void> {
-  const conn = await createConnection({
-    host: s.DB_HOST,
-    port: s.DB_PORT,
-    user: s.DB_USER,
-    password: s.DB_PASSWORD,
-  });
+  const conn = await serverConnection(s);
   try {
     await conn.query(`DROP DATABASE IF EXISTS \`${s.DB_NAME}\``);
   } finally {

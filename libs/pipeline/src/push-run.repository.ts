@@ -2,14 +2,37 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { WechatPushResult, WechatPushResultJson } from '@app/push-config';
-import { BatchState, PushBatch } from './entities/push-batch.entity';
-import { PushRun, RunState } from './entities/push-run.entity';
+import { BatchState, PushBatch, TERMINAL_BATCH_STATES } from './entities/push-batch.entity';
+import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
 import type { RunKind } from './queue.contracts';
 
 export interface RunKey {
   pushId: number;
   kind: RunKind;
   slotAt: Date;
+}
+
+/**
+ * `UPDATE … SET state = to … WHERE id = ? AND state IN (from)`: the affected-row count says
+ * whether this caller won the transition. A terminal state also stamps finished_at.
+ */
+async function transition<E extends PushRun | PushBatch>(
+  em: EntityManager,
+  entity: new () => E,
+  id: number,
+  from: readonly string[],
+  to: string,
+  terminal: boolean,
+  now: Date,
+  patch: Partial<E>,
+): Promise<boolean> {
+  const result = await em
+    .createQueryBuilder()
+    .update(entity)
+    .set({ ...patch, state: to, updatedAt: now, ...(terminal ? { finishedAt: now } : {}) } as never)
+    .where('id = :id AND state IN (:...from)', { id, from })
+    .execute();
+  return (result.affected ?? 0) > 0;
 }
 
 /**
@@ -61,7 +84,7 @@ export class PushRunRepository {
   }
 
   /** Moves a run from one of `from` to `to`; false when another actor moved it first. */
-  async transitionRun(
+  transitionRun(
     id: number,
     from: readonly RunState[],
     to: RunState,
@@ -69,25 +92,7 @@ export class PushRunRepository {
     patch: Partial<PushRun> = {},
     em: EntityManager = this.db.manager,
   ): Promise<boolean> {
-    const terminal = [
-      RunState.COMPLETED,
-      RunState.SKIPPED,
-      RunState.MISSED,
-      RunState.FAILED,
-      RunState.CANCELLED,
-    ];
-    const result = await em
-      .createQueryBuilder()
-      .update(PushRun)
-      .set({
-        ...patch,
-        state: to,
-        updatedAt: now,
-        ...(terminal.includes(to) ? { finishedAt: now } : {}),
-      })
-      .where('id = :id AND state IN (:...from)', { id, from })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    return transition(em, PushRun, id, from, to, TERMINAL_RUN_STATES.includes(to), now, patch);
   }
 
   transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -177,7 +182,7 @@ export class PushRunRepository {
   }
 
   /** Moves a batch from one of `from` to `to`; false when another actor moved it first. */
-  async transitionBatch(
+  transitionBatch(
     id: number,
     from: readonly BatchState[],
     to: BatchState,
@@ -185,19 +190,7 @@ export class PushRunRepository {
     patch: Partial<PushBatch> = {},
     em: EntityManager = this.db.manager,
   ): Promise<boolean> {
-    const terminal = [BatchState.SENT, BatchState.FAILED, BatchState.UNKNOWN, BatchState.CANCELLED];
-    const result = await em
-      .createQueryBuilder()
-      .update(PushBatch)
-      .set({
-        ...patch,
-        state: to,
-        updatedAt: now,
-        ...(terminal.includes(to) ? { finishedAt: now } : {}),
-      })
-      .where('id = :id AND state IN (:...from)', { id, from })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    return transition(em, PushBatch, id, from, to, TERMINAL_BATCH_STATES.includes(to), now, patch);
   }
 
   /** Claims a pending batch for one send attempt. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { shanghaiInstant } from '@app/common';
 import { BatchState, JobName, PipelineQueues, QueueName, RunState } from '@app/pipeline';
-import { ruleBody } from '../../../test/utils/rule-factory';
+import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
   eventually,
   PipelineHarness,
@@ -66,21 +66,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
   });
 
   const createRule = async (overrides: Record<string, unknown>) => {
-    const res = await p.api.post(
-      '/wechatpush/create',
-      ruleBody({
-        img: '',
-        miniProgramTitle: '',
-        miniProgramImg: '',
-        miniProgramUrl: '',
-        cityLabels: '',
-        storeLabels: '',
-        brandLabels: '',
-        cateLabels: '',
-        skuLabels: '',
-        ...overrides,
-      }),
-    );
+    const res = await p.api.post('/wechatpush/create', plainRuleBody(overrides));
     expect(res.status).toBe(200);
     const [row] = await p.db.query('SELECT id FROM wechat_push WHERE name = ? AND is_deleted = 0', [
       overrides.name,
@@ -220,15 +206,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     await p.api.post('/wechatpush/editstatus', { id: paused, status: 1 });
     await p.api.post('/wechatpush/delete', { id: deleted });
     await p.api.post('/wechatpush/edit', {
-      ...ruleBody({
-        name: '改时间',
-        ...base,
-        weekDayPushTime: [{ week: 1, time: '11:00' }],
-        img: '',
-        miniProgramTitle: '',
-        miniProgramImg: '',
-        miniProgramUrl: '',
-      }),
+      ...plainRuleBody({ name: '改时间', ...base, weekDayPushTime: [{ week: 1, time: '11:00' }] }),
       id: moved,
     });
     expect(await finishedRun(paused)).toMatchObject({ state: 'skipped', reason: 'rule paused' });
@@ -419,9 +397,11 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     await batchQueue.setGlobalRateLimit(1, 3_000);
     const runId = await trigger(pushId);
     await eventually(
-      async () => (await batchesOf(runId)).some((b: { state: string }) => b.state === 'sent'),
+      async () =>
+        (await runsOf(pushId))[0]?.state === 'sending' && // all 4 batches written
+        (await batchesOf(runId)).some((b: { state: string }) => b.state === 'sent'),
       15_000,
-      'a sent batch',
+      'selection done and a batch sent',
     );
     const res = await p.api.post('/wechatpush/run/cancel', { runId });
     expect(res.status).toBe(200);
