@@ -80,34 +80,48 @@ function audienceWhere(c: AudienceCriteria, labelIds: string[]): SqlStatement {
   const sql: string[] = [
     `s.last_order_at BETWEEN ? AND ?`,
     `c.external_userid IS NOT NULL AND c.external_userid <> ''`,
+    // No earlier customer with the same external id qualifies (see audienceFrom).
+    `c2.id IS NULL`,
   ];
   const params: unknown[] = [c.window.from, c.window.to];
-  let duplicateHasLabel = '';
-  const duplicateParams: unknown[] = [];
   if (c.hasLabels) {
     if (!labelIds.length) throw new RangeError('labels configured but no label ids resolved');
     const own = labelMatch('s.customer_id', labelIds, c);
     sql.push(own.sql);
     params.push(...own.params);
-    const other = labelMatch('c2.id', labelIds, c);
-    duplicateHasLabel = `AND ${other.sql}`;
-    duplicateParams.push(...other.params);
   }
-  // Case- and space-exact comparison: the column's collation is case-insensitive.
-  sql.push(`NOT EXISTS (
-      SELECT 1 FROM customers c2
-        JOIN customer_last_order s2 ON s2.customer_id = c2.id
-       WHERE c2.external_userid = c.external_userid
-         AND BINARY c2.external_userid = BINARY c.external_userid
-         AND c2.id < c.id
-         AND s2.last_order_at BETWEEN ? AND ?
-         ${duplicateHasLabel})`);
-  params.push(c.window.from, c.window.to, ...duplicateParams);
   return { sql: sql.join('\n     AND '), params };
 }
 
-const FROM = `customer_last_order s
-  JOIN customers c ON c.id = s.customer_id`;
+/**
+ * The candidates (window index order) with their customer row, anti-joined to any customer
+ * with the same external id, a smaller id, a last order in the window and (when labels are
+ * configured) a matching label: only the smallest id of a shared external id is kept. An
+ * anti-join, not NOT EXISTS: MariaDB runs the dependent subquery's setup for every candidate,
+ * which cost 3/4 of a 10,000-row page (~110 ms vs ~35 ms at 1M customers). The comparison is
+ * case- and space-exact: the column's collation is case-insensitive, WeCom ids are not.
+ */
+function audienceFrom(c: AudienceCriteria, labelIds: string[]): SqlStatement {
+  const params: unknown[] = [c.window.from, c.window.to];
+  let duplicateHasLabel = '';
+  if (c.hasLabels) {
+    const other = labelMatch('c2.id', labelIds, c);
+    duplicateHasLabel = `AND ${other.sql}`;
+    params.push(...other.params);
+  }
+  return {
+    sql: `customer_last_order s
+  JOIN customers c ON c.id = s.customer_id
+  LEFT JOIN (customers c2
+             JOIN customer_last_order s2
+               ON s2.customer_id = c2.id AND s2.last_order_at BETWEEN ? AND ?)
+    ON c2.external_userid = c.external_userid
+   AND BINARY c2.external_userid = BINARY c.external_userid
+   AND c2.id < c.id
+   ${duplicateHasLabel}`,
+    params,
+  };
+}
 
 /**
  * One page of at most `limit` rows after `cursor` (from the start when null). `labelIds`:
@@ -120,6 +134,7 @@ export function audiencePageQuery(
   cursor: AudienceCursor | null,
   limit: number,
 ): SqlStatement {
+  const from = audienceFrom(c, labelIds);
   const where = audienceWhere(c, labelIds);
   const keyset = cursor
     ? `AND (s.last_order_at > ? OR (s.last_order_at = ? AND s.customer_id > ?))`
@@ -129,21 +144,22 @@ export function audiencePageQuery(
     sql: `SELECT DATE_FORMAT(s.last_order_at, '%Y-%m-%d %H:%i:%s') AS lastOrderAt,
        CAST(s.customer_id AS CHAR) AS customerId,
        c.external_userid AS externalUserid
-  FROM ${FROM}
+  FROM ${from.sql}
  WHERE ${where.sql}
    ${keyset}
  ORDER BY s.last_order_at, s.customer_id
  LIMIT ?`,
-    params: [...where.params, ...keysetParams, limit],
+    params: [...from.params, ...where.params, ...keysetParams, limit],
   };
 }
 
 export function audienceCountQuery(c: AudienceCriteria, labelIds: string[]): SqlStatement {
+  const from = audienceFrom(c, labelIds);
   const where = audienceWhere(c, labelIds);
   return {
     sql: `SELECT COUNT(*) AS n
-  FROM ${FROM}
+  FROM ${from.sql}
  WHERE ${where.sql}`,
-    params: where.params,
+    params: [...from.params, ...where.params],
   };
 }
