@@ -366,8 +366,9 @@ describe('admin console in a browser', () => {
     await page.goto(`${base}/admin/rules?q=${encodeURIComponent('猫砂')}`);
     await page.locator('.ant-table-row').getByRole('link', { name: RULE_NAME }).click();
     await page.waitForURL(`**/admin/rules/${id}/edit`);
-    await item('推送名称').locator('input[value]').waitFor();
-    expect(await item('推送名称').locator('input').inputValue()).toBe(RULE_NAME);
+    // The list's search box (also labelled 推送名称) may still be on screen for a moment.
+    // Fails (times out) unless the edit form shows the rule's name.
+    await item('推送名称').locator(`input[value="${RULE_NAME}"]`).waitFor();
     expect(await item('有效期').locator('input').nth(1).inputValue()).toBe('2030-12-31');
     expect(await page.getByRole('radio', { name: '暂停' }).isChecked()).toBe(true);
     expect(await page.getByTestId('slots-week-5').innerText()).toContain('20:30');
