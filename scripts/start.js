@@ -20,10 +20,14 @@ if (!process.argv.includes('--no-build')) step('build', 'npm', ['run', '--silent
 step('migrations', process.execPath, ['dist/apps/cli/main.js', 'migration:run']);
 
 const port = process.env.PORT ?? '3000';
+const url = `http://localhost:${port}`;
 console.log(
-  `\nStarting api and worker. API http://localhost:${port}  OpenAPI http://localhost:${port}/docs  ` +
-    `health http://localhost:${port}/health\n` +
-    (process.env.ADMIN_TOKENS ? '' : 'Operator token (development default): dev-operator-token\n'),
+  `\nStarting api and worker.\n` +
+    `  admin console  ${url}/admin\n  API (OpenAPI)  ${url}/docs\n  queues         ${url}/queues\n` +
+    `  health         ${url}/health\n` +
+    (process.env.ADMIN_TOKENS
+      ? ''
+      : '  operator token dev-operator-token (development default; browser pages: any user, token as password)\n'),
 );
 const { result } = concurrently(
   [
