@@ -26,6 +26,7 @@ export const PIPELINE_TABLES = [
   'wechat_push_attributions',
   'wechat_push_delivery_tasks',
   'wechat_push_reminders',
+  'wechat_push_recipient_outcomes',
 ];
 
 export interface PipelineHarness {

@@ -64,17 +64,18 @@ export interface DailyFigures extends PushFigures {
 export const MAX_DAILY_DAYS = 366;
 export const MAX_RUNS_PAGE_SIZE = 100;
 
-/** Ranks a result so that a recipient's best outcome is MAX(): delivered > over cap > not a friend. */
-const STATUS_RANK = 'CASE d.status WHEN 1 THEN 3 WHEN 3 THEN 2 WHEN 2 THEN 1 ELSE 0 END';
-
-/** Per-recipient row (failed, best) → the funnel of SPEC §7 (fail wins over success, as the seed). */
+/**
+ * Per-recipient row (failed, best outcome: 3 delivered > 2 over cap > 1 not a friend > 0 no
+ * result) → the funnel of SPEC §7 (a failure anywhere wins, as the seed).
+ */
 const FUNNEL_OF_RECIPIENTS = `COUNT(*) AS push, SUM(failed) AS fail,
        SUM(failed = 0 AND best > 0) AS executed, SUM(failed = 0 AND best = 3) AS delivered,
        SUM(failed = 0 AND best = 2) AS over_cap, SUM(failed = 0 AND best = 1) AS not_friend`;
 
 /**
- * A scope covering at least this share of all delivery rows is counted by one streamed scan
- * of the recipient-ordered index (no temporary table); a smaller one reads only its runs.
+ * A scope covering at least this share of all recipients is counted by one streamed scan of
+ * the outcomes in primary key (recipient) order, no temporary table; a smaller one reads
+ * only its runs.
  */
 const STREAM_SHARE = 0.25;
 
@@ -85,8 +86,9 @@ interface ScopeRun {
 }
 
 /**
- * Effect statistics (SPEC §7) as SQL aggregates over the per-recipient delivery rows and
- * the order attributions — nothing per recipient is loaded into Node.
+ * Effect statistics (SPEC §7) as SQL aggregates over the per-(recipient, run) outcomes, the
+ * delivery rows (per member) and the order attributions — nothing per recipient is loaded
+ * into Node.
  */
 @Injectable()
 export class PushStatisticsService {
@@ -101,23 +103,26 @@ export class PushStatisticsService {
     const runs = await this.scopeRuns(range, q.name);
     if (runs.length === 0) return { ...EMPTY_FIGURES };
     const ids = runs.map((r) => Number(r.id));
-    const index = (await this.streams(runs)) ? 'idx_deliveries_recipient' : 'idx_deliveries_run';
-    const [funnel]: RawFunnel[] = await this.db.query(
-      `SELECT ${FUNNEL_OF_RECIPIENTS}
-         FROM (SELECT d.recipient_key, MIN(d.accepted) = 0 AS failed, MAX(${STATUS_RANK}) AS best
-                 FROM wechat_push_deliveries d FORCE INDEX (${index})
-                WHERE d.run_id IN (?)
-                GROUP BY d.recipient_key) per`,
-      [ids],
-    );
-    const [orders]: RawOrders[] = await this.db.query(
-      `SELECT COUNT(DISTINCT a.order_number) AS orders, COUNT(DISTINCT a.recipient_key) AS buyers
-         FROM wechat_push_attributions a
-        WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-          AND a.recipient_key NOT IN (SELECT f.recipient_key FROM wechat_push_deliveries f
-                                       WHERE f.run_id IN (?) AND f.accepted = 0)`,
-      [ids, this.windowSeconds(q.attributionDays), ids],
-    );
+    const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
+    // Two independent scans: on two pool connections they run side by side.
+    const [[funnel], [orders]]: [RawFunnel[], RawOrders[]] = await Promise.all([
+      this.db.query(
+        `SELECT ${FUNNEL_OF_RECIPIENTS}
+           FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
+                   FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
+                  WHERE o.run_id IN (?)
+                  GROUP BY o.recipient_key) per`,
+        [ids],
+      ),
+      this.db.query(
+        `SELECT COUNT(DISTINCT a.order_number) AS orders, COUNT(DISTINCT a.recipient_key) AS buyers
+           FROM wechat_push_attributions a
+          WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+            AND a.recipient_key NOT IN (SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
+                                         WHERE f.run_id IN (?) AND f.outcome = -1)`,
+        [ids, this.windowSeconds(q.attributionDays), ids],
+      ),
+    ]);
     return toFigures(funnel, orders);
   }
 
@@ -128,28 +133,31 @@ export class PushStatisticsService {
     const byDay = new Map<string, { funnel?: RawFunnel; orders?: RawOrders }>();
     if (runs.length > 0) {
       const ids = runs.map((r) => Number(r.id));
-      const index = (await this.streams(runs)) ? 'idx_deliveries_recipient' : 'idx_deliveries_run';
-      const funnels: (RawFunnel & { day: string })[] = await this.db.query(
-        `SELECT per.run_day AS day, ${FUNNEL_OF_RECIPIENTS}
-           FROM (SELECT d.recipient_key, d.run_day, MIN(d.accepted) = 0 AS failed,
-                        MAX(${STATUS_RANK}) AS best
-                   FROM wechat_push_deliveries d FORCE INDEX (${index})
-                  WHERE d.run_id IN (?)
-                  GROUP BY d.recipient_key, d.run_day) per
-          GROUP BY per.run_day`,
-        [ids],
-      );
-      const orders: (RawOrders & { day: string })[] = await this.db.query(
-        `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
-                COUNT(DISTINCT a.recipient_key) AS buyers
-           FROM wechat_push_attributions a
-          WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-            AND (a.recipient_key, a.run_day) NOT IN (
-                  SELECT f.recipient_key, f.run_day FROM wechat_push_deliveries f
-                   WHERE f.run_id IN (?) AND f.accepted = 0)
-          GROUP BY a.run_day`,
-        [ids, this.windowSeconds(q.attributionDays), ids],
-      );
+      const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
+      const [funnels, orders]: [(RawFunnel & { day: string })[], (RawOrders & { day: string })[]] =
+        await Promise.all([
+          this.db.query(
+            `SELECT per.run_day AS day, ${FUNNEL_OF_RECIPIENTS}
+               FROM (SELECT o.recipient_key, o.run_day, MIN(o.outcome) < 0 AS failed,
+                            MAX(o.outcome) AS best
+                       FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
+                      WHERE o.run_id IN (?)
+                      GROUP BY o.recipient_key, o.run_day) per
+              GROUP BY per.run_day`,
+            [ids],
+          ),
+          this.db.query(
+            `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
+                    COUNT(DISTINCT a.recipient_key) AS buyers
+               FROM wechat_push_attributions a
+              WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+                AND (a.recipient_key, a.run_day) NOT IN (
+                      SELECT f.recipient_key, f.run_day FROM wechat_push_recipient_outcomes f
+                       WHERE f.run_id IN (?) AND f.outcome = -1)
+              GROUP BY a.run_day`,
+            [ids, this.windowSeconds(q.attributionDays), ids],
+          ),
+        ]);
       for (const f of funnels) byDay.set(f.day, { funnel: f });
       for (const o of orders) byDay.set(o.day, { ...byDay.get(o.day), orders: o });
     }
@@ -197,13 +205,11 @@ export class PushStatisticsService {
       // Within a run each recipient is in one batch only (the audience is de-duplicated), so
       // per-run counts are plain sums.
       const f: (RawFunnel & { run_id: number })[] = await this.db.query(
-        `SELECT d.run_id, COUNT(*) AS push, SUM(d.accepted = 0) AS fail,
-                SUM(d.accepted = 1 AND d.status IN (1, 2, 3)) AS executed,
-                SUM(d.accepted = 1 AND d.status = 1) AS delivered,
-                SUM(d.accepted = 1 AND d.status = 2) AS not_friend,
-                SUM(d.accepted = 1 AND d.status = 3) AS over_cap
-           FROM wechat_push_deliveries d FORCE INDEX (idx_deliveries_run)
-          WHERE d.run_id IN (?) GROUP BY d.run_id`,
+        `SELECT o.run_id, COUNT(*) AS push, SUM(o.outcome < 0) AS fail,
+                SUM(o.outcome > 0) AS executed, SUM(o.outcome = 3) AS delivered,
+                SUM(o.outcome = 1) AS not_friend, SUM(o.outcome = 2) AS over_cap
+           FROM wechat_push_recipient_outcomes o FORCE INDEX (idx_outcomes_run)
+          WHERE o.run_id IN (?) GROUP BY o.run_id`,
         [ids],
       );
       for (const r of f) funnels.set(Number(r.run_id), r);

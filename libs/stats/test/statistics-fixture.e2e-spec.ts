@@ -201,6 +201,7 @@ describe('effect statistics over a hand-built fixture (SPEC §7)', () => {
         // Polling the same answer again changes nothing; writing the rows again adds none.
         expect(await repo.applyResults(batchId, page, new Date())).toBe(0);
         expect(await writeDeliveryRows(api.db, batchId, new Date())).toBe(0);
+        await repo.refreshOutcomes(batchId);
       }
     }
     await insertOrders(ORDERS_AFTER_DELIVERY_ROWS);

@@ -3,6 +3,7 @@ import { AudienceBuyerProjection1732400000000 } from './1732400000000-audience-b
 import { PushRunsAndBatches1732500000000 } from './1732500000000-push-runs-and-batches';
 import { RunSelectionCursor1732550000000 } from './1732550000000-run-selection-cursor';
 import { DeliveryAndStatistics1732600000000 } from './1732600000000-delivery-and-statistics';
+import { RecipientOutcomes1732610000000 } from './1732610000000-recipient-outcomes';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -14,9 +15,11 @@ export const ALL_MIGRATIONS = [
   PushRunsAndBatches1732500000000,
   RunSelectionCursor1732550000000,
   DeliveryAndStatistics1732600000000,
+  RecipientOutcomes1732610000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
   ATTRIBUTION_TRIGGERS,
   writeDeliveryRows,
 } from './1732600000000-delivery-and-statistics';
+export { OUTCOME_OF_DELIVERY, writeRecipientOutcomes } from './1732610000000-recipient-outcomes';

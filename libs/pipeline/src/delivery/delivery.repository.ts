@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { formatDateTime } from '@app/common';
-import { writeDeliveryRows } from '@app/database';
+import { writeDeliveryRows, writeRecipientOutcomes } from '@app/database';
 import type { GroupMsgSendResult } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
@@ -75,6 +75,7 @@ export class DeliveryRepository {
   /** Writes the batch's recipient rows (idempotent) and records that they exist. */
   async writeRows(batchId: number, now: Date): Promise<number> {
     const n = await writeDeliveryRows(this.db, batchId, now);
+    await writeRecipientOutcomes(this.db, batchId);
     await this.db.query(
       'UPDATE wechat_push_delivery_tasks SET rows_at = ?, updated_at = ? WHERE batch_id = ? AND rows_at IS NULL',
       [now, now, batchId],
@@ -110,6 +111,11 @@ export class DeliveryRepository {
       [JSON.stringify(rows), batchId, now],
     );
     return result.affectedRows ?? 0;
+  }
+
+  /** Brings the batch's statistics rows (wechat_push_recipient_outcomes) up to its results. */
+  refreshOutcomes(batchId: number): Promise<void> {
+    return writeRecipientOutcomes(this.db, batchId);
   }
 
   /** Accepted recipients of the batch without a final status yet. */

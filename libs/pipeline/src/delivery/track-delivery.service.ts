@@ -151,6 +151,7 @@ export class TrackDeliveryService {
         report.changedRows += await this.repo.applyResults(batchId, page, now);
       }
     }
+    if (report.changedRows > 0) await this.repo.refreshOutcomes(batchId);
     return report;
   }
 

@@ -1,0 +1,418 @@
+/**
+ * `npm run bench:stats [-- --db wpp_bench_stats --reuse]`
+ *
+ * Effect statistics at scale (docs/BENCHMARKS.md): 200 runs × 10,000 recipients (2,000,000
+ * delivery rows over 1,000,000 customers, 2 % in fail lists, statuses 0–3), 1,000,000 orders
+ * in the range (5 % with two buyers, nicknames shared by 5 customers each). Ours
+ * (PushStatisticsService: SQL aggregates) against the seed's method (load every result JSON,
+ * set arithmetic in Node, then orders by nickname with an IN list) on the same data.
+ * Rows are written through the real path (writeDeliveryRows per batch; orders through the
+ * youzan_orders triggers), and those write costs are reported too.
+ */
+import 'reflect-metadata';
+import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { AppConfig, loadConfig, shanghaiInstant } from '@app/common';
+import {
+  buildDataSourceOptions,
+  runMigrations,
+  writeDeliveryRows,
+  writeRecipientOutcomes,
+} from '@app/database';
+import { PushStatisticsService } from '@app/stats';
+
+const RUNS = 200;
+const PER_RUN = 10_000;
+const CUSTOMERS = 1_000_000;
+const ORDERS = 1_000_000;
+const DAYS = 50;
+const FIRST_DAY = '2025-03-01';
+const ORDER_CHUNK = 50_000;
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+const round = (x: number) => Math.round(x * 10) / 10;
+
+async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
+  const t = process.hrtime.bigint();
+  const out = await work();
+  console.log(`  ${what}: ${round(ms(t) / 1000)} s`);
+  return out;
+}
+
+async function generate(db: DataSource): Promise<Record<string, number>> {
+  const q = (sql: string, params?: unknown[]) => db.query(sql, params);
+  await q('SET SESSION group_concat_max_len = 67108864');
+  for (const t of [
+    'wechat_push_attributions',
+    'wechat_push_recipient_outcomes',
+    'wechat_push_deliveries',
+    'wechat_push_delivery_tasks',
+    'wechat_push_results',
+    'wechat_push_batches',
+    'wechat_push_runs',
+    'order_buyers',
+    'customer_last_order',
+    'youzan_orders',
+    'customers',
+  ]) {
+    await q(`DELETE FROM ${t}`);
+  }
+  await q('DROP TABLE IF EXISTS bench_n');
+  await q('CREATE TABLE bench_n (n INT NOT NULL PRIMARY KEY)');
+  await q(
+    `INSERT INTO bench_n (n) VALUES ${Array.from({ length: 10_000 }, (_, i) => `(${i})`).join(',')}`,
+  );
+
+  await timed('1,000,000 customers', async () => {
+    for (let a = 0; a < CUSTOMERS / 10_000; a += 10) {
+      await q(
+        `INSERT INTO customers (id, name, nickname, external_userid)
+         SELECT a.n * 10000 + b.n + 1, CONCAT('用户', (a.n * 10000 + b.n) MOD 200000),
+                CONCAT('用户', (a.n * 10000 + b.n) MOD 200000),
+                CONCAT('wmBench', LPAD(a.n * 10000 + b.n + 1, 9, '0'))
+           FROM bench_n a JOIN bench_n b WHERE a.n >= ? AND a.n < ?`,
+        [a, a + 10],
+      );
+    }
+  });
+
+  const recipient = `CONCAT('wmBench', LPAD(((r.id * 7919 + x.n * 104729) MOD ${CUSTOMERS}) + 1, 9, '0'))`;
+  await timed('200 runs, batches and seed-shaped result rows', async () => {
+    for (let r = 1; r <= RUNS; r++) {
+      const pushId = 1 + ((r - 1) % 5);
+      const day = Math.floor((r - 1) / 4);
+      const slotAt = new Date(
+        shanghaiInstant(FIRST_DAY, '10:00:00').getTime() +
+          day * 86_400_000 +
+          ((r - 1) % 4) * 3 * 3600_000,
+      );
+      await q(
+        `INSERT INTO wechat_push_runs (id, push_id, kind, slot_at, state, rule_name, audience_count,
+           batch_count, sent_batches, created_at, updated_at)
+         VALUES (?, ?, 'scheduled', ?, 'completed', ?, ?, 1, 1, ?, ?)`,
+        [r, pushId, slotAt, `召回规则-${pushId}`, PER_RUN, slotAt, slotAt],
+      );
+      const sentAt = new Date(slotAt.getTime() + 5_000);
+      await q(
+        `INSERT INTO wechat_push_batches (id, run_id, batch_no, state, recipient_count, recipients,
+           msgid, fail_list, fail_count, finished_at, created_at, updated_at)
+         SELECT r.id, r.id, 1, 'sent', ${PER_RUN},
+                (SELECT JSON_ARRAYAGG(${recipient}) FROM bench_n x),
+                CONCAT('msg', r.id),
+                (SELECT JSON_ARRAYAGG(${recipient}) FROM bench_n x
+                  WHERE ((r.id * 7919 + x.n * 104729) MOD ${CUSTOMERS}) MOD 50 = 0),
+                (SELECT COUNT(*) FROM bench_n x
+                  WHERE ((r.id * 7919 + x.n * 104729) MOD ${CUSTOMERS}) MOD 50 = 0),
+                ?, ?, ?
+           FROM wechat_push_runs r WHERE r.id = ?`,
+        [sentAt, sentAt, sentAt, r],
+      );
+      await q(
+        `INSERT INTO wechat_push_results (name, push_id, run_id, batch_id, result, created_at)
+         SELECT r.rule_name, r.push_id, r.id, b.id,
+                JSON_OBJECT('external_userid', JSON_EXTRACT(b.recipients, '$'), 'content', '喵～',
+                  'attachments', JSON_ARRAY(),
+                  'add', JSON_OBJECT('errcode', 0, 'errmsg', 'ok',
+                    'fail_list', JSON_EXTRACT(b.fail_list, '$'), 'msgid', b.msgid)),
+                b.finished_at
+           FROM wechat_push_runs r JOIN wechat_push_batches b ON b.run_id = r.id WHERE r.id = ?`,
+        [r],
+      );
+    }
+  });
+
+  const writes: number[] = [];
+  await timed('delivery rows through writeDeliveryRows (200 × 10,000)', async () => {
+    for (let b = 1; b <= RUNS; b++) {
+      const t = process.hrtime.bigint();
+      await writeDeliveryRows(db, b, new Date());
+      writes.push(ms(t));
+    }
+  });
+  await timed(
+    'statuses as polling would leave them (60 % 1, 10 % 2, 10 % 3, 10 % 0, 10 % unknown)',
+    async () => {
+      for (let b = 1; b <= RUNS; b++) {
+        await q(
+          `UPDATE wechat_push_deliveries
+            SET status = ELT(1 + (recipient_key MOD 10), 1, 1, 1, 1, 1, 1, 2, 3, 0, NULL),
+                sender_userid = CONCAT('emp', recipient_key MOD 20)
+          WHERE batch_id = ? AND accepted = 1`,
+          [b],
+        );
+      }
+    },
+  );
+  const refreshes: number[] = [];
+  await timed(
+    'recipient outcomes after a poll (writeRecipientOutcomes, 200 × 10,000)',
+    async () => {
+      for (let b = 1; b <= RUNS; b++) {
+        const t = process.hrtime.bigint();
+        await writeRecipientOutcomes(db, b);
+        refreshes.push(ms(t));
+      }
+    },
+  );
+  await q(
+    `UPDATE wechat_push_runs r JOIN wechat_push_batches b ON b.run_id = r.id
+        SET r.accepted_count = b.recipient_count - b.fail_count, r.fail_count = b.fail_count`,
+  );
+
+  const orderStart = shanghaiInstant(FIRST_DAY);
+  const orderSeconds = (DAYS + 7) * 86_400;
+  const orderTime = await timed(
+    '1,000,000 orders through the youzan_orders triggers (order_buyers, attributions)',
+    async () => {
+      const t = process.hrtime.bigint();
+      for (let from = 0; from < ORDERS; from += ORDER_CHUNK) {
+        const c = `(((n.k * 2654435761) MOD ${CUSTOMERS}) + 1)`;
+        await q(
+          `INSERT INTO youzan_orders (id, order_number, user_ids, fans_nickname, order_creation_time)
+           SELECT n.k + 1, CONCAT('E', n.k + 1),
+                  IF(n.k MOD 20 = 0, CONCAT(${c}, ',', ((${c} * 31) MOD ${CUSTOMERS}) + 1), ${c}),
+                  CONCAT('用户', (${c} - 1) MOD 200000),
+                  ? + INTERVAL ((n.k * 40503) MOD ${orderSeconds}) SECOND
+             FROM (SELECT a.n * 10000 + b.n AS k FROM bench_n a JOIN bench_n b
+                    WHERE a.n * 10000 + b.n >= ? AND a.n * 10000 + b.n < ?) n`,
+          [orderStart, from, from + ORDER_CHUNK],
+        );
+      }
+      return ms(t);
+    },
+  );
+  for (const t of [
+    'customers',
+    'youzan_orders',
+    'order_buyers',
+    'wechat_push_deliveries',
+    'wechat_push_attributions',
+    'wechat_push_runs',
+  ]) {
+    await q(`ANALYZE TABLE ${t}`);
+  }
+  await q(`CREATE TABLE IF NOT EXISTS bench_stats_meta (k VARCHAR(32) PRIMARY KEY, v DOUBLE)`);
+  writes.sort((a, b) => a - b);
+  refreshes.sort((a, b) => a - b);
+  const meta = {
+    writeMedianMs: writes[Math.floor(writes.length / 2)],
+    writeMaxMs: writes[writes.length - 1],
+    outcomesMedianMs: refreshes[Math.floor(refreshes.length / 2)],
+    orderInsertUsPerOrder: (orderTime * 1000) / ORDERS,
+  };
+  await q('DELETE FROM bench_stats_meta');
+  for (const [k, v] of Object.entries(meta))
+    await q('INSERT INTO bench_stats_meta VALUES (?, ?)', [k, v]);
+  return meta;
+}
+
+interface SeedResult {
+  loadMs: number;
+  orderMs: number | null;
+  orderError?: string;
+  push: number;
+  fail: number;
+  success: number;
+  orders?: number;
+}
+
+/** The seed's getWechatPushResult: every result JSON into Node, sets, then orders by nickname. */
+async function seedMethod(
+  settings: {
+    DB_HOST: string;
+    DB_PORT: number;
+    DB_USER: string;
+    DB_PASSWORD: string;
+    DB_NAME: string;
+  },
+  name: string,
+  from: Date,
+  to: Date,
+): Promise<SeedResult> {
+  // Its own connection: the seed's IN list can be too large a packet, and the server then
+  // drops the connection.
+  const conn = await createConnection({
+    host: settings.DB_HOST,
+    port: settings.DB_PORT,
+    user: settings.DB_USER,
+    password: settings.DB_PASSWORD,
+    database: settings.DB_NAME,
+    timezone: '+08:00',
+  });
+  const db = {
+    query: async (sql: string, params: unknown[]) => (await conn.query(sql, params))[0] as never,
+  };
+  try {
+    return await seedQueries(db, name, from, to);
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+}
+
+async function seedQueries(
+  db: { query: (sql: string, params: unknown[]) => Promise<never> },
+  name: string,
+  from: Date,
+  to: Date,
+): Promise<SeedResult> {
+  const t = process.hrtime.bigint();
+  const rows: { result: string | object; created_at: Date }[] = await db.query(
+    'SELECT result, created_at FROM wechat_push_results WHERE created_at BETWEEN ? AND ? AND name LIKE ?',
+    [from, to, `%${name}%`],
+  );
+  const pushList: string[] = [];
+  const failList: string[] = [];
+  let pushTime = to;
+  for (const r of rows) {
+    const json = (typeof r.result === 'string' ? JSON.parse(r.result) : r.result) as {
+      external_userid: string[];
+      add: { fail_list: string[] };
+    };
+    pushList.push(...json.external_userid);
+    failList.push(...json.add.fail_list);
+    if (r.created_at < pushTime) pushTime = r.created_at;
+  }
+  const failSet = new Set(failList);
+  const uniquePush = new Set(pushList);
+  const uniqueSuccess = new Set(pushList.filter((id) => !failSet.has(id)));
+  const loadMs = ms(t);
+  const t2 = process.hrtime.bigint();
+  try {
+    const [o]: { n: number }[] = await db.query(
+      `SET STATEMENT max_statement_time = 120 FOR
+       SELECT COUNT(DISTINCT order_number) AS n FROM youzan_orders
+        WHERE order_creation_time BETWEEN ? AND ?
+          AND fans_nickname IN (SELECT DISTINCT name FROM customers WHERE external_userid IN (?))`,
+      [pushTime, to, [...uniqueSuccess]],
+    );
+    return {
+      loadMs,
+      orderMs: ms(t2),
+      push: uniquePush.size,
+      fail: failSet.size,
+      success: uniqueSuccess.size,
+      orders: Number(o.n),
+    };
+  } catch (e) {
+    return {
+      loadMs,
+      orderMs: null,
+      orderError: (e as Error).message.slice(0, 120),
+      push: uniquePush.size,
+      fail: failSet.size,
+      success: uniqueSuccess.size,
+    };
+  }
+}
+
+async function measure<T>(
+  work: () => Promise<T>,
+  times = 5,
+): Promise<{ median: number; max: number; out: T }> {
+  let out = await work(); // warm-up
+  const runs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = process.hrtime.bigint();
+    out = await work();
+    runs.push(ms(t));
+  }
+  runs.sort((a, b) => a - b);
+  return { median: runs[Math.floor(times / 2)], max: runs[times - 1], out };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const dbName = arg('db') ?? 'wpp_bench_stats';
+  const settings = { ...config, DB_NAME: dbName };
+  await runMigrations(settings);
+  const db = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 4 });
+  await db.initialize();
+  try {
+    let meta: Record<string, number>;
+    const [marker] = await db
+      .query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'bench_stats_meta'",
+      )
+      .catch(() => [{ n: 0 }]);
+    if (process.argv.includes('--reuse') && Number(marker.n) > 0) {
+      const rows: { k: string; v: number }[] = await db.query('SELECT k, v FROM bench_stats_meta');
+      meta = Object.fromEntries(rows.map((r) => [r.k, r.v]));
+      console.log('reusing the data set in', dbName);
+    } else {
+      console.log(`generating the data set in ${dbName}`);
+      meta = await generate(db);
+    }
+    const [counts] = await db.query(
+      `SELECT (SELECT COUNT(*) FROM wechat_push_deliveries) AS deliveries,
+              (SELECT COUNT(DISTINCT recipient_key) FROM wechat_push_deliveries) AS recipients,
+              (SELECT COUNT(*) FROM youzan_orders) AS orders,
+              (SELECT COUNT(*) FROM wechat_push_attributions) AS attributions`,
+    );
+    console.log('data:', counts, 'write costs:', meta);
+
+    const stats = new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig);
+    const end = '2025-04-19';
+    const scenarios: { what: string; name?: string; startTime: string; endTime: string }[] = [
+      { what: 'all 200 runs (2,000,000 rows)', startTime: FIRST_DAY, endTime: end },
+      { what: 'one rule: 40 runs', name: '召回规则-3', startTime: FIRST_DAY, endTime: end },
+      { what: 'one day: 4 runs', startTime: '2025-03-10', endTime: '2025-03-10' },
+    ];
+    const table: string[] = [];
+    for (const s of scenarios) {
+      const ours = await measure(() => stats.result(s));
+      const seed = await seedMethod(
+        settings,
+        s.name ?? '',
+        shanghaiInstant(s.startTime),
+        shanghaiInstant(s.endTime, '23:59:59'),
+      );
+      const f = ours.out;
+      table.push(
+        `| result: ${s.what} | ${round(ours.median)} / ${round(ours.max)} | ${round(seed.loadMs)} | ${
+          seed.orderMs === null ? `failed: ${seed.orderError}` : round(seed.orderMs)
+        } | ${f.pushCount} / ${f.failCount} / ${f.successCount} | ${seed.push} / ${seed.fail} / ${seed.success} | ${f.orderCount} | ${seed.orders ?? '—'} |`,
+      );
+    }
+    const runs = await measure(() =>
+      stats.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
+    );
+    const runs100 = await measure(() =>
+      stats.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
+    );
+    const daily = await measure(() => stats.daily({ startTime: FIRST_DAY, endTime: end }));
+    const dailyRule = await measure(() =>
+      stats.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
+    );
+    table.push(
+      `| runs: one rule, page of 20 runs | ${round(runs.median)} / ${round(runs.max)} | | | | | | |`,
+    );
+    table.push(
+      `| runs: all rules, page of 100 runs | ${round(runs100.median)} / ${round(runs100.max)} | | | | | | |`,
+    );
+    table.push(
+      `| daily: all 200 runs, 50 days | ${round(daily.median)} / ${round(daily.max)} | | | | | | |`,
+    );
+    table.push(
+      `| daily: one rule, 50 days | ${round(dailyRule.median)} / ${round(dailyRule.max)} | | | | | | |`,
+    );
+    console.log(
+      '\n| call | ours median / max ms | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const row of table) console.log(row);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
