@@ -19,6 +19,9 @@ const BUSINESS_TIME = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
+/** The run stopped being 'selecting' under this job (cancelled, or another job selects it). */
+class SelectionStopped extends Error {}
+
 export type FireOutcome = { runId: number; state: RunState; reason?: string | null };
 
 /**
@@ -73,7 +76,7 @@ export class FireSlotService {
       });
     }
 
-    // SELECTING: this attempt (or a retry after a crash, which left no batches) selects.
+    // SELECTING: this attempt selects, or a retry resumes after the last committed page.
     if (!rule) {
       await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.FAILED, now, {
         reason: 'rule vanished',
@@ -95,11 +98,20 @@ export class FireSlotService {
       throw e;
     }
 
-    await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.SELECTING, now, {
-      content: live.content,
-      attachments,
-    });
-    const { audience, batches } = await this.select(run, live, slotAt);
+    const stillSelecting = await this.runs.transitionRun(
+      run.id,
+      [RunState.SELECTING],
+      RunState.SELECTING,
+      now,
+      { content: live.content, attachments },
+    );
+    const selected = stillSelecting ? await this.select(run, live, slotAt) : null;
+    if (!selected) {
+      // An operator cancelled the run meanwhile: stop selecting, keep what was sent.
+      run = (await this.runs.findRun(run.id)) as PushRun;
+      return this.outcome(run);
+    }
+    const { audience, batches } = selected;
     const moved = await this.runs.transitionRun(
       run.id,
       [RunState.SELECTING],
@@ -125,7 +137,7 @@ export class FireSlotService {
     run: PushRun,
     rule: WechatPush,
     at: Date,
-  ): Promise<{ audience: number; batches: number }> {
+  ): Promise<{ audience: number; batches: number } | null> {
     let cursor: AudienceCursor | null = run.selectCursor
       ? (JSON.parse(run.selectCursor) as AudienceCursor)
       : null;
@@ -154,7 +166,8 @@ export class FireSlotService {
               },
               now,
             );
-            if (!advanced) throw new Error(`run ${run.id}: another job is selecting it`);
+            // The run left 'selecting' (cancelled): roll this page back and stop.
+            if (!advanced) throw new SelectionStopped();
             return id;
           });
           batchNo = no;
@@ -167,6 +180,9 @@ export class FireSlotService {
         }
         cursor = page.next;
       } while (cursor);
+    } catch (e) {
+      if (e instanceof SelectionStopped) return null;
+      throw e;
     } finally {
       await snapshot.query('COMMIT').catch(() => undefined);
       await snapshot.release();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { shanghaiInstant } from '@app/common';
+import { SelectAudienceService } from '@app/audience';
 import { BatchState, JobName, PipelineQueues, QueueName, RunState } from '@app/pipeline';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
@@ -387,6 +388,31 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       expect(again.body.error.code).toBe('INVALID_STATE');
       expect(await finishedRun(pushId)).toMatchObject({ state: 'completed' });
     });
+  });
+
+  it('stops selecting when the run is cancelled mid-selection, writing no further batch', async () => {
+    await seedBuyers(p.db, 20_001, { daysAgo: 40 });
+    const pushId = await createRule({ name: '选择中取消' });
+    const audience = p.worker.get(SelectAudienceService);
+    const original = audience.page.bind(audience);
+    let pages = 0;
+    let runId = 0;
+    const spy = jest.spyOn(audience, 'page').mockImplementation(async (...args) => {
+      // The operator cancels while the second page is being read.
+      if (++pages === 2) await p.api.post('/wechatpush/run/cancel', { runId });
+      return original(...args);
+    });
+    try {
+      runId = await trigger(pushId);
+      const run = await finishedRun(pushId);
+      expect(run.state).toBe('cancelled');
+      expect(pages).toBe(2);
+      const batches = await batchesOf(runId);
+      expect(batches.map((b: { batch_no: number }) => b.batch_no)).toEqual([1]);
+      expect((await runsOf(pushId))[0].batch_count).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('cancels a run: pending batches stop, created WeCom tasks are cancelled', async () => {
