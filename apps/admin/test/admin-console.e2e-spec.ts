@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { formatDateTime } from '@app/common';
-import { LabelType } from '@app/database';
+import { LabelType, writeDeliveryRows } from '@app/database';
+import { DeliveryRepository } from '@app/pipeline';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { PIPELINE_TABLES } from '../../../test/utils/pipeline';
@@ -481,6 +483,175 @@ describe('admin console in a browser', () => {
     expect(await noHorizontalOverflow(page)).toBe(true);
   });
 
+  it("shows the effect of the rule with the API's figures and exports the runs as CSV", async () => {
+    const id = await ruleId(RULE_NAME);
+    const now = formatDateTime(new Date());
+    // A run two days ago sent to customers 1-3: 3 in the fail_list, 1 delivered, 2 not a
+    // friend; customer 1 ordered a day later (inside the 7-day attribution window).
+    const run = await api.db.query(
+      `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, created_at, updated_at)
+       VALUES (?, 'scheduled', ?, 'completed', ?, ?, ?)`,
+      [id, daysAgo(2), RULE_NAME, now, now],
+    );
+    const recipients = ['wm-e2e-1', 'wm-e2e-2', 'wm-e2e-3'];
+    const batch = await api.db.query(
+      `INSERT INTO wechat_push_batches (run_id, batch_no, state, recipient_count, recipients,
+         attempts, msgid, fail_list, fail_count, finished_at, created_at, updated_at)
+       VALUES (?, 1, 'sent', 3, ?, 1, 'msg-e2e-effect', ?, 1, ?, ?, ?)`,
+      [Number(run.insertId), JSON.stringify(recipients), '["wm-e2e-3"]', daysAgo(2), now, now],
+    );
+    const batchId = Number(batch.insertId);
+    await writeDeliveryRows(api.db, batchId, new Date());
+    const repo = new DeliveryRepository(api.db);
+    await repo.applyResults(
+      batchId,
+      [
+        { external_userid: 'wm-e2e-1', userid: 'zhangsan', status: 1 },
+        { external_userid: 'wm-e2e-2', userid: 'lisi', status: 2 },
+      ],
+      new Date(),
+    );
+    await repo.refreshOutcomes(batchId);
+    await api.db.query(
+      'INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time) VALUES (?, ?, ?, ?)',
+      [100, 'E100', '1', daysAgo(1)],
+    );
+
+    await page.goto(`${base}/admin/rules?q=${encodeURIComponent(RULE_NAME)}`);
+    await page.locator('.ant-table-row').getByRole('link', { name: '推送效果' }).click();
+    await page.waitForURL('**/admin/effect?name=*');
+    const rows = page.locator('.effect-runs .ant-table-row');
+    await rows.first().waitFor();
+    await page.locator('.echarts-for-react canvas').first().waitFor();
+
+    const range = item('执行日期').locator('input');
+    const query = {
+      name: RULE_NAME,
+      startTime: await range.nth(0).inputValue(),
+      endTime: await range.nth(1).inputValue(),
+    };
+    expect(query.startTime).toBe(formatDateTime(new Date(Date.now() - 29 * DAY)).slice(0, 10));
+    const figures = await post<Record<string, number>>('/statistic/wechatpush/result', query);
+    expect(figures).toMatchObject({
+      pushCount: 3,
+      successCount: 2,
+      executedCount: 2,
+      deliveredCount: 1,
+      notFriendCount: 1,
+      overCapCount: 0,
+      orderCount: 1,
+      buyerCount: 1,
+    });
+    const daily = await post<unknown[]>('/statistic/wechatpush/daily', query);
+    expect(daily.length).toBeGreaterThan(0);
+    const shown = async (key: string) =>
+      Number(
+        (
+          await page
+            .getByTestId(`figure-${key}`)
+            .locator('.ant-statistic-content-value')
+            .innerText()
+        ).replace(/,/g, ''),
+      );
+    for (const [key, field] of [
+      ['push', 'pushCount'],
+      ['success', 'successCount'],
+      ['executed', 'executedCount'],
+      ['delivered', 'deliveredCount'],
+      ['notFriend', 'notFriendCount'],
+      ['overCap', 'overCapCount'],
+      ['orders', 'orderCount'],
+      ['buyers', 'buyerCount'],
+    ]) {
+      expect([key, await shown(key)]).toEqual([key, figures[field]]);
+    }
+    const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
+    expect(await page.getByTestId('figure-success').innerText()).toContain(
+      `成功率 ${pct(figures.successRate)}`,
+    );
+    expect(await page.getByTestId('figure-orders').innerText()).toContain(
+      `订单转化率 ${pct(figures.orderConversionRate)}`,
+    );
+
+    const runs = await post<{ data: Record<string, number | string>[]; total: number }>(
+      '/statistic/wechatpush/runs',
+      { ...query, pagesize: 100 },
+    );
+    expect(runs.total).toBe(3);
+    expect(await rows.count()).toBe(runs.total);
+    const table: string[][] = [];
+    for (let i = 0; i < runs.total; i++) {
+      table.push((await rows.nth(i).locator('td').allInnerTexts()).map((t) => t.trim()));
+    }
+    const numbers = [
+      'pushCount',
+      'successCount',
+      'executedCount',
+      'deliveredCount',
+      'notFriendCount',
+      'overCapCount',
+      'orderCount',
+      'buyerCount',
+    ];
+    const ours = runs.data.find((r) => r.pushCount === 3)!;
+    const ourRow = table.find((cells) => cells[0] === String(ours.runId))!;
+    expect(ourRow.slice(5).map((c) => c.replace(/,/g, ''))).toEqual([
+      '3',
+      '2',
+      pct(Number(ours.successRate)),
+      '2',
+      '1',
+      '1',
+      '0',
+      '1',
+      '1',
+      pct(Number(ours.orderConversionRate)),
+      pct(Number(ours.userConversionRate)),
+    ]);
+    expect(table.map((cells) => Number(cells[0]))).toEqual(runs.data.map((r) => r.runId));
+    for (const [i, r] of runs.data.entries()) {
+      const cells = table[i];
+      expect([cells[1], cells[3]]).toEqual([r.ruleName, r.slotAt]);
+      expect([5, 6, 8, 9, 10, 11, 12, 13].map((c) => Number(cells[c].replace(/,/g, '')))).toEqual(
+        numbers.map((k) => r[k]),
+      );
+    }
+    expect(await noHorizontalOverflow(page)).toBe(true);
+    await shot(page, 'effect');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 15_000 }),
+      page.getByRole('button', { name: '导出 CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    const csv = await readFile((await download.path()) as string, 'utf8');
+    expect(csv.charCodeAt(0)).toBe(0xfeff);
+    const lines = csv
+      .slice(1)
+      .split('\r\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split(','));
+    expect(lines[0]).toEqual([
+      '执行ID',
+      '推送名称',
+      '方式',
+      '执行时间',
+      '状态',
+      '推送人数',
+      '成功人数',
+      '成功率',
+      '员工已执行',
+      '已送达',
+      '非好友',
+      '超过接收上限',
+      '订单数',
+      '购买人数',
+      '订单转化率',
+      '用户转化率',
+    ]);
+    expect(lines.slice(1)).toEqual(table.map((cells) => cells.map((c) => c.replace(/,/g, ''))));
+  });
+
   it('sends the operator back to the login screen when the API answers 401', async () => {
     await page.evaluate(() => sessionStorage.setItem('wpp.operatorToken', 'revoked-token'));
     await page.goto(`${base}/admin/rules`);
@@ -515,6 +686,7 @@ describe('admin console in a browser', () => {
         ['/admin/rules', 'mobile-list', '.ant-table-row'],
         [`/admin/rules/${id}/edit`, 'mobile-form', '.slot-row'],
         [`/admin/rules/${id}/runs`, 'mobile-runs', '.ant-table-row'],
+        [`/admin/effect?name=${encodeURIComponent(RULE_NAME)}`, 'mobile-effect', '.ant-table-row'],
       ]) {
         await p.goto(`${base}${path}`);
         await p.locator(ready).first().waitFor();

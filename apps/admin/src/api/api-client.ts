@@ -1,14 +1,19 @@
 import type {
   AudiencePreview,
   CancelReport,
+  DailyFigures,
   FieldError,
   LabelLibrary,
   ListQuery,
   Page,
   PushRuleBody,
   PushRuleListItem,
+  PushFigures,
   PushRuleView,
+  RunFigures,
+  RunStatsQuery,
   RunView,
+  StatsQuery,
 } from './types';
 
 /** A failed call: the API's error envelope, or a network failure (`status` 0). */
@@ -97,6 +102,9 @@ export function createApiClient(opts: ApiClientOptions) {
     resendBatch: (batchId: number) =>
       post<{ batchId: number; resends: number }>('/wechatpush/batch/resend', { batchId }),
     cancelRun: (runId: number) => post<CancelReport>('/wechatpush/run/cancel', { runId }),
+    effectResult: (q: StatsQuery) => post<PushFigures>('/statistic/wechatpush/result', q),
+    effectDaily: (q: StatsQuery) => post<DailyFigures[]>('/statistic/wechatpush/daily', q),
+    effectRuns: (q: RunStatsQuery) => post<Page<RunFigures>>('/statistic/wechatpush/runs', q),
   };
 }
 

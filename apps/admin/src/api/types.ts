@@ -124,3 +124,61 @@ export interface FieldError {
   field: string;
   message: string;
 }
+
+/** Body of /statistic/wechatpush/result and /daily: runs by slot time (Shanghai) and rule name. */
+export interface StatsQuery {
+  name?: string;
+  /** YYYY-MM-DD (whole day) or YYYY-MM-DD HH:mm:ss, inclusive */
+  startTime: string;
+  endTime: string;
+  attributionDays?: number;
+}
+
+/** Body of /statistic/wechatpush/runs: `id` or `name` is required. */
+export interface RunStatsQuery extends StatsQuery {
+  id?: number;
+  page?: number;
+  pagesize?: number;
+}
+
+/** The funnel (docs/STATISTICS.md): distinct recipients; rates have 4 decimals. */
+export interface PushFigures {
+  pushCount: number;
+  failCount: number;
+  successCount: number;
+  successRate: number;
+  executedCount: number;
+  deliveredCount: number;
+  notFriendCount: number;
+  overCapCount: number;
+  orderCount: number;
+  buyerCount: number;
+  orderConversionRate: number;
+  userConversionRate: number;
+}
+
+export interface SenderFigures {
+  userid: string;
+  assignedCount: number;
+  executedCount: number;
+  deliveredCount: number;
+  notFriendCount: number;
+  overCapCount: number;
+  executionRate: number;
+  deliveryRate: number;
+}
+
+export interface RunFigures extends PushFigures {
+  runId: number;
+  pushId: number;
+  ruleName: string;
+  kind: 'scheduled' | 'manual';
+  slotAt: string;
+  state: string;
+  senders: SenderFigures[];
+}
+
+export interface DailyFigures extends PushFigures {
+  /** YYYY-MM-DD */
+  day: string;
+}

@@ -1,11 +1,16 @@
-import { LogoutOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import {
+  BarChartOutlined,
+  LogoutOutlined,
+  PlusOutlined,
+  UnorderedListOutlined,
+} from '@ant-design/icons';
 import { Button, Layout, Menu } from 'antd';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 
 export function AdminLayout({ onLogout }: { onLogout: () => void }) {
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const selected = pathname === '/rules/new' ? '/rules/new' : '/rules';
+  const selected = ['/rules/new', '/effect'].includes(pathname) ? pathname : '/rules';
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="admin-header">
@@ -18,6 +23,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
           items={[
             { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表' },
             { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
+            { key: '/effect', icon: <BarChartOutlined />, label: '推送效果' },
           ]}
         />
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>

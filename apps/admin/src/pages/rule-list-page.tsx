@@ -142,11 +142,12 @@ export function RuleListPage() {
     {
       title: '操作',
       key: 'actions',
-      width: 200,
+      width: 260,
       render: (_: unknown, row) => (
         <Space size={4} wrap>
           <Link to={`/rules/${row.id}/edit`}>编辑</Link>
           <Link to={`/rules/${row.id}/runs`}>执行记录</Link>
+          <Link to={`/effect?name=${encodeURIComponent(row.name)}`}>推送效果</Link>
           <Popconfirm
             title={`删除「${row.name}」？`}
             description="删除后不再执行，列表中不再显示。"

@@ -1,0 +1,403 @@
+import { DownloadOutlined, SearchOutlined } from '@ant-design/icons';
+import {
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Empty,
+  Form,
+  Input,
+  Row,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  type TableColumnsType,
+} from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { BarChart, LineChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  type GridComponentOption,
+  type LegendComponentOption,
+  type TooltipComponentOption,
+} from 'echarts/components';
+import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import ReactEChartsCore from 'echarts-for-react/lib/core';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { useApi } from '../api/api-context';
+import type { DailyFigures, Page, PushFigures, RunFigures } from '../api/types';
+import { RUN_STATES, runKindLabel } from '../rules/run-labels';
+
+echarts.use([
+  BarChart,
+  LineChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
+type ChartOption = echarts.ComposeOption<
+  | BarSeriesOption
+  | LineSeriesOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TooltipComponentOption
+>;
+
+const DATE = 'YYYY-MM-DD';
+const EXPORT_PAGE = 100;
+
+/** Today in Asia/Shanghai (UTC+8, no DST), the zone the API reads dates in, as a local Dayjs. */
+const shanghaiToday = () => {
+  const now = new Date();
+  return dayjs(now.getTime() + (8 * 60 + now.getTimezoneOffset()) * 60_000);
+};
+
+interface SearchValues {
+  name?: string;
+  range?: [Dayjs, Dayjs];
+}
+
+export const num = (n: number) => n.toLocaleString('zh-CN');
+/** A 4-decimal rate from the API as a percentage with 2 decimals. */
+export const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
+
+/** The per-run table's columns, shared by the screen and the CSV export. */
+const RUN_FIELDS: { title: string; value: (r: RunFigures) => string | number }[] = [
+  { title: '执行ID', value: (r) => r.runId },
+  { title: '推送名称', value: (r) => r.ruleName },
+  { title: '方式', value: (r) => runKindLabel(r.kind) },
+  { title: '执行时间', value: (r) => r.slotAt },
+  {
+    title: '状态',
+    value: (r) => RUN_STATES[r.state as keyof typeof RUN_STATES]?.label ?? r.state,
+  },
+  { title: '推送人数', value: (r) => r.pushCount },
+  { title: '成功人数', value: (r) => r.successCount },
+  { title: '成功率', value: (r) => pct(r.successRate) },
+  { title: '员工已执行', value: (r) => r.executedCount },
+  { title: '已送达', value: (r) => r.deliveredCount },
+  { title: '非好友', value: (r) => r.notFriendCount },
+  { title: '超过接收上限', value: (r) => r.overCapCount },
+  { title: '订单数', value: (r) => r.orderCount },
+  { title: '购买人数', value: (r) => r.buyerCount },
+  { title: '订单转化率', value: (r) => pct(r.orderConversionRate) },
+  { title: '用户转化率', value: (r) => pct(r.userConversionRate) },
+];
+
+/** One CSV field: quoted when needed; text that a spreadsheet would run as a formula is defused. */
+function csvField(v: string | number): string {
+  let s = String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function runsCsv(rows: RunFigures[]): string {
+  const lines = [RUN_FIELDS.map((f) => csvField(f.title)).join(',')];
+  for (const r of rows) lines.push(RUN_FIELDS.map((f) => csvField(f.value(r))).join(','));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+function download(filename: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** The funnel steps, each with its share of the step it comes from. */
+function funnelSteps(f: PushFigures) {
+  const rate = (n: number, of: number) => (of > 0 ? n / of : 0);
+  return [
+    { key: 'push', label: '推送人数', value: f.pushCount, note: '' },
+    {
+      key: 'success',
+      label: '成功人数',
+      value: f.successCount,
+      note: `成功率 ${pct(f.successRate)}`,
+    },
+    {
+      key: 'executed',
+      label: '员工已执行',
+      value: f.executedCount,
+      note: `占成功 ${pct(rate(f.executedCount, f.successCount))}`,
+    },
+    {
+      key: 'delivered',
+      label: '已送达',
+      value: f.deliveredCount,
+      note: `占成功 ${pct(rate(f.deliveredCount, f.successCount))}`,
+    },
+    {
+      key: 'notFriend',
+      label: '非好友',
+      value: f.notFriendCount,
+      note: `占成功 ${pct(rate(f.notFriendCount, f.successCount))}`,
+    },
+    {
+      key: 'overCap',
+      label: '超过接收上限',
+      value: f.overCapCount,
+      note: `占成功 ${pct(rate(f.overCapCount, f.successCount))}`,
+    },
+    {
+      key: 'orders',
+      label: '订单数',
+      value: f.orderCount,
+      note: `订单转化率 ${pct(f.orderConversionRate)}`,
+    },
+    {
+      key: 'buyers',
+      label: '购买人数',
+      value: f.buyerCount,
+      note: `用户转化率 ${pct(f.userConversionRate)}`,
+    },
+  ];
+}
+
+function dailyOption(days: DailyFigures[]): ChartOption {
+  const x = days.map((d) => d.day);
+  const bar = (name: string, pick: (d: DailyFigures) => number): BarSeriesOption => ({
+    name,
+    type: 'bar',
+    data: days.map(pick),
+  });
+  return {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, type: 'scroll' },
+    grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: x },
+    yAxis: [
+      { type: 'value', minInterval: 1 },
+      { type: 'value', minInterval: 1, splitLine: { show: false } },
+    ],
+    series: [
+      bar('推送人数', (d) => d.pushCount),
+      bar('成功人数', (d) => d.successCount),
+      bar('已送达', (d) => d.deliveredCount),
+      {
+        name: '订单数',
+        type: 'line',
+        yAxisIndex: 1,
+        data: days.map((d) => d.orderCount),
+      },
+    ],
+  };
+}
+
+/** 推送效果: the funnel, per day and per run, over a slot range and a rule name filter. */
+export function EffectPage() {
+  const api = useApi();
+  const { message } = App.useApp();
+  const [params, setParams] = useSearchParams();
+  const [form] = Form.useForm<SearchValues>();
+  const [figures, setFigures] = useState<PushFigures>();
+  const [daily, setDaily] = useState<DailyFigures[]>([]);
+  const [runs, setRuns] = useState<Page<RunFigures>>();
+  const [loading, setLoading] = useState(false);
+  const [exporting, setExporting] = useState(false);
+
+  const name = params.get('name') ?? '';
+  // Default: the last 30 days, today included (Shanghai dates, as the API reads them).
+  const startTime = params.get('from') ?? shanghaiToday().subtract(29, 'day').format(DATE);
+  const endTime = params.get('to') ?? shanghaiToday().format(DATE);
+  const page = Number(params.get('page') ?? 1) || 1;
+  const pagesize = Number(params.get('size') ?? 20) || 20;
+
+  const query = useMemo(
+    () => ({ name: name || undefined, startTime, endTime }),
+    [name, startTime, endTime],
+  );
+
+  const load = useCallback(async () => {
+    setLoading(true);
+    try {
+      const [f, d, r] = await Promise.all([
+        api.effectResult(query),
+        api.effectDaily(query),
+        // The per-run figures need a rule name (or id).
+        query.name ? api.effectRuns({ ...query, page, pagesize }) : Promise.resolve(undefined),
+      ]);
+      setFigures(f);
+      setDaily(d);
+      setRuns(r);
+    } catch (e) {
+      message.error(`加载推送效果失败：${(e as Error).message}`);
+    } finally {
+      setLoading(false);
+    }
+  }, [api, message, query, page, pagesize]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    form.setFieldsValue({ name, range: [dayjs(startTime), dayjs(endTime)] });
+  }, [form, name, startTime, endTime]);
+
+  const search = (v: SearchValues) => {
+    const next = new URLSearchParams();
+    if (v.name?.trim()) next.set('name', v.name.trim());
+    if (v.range) {
+      next.set('from', v.range[0].format(DATE));
+      next.set('to', v.range[1].format(DATE));
+    }
+    setParams(next);
+  };
+
+  const exportCsv = async () => {
+    if (!query.name) return;
+    setExporting(true);
+    try {
+      const rows: RunFigures[] = [];
+      for (let p = 1; ; p++) {
+        const r = await api.effectRuns({ ...query, page: p, pagesize: EXPORT_PAGE });
+        rows.push(...r.data);
+        if (p >= r.pages || r.data.length === 0) break;
+      }
+      download(`推送效果_${query.name}_${startTime}_${endTime}.csv`, runsCsv(rows));
+    } catch (e) {
+      message.error(`导出失败：${(e as Error).message}`);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const columns: TableColumnsType<RunFigures> = RUN_FIELDS.map((f, i) => ({
+    title: f.title,
+    key: f.title,
+    fixed: i === 0 ? ('left' as const) : undefined,
+    width: i === 1 ? 180 : i === 3 ? 170 : 100,
+    render: (_: unknown, r: RunFigures) => {
+      const v = f.value(r);
+      if (f.title === '状态') {
+        const s = RUN_STATES[r.state as keyof typeof RUN_STATES];
+        return <Tag color={s?.color}>{v}</Tag>;
+      }
+      return typeof v === 'number' ? num(v) : v;
+    },
+  }));
+
+  const steps = figures ? funnelSteps(figures) : [];
+  const top = Math.max(figures?.pushCount ?? 0, 1);
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      <Card title="推送效果">
+        <Form form={form} layout="inline" className="rule-search">
+          <Form.Item name="name" label="推送名称">
+            <Input
+              placeholder="名称包含"
+              allowClear
+              style={{ width: 200 }}
+              onPressEnter={() => search(form.getFieldsValue())}
+            />
+          </Form.Item>
+          <Form.Item name="range" label="执行日期">
+            <DatePicker.RangePicker allowClear={false} />
+          </Form.Item>
+          <Form.Item>
+            <Button
+              type="primary"
+              icon={<SearchOutlined />}
+              onClick={() => search(form.getFieldsValue())}
+            >
+              查询
+            </Button>
+          </Form.Item>
+        </Form>
+        <Row gutter={[12, 12]} className="effect-funnel" data-testid="effect-funnel">
+          {steps.map((s) => (
+            <Col key={s.key} xs={12} sm={8} md={6} xl={3}>
+              <Card size="small" loading={loading && !figures} data-testid={`figure-${s.key}`}>
+                <Statistic title={s.label} value={s.value} />
+                <div className="effect-note">{s.note || '\u00a0'}</div>
+              </Card>
+            </Col>
+          ))}
+        </Row>
+        {figures && (
+          <div className="effect-bars" aria-hidden>
+            {steps.map((s) => (
+              <div className="effect-bar-row" key={s.key}>
+                <span className="effect-bar-label">{s.label}</span>
+                <span className="effect-bar-track">
+                  <span
+                    className="effect-bar"
+                    style={{ width: `${Math.min(100, (s.value / top) * 100)}%` }}
+                  />
+                </span>
+                <span className="effect-bar-value">{num(s.value)}</span>
+              </div>
+            ))}
+          </div>
+        )}
+      </Card>
+      <Card title="按天">
+        {daily.length > 0 ? (
+          <ReactEChartsCore
+            echarts={echarts}
+            option={dailyOption(daily)}
+            notMerge
+            style={{ height: 300, width: '100%' }}
+            data-testid="daily-chart"
+          />
+        ) : (
+          <Empty description="该范围内没有执行" />
+        )}
+      </Card>
+      <Card
+        title="每次执行"
+        extra={
+          <Button
+            icon={<DownloadOutlined />}
+            disabled={!query.name || !runs?.total}
+            loading={exporting}
+            onClick={() => void exportCsv()}
+          >
+            导出 CSV
+          </Button>
+        }
+      >
+        {query.name ? (
+          <Table<RunFigures>
+            rowKey="runId"
+            className="effect-runs"
+            columns={columns}
+            dataSource={runs?.data ?? []}
+            loading={loading}
+            scroll={{ x: 1900 }}
+            pagination={{
+              current: runs?.page ?? page,
+              pageSize: runs?.pagesize ?? pagesize,
+              total: runs?.total ?? 0,
+              showSizeChanger: true,
+              pageSizeOptions: [10, 20, 50, 100],
+              showTotal: (total) => `共 ${total} 次执行`,
+              onChange: (p, size) => {
+                const next = new URLSearchParams(params);
+                next.set('page', String(size !== pagesize ? 1 : p));
+                next.set('size', String(size));
+                setParams(next);
+              },
+            }}
+          />
+        ) : (
+          <Empty description="输入推送名称后查看每次执行的效果" />
+        )}
+      </Card>
+    </Space>
+  );
+}
