@@ -118,6 +118,8 @@ async function main(): Promise<void> {
   const api = spawn(
     process.execPath,
     [
+      // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the api
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       '-r',
       'ts-node/register/transpile-only',
       '-r',

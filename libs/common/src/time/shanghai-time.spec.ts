@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import {
   addDays,
   endOfDay,
@@ -72,5 +73,27 @@ describe('Asia/Shanghai arithmetic, whatever the process TZ', () => {
       '2024-01-01T00:00:00.000Z',
     );
     expect(() => parseBusinessDateTime('2024-02-30')).toThrow(RangeError);
+  });
+});
+
+describe('formatting agrees with the zone database', () => {
+  const viaZone = (at: Date) =>
+    DateTime.fromJSDate(at, { zone: 'Asia/Shanghai' }).toFormat('yyyy-MM-dd HH:mm:ss');
+
+  it('on instants spread over 1970..2100, including every Shanghai midnight edge', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    const instants = [
+      new Date('1991-07-01T12:00:00Z'), // summer time (UTC+9) in 1991
+      new Date('1991-12-31T15:59:59Z'),
+      new Date('1991-12-31T16:00:00Z'),
+      new Date('2024-02-28T16:00:00Z'),
+      new Date('2099-12-31T15:59:59.999Z'),
+    ];
+    for (let i = 0; i < 2000; i++) instants.push(new Date(next() * 2_000 + (next() % 1000)));
+    for (const at of instants) {
+      expect(formatDateTime(at)).toBe(viaZone(at));
+      expect(formatDate(at)).toBe(viaZone(at).slice(0, 10));
+    }
   });
 });

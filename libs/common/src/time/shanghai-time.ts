@@ -40,14 +40,32 @@ export function isCalendarDateTime(value: string): boolean {
   ).isValid;
 }
 
+/** From here on Shanghai's offset is +08:00 all year (no daylight saving since 1991). */
+const FIXED_OFFSET_SINCE = Date.UTC(1992, 0, 1);
+const OFFSET_MS = 8 * 3_600_000;
+
+/**
+ * `YYYY-MM-DD HH:mm:ss` of the instant in Shanghai. Every API response formats its times here,
+ * so the fixed offset takes a plain ISO string (luxon's zone formatting cost ~4 % of the api's
+ * CPU under load); earlier instants, which had daylight saving, go through the zone database.
+ */
+function shanghaiIso(at: Date): string | undefined {
+  const ms = at.getTime();
+  if (!(ms >= FIXED_OFFSET_SINCE) || ms > 253_402_300_799_000 - OFFSET_MS) return undefined;
+  return new Date(ms + OFFSET_MS).toISOString();
+}
+
 /** `YYYY-MM-DD` of the instant in Shanghai. */
 export function formatDate(at: Date): string {
-  return inZone(at).toFormat('yyyy-MM-dd');
+  return shanghaiIso(at)?.slice(0, 10) ?? inZone(at).toFormat('yyyy-MM-dd');
 }
 
 /** `YYYY-MM-DD HH:mm:ss` of the instant in Shanghai. */
 export function formatDateTime(at: Date): string {
-  return inZone(at).toFormat('yyyy-MM-dd HH:mm:ss');
+  const iso = shanghaiIso(at);
+  return iso
+    ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}`
+    : inZone(at).toFormat('yyyy-MM-dd HH:mm:ss');
 }
 
 /** ISO weekday 1..7 (7 = Sunday) of the instant in Shanghai, as the seed numbers slots. */
