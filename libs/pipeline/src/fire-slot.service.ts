@@ -130,8 +130,9 @@ export class FireSlotService {
   /**
    * Streams the audience page by page: each page is committed as a batch together with the
    * run's keyset position, then its job is enqueued at once, so the first batches are on
-   * their way to WeCom while later pages are still being read. A retry resumes after the
-   * last committed page. The pages of one attempt read one consistent snapshot.
+   * their way to WeCom while later pages are still being read; the next page is read while
+   * this one is written. A retry resumes after the last committed page (a page read ahead but
+   * not committed is simply read again). The pages of one attempt read one consistent snapshot.
    */
   private async select(
     run: PushRun,
@@ -148,8 +149,16 @@ export class FireSlotService {
     await snapshot.connect();
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      const read = (after: AudienceCursor | null) => {
+        const next = this.audience.page(rule, at, after, this.audience.batchSize, snapshot);
+        next.catch(() => undefined); // awaited below; never an unhandled rejection if we stop first
+        return next;
+      };
+      // Read-ahead: the snapshot connection reads page n + 1 while the pool commits page n.
+      let ahead = read(cursor);
       do {
-        const page = await this.audience.page(rule, at, cursor, this.audience.batchSize, snapshot);
+        const page = await ahead;
+        if (page.next) ahead = read(page.next);
         if (page.externalUserids.length > 0) {
           const no = batchNo + 1;
           const now = this.clock.now();
