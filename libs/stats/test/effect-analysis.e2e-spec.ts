@@ -561,6 +561,31 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
     });
   });
 
+  it('OpenAPI documents the three routes and explains every figure', async () => {
+    const request = (await import('supertest')).default;
+    const res = await request(api.app.getHttpServer())
+      .get('/docs-json')
+      .auth('operator', 'test-token-operator-1');
+    expect(res.status).toBe(200);
+    for (const route of ['goods', 'compare', 'report']) {
+      expect(res.body.paths[`/statistic/wechatpush/${route}`]?.post).toBeDefined();
+    }
+    const schemas = res.body.components.schemas;
+    for (const name of ['GoodsRowView', 'GoodsBreakdownView', 'RuleFiguresView', 'ReportRowView']) {
+      for (const [field, prop] of Object.entries(schemas[name].properties)) {
+        expect([name, field, (prop as { description?: string }).description]).toEqual([
+          name,
+          field,
+          expect.any(String),
+        ]);
+      }
+    }
+    expect(schemas.GoodsRowView.properties.share.description).toContain('1/k');
+    expect(schemas.GoodsQueryDto.required).toEqual(
+      expect.arrayContaining(['startTime', 'endTime', 'dimension']),
+    );
+  });
+
   describe('validation: 400 VALIDATION_FAILED naming the field', () => {
     it.each([
       ['goods', { ...MARCH }, 'dimension'],

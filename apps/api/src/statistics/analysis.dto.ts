@@ -133,7 +133,7 @@ export class GoodsRowView {
 }
 
 export class GoodsBreakdownView {
-  @ApiProperty({ enum: DIMENSIONS }) dimension: GoodsDimension;
+  @ApiProperty({ enum: DIMENSIONS, description: '请求的分组维度' }) dimension: GoodsDimension;
 
   @ApiProperty({ description: '归因订单总数，等于 result 同一范围的 orderCount' })
   totalOrders: number;
