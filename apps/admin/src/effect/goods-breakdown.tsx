@@ -24,6 +24,8 @@ const BUCKET_TAGS: Record<GoodsRow['bucket'], { text: string; color?: string } |
 
 function goodsOption(rows: GoodsRow[]): ChartOption {
   return {
+    // Drawn at once: what is on screen is the figures, also in a screenshot.
+    animation: false,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: { top: 0 },
     grid: { left: 8, right: 48, top: 32, bottom: 8, containLabel: true },
@@ -97,7 +99,7 @@ export function GoodsBreakdownCard({ query }: { query: StatsQuery }) {
         const tag = BUCKET_TAGS[r.bucket];
         return (
           <span className="goods-name">
-            {goodsRowLabel(r)}
+            <span className="goods-label">{goodsRowLabel(r)}</span>
             {tag && <Tag color={tag.color}>{tag.text}</Tag>}
           </span>
         );

@@ -57,6 +57,8 @@ function compareOption(rows: RuleFigures[], kind: ChartKind): ChartOption {
   const keys = CHART_FIELDS[kind];
   const rate = kind === 'rates';
   return {
+    // Drawn at once: what is on screen is the figures, also in a screenshot.
+    animation: false,
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },
@@ -260,7 +262,7 @@ export function ComparePage() {
             echarts={echarts}
             option={compareOption(rows, chart)}
             notMerge
-            style={{ height: 340, width: '100%' }}
+            style={{ height: 300, width: '100%' }}
             data-testid="compare-chart"
           />
         ) : (
