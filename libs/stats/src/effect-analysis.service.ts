@@ -137,13 +137,15 @@ export class EffectAnalysisService {
    * orders, the rest as one "other" row, plus the orders without such a label.
    */
   async goods(q: GoodsQuery): Promise<GoodsBreakdown> {
-    const dim = GOODS_DIMENSIONS[q.dimension];
+    const dim = Object.hasOwn(GOODS_DIMENSIONS, q.dimension)
+      ? GOODS_DIMENSIONS[q.dimension]
+      : undefined;
     const problems: ErrorDetail[] = [];
     if (!dim) problems.push({ field: 'dimension', message: 'unknown dimension' });
     if (q.id !== undefined && q.name !== undefined) {
       problems.push({ field: 'id', message: 'give id or name, not both' });
     }
-    if (problems.length) throw AppException.validation(problems);
+    if (!dim || problems.length) throw AppException.validation(problems);
     const limit = Math.min(q.limit ?? DEFAULT_GOODS_LIMIT, MAX_GOODS_LIMIT);
     const range = parseStatsRange(q.startTime, q.endTime);
     const runs = await this.scopeRuns(range, {
