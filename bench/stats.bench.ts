@@ -19,7 +19,7 @@ import {
   writeDeliveryRows,
   writeRecipientOutcomes,
 } from '@app/database';
-import { PushStatisticsService } from '@app/stats';
+import { EffectAnalysisService, GoodsDimension, PushStatisticsService } from '@app/stats';
 
 const RUNS = 200;
 const PER_RUN = 10_000;
@@ -332,6 +332,12 @@ async function main(): Promise<void> {
   const db = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 4 });
   await db.initialize();
   try {
+    if (process.argv.includes('--labels-only')) {
+      // Only the label links (they are computed from order ids; bench_n comes from a generation
+      // that has at least started), e.g. while the orders are still being written.
+      await ensureLabels(db);
+      return;
+    }
     let meta: Record<string, number>;
     const [marker] = await db
       .query(
@@ -404,9 +410,215 @@ async function main(): Promise<void> {
     );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of table) console.log(row);
+
+    await analysisBench(db, stats, FIRST_DAY, end);
   } finally {
     await db.destroy();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Effect analysis (issue 9): goods by label and rules compared, on the same data as `result`.
+
+const LABEL_COUNTS: [GoodsDimension, number, number][] = [
+  // dimension, wechat_labels.type, labels
+  ['city', 0, 300],
+  ['store', 1, 50],
+  ['category', 2, 200],
+  ['brand', 3, 500],
+  ['sku', 4, 5000],
+];
+
+/**
+ * Labels of the bench's orders, once (kept with --reuse): 300 cities, 50 stores, 200
+ * categories, 500 brands, 5,000 SKUs in wechat_labels; 5 % of the orders have no label, the
+ * others one city and 1–3 SKUs (skewed: low numbers are popular) — 2.6M links. (Store,
+ * category and brand links are left out: on the shared 2-core machine the 5.7M links of all
+ * five took too long to write; the query per dimension is the same.)
+ */
+async function ensureLabels(db: DataSource): Promise<void> {
+  const [has] = await db.query('SELECT COUNT(*) AS n FROM wechat_customers_labels');
+  if (Number(has.n) > 0) return;
+  await timed('labels of 1,000,000 orders (wechat_labels, wechat_customers_labels)', async () => {
+    await db.query('DELETE FROM wechat_labels');
+    let id = 0;
+    for (const [dim, type, n] of LABEL_COUNTS) {
+      const rows = Array.from({ length: n }, (_, i) => {
+        const bind = dim === 'city' || dim === 'brand' ? null : `${dim.toUpperCase()}${i + 1}`;
+        return [++id, bind, `${dim}-${i + 1}`, type];
+      });
+      await db.query('INSERT INTO wechat_labels (id, bind_id, name, type) VALUES ?', [rows]);
+    }
+    const firstId = new Map<number, number>();
+    let at = 1;
+    for (const [, type, n] of LABEL_COUNTS) {
+      firstId.set(type, at);
+      at += n;
+    }
+    // A skewed pick among n labels from a hash h in 0..9999: floor(n * (h/10000)^2). Computed
+    // from the order id (order k + 1 is the bench's order E<k+1>, first buyer as generated),
+    // so the links do not depend on the orders being written yet.
+    const pick = (type: number, n: number, salt: number) =>
+      `${firstId.get(type)} + FLOOR(${n} * POW((((o.k + 1) * ${salt}) MOD 10000) / 10000, 2))`;
+    const CHUNK = 100_000;
+    for (let from = 0; from < ORDERS; from += CHUNK) {
+      // A range of a.n (the primary key), not a filter on a.n * 10000 + b.n over all 10^8 pairs.
+      const orders = `(SELECT a.n * 10000 + b.n AS k FROM bench_n a JOIN bench_n b
+                        WHERE a.n >= ${from / 10_000} AND a.n < ${(from + CHUNK) / 10_000}) o`;
+      const select = (label: string, extra = '') =>
+        `SELECT ((o.k * 2654435761) MOD ${CUSTOMERS}) + 1, ${label}, o.k + 1 FROM ${orders}
+          WHERE (o.k + 1) MOD 20 <> 7 ${extra}`;
+      const parts = [
+        select(pick(0, 300, 7919)),
+        select(pick(4, 5000, 2654435761)),
+        select(pick(4, 5000, 40503), 'AND (o.k + 1) MOD 2 = 0'),
+        select(pick(4, 5000, 86028121), 'AND (o.k + 1) MOD 4 = 1'),
+      ];
+      await db.query(
+        `INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) ${parts.join(' UNION ALL ')}`,
+      );
+    }
+    await db.query('ANALYZE TABLE wechat_labels');
+    await db.query('ANALYZE TABLE wechat_customers_labels');
+  });
+}
+
+/**
+ * The seed's way for goods (it had none; the natural port of its getWechatPushResult): load
+ * the attributed order rows into Node, then the labels with `IN` lists of order ids, and
+ * group in Node.
+ */
+async function goodsSeedWay(
+  db: DataSource,
+  ids: number[],
+  dim: GoodsDimension,
+): Promise<{ orders: number; buyers: number; top: [string, number][] }> {
+  const { type, column } = {
+    city: { type: 0, column: 'name' },
+    sku: { type: 4, column: 'bind_id' },
+  }[dim as 'city' | 'sku'];
+  const att: { order_id: number; order_number: string; recipient_key: string }[] = await db.query(
+    `SELECT a.order_id, a.order_number, a.recipient_key FROM wechat_push_attributions a
+      WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+        AND a.recipient_key NOT IN (SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
+                                     WHERE f.run_id IN (?) AND f.outcome = -1)`,
+    [ids, 7 * 86_400, ids],
+  );
+  const orderIds = [...new Set(att.map((a) => Number(a.order_id)))];
+  const labelsOf = new Map<number, string[]>();
+  for (let i = 0; i < orderIds.length; i += 50_000) {
+    const rows: { order_id: number; k: string }[] = await db.query(
+      `SELECT l.order_id, w.${column} AS k FROM wechat_customers_labels l
+         JOIN wechat_labels w ON w.id = l.label_id
+        WHERE l.order_id IN (?) AND w.type = ? AND w.${column} <> ''`,
+      [orderIds.slice(i, i + 50_000), type],
+    );
+    for (const r of rows) {
+      const list = labelsOf.get(Number(r.order_id)) ?? [];
+      list.push(r.k);
+      labelsOf.set(Number(r.order_id), list);
+    }
+  }
+  const byLabel = new Map<string, Set<string>>();
+  const orders = new Set<string>();
+  const buyers = new Set<string>();
+  for (const a of att) {
+    orders.add(a.order_number);
+    buyers.add(String(a.recipient_key));
+    for (const k of labelsOf.get(Number(a.order_id)) ?? []) {
+      const set = byLabel.get(k) ?? new Set<string>();
+      set.add(a.order_number);
+      byLabel.set(k, set);
+    }
+  }
+  const top = [...byLabel.entries()]
+    .map(([k, set]): [string, number] => [k, set.size])
+    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    .slice(0, 10);
+  return { orders: orders.size, buyers: buyers.size, top };
+}
+
+async function analysisBench(
+  db: DataSource,
+  stats: PushStatisticsService,
+  from: string,
+  to: string,
+): Promise<void> {
+  await ensureLabels(db);
+  // Rules 1–10 (the data set's runs belong to rules 1–5; 6–10 exist without runs).
+  for (let id = 1; id <= 10; id++) {
+    await db.query(
+      `INSERT IGNORE INTO wechat_push (id, name, status, start_date, end_date, city_labels,
+         store_labels, brand_labels, cate_labels, sku_labels, last_order_day,
+         last_order_day_limit, created_at, updated_at)
+       VALUES (?, ?, 0, '2025-01-01', '2025-12-31', '', '', '', '', '', 30, 1, NOW(), NOW())`,
+      [id, `召回规则-${id}`],
+    );
+  }
+  const analysis = new EffectAnalysisService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig);
+  const all = { startTime: from, endTime: to };
+  const allIds: number[] = (await db.query('SELECT id FROM wechat_push_runs')).map(
+    (r: { id: number }) => Number(r.id),
+  );
+  const rows: string[] = [];
+  const result = await stats.result(all);
+  for (const dimension of ['sku', 'city'] as GoodsDimension[]) {
+    const ours = await measure(() => analysis.goods({ ...all, dimension }));
+    const g = ours.out;
+    if (g.totalOrders !== result.orderCount || g.totalBuyers !== result.buyerCount) {
+      throw new Error(`goods ${dimension} totals differ from result`);
+    }
+    const s = await measure(() => goodsSeedWay(db, allIds, dimension), 3);
+    const same =
+      s.out.orders === g.totalOrders &&
+      s.out.buyers === g.totalBuyers &&
+      s.out.top.every(([k, n], i) => g.rows[i]?.id === k && g.rows[i]?.orderCount === n);
+    const seed = `${round(s.median)} / ${round(s.max)} | ${round(s.median / ours.median)}×`;
+    const check = same ? 'same totals and top 10' : 'DIFFERENT';
+    const sum = g.rows.reduce((x, r) => x + r.share, 0);
+    rows.push(
+      `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check} |`,
+    );
+  }
+  const oneRule = await measure(() =>
+    analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
+  );
+  rows.push(
+    `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
+  );
+
+  const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const compare = await measure(() => analysis.compare({ ids, ...all }));
+  const nCalls = await measure(
+    () =>
+      Promise.all(
+        ids.map((id) => stats.result({ ...all, name: `召回规则-${id}` }).then((f) => ({ id, f }))),
+      ),
+    3,
+  );
+  // Sequential calls, as a client would make them one per rule.
+  const nSeq = await measure(async () => {
+    const out = [];
+    for (const id of ids) out.push(await stats.result({ ...all, name: `召回规则-${id}` }));
+    return out;
+  }, 3);
+  const equal = compare.out.every(
+    ({ pushId: _p, ruleName: _n, ...f }, i) => JSON.stringify(f) === JSON.stringify(nSeq.out[i]),
+  );
+  rows.push(
+    `| compare: 10 rules, all 200 runs | ${round(compare.median)} / ${round(compare.max)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
+  );
+  const month = await measure(() => analysis.report({ ...all, granularity: 'month' }));
+  const week = await measure(() => analysis.report({ ...all, granularity: 'week' }));
+  rows.push(
+    `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
+  );
+  rows.push(
+    `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
+  );
+  console.log('\n| call | ours median / max ms | seed-style median / max ms | ratio | check |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const row of rows) console.log(row);
 }
 
 main().then(

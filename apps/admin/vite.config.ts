@@ -24,6 +24,6 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: { '/wechatpush': 'http://localhost:3000' },
+    proxy: { '/wechatpush': 'http://localhost:3000', '/statistic': 'http://localhost:3000' },
   },
 });

@@ -5,6 +5,7 @@ import { ApiContext } from './api/api-context';
 import { LoginPage } from './auth/login-page';
 import { sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
+import { ComparePage } from './pages/compare-page';
 import { EffectPage } from './pages/effect-page';
 import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
 import { RuleListPage } from './pages/rule-list-page';
@@ -74,6 +75,7 @@ export function AdminApp() {
           <Route path="/rules/:id/edit" element={<EditRulePage />} />
           <Route path="/rules/:id/runs" element={<RuleRunsPage />} />
           <Route path="/effect" element={<EffectPage />} />
+          <Route path="/compare" element={<ComparePage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

@@ -6,9 +6,10 @@ import { LabelType, writeDeliveryRows } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
-import { PIPELINE_TABLES } from '../../../test/utils/pipeline';
+import { eventually, PIPELINE_TABLES } from '../../../test/utils/pipeline';
 import { insertFixture } from '../../../libs/audience/test/audience-fixtures';
 import { OPERATOR_1_TOKEN } from '../../../test/test-env';
+import { parseCsv } from './utils/csv';
 import {
   buildAdmin,
   deleteRedisKeys,
@@ -652,6 +653,349 @@ describe('admin console in a browser', () => {
     expect(lines.slice(1)).toEqual(table.map((cells) => cells.map((c) => c.replace(/,/g, ''))));
   });
 
+  /** The text of every cell of the rows of a table, trimmed. */
+  const cellsOf = async (rows: Locator) => {
+    const out: string[][] = [];
+    for (let i = 0; i < (await rows.count()); i++) {
+      out.push((await rows.nth(i).locator('td').allInnerTexts()).map((t) => t.trim()));
+    }
+    return out;
+  };
+  const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
+  const int = (s: string) => Number(s.replace(/,/g, ''));
+  const DOG_RULE = '狗粮新客欢迎';
+  /** An option of an antd Segmented control inside `scope`. */
+  const segment = (scope: Locator, text: string) =>
+    scope.locator('.ant-segmented-item-label').getByText(text, { exact: true });
+
+  it('breaks the orders after the pushes down by SKU and brand, with the API figures, 其他 and 无标签', async () => {
+    const dogId = await ruleId(DOG_RULE);
+    const now = formatDateTime(new Date());
+    // A run of the other rule three days ago to customers 4, 5, 7 and 8 (8 failed); then
+    // orders with SKU / brand / city labels (101 has two SKUs), one with an SKU label that
+    // has no name, one without labels, and one of the failed recipient (never counts).
+    await insertFixture(api.db, {
+      labels: [
+        { id: 9, type: LabelType.SKU, bindId: 'SKU-1', name: '猫砂 10L' },
+        { id: 10, type: LabelType.SKU, bindId: 'SKU-2', name: '冻干双拼' },
+        { id: 11, type: LabelType.SKU, bindId: 'SKU-3', name: '' },
+      ],
+      customers: [7, 8].map((id) => ({ id, ext: `wm-e2e-${id}` })),
+    });
+    const run = await api.db.query(
+      `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, created_at, updated_at)
+       VALUES (?, 'scheduled', ?, 'completed', ?, ?, ?)`,
+      [dogId, daysAgo(3), DOG_RULE, now, now],
+    );
+    const batch = await api.db.query(
+      `INSERT INTO wechat_push_batches (run_id, batch_no, state, recipient_count, recipients,
+         attempts, msgid, fail_list, fail_count, finished_at, created_at, updated_at)
+       VALUES (?, 1, 'sent', 4, ?, 1, 'msg-e2e-dog', ?, 1, ?, ?, ?)`,
+      [
+        Number(run.insertId),
+        JSON.stringify(['wm-e2e-4', 'wm-e2e-5', 'wm-e2e-7', 'wm-e2e-8']),
+        '["wm-e2e-8"]',
+        daysAgo(3),
+        now,
+        now,
+      ],
+    );
+    const batchId = Number(batch.insertId);
+    await writeDeliveryRows(api.db, batchId, new Date());
+    const repo = new DeliveryRepository(api.db);
+    await repo.applyResults(
+      batchId,
+      [
+        { external_userid: 'wm-e2e-4', userid: 'zhangsan', status: 1 },
+        { external_userid: 'wm-e2e-5', userid: 'zhangsan', status: 1 },
+        { external_userid: 'wm-e2e-7', userid: 'lisi', status: 2 },
+      ],
+      new Date(),
+    );
+    await repo.refreshOutcomes(batchId);
+    await insertFixture(api.db, {
+      orders: [
+        { id: 101, userIds: '4', at: daysAgo(2) },
+        { id: 102, userIds: '5', at: daysAgo(2) },
+        { id: 103, userIds: '7', at: daysAgo(1) },
+        { id: 104, userIds: '8', at: daysAgo(1) },
+        { id: 105, userIds: '4', at: daysAgo(1) },
+      ],
+      // [customer, label, order]: 9-11 SKUs, 7/8 brands 皇家/蓝氏, 2 city 北京
+      links: [
+        [4, 9, 101],
+        [4, 10, 101],
+        [4, 7, 101],
+        [4, 2, 101],
+        [5, 9, 102],
+        [5, 8, 102],
+        [7, 11, 103],
+        [8, 9, 104],
+      ],
+    });
+
+    await page.goto(`${base}/admin/effect?dim=sku&limit=1`);
+    const card = page.getByTestId('goods-card');
+    const rows = card.locator('.goods-table .ant-table-row');
+    await rows.nth(2).waitFor();
+    await card.locator('.echarts-for-react canvas').waitFor();
+    const range = item('执行日期').locator('input');
+    const scope = {
+      startTime: await range.nth(0).inputValue(),
+      endTime: await range.nth(1).inputValue(),
+    };
+    type Goods = {
+      totalOrders: number;
+      totalBuyers: number;
+      rows: {
+        id: string | null;
+        name: string;
+        orderCount: number;
+        buyerCount: number;
+        share: number;
+      }[];
+    };
+    const goods = (dimension: string, limit: number) =>
+      post<Goods>('/statistic/wechatpush/goods', { ...scope, dimension, limit });
+    const shownRows = async () =>
+      (await cellsOf(rows)).map((cells, i) => [cells[1], cells[2], cells[3], i]);
+    const expectTable = async (g: Goods, labels: string[]) => {
+      const shown = () => rows.locator('.goods-label').allInnerTexts();
+      await eventually(
+        async () => JSON.stringify(await shown()) === JSON.stringify(labels),
+        10_000,
+        `goods rows ${labels.join(' / ')}`,
+      ).catch(() => undefined);
+      expect(await shown()).toEqual(labels);
+      expect(await shownRows()).toEqual(
+        g.rows.map((r, i) => [String(r.orderCount), String(r.buyerCount), pct(r.share), i]),
+      );
+      const total = await card.locator('.goods-total td').allInnerTexts();
+      expect(total.map((t) => t.trim())).toEqual([
+        '合计（去重）',
+        String(g.totalOrders),
+        String(g.totalBuyers),
+        pct(g.rows.reduce((s, r) => s + r.share, 0)),
+      ]);
+    };
+
+    // Attributed orders: 100 (customer 1, the first rule), 101 and 105 (4), 102 (5), 103 (7).
+    const sku1 = await goods('sku', 1);
+    const result = await post<{ orderCount: number; buyerCount: number }>(
+      '/statistic/wechatpush/result',
+      scope,
+    );
+    expect(sku1).toMatchObject({ totalOrders: 5, totalBuyers: 4 });
+    expect([sku1.totalOrders, sku1.totalBuyers]).toEqual([result.orderCount, result.buyerCount]);
+    expect(sku1.rows).toEqual([
+      { id: 'SKU-1', name: '猫砂 10L', bucket: 'label', orderCount: 2, buyerCount: 2, share: 0.3 },
+      { id: null, name: '其他', bucket: 'other', orderCount: 2, buyerCount: 2, share: 0.3 },
+      { id: null, name: '无标签', bucket: 'unlabelled', orderCount: 2, buyerCount: 2, share: 0.4 },
+    ]);
+    await expectTable(sku1, ['猫砂 10L（SKU-1）', '其他', '无标签']);
+    expect(await card.locator('.goods-table').innerText()).toContain('其余标签合计');
+
+    await segment(card, '品牌').click();
+    await page.waitForURL(/dim=brand/);
+    const brand1 = await goods('brand', 1);
+    expect(brand1.rows.map((r) => [r.name, r.orderCount])).toEqual([
+      [brand1.rows[0].name, 1],
+      ['其他', 1],
+      ['无标签', 3],
+    ]);
+    await expectTable(
+      brand1,
+      brand1.rows.map((r) => r.name),
+    );
+
+    // All SKUs: the limit from the selector.
+    await segment(card, 'SKU').click();
+    await page.waitForURL(/dim=sku/);
+    await card.locator('.ant-select-selector').click();
+    await page.locator('.ant-select-dropdown:visible').getByText('10 项', { exact: true }).click();
+    await page.waitForURL(/limit=10/);
+    const sku10 = await goods('sku', 10);
+    expect(sku10.rows.map((r) => [r.id, r.name, r.orderCount, r.buyerCount, r.share])).toEqual([
+      ['SKU-1', '猫砂 10L', 2, 2, 0.3],
+      ['SKU-2', '冻干双拼', 1, 1, 0.1],
+      ['SKU-3', 'SKU-3', 1, 1, 0.2],
+      [null, '无标签', 2, 2, 0.4],
+    ]);
+    await expectTable(sku10, ['猫砂 10L（SKU-1）', '冻干双拼（SKU-2）', 'SKU-3', '无标签']);
+    expect(await noHorizontalOverflow(page)).toBe(true);
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: join(shots, 'effect-goods.png') });
+  });
+
+  it('compares rules picked in the list side by side with the API figures', async () => {
+    const ids = [await ruleId(RULE_NAME), await ruleId(DOG_RULE)];
+    await page.goto(`${base}/admin/rules`);
+    await page.locator('.ant-table-row').first().waitFor();
+    for (const name of [RULE_NAME, DOG_RULE]) {
+      await page.getByRole('checkbox', { name: `选择「${name}」进行对比` }).check();
+    }
+    await page.getByRole('button', { name: '对比所选（2）' }).click();
+    await page.waitForURL('**/admin/compare?ids=*');
+    expect(new URL(page.url()).searchParams.get('ids')).toBe(ids.join(','));
+    const rows = page.locator('.compare-table .ant-table-row');
+    await rows.nth(11).waitFor();
+    await page.getByTestId('compare-chart').locator('canvas').waitFor();
+
+    const range = item('执行日期').locator('input');
+    const scope = {
+      startTime: await range.nth(0).inputValue(),
+      endTime: await range.nth(1).inputValue(),
+    };
+    const compared = await post<Record<string, number | string>[]>(
+      '/statistic/wechatpush/compare',
+      {
+        ...scope,
+        ids,
+      },
+    );
+    expect(compared.map((r) => [r.pushId, r.ruleName])).toEqual([
+      [ids[0], RULE_NAME],
+      [ids[1], DOG_RULE],
+    ]);
+    // Each row is what /result answers for that rule's runs alone.
+    for (const [i, name] of [RULE_NAME, DOG_RULE].entries()) {
+      const alone = await post<Record<string, number>>('/statistic/wechatpush/result', {
+        ...scope,
+        name,
+      });
+      expect(compared[i]).toMatchObject(alone);
+    }
+    expect(compared[1]).toMatchObject({
+      pushCount: 4,
+      successCount: 3,
+      orderCount: 4,
+      buyerCount: 3,
+    });
+
+    const headers = (await page.locator('.compare-table thead th').allInnerTexts()).map((t) =>
+      t.trim(),
+    );
+    expect(headers).toEqual(['指标', ...compared.map((r) => `${r.ruleName}（${r.pushId}）`)]);
+    const fields: [string, string, boolean][] = [
+      ['推送人数', 'pushCount', false],
+      ['失败人数', 'failCount', false],
+      ['成功人数', 'successCount', false],
+      ['成功率', 'successRate', true],
+      ['员工已执行', 'executedCount', false],
+      ['已送达', 'deliveredCount', false],
+      ['非好友', 'notFriendCount', false],
+      ['超过接收上限', 'overCapCount', false],
+      ['订单数', 'orderCount', false],
+      ['购买人数', 'buyerCount', false],
+      ['订单转化率', 'orderConversionRate', true],
+      ['用户转化率', 'userConversionRate', true],
+    ];
+    const table = await cellsOf(rows);
+    expect(table).toEqual(
+      fields.map(([title, key, rate]) => [
+        title,
+        ...compared.map((r) => (rate ? pct(Number(r[key])) : String(r[key]))),
+      ]),
+    );
+    expect(table.map((cells) => cells.slice(1).map((c) => (c.endsWith('%') ? c : int(c))))).toEqual(
+      fields.map(([, key, rate]) =>
+        compared.map((r) => (rate ? pct(Number(r[key])) : Number(r[key]))),
+      ),
+    );
+    expect(await noHorizontalOverflow(page)).toBe(true);
+    await page.screenshot({ path: join(shots, 'compare.png'), fullPage: true });
+
+    // More than ten rules in the URL: refused in the console, nothing asked of the API.
+    const sent: string[] = [];
+    const onRequest = (r: { url(): string }) => sent.push(new URL(r.url()).pathname);
+    page.on('request', onRequest);
+    await page.goto(`${base}/admin/compare?ids=1,2,3,4,5,6,7,8,9,10,11`);
+    await page.getByText('最多同时对比 10 个推送').waitFor();
+    page.off('request', onRequest);
+    expect(sent).toContain('/wechatpush/lists');
+    expect(sent).not.toContain('/statistic/wechatpush/compare');
+  });
+
+  it('downloads the weekly and monthly reports as the API CSV, equal to the JSON report', async () => {
+    const reportCalls: { auth?: string; body: Record<string, unknown> }[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/statistic/wechatpush/report') {
+        reportCalls.push({ auth: r.headers().authorization, body: r.postDataJSON() });
+      }
+    });
+    await page.goto(`${base}/admin/effect`);
+    const card = page.getByTestId('report-card');
+    await card.waitFor();
+    const range = item('报表日期').locator('input');
+    await eventually(async () => (await range.nth(1).inputValue()) !== '', 10_000, 'report range');
+    const scope = {
+      startTime: await range.nth(0).inputValue(),
+      endTime: await range.nth(1).inputValue(),
+    };
+    const header =
+      '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,订单转化率,用户转化率'.split(
+        ',',
+      );
+    const keys = [
+      'period',
+      'from',
+      'to',
+      'pushId',
+      'ruleName',
+      'pushCount',
+      'failCount',
+      'successCount',
+      'successRate',
+      'executedCount',
+      'deliveredCount',
+      'notFriendCount',
+      'overCapCount',
+      'orderCount',
+      'buyerCount',
+      'orderConversionRate',
+      'userConversionRate',
+    ];
+    for (const [label, granularity] of [
+      ['周报', 'week'],
+      ['月报', 'month'],
+    ]) {
+      await segment(card, label).click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 15_000 }),
+        card.getByRole('button', { name: '下载 CSV' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(
+        `wechatpush-report-${granularity}-${scope.startTime}-${scope.endTime}.csv`,
+      );
+      const bytes = await readFile((await download.path()) as string);
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const [head, ...lines] = parseCsv(bytes.toString('utf8').slice(1));
+      expect(head).toEqual(header);
+
+      const json = await post<Record<string, string | number>[]>('/statistic/wechatpush/report', {
+        ...scope,
+        granularity,
+        format: 'json',
+      });
+      // Both rules ran in the last days: at least one row each.
+      expect(new Set(json.map((r) => r.ruleName))).toEqual(new Set([RULE_NAME, DOG_RULE]));
+      expect(lines).toHaveLength(json.length);
+      expect(
+        lines.map((cells) =>
+          cells.map((c, i) => (typeof json[0][keys[i]] === 'number' ? Number(c) : c)),
+        ),
+      ).toEqual(json.map((r) => keys.map((k) => r[k])));
+      expect(json[0].period).toMatch(granularity === 'week' ? /^\d{4}-W\d{2}$/ : /^\d{4}-\d{2}$/);
+    }
+    expect(reportCalls.map((c) => [c.auth, c.body.granularity, c.body.format])).toEqual([
+      [`Bearer ${OPERATOR_1_TOKEN}`, 'week', 'csv'],
+      [`Bearer ${OPERATOR_1_TOKEN}`, 'month', 'csv'],
+    ]);
+    expect(reportCalls[0].body).toEqual({ ...scope, granularity: 'week', format: 'csv' });
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: join(shots, 'effect-report.png') });
+  });
+
   it('sends the operator back to the login screen when the API answers 401', async () => {
     await page.evaluate(() => sessionStorage.setItem('wpp.operatorToken', 'revoked-token'));
     await page.goto(`${base}/admin/rules`);
@@ -687,6 +1031,11 @@ describe('admin console in a browser', () => {
         [`/admin/rules/${id}/edit`, 'mobile-form', '.slot-row'],
         [`/admin/rules/${id}/runs`, 'mobile-runs', '.ant-table-row'],
         [`/admin/effect?name=${encodeURIComponent(RULE_NAME)}`, 'mobile-effect', '.ant-table-row'],
+        [
+          `/admin/compare?ids=${id},${await ruleId(DOG_RULE)}`,
+          'mobile-compare',
+          '.compare-table .ant-table-row',
+        ],
       ]) {
         await p.goto(`${base}${path}`);
         await p.locator(ready).first().waitFor();

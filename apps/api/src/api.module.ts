@@ -22,6 +22,7 @@ import { PushRunController } from './push-run/push-run.controller';
 import { RuleScheduleLink } from './push-run/rule-schedule.link';
 import { StatsModule } from '@app/stats';
 import { StatisticsController } from './statistics/statistics.controller';
+import { AnalysisController } from './statistics/analysis.controller';
 
 @Module({
   imports: [
@@ -42,6 +43,7 @@ import { StatisticsController } from './statistics/statistics.controller';
     PushRunController,
     HealthController,
     StatisticsController,
+    AnalysisController,
   ],
   providers: [
     OperatorTokens,

@@ -73,4 +73,97 @@ describe('api client', () => {
     });
     await expect(api2.labels()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
   });
+
+  it('asks for the goods breakdown and the comparison with the query as given', async () => {
+    const goods = { dimension: 'brand', totalOrders: 0, totalBuyers: 0, rows: [] };
+    const f = fakeFetch(200, { success: true, data: goods });
+    const api = createApiClient({ token: () => 't', onUnauthorized: jest.fn(), fetch: f.fetch });
+    const q = { startTime: '2026-11-01', endTime: '2026-11-30' };
+    await expect(
+      api.effectGoods({ ...q, name: '猫砂', dimension: 'brand', limit: 5 }),
+    ).resolves.toEqual(goods);
+    await api.effectCompare({ ...q, ids: [3, 1] });
+    expect(f.calls.map((c) => [c.url, JSON.parse(c.init.body as string)])).toEqual([
+      ['/statistic/wechatpush/goods', { ...q, name: '猫砂', dimension: 'brand', limit: 5 }],
+      ['/statistic/wechatpush/compare', { ...q, ids: [3, 1] }],
+    ]);
+  });
+
+  it('asks for the report as JSON or as CSV', async () => {
+    const f = fakeFetch(200, { success: true, data: [] });
+    const api = createApiClient({ token: () => 't', onUnauthorized: jest.fn(), fetch: f.fetch });
+    const q = { startTime: '2026-11-01', endTime: '2026-11-30', granularity: 'week' as const };
+    await api.reportRows(q);
+    expect(JSON.parse(f.calls[0].init.body as string)).toEqual({ ...q, format: 'json' });
+  });
+
+  it('downloads the CSV report with the token, byte for byte, named by Content-Disposition', async () => {
+    const bytes = new TextEncoder().encode('\uFEFF周期,开始日期\r\n2026-W48,2026-11-23\r\n');
+    const calls: Call[] = [];
+    const api = createApiClient({
+      token: () => 'tok',
+      onUnauthorized: jest.fn(),
+      fetch: async (url, init) => {
+        calls.push({ url, init });
+        return new Response(bytes, {
+          status: 200,
+          headers: {
+            'Content-Type': 'text/csv; charset=utf-8',
+            'Content-Disposition':
+              'attachment; filename="wechatpush-report-week-2026-11-01-2026-11-30.csv"',
+          },
+        });
+      },
+    });
+    const file = await api.reportCsv({
+      startTime: '2026-11-01',
+      endTime: '2026-11-30',
+      granularity: 'week',
+      name: '猫砂',
+    });
+    expect(file.filename).toBe('wechatpush-report-week-2026-11-01-2026-11-30.csv');
+    // The BOM stays: Excel needs it to read the file as UTF-8.
+    expect(new Uint8Array(await file.blob.arrayBuffer())).toEqual(bytes);
+    expect(calls[0].url).toBe('/statistic/wechatpush/report');
+    expect(calls[0].init.headers).toMatchObject({ Authorization: 'Bearer tok' });
+    expect(JSON.parse(calls[0].init.body as string)).toEqual({
+      startTime: '2026-11-01',
+      endTime: '2026-11-30',
+      granularity: 'week',
+      name: '猫砂',
+      format: 'csv',
+    });
+  });
+
+  it('names the CSV report itself when the answer has no Content-Disposition', async () => {
+    const f = fakeFetch(200, 'a,b\r\n');
+    const api = createApiClient({ token: () => 't', onUnauthorized: jest.fn(), fetch: f.fetch });
+    const file = await api.reportCsv({
+      startTime: '2026-10-01 00:00:00',
+      endTime: '2026-12-31',
+      granularity: 'month',
+    });
+    expect(file.filename).toBe('wechatpush-report-month-2026-10-01-2026-12-31.csv');
+  });
+
+  it('turns a refused report download into an ApiError and ends the session on 401', async () => {
+    const details = [{ field: 'granularity', message: 'granularity must be week or month' }];
+    const bad = fakeFetch(400, {
+      success: false,
+      error: { code: 'VALIDATION_FAILED', message: '请求参数不合法', details },
+    });
+    const onUnauthorized = jest.fn();
+    const api = createApiClient({ token: () => 't', onUnauthorized, fetch: bad.fetch });
+    const q = { startTime: '2026-11-01', endTime: '2026-11-30', granularity: 'week' as const };
+    await expect(api.reportCsv(q)).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      details,
+    });
+    expect(onUnauthorized).not.toHaveBeenCalled();
+    const gone = fakeFetch(401, { success: false, error: { code: 'UNAUTHORIZED', message: 'x' } });
+    const api2 = createApiClient({ token: () => 't', onUnauthorized, fetch: gone.fetch });
+    await expect(api2.reportCsv(q)).rejects.toMatchObject({ status: 401 });
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+  });
 });

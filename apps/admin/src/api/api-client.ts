@@ -1,8 +1,12 @@
+import { filenameFromDisposition } from './content-disposition';
 import type {
   AudiencePreview,
   CancelReport,
+  CompareQuery,
   DailyFigures,
   FieldError,
+  GoodsBreakdown,
+  GoodsQuery,
   LabelLibrary,
   ListQuery,
   Page,
@@ -10,6 +14,9 @@ import type {
   PushRuleListItem,
   PushFigures,
   PushRuleView,
+  ReportQuery,
+  ReportRow,
+  RuleFigures,
   RunFigures,
   RunStatsQuery,
   RunView,
@@ -51,12 +58,11 @@ export function createApiClient(opts: ApiClientOptions) {
   const doFetch: Fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   const base = opts.baseUrl ?? '';
 
-  async function post<T>(path: string, body: unknown = {}, token = opts.token()): Promise<T> {
+  async function send(path: string, body: unknown, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
-    let res: Response;
     try {
-      res = await doFetch(`${base}${path}`, {
+      return await doFetch(`${base}${path}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(body),
@@ -64,23 +70,46 @@ export function createApiClient(opts: ApiClientOptions) {
     } catch {
       throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试');
     }
-    let envelope: Envelope<T> | undefined;
+  }
+
+  async function readEnvelope<T>(res: Response): Promise<Envelope<T> | undefined> {
     try {
-      envelope = (await res.json()) as Envelope<T>;
+      return (await res.json()) as Envelope<T>;
     } catch {
-      envelope = undefined;
+      return undefined;
     }
+  }
+
+  function failure(res: Response, envelope: Envelope<unknown> | undefined): ApiError {
+    const err = envelope?.error;
+    return new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `请求失败（HTTP ${res.status}）`,
+      err?.details ?? [],
+    );
+  }
+
+  async function post<T>(path: string, body: unknown = {}, token = opts.token()): Promise<T> {
+    const res = await send(path, body, token);
+    const envelope = await readEnvelope<T>(res);
     if (res.status === 401) opts.onUnauthorized();
-    if (!res.ok || !envelope || envelope.success !== true) {
-      const err = envelope?.error;
-      throw new ApiError(
-        res.status,
-        err?.code ?? `HTTP_${res.status}`,
-        err?.message ?? `请求失败（HTTP ${res.status}）`,
-        err?.details ?? [],
-      );
-    }
+    if (!res.ok || !envelope || envelope.success !== true) throw failure(res, envelope);
     return envelope.data as T;
+  }
+
+  /** A route answering a file (no envelope on success, the error envelope otherwise). */
+  async function postForFile(
+    path: string,
+    body: unknown,
+    fallbackName: string,
+  ): Promise<{ blob: Blob; filename: string }> {
+    const res = await send(path, body, opts.token());
+    if (res.status === 401) opts.onUnauthorized();
+    if (!res.ok) throw failure(res, await readEnvelope(res));
+    const filename =
+      filenameFromDisposition(res.headers.get('Content-Disposition')) ?? fallbackName;
+    return { blob: await res.blob(), filename };
   }
 
   return {
@@ -105,6 +134,17 @@ export function createApiClient(opts: ApiClientOptions) {
     effectResult: (q: StatsQuery) => post<PushFigures>('/statistic/wechatpush/result', q),
     effectDaily: (q: StatsQuery) => post<DailyFigures[]>('/statistic/wechatpush/daily', q),
     effectRuns: (q: RunStatsQuery) => post<Page<RunFigures>>('/statistic/wechatpush/runs', q),
+    effectGoods: (q: GoodsQuery) => post<GoodsBreakdown>('/statistic/wechatpush/goods', q),
+    effectCompare: (q: CompareQuery) => post<RuleFigures[]>('/statistic/wechatpush/compare', q),
+    reportRows: (q: ReportQuery) =>
+      post<ReportRow[]>('/statistic/wechatpush/report', { ...q, format: 'json' }),
+    /** The report as the API's CSV file, with the file name the API gives it. */
+    reportCsv: (q: ReportQuery) =>
+      postForFile(
+        '/statistic/wechatpush/report',
+        { ...q, format: 'csv' },
+        `wechatpush-report-${q.granularity}-${q.startTime.slice(0, 10)}-${q.endTime.slice(0, 10)}.csv`,
+      ),
   };
 }
 

@@ -182,3 +182,63 @@ export interface DailyFigures extends PushFigures {
   /** YYYY-MM-DD */
   day: string;
 }
+
+/** Dimensions of the goods breakdown: which kind of label the attributed orders are grouped by. */
+export type GoodsDimension = 'sku' | 'brand' | 'category' | 'city' | 'store';
+
+/** Body of /statistic/wechatpush/goods: `name` or `id` (not both), or neither for all runs. */
+export interface GoodsQuery extends StatsQuery {
+  id?: number;
+  dimension: GoodsDimension;
+  /** 1..100, default 10 */
+  limit?: number;
+}
+
+export interface GoodsRow {
+  /** The label's key (name for city / brand, bind id otherwise); null for 其他 and 无标签. */
+  id: string | null;
+  name: string;
+  bucket: 'label' | 'other' | 'unlabelled';
+  orderCount: number;
+  buyerCount: number;
+  /** Fraction of attributed orders (an order with k labels counts 1/k each), 4 decimals. */
+  share: number;
+}
+
+export interface GoodsBreakdown {
+  dimension: GoodsDimension;
+  totalOrders: number;
+  totalBuyers: number;
+  rows: GoodsRow[];
+}
+
+/** Body of /statistic/wechatpush/compare: 1..10 distinct rule ids. */
+export interface CompareQuery {
+  ids: number[];
+  startTime: string;
+  endTime: string;
+  attributionDays?: number;
+}
+
+export interface RuleFigures extends PushFigures {
+  pushId: number;
+  ruleName: string;
+}
+
+export type ReportGranularity = 'week' | 'month';
+
+/** Body of /statistic/wechatpush/report. */
+export interface ReportQuery {
+  startTime: string;
+  endTime: string;
+  granularity: ReportGranularity;
+  name?: string;
+}
+
+export interface ReportRow extends RuleFigures {
+  /** 2026-W48 (ISO week) or 2026-11 */
+  period: string;
+  /** YYYY-MM-DD, clipped to the range */
+  from: string;
+  to: string;
+}

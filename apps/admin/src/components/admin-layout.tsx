@@ -1,5 +1,6 @@
 import {
   BarChartOutlined,
+  DiffOutlined,
   LogoutOutlined,
   PlusOutlined,
   UnorderedListOutlined,
@@ -10,7 +11,7 @@ import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 export function AdminLayout({ onLogout }: { onLogout: () => void }) {
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const selected = ['/rules/new', '/effect'].includes(pathname) ? pathname : '/rules';
+  const selected = ['/rules/new', '/effect', '/compare'].includes(pathname) ? pathname : '/rules';
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="admin-header">
@@ -24,6 +25,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
             { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表' },
             { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
             { key: '/effect', icon: <BarChartOutlined />, label: '推送效果' },
+            { key: '/compare', icon: <DiffOutlined />, label: '规则对比' },
           ]}
         />
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>

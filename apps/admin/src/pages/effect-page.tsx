@@ -16,58 +16,24 @@ import {
   type TableColumnsType,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { BarChart, LineChart } from 'echarts/charts';
-import {
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  type GridComponentOption,
-  type LegendComponentOption,
-  type TooltipComponentOption,
-} from 'echarts/components';
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
 import ReactEChartsCore from 'echarts-for-react/lib/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
 import type { DailyFigures, Page, PushFigures, RunFigures } from '../api/types';
+import { echarts, type BarSeriesOption, type ChartOption } from '../components/echarts-core';
+import { GoodsBreakdownCard } from '../effect/goods-breakdown';
+import { ReportDownloadCard } from '../effect/report-download';
+import { DATE, num, pct, shanghaiToday } from '../effect/analysis';
+import { saveBlob } from '../effect/save-file';
 import { RUN_STATES, runKindLabel } from '../rules/run-labels';
 
-echarts.use([
-  BarChart,
-  LineChart,
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  CanvasRenderer,
-]);
-type ChartOption = echarts.ComposeOption<
-  | BarSeriesOption
-  | LineSeriesOption
-  | GridComponentOption
-  | LegendComponentOption
-  | TooltipComponentOption
->;
-
-const DATE = 'YYYY-MM-DD';
 const EXPORT_PAGE = 100;
-
-/** Today in Asia/Shanghai (UTC+8, no DST), the zone the API reads dates in, as a local Dayjs. */
-const shanghaiToday = () => {
-  const now = new Date();
-  return dayjs(now.getTime() + (8 * 60 + now.getTimezoneOffset()) * 60_000);
-};
 
 interface SearchValues {
   name?: string;
   range?: [Dayjs, Dayjs];
 }
-
-export const num = (n: number) => n.toLocaleString('zh-CN');
-/** A 4-decimal rate from the API as a percentage with 2 decimals. */
-export const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
 
 /** The per-run table's columns, shared by the screen and the CSV export. */
 const RUN_FIELDS: { title: string; value: (r: RunFigures) => string | number }[] = [
@@ -103,17 +69,6 @@ export function runsCsv(rows: RunFigures[]): string {
   const lines = [RUN_FIELDS.map((f) => csvField(f.title)).join(',')];
   for (const r of rows) lines.push(RUN_FIELDS.map((f) => csvField(f.value(r))).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
-function download(filename: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The funnel steps, each with its share of the step it comes from. */
@@ -254,6 +209,11 @@ export function EffectPage() {
       next.set('from', v.range[0].format(DATE));
       next.set('to', v.range[1].format(DATE));
     }
+    // The goods breakdown's dimension and limit stay as they are.
+    for (const key of ['dim', 'limit']) {
+      const value = params.get(key);
+      if (value) next.set(key, value);
+    }
     setParams(next);
   };
 
@@ -267,7 +227,10 @@ export function EffectPage() {
         rows.push(...r.data);
         if (p >= r.pages || r.data.length === 0) break;
       }
-      download(`推送效果_${query.name}_${startTime}_${endTime}.csv`, runsCsv(rows));
+      saveBlob(
+        `推送效果_${query.name}_${startTime}_${endTime}.csv`,
+        new Blob([runsCsv(rows)], { type: 'text/csv;charset=utf-8' }),
+      );
     } catch (e) {
       message.error(`导出失败：${(e as Error).message}`);
     } finally {
@@ -358,6 +321,7 @@ export function EffectPage() {
           <Empty description="该范围内没有执行" />
         )}
       </Card>
+      <GoodsBreakdownCard query={query} />
       <Card
         title="每次执行"
         extra={
@@ -398,6 +362,7 @@ export function EffectPage() {
           <Empty description="输入推送名称后查看每次执行的效果" />
         )}
       </Card>
+      <ReportDownloadCard name={query.name} startTime={startTime} endTime={endTime} />
     </Space>
   );
 }

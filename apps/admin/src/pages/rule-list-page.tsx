@@ -1,4 +1,4 @@
-import { PlusOutlined, SearchOutlined } from '@ant-design/icons';
+import { DiffOutlined, PlusOutlined, SearchOutlined } from '@ant-design/icons';
 import {
   App,
   Button,
@@ -19,6 +19,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
 import type { Page, PushRuleListItem } from '../api/types';
+import { MAX_COMPARE } from '../effect/analysis';
 
 interface SearchValues {
   searchText?: string;
@@ -37,6 +38,8 @@ export function RuleListPage() {
   const [result, setResult] = useState<Page<PushRuleListItem>>();
   const [loading, setLoading] = useState(false);
   const [busyId, setBusyId] = useState<number>();
+  // Rules ticked for 规则对比, kept across pages and searches.
+  const [picked, setPicked] = useState<number[]>([]);
 
   const searchText = params.get('q') ?? '';
   const startTime = params.get('from') ?? '';
@@ -169,9 +172,18 @@ export function RuleListPage() {
     <Card
       title="推送列表"
       extra={
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/rules/new')}>
-          新建推送
-        </Button>
+        <Space wrap className="rule-list-actions">
+          <Button
+            icon={<DiffOutlined />}
+            disabled={picked.length === 0}
+            onClick={() => navigate(`/compare?ids=${picked.join(',')}`)}
+          >
+            对比所选{picked.length > 0 ? `（${picked.length}）` : ''}
+          </Button>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/rules/new')}>
+            新建推送
+          </Button>
+        </Space>
       }
     >
       <Form form={form} layout="inline" className="rule-search">
@@ -209,6 +221,16 @@ export function RuleListPage() {
       <Table<PushRuleListItem>
         rowKey="id"
         columns={columns}
+        rowSelection={{
+          selectedRowKeys: picked,
+          preserveSelectedRowKeys: true,
+          hideSelectAll: true,
+          onChange: (keys) => setPicked(keys.map(Number)),
+          getCheckboxProps: (row) => ({
+            disabled: picked.length >= MAX_COMPARE && !picked.includes(row.id),
+            'aria-label': `选择「${row.name}」进行对比`,
+          }),
+        }}
         dataSource={result?.data ?? []}
         loading={loading}
         scroll={{ x: 900 }}

@@ -1,0 +1,93 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { EffectAnalysisService, reportCsv, REPORT_CSV_COLUMNS } from '@app/stats';
+import { ApiEnvelope } from '../http/api-envelope.decorator';
+import {
+  CompareQueryDto,
+  GoodsBreakdownView,
+  GoodsQueryDto,
+  ReportQueryDto,
+  ReportRowView,
+  RuleFiguresView,
+} from './analysis.dto';
+
+const arrayOf = (model: object) => ({
+  schema: {
+    type: 'object',
+    properties: {
+      success: { type: 'boolean', example: true },
+      data: { type: 'array', items: { $ref: getSchemaPath(model as never) } },
+    },
+  },
+});
+
+/** Effect analysis (issue 9): goods of the attributed orders, rules compared, reports. */
+@ApiTags('statistic')
+@Controller('statistic/wechatpush')
+export class AnalysisController {
+  constructor(private readonly analysis: EffectAnalysisService) {}
+
+  @Post('goods')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '推送带来的商品购买：归因订单（同 result 的 orderCount）按城市 / 仓库 / 品类 / 品牌 / SKU 标签分组，前 N 个 + 其他 + 无标签，占比之和为 1',
+  })
+  @ApiEnvelope(GoodsBreakdownView)
+  goods(@Body() body: GoodsQueryDto) {
+    return this.analysis.goods(body);
+  }
+
+  @Post('compare')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '规则对比：每个规则一行，完整漏斗与转化率（每行等于只含该规则执行的 result），一次计算',
+  })
+  @ApiBearerAuth()
+  @ApiExtraModels(RuleFiguresView)
+  @ApiOkResponse(arrayOf(RuleFiguresView))
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND：从未存在的规则 id（details 的 field 为 ids）' })
+  compare(@Body() body: CompareQueryDto) {
+    return this.analysis.compare(body);
+  }
+
+  @Post('report')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: `周报 / 月报：每个规则每个周期一行（仅有执行的），json 或 csv（UTF-8 BOM，表头：${REPORT_CSV_COLUMNS.map(([h]) => h).join(',')}）`,
+  })
+  @ApiBearerAuth()
+  @ApiExtraModels(ReportRowView)
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse(arrayOf(ReportRowView))
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  async report(@Body() body: ReportQueryDto, @Res() res: Response): Promise<void> {
+    const rows = await this.analysis.report(body);
+    if (body.format === 'json') {
+      res.status(200).json({ success: true, data: rows });
+      return;
+    }
+    const day = (s: string) => s.trim().slice(0, 10);
+    res
+      .status(200)
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .set(
+        'Content-Disposition',
+        `attachment; filename="wechatpush-report-${body.granularity}-${day(body.startTime)}-${day(body.endTime)}.csv"`,
+      )
+      .send(reportCsv(rows));
+  }
+}
