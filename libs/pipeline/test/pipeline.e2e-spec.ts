@@ -423,7 +423,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     } finally {
       spy.mockRestore();
     }
-  });
+  }, 180_000);
 
   it('cancels a run: pending batches stop, created WeCom tasks are cancelled', async () => {
     await seedBuyers(p.db, 30_001, { daysAgo: 40 });
@@ -461,5 +461,5 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       expect(messages.find((m) => m.msgid === id)?.cancelled).toBe(true);
     expect((await runsOf(pushId))[0].state).toBe(RunState.CANCELLED);
     await batchQueue.setGlobalRateLimit(50, 1_000);
-  });
+  }, 180_000);
 });
