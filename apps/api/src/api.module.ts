@@ -22,6 +22,7 @@ import { PushRunController } from './push-run/push-run.controller';
 import { RuleScheduleLink } from './push-run/rule-schedule.link';
 import { StatsModule } from '@app/stats';
 import { StatisticsController } from './statistics/statistics.controller';
+import { OperatorThrottlerGuard, rateLimitModule } from './http/rate-limit';
 
 @Module({
   imports: [
@@ -35,6 +36,7 @@ import { StatisticsController } from './statistics/statistics.controller';
     AudienceModule,
     PipelineModule,
     StatsModule,
+    rateLimitModule,
   ],
   controllers: [
     PushRuleController,
@@ -46,6 +48,8 @@ import { StatisticsController } from './statistics/statistics.controller';
   providers: [
     OperatorTokens,
     RuleScheduleLink,
+    // Rate limit first, so requests with wrong tokens are limited (by IP) before auth refuses them.
+    { provide: APP_GUARD, useClass: OperatorThrottlerGuard },
     { provide: APP_GUARD, useClass: OperatorAuthGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import {
@@ -28,7 +29,37 @@ export function browserAuth(tokens: OperatorTokens) {
 }
 
 /**
- * Everything an api instance needs beyond its module: body parsing with a size limit,
+ * Security headers of every answer. The CSP allows only this origin's scripts (the Vite
+ * build, Swagger UI's and Bull Board's bundles are files, none inline); inline styles stay
+ * allowed because antd and Swagger UI inject <style> elements; images may come from any
+ * http(s) host because the console previews the operator's image URLs.
+ */
+export function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'base-uri': ["'self'"],
+        'script-src': ["'self'"],
+        'script-src-attr': ["'none'"],
+        'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+        'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+        'img-src': ["'self'", 'data:', 'blob:', 'https:', 'http:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+}
+
+/**
+ * Everything an api instance needs beyond its module: security headers, CORS (closed unless
+ * CORS_ORIGINS lists origins), body parsing with a size limit,
  * the error envelope for parser errors, OpenAPI at /docs and Bull Board at /queues (both
  * behind operator auth), and the operators' console at /admin (static files; the console
  * logs in with the operator token and sends it on every API call). Shared by main.ts and
@@ -42,6 +73,16 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
     res.status(status).json(body);
   };
 
+  app.use(securityHeaders());
+  if (config.CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: config.CORS_ORIGINS,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(
     express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
   );
@@ -63,7 +104,6 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
   app.use(sendError);
 
   app.useGlobalFilters(filter);
-  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS });
 
   const tokens = app.get(OperatorTokens);
   app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);

@@ -19,6 +19,14 @@ const IS_PUBLIC = 'wpp:isPublic';
 /** Marks a route that needs no operator credential (health only). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+/** True when the route of `context` is marked {@link Public}. */
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) ===
+    true
+  );
+}
+
 export interface AuthenticatedRequest extends Request {
   operatorId?: number;
 }
@@ -67,11 +75,7 @@ export class OperatorAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const operatorId = this.tokens.fromHeader(req.headers.authorization);
     if (operatorId === undefined) {
