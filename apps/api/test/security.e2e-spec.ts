@@ -240,6 +240,16 @@ describe('security of the api (real app, MariaDB and Redis)', () => {
       );
     });
 
+    it('a body nested deeper than 32 levels is a 400 naming the body (found by the fuzz test as a 500)', async () => {
+      const deep = `{"searchText":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const res = await raw(deep, { 'Content-Type': 'application/json' });
+      expectEnvelope(res, 400, 'VALIDATION_FAILED');
+      expect(res.body).toMatchObject({ error: { details: [{ field: 'body' }] } });
+      expect((await api.post('/wechatpush/lists', { endTime: null, startTime: null })).status).toBe(
+        200,
+      );
+    });
+
     it('an unknown content encoding is 415 and malformed JSON is 400 MALFORMED_JSON', async () => {
       expectEnvelope(
         await raw('{}', { 'Content-Type': 'application/json', 'Content-Encoding': 'x-unknown' }),

@@ -28,6 +28,21 @@ export function browserAuth(tokens: OperatorTokens) {
   };
 }
 
+/** Deepest JSON a request body may nest; the deepest real body (a rule) nests 3 levels. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether `value` nests deeper than `max` (iterative: a deep body must not exhaust the stack). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * Security headers of every answer. The CSP allows only this origin's scripts (the Vite
  * build, Swagger UI's and Bull Board's bundles are files, none inline); inline styles stay
@@ -98,6 +113,14 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
         );
       }
       req.body = {};
+    }
+    // Validation and transformation recurse through the body: refuse absurd nesting first.
+    if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+      return next(
+        AppException.validation([
+          { field: 'body', message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
+        ]),
+      );
     }
     next();
   });
