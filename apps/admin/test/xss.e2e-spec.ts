@@ -135,7 +135,7 @@ describe('admin console: operator input rendered as text; CSP without violations
     expect(await state()).toEqual({ xss: undefined, violations: [], injected: 0 });
   });
 
-  it('Swagger UI at /docs works under the CSP', async () => {
+  it('Swagger UI at /docs and Bull Board at /queues work under the CSP', async () => {
     const docs = await browser.newContext({
       httpCredentials: { username: 'operator', password: OPERATOR_1_TOKEN },
     });
@@ -146,6 +146,13 @@ describe('admin console: operator input rendered as text; CSP without violations
       await p.goto(`${base}/docs`);
       await p.locator('.swagger-ui .info .title').getByText('WeCom Precision Push API').waitFor();
       await p.locator('.opblock-summary-path').first().waitFor();
+      expect(await state(p)).toMatchObject({ violations: [] });
+      expect(errors).toEqual([]);
+
+      // Bull Board's own web font is on Google's servers (the browser here has no internet).
+      await p.route(/^https:\/\/fonts\./, (route) => route.fulfill({ status: 200, body: '' }));
+      await p.goto(`${base}/queues`);
+      await p.getByText('push-slot').first().waitFor();
       expect(await state(p)).toMatchObject({ violations: [] });
       expect(errors).toEqual([]);
     } finally {
