@@ -357,6 +357,15 @@ describe('rate limiting (THROTTLE_LIMIT per THROTTLE_TTL_SECONDS, shared through
     expect(retryAfter).toBeLessThanOrEqual(60);
     expectEnvelope(await a.post('/wechatpush/lists', {}), 429, 'RATE_LIMITED');
 
+    // The operator's budget covers the pages outside the API routes too.
+    expectEnvelope(
+      await request(a.app.getHttpServer())
+        .get('/queues')
+        .set('Authorization', basic(OPERATOR_1_TOKEN)),
+      429,
+      'RATE_LIMITED',
+    );
+
     // Another operator has a budget of its own; the health probe is never limited.
     expect((await a.post('/wechatpush/lists', {}, OPERATOR_2_TOKEN)).status).toBe(200);
     for (let i = 0; i < 8; i++)
@@ -372,6 +381,12 @@ describe('rate limiting (THROTTLE_LIMIT per THROTTLE_TTL_SECONDS, shared through
       );
     }
     expectEnvelope(await b.post('/wechatpush/lists', {}, 'guessing-again'), 429, 'RATE_LIMITED');
+    // Guessing through the Basic login of /docs or /queues spends the same budget.
+    const docs = await request(a.app.getHttpServer())
+      .get('/docs-json')
+      .set('Authorization', basic('guessing-via-docs'));
+    expectEnvelope(docs, 429, 'RATE_LIMITED');
+    expect(Number(docs.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('the storage counts atomically under concurrency and starts a new window when one expires', async () => {

@@ -4,6 +4,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
+import { rateLimitMiddleware } from './rate-limit';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -15,14 +16,7 @@ import {
 /** Bearer token, or Basic auth whose password is an operator token (for browser pages). */
 export function browserAuth(tokens: OperatorTokens) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    let operatorId = tokens.fromHeader(header);
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (operatorId === undefined && basic) {
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      operatorId = tokens.resolve(decoded.slice(decoded.indexOf(':') + 1));
-    }
-    if (operatorId !== undefined) return next();
+    if (tokens.fromBrowserHeader(req.headers.authorization) !== undefined) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
     next(new AppException(ErrorCode.UNAUTHORIZED, '未登录或令牌无效'));
   };
@@ -129,8 +123,9 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
   app.useGlobalFilters(filter);
 
   const tokens = app.get(OperatorTokens);
-  app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);
-  app.use(QUEUE_BOARD_PATH, browserAuth(tokens), queueBoardRouter(app), sendError);
+  const limit = rateLimitMiddleware(app, config);
+  app.use(['/docs', '/docs-json', '/docs-yaml'], limit, browserAuth(tokens), sendError);
+  app.use(QUEUE_BOARD_PATH, limit, browserAuth(tokens), queueBoardRouter(app), sendError);
   app.use(
     ADMIN_PATH,
     adminRouter() ??

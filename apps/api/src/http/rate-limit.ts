@@ -1,15 +1,16 @@
-import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, INestApplication, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
+  getStorageToken,
   normalizeIp,
   ThrottlerGuard,
   ThrottlerModule,
   ThrottlerModuleOptions,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import Redis from 'ioredis';
 import {
   APP_CONFIG,
@@ -105,9 +106,23 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 }
 
+/** Whose budget a request spends: the operator of a valid token, else the client address. */
+function trackerOf(tokens: OperatorTokens, req: Request): string {
+  const operatorId = tokens.fromBrowserHeader(req.headers.authorization);
+  if (operatorId !== undefined) return `operator:${operatorId}`;
+  return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
+}
+
+const THROTTLER = 'default';
+
+const rateLimited = () =>
+  new AppException(ErrorCode.RATE_LIMITED, '请求过于频繁，请稍后再试', [
+    { field: 'Authorization', message: 'too many requests; retry after Retry-After seconds' },
+  ]);
+
 /**
  * One request budget per operator across the whole API (not per route): the tracker is the
- * operator id of a valid Bearer token, else the client IP, so requests with bad tokens are
+ * operator id of a valid token, else the client IP, so requests with bad tokens are
  * limited by address. /health is not limited (load balancers poll it).
  */
 @Injectable()
@@ -126,9 +141,7 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(req: Request): Promise<string> {
-    const operatorId = this.tokens.fromHeader(req.headers.authorization);
-    if (operatorId !== undefined) return `operator:${operatorId}`;
-    return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
+    return trackerOf(this.tokens, req);
   }
 
   protected override generateKey(
@@ -140,17 +153,42 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(): Promise<void> {
-    throw new AppException(ErrorCode.RATE_LIMITED, '请求过于频繁，请稍后再试', [
-      { field: 'Authorization', message: 'too many requests; retry after Retry-After seconds' },
-    ]);
+    throw rateLimited();
   }
+}
+
+/**
+ * The same budget for the pages Express serves outside Nest's guards (/docs, /queues), so
+ * guessing a token through their Basic login is limited too.
+ */
+export function rateLimitMiddleware(app: INestApplication, config: AppConfig) {
+  const storage = app.get<ThrottlerStorage>(getStorageToken());
+  const tokens = app.get(OperatorTokens);
+  const ttl = config.THROTTLE_TTL_SECONDS * 1000;
+  return (req: Request, res: Response, next: NextFunction) => {
+    storage
+      .increment(
+        `${THROTTLER}:${trackerOf(tokens, req)}`,
+        ttl,
+        config.THROTTLE_LIMIT,
+        ttl,
+        THROTTLER,
+      )
+      .then(({ isBlocked, timeToBlockExpire }) => {
+        if (!isBlocked) return next();
+        res.setHeader('Retry-After', String(timeToBlockExpire));
+        next(rateLimited());
+      }, next);
+  };
 }
 
 /** THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS, counted in Redis. */
 export const rateLimitModule = ThrottlerModule.forRootAsync({
   inject: [APP_CONFIG, REDIS_CLIENT],
   useFactory: (config: AppConfig, redis: Redis): ThrottlerModuleOptions => ({
-    throttlers: [{ ttl: config.THROTTLE_TTL_SECONDS * 1000, limit: config.THROTTLE_LIMIT }],
+    throttlers: [
+      { name: THROTTLER, ttl: config.THROTTLE_TTL_SECONDS * 1000, limit: config.THROTTLE_LIMIT },
+    ],
     storage: new RedisThrottlerStorage(redis, config),
   }),
 });

@@ -65,6 +65,16 @@ export class OperatorTokens {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     return m ? this.resolve(m[1]) : undefined;
   }
+
+  /** Bearer, or Basic whose password is an operator token (how browsers open /docs and /queues). */
+  fromBrowserHeader(header: string | undefined): number | undefined {
+    const bearer = this.fromHeader(header);
+    if (bearer !== undefined) return bearer;
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+    if (!basic) return undefined;
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    return this.resolve(decoded.slice(decoded.indexOf(':') + 1));
+  }
 }
 
 @Injectable()
