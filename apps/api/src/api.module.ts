@@ -23,6 +23,7 @@ import { RuleScheduleLink } from './push-run/rule-schedule.link';
 import { StatsModule } from '@app/stats';
 import { StatisticsController } from './statistics/statistics.controller';
 import { AnalysisController } from './statistics/analysis.controller';
+import { OperatorThrottlerGuard, rateLimitModule } from './http/rate-limit';
 
 @Module({
   imports: [
@@ -36,6 +37,7 @@ import { AnalysisController } from './statistics/analysis.controller';
     AudienceModule,
     PipelineModule,
     StatsModule,
+    rateLimitModule,
   ],
   controllers: [
     PushRuleController,
@@ -48,6 +50,8 @@ import { AnalysisController } from './statistics/analysis.controller';
   providers: [
     OperatorTokens,
     RuleScheduleLink,
+    // Rate limit first, so requests with wrong tokens are limited (by IP) before auth refuses them.
+    { provide: APP_GUARD, useClass: OperatorThrottlerGuard },
     { provide: APP_GUARD, useClass: OperatorAuthGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },

@@ -276,12 +276,13 @@ export function toView(row: RuleWithSlotsRow): PushRuleView {
  * for startTime, its last second for endTime); 'YYYY-MM-DD HH:mm:ss' is taken as is.
  */
 function parseListBound(
-  value: string | undefined,
+  value: string | null | undefined,
   field: string,
   isEnd: boolean,
   problems: ErrorDetail[],
 ): Date | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
+  // @IsOptional() lets null through: it means "no bound", as a missing field does.
+  if (value === undefined || value === null || value.trim() === '') return undefined;
   const v = value.trim();
   if (isCalendarDate(v)) {
     const start = parseBusinessDateTime(v);

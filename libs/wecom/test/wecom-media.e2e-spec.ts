@@ -80,6 +80,14 @@ class ImageHost {
       case '/redirect-private':
         res.writeHead(302, { location: this.url('/cat.png', '127.0.0.1') });
         return void res.end();
+      case '/redirect-metadata':
+        res.writeHead(301, { location: 'http://169.254.169.254/latest/meta-data/' });
+        return void res.end();
+      case '/redirect-local-name':
+        // A name (not a literal address) that resolves to this machine: only the lookup of
+        // the hop's own connection can tell.
+        res.writeHead(307, { location: this.url('/cat.png', hostname()) });
+        return void res.end();
       default:
         res.writeHead(404).end();
     }
@@ -300,6 +308,21 @@ describe('WeCom media: SSRF guard', () => {
     const e = await refused(allowLocalhost, host.url('/redirect-private'));
     expect(e.errmsg).toContain('127.0.0.1');
     expect(host.count('/redirect-private')).toBe(1);
+    expect(host.count('/cat.png')).toBe(0);
+    expect(await sim.media()).toHaveLength(0);
+  });
+
+  it('refuses a redirect to the cloud metadata address', async () => {
+    const e = await refused(allowLocalhost, host.url('/redirect-metadata'));
+    expect(e.errmsg).toMatch(/private, loopback or link-local/);
+    expect(host.count('/redirect-metadata')).toBe(1);
+    expect(await sim.media()).toHaveLength(0);
+  });
+
+  it('re-resolves the host of every redirect hop and refuses one that resolves privately', async () => {
+    const e = await refused(allowLocalhost, host.url('/redirect-local-name'));
+    expect(e.errmsg).toMatch(/resolves to a private, loopback or link-local address/);
+    expect(host.count('/redirect-local-name')).toBe(1);
     expect(host.count('/cat.png')).toBe(0);
     expect(await sim.media()).toHaveLength(0);
   });

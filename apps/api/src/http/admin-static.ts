@@ -22,12 +22,6 @@ export function adminRouter(dir = adminDistDir()): Router | undefined {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return undefined;
   const router = express.Router();
-  router.use((_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    next();
-  });
   router.use(
     express.static(dir, {
       index: false,

@@ -1,8 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
+import { rateLimitMiddleware } from './rate-limit';
 import {
   AllExceptionsFilter,
   AppConfig,
@@ -14,21 +16,59 @@ import {
 /** Bearer token, or Basic auth whose password is an operator token (for browser pages). */
 export function browserAuth(tokens: OperatorTokens) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers.authorization ?? '';
-    let operatorId = tokens.fromHeader(header);
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (operatorId === undefined && basic) {
-      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-      operatorId = tokens.resolve(decoded.slice(decoded.indexOf(':') + 1));
-    }
-    if (operatorId !== undefined) return next();
+    if (tokens.fromBrowserHeader(req.headers.authorization) !== undefined) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
     next(new AppException(ErrorCode.UNAUTHORIZED, '未登录或令牌无效'));
   };
 }
 
+/** Deepest JSON a request body may nest; the deepest real body (a rule) nests 3 levels. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether `value` nests deeper than `max` (iterative: a deep body must not exhaust the stack). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
- * Everything an api instance needs beyond its module: body parsing with a size limit,
+ * Security headers of every answer. The CSP allows only this origin's scripts (the Vite
+ * build, Swagger UI's and Bull Board's bundles are files, none inline); inline styles stay
+ * allowed because antd and Swagger UI inject <style> elements; images may come from any
+ * http(s) host because the console previews the operator's image URLs.
+ */
+export function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'base-uri': ["'self'"],
+        'script-src': ["'self'"],
+        'script-src-attr': ["'none'"],
+        'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+        'font-src': ["'self'", 'data:', 'https://fonts.gstatic.com'],
+        'img-src': ["'self'", 'data:', 'blob:', 'https:', 'http:'],
+        'connect-src': ["'self'"],
+        'object-src': ["'none'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+}
+
+/**
+ * Everything an api instance needs beyond its module: security headers, CORS (closed unless
+ * CORS_ORIGINS lists origins), body parsing with a size limit,
  * the error envelope for parser errors, OpenAPI at /docs and Bull Board at /queues (both
  * behind operator auth), and the operators' console at /admin (static files; the console
  * logs in with the operator token and sends it on every API call). Shared by main.ts and
@@ -42,6 +82,16 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
     res.status(status).json(body);
   };
 
+  app.use(securityHeaders());
+  if (config.CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: config.CORS_ORIGINS,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(
     express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
   );
@@ -58,16 +108,24 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
       }
       req.body = {};
     }
+    // Validation and transformation recurse through the body: refuse absurd nesting first.
+    if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+      return next(
+        AppException.validation([
+          { field: 'body', message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
+        ]),
+      );
+    }
     next();
   });
   app.use(sendError);
 
   app.useGlobalFilters(filter);
-  if (config.CORS_ORIGINS.length > 0) app.enableCors({ origin: config.CORS_ORIGINS });
 
   const tokens = app.get(OperatorTokens);
-  app.use(['/docs', '/docs-json', '/docs-yaml'], browserAuth(tokens), sendError);
-  app.use(QUEUE_BOARD_PATH, browserAuth(tokens), queueBoardRouter(app), sendError);
+  const limit = rateLimitMiddleware(app, config);
+  app.use(['/docs', '/docs-json', '/docs-yaml'], limit, browserAuth(tokens), sendError);
+  app.use(QUEUE_BOARD_PATH, limit, browserAuth(tokens), queueBoardRouter(app), sendError);
   app.use(
     ADMIN_PATH,
     adminRouter() ??

@@ -19,6 +19,14 @@ const IS_PUBLIC = 'wpp:isPublic';
 /** Marks a route that needs no operator credential (health only). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+/** True when the route of `context` is marked {@link Public}. */
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) ===
+    true
+  );
+}
+
 export interface AuthenticatedRequest extends Request {
   operatorId?: number;
 }
@@ -57,6 +65,16 @@ export class OperatorTokens {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
     return m ? this.resolve(m[1]) : undefined;
   }
+
+  /** Bearer, or Basic whose password is an operator token (how browsers open /docs and /queues). */
+  fromBrowserHeader(header: string | undefined): number | undefined {
+    const bearer = this.fromHeader(header);
+    if (bearer !== undefined) return bearer;
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+    if (!basic) return undefined;
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    return this.resolve(decoded.slice(decoded.indexOf(':') + 1));
+  }
 }
 
 @Injectable()
@@ -67,11 +85,7 @@ export class OperatorAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (isPublicRoute(this.reflector, context)) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const operatorId = this.tokens.fromHeader(req.headers.authorization);
     if (operatorId === undefined) {

@@ -81,7 +81,11 @@ export const configSchema = z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'a size such as 256kb or 1mb')
       .default('256kb'),
+    /** Origins allowed to call the API from a browser (CORS); empty = no cross-origin access. */
     CORS_ORIGINS: csv,
+    /** Rate limit: at most THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS per operator (or per IP without a valid token), shared by every api process through Redis. */
+    THROTTLE_TTL_SECONDS: int(60, 1, 3600),
+    THROTTLE_LIMIT: int(600, 1, 10_000_000),
     /** Lifetime of cached rule reads (lists/info); every rule write invalidates them at once. 0 = off. */
     RULE_CACHE_TTL_SECONDS: int(300, 0, 86400),
 

@@ -16,10 +16,14 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: ErrorCode.SERVICE_UNAVAILABLE,
 };
 
-/** Body-parser style errors carry a `type` and a `status`; map them before anything else. */
+/**
+ * Body-parser style errors (http-errors) carry a `status`, `expose` and usually a `type`;
+ * map them before anything else.
+ */
 interface ParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
 }
 
 /**
@@ -43,7 +47,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return this.envelope(exception.code, exception.message, exception.details);
     }
     const parser = exception as ParserError;
-    if (parser && typeof parser === 'object' && typeof parser.type === 'string') {
+    if (
+      parser &&
+      typeof parser === 'object' &&
+      (typeof parser.type === 'string' || parser.expose === true)
+    ) {
       if (parser.type === 'entity.too.large') {
         return this.envelope(ErrorCode.PAYLOAD_TOO_LARGE, '请求体过大', [
           { field: 'body', message: 'request body exceeds the size limit' },
@@ -54,9 +62,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
           { field: 'body', message: 'malformed JSON' },
         ]);
       }
+      if (parser.status === 415) {
+        return this.envelope(ErrorCode.UNSUPPORTED_MEDIA_TYPE, '请求体编码不受支持', [
+          { field: 'Content-Type', message: parser.type ?? 'unsupported' },
+        ]);
+      }
       if (parser.status && parser.status >= 400 && parser.status < 500) {
         return this.envelope(ErrorCode.VALIDATION_FAILED, '请求无法解析', [
-          { field: 'body', message: parser.type },
+          { field: 'body', message: parser.type ?? 'the body could not be read' },
         ]);
       }
     }

@@ -1,0 +1,194 @@
+import { ExecutionContext, INestApplication, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  getStorageToken,
+  normalizeIp,
+  ThrottlerGuard,
+  ThrottlerModule,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import type { NextFunction, Request, Response } from 'express';
+import Redis from 'ioredis';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  ErrorCode,
+  isPublicRoute,
+  OperatorTokens,
+  REDIS_CLIENT,
+  redisKey,
+} from '@app/common';
+
+/**
+ * Fixed window per key, counted and blocked in one round trip:
+ * KEYS[1] the window's hit counter, KEYS[2] the block marker; ARGV ttl ms, limit, block ms.
+ * Returns {hits, window ms left, blocked 0/1, block ms left}.
+ */
+const INCREMENT_LUA = `
+local hits = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then return {hits, ttl, 1, blocked} end
+if hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  return {hits, ttl, 1, tonumber(ARGV[3])}
+end
+return {hits, ttl, 0, 0}
+`;
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+type ThrottleRedis = Redis & {
+  wppThrottle(
+    hitsKey: string,
+    blockKey: string,
+    ttlMs: number,
+    limit: number,
+    blockMs: number,
+  ): Promise<[number, number, number, number]>;
+};
+
+/**
+ * Throttler counters in Redis, so every api process and replica shares one budget per
+ * operator. A Lua script keeps count, expiry and block atomic. When Redis cannot answer,
+ * the request is let through (logged): the limiter must not take the API down with it.
+ */
+export class RedisThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redis: ThrottleRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly config: AppConfig,
+  ) {
+    if (!('wppThrottle' in redis)) {
+      redis.defineCommand('wppThrottle', { numberOfKeys: 2, lua: INCREMENT_LUA });
+    }
+    this.redis = redis as ThrottleRedis;
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const base = redisKey(this.config, 'throttle', throttlerName, key);
+    try {
+      const [hits, ttlMs, blocked, blockMs] = await this.redis.wppThrottle(
+        base,
+        `${base}:blocked`,
+        ttl,
+        limit,
+        blockDuration,
+      );
+      return {
+        totalHits: hits,
+        timeToExpire: Math.ceil(ttlMs / 1000),
+        isBlocked: blocked === 1,
+        timeToBlockExpire: Math.ceil(blockMs / 1000),
+      };
+    } catch (e) {
+      this.logger.warn(
+        `rate limit not checked, Redis failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+}
+
+/** Whose budget a request spends: the operator of a valid token, else the client address. */
+function trackerOf(tokens: OperatorTokens, req: Request): string {
+  const operatorId = tokens.fromBrowserHeader(req.headers.authorization);
+  if (operatorId !== undefined) return `operator:${operatorId}`;
+  return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
+}
+
+const THROTTLER = 'default';
+
+const rateLimited = () =>
+  new AppException(ErrorCode.RATE_LIMITED, '请求过于频繁，请稍后再试', [
+    { field: 'Authorization', message: 'too many requests; retry after Retry-After seconds' },
+  ]);
+
+/**
+ * One request budget per operator across the whole API (not per route): the tracker is the
+ * operator id of a valid token, else the client IP, so requests with bad tokens are
+ * limited by address. /health is not limited (load balancers poll it).
+ */
+@Injectable()
+export class OperatorThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly tokens: OperatorTokens,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return isPublicRoute(this.reflector, context);
+  }
+
+  protected override async getTracker(req: Request): Promise<string> {
+    return trackerOf(this.tokens, req);
+  }
+
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
+    return `${throttlerName}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(): Promise<void> {
+    throw rateLimited();
+  }
+}
+
+/**
+ * The same budget for the pages Express serves outside Nest's guards (/docs, /queues), so
+ * guessing a token through their Basic login is limited too.
+ */
+export function rateLimitMiddleware(app: INestApplication, config: AppConfig) {
+  const storage = app.get<ThrottlerStorage>(getStorageToken());
+  const tokens = app.get(OperatorTokens);
+  const ttl = config.THROTTLE_TTL_SECONDS * 1000;
+  return (req: Request, res: Response, next: NextFunction) => {
+    storage
+      .increment(
+        `${THROTTLER}:${trackerOf(tokens, req)}`,
+        ttl,
+        config.THROTTLE_LIMIT,
+        ttl,
+        THROTTLER,
+      )
+      .then(({ isBlocked, timeToBlockExpire }) => {
+        if (!isBlocked) return next();
+        res.setHeader('Retry-After', String(timeToBlockExpire));
+        next(rateLimited());
+      }, next);
+  };
+}
+
+/** THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS, counted in Redis. */
+export const rateLimitModule = ThrottlerModule.forRootAsync({
+  inject: [APP_CONFIG, REDIS_CLIENT],
+  useFactory: (config: AppConfig, redis: Redis): ThrottlerModuleOptions => ({
+    throttlers: [
+      { name: THROTTLER, ttl: config.THROTTLE_TTL_SECONDS * 1000, limit: config.THROTTLE_LIMIT },
+    ],
+    storage: new RedisThrottlerStorage(redis, config),
+  }),
+});
