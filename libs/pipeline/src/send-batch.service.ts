@@ -108,6 +108,13 @@ export class SendBatchService {
       result,
       now,
     );
+    // Logged before the run can complete, so a run seen completed has all its lines out.
+    this.logger.log({
+      msg: 'batch sent',
+      batchId: batch.id,
+      runId: batch.runId,
+      msgid: answer.msgid,
+    });
     // --- delivery tracking hook (issue #6) ---------------------------------------------
     // Cheap (a task row and a job); the job writes the recipient rows off the send path.
     // The batch is sent whatever happens here: a failure must not fail the job (a retry
@@ -121,12 +128,6 @@ export class SendBatchService {
     );
     // -------------------------------------------------------------------------------------
     await this.runs.completeRunIfDone(batch.runId, now);
-    this.logger.log({
-      msg: 'batch sent',
-      batchId: batch.id,
-      runId: batch.runId,
-      msgid: answer.msgid,
-    });
     return BatchState.SENT;
   }
 
