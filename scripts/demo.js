@@ -215,6 +215,10 @@ async function shutdown(code, message) {
   if (message) console.error(`\n${code === 0 ? '■' : '✖'} ${message}`);
   // Steps first, then the apps (the worker finishes in-flight batches against the simulator),
   // then the simulator.
+  if (purchases) {
+    clearTimeout(purchases.timer);
+    await purchases.conn.end().catch(() => undefined);
+  }
   let clean = await stopChildren(['build', 'migrate', 'gen'], 10_000);
   clean = (await stopChildren(['api', 'worker'], 40_000)) && clean;
   clean = (await stopChildren(['simulator'], 10_000)) && clean;
@@ -515,6 +519,62 @@ function exampleRules(DateTime, images) {
   };
 }
 
+// ---------------------------------------------------------------- customers who buy
+
+let purchases;
+
+/**
+ * Customers reached by a push keep buying: every 15 s a few of them place an order (as the
+ * shop's order sync would write it), so the statistics' order figures move while you watch.
+ * Orders go through youzan_orders' triggers like any other; capped at 15 % of the recipients.
+ */
+async function startPurchases() {
+  const mysql = require('mysql2/promise');
+  const { DateTime } = require('luxon');
+  const conn = await mysql.createConnection({
+    host: settings.dbHost,
+    port: settings.dbPort,
+    user: process.env.DB_USER || 'root',
+    password: process.env.DB_PASSWORD || '',
+    database: settings.db,
+    charset: 'utf8mb4_unicode_520_ci',
+    timezone: '+08:00',
+  });
+  let placed = 0;
+  const tick = async () => {
+    const [[{ pushed }]] = await conn.query(
+      'SELECT COUNT(DISTINCT customer_id) AS pushed FROM wechat_push_deliveries WHERE accepted = 1 AND customer_id IS NOT NULL',
+    );
+    const want = Math.min(
+      Math.ceil(Number(pushed) * 0.006),
+      Math.floor(Number(pushed) * 0.15) - placed,
+    );
+    if (want <= 0) return;
+    const [rows] = await conn.query(
+      `SELECT DISTINCT customer_id AS id FROM wechat_push_deliveries
+        WHERE accepted = 1 AND customer_id IS NOT NULL ORDER BY RAND() LIMIT ?`,
+      [want],
+    );
+    for (const { id } of rows) {
+      await conn.query(
+        `INSERT INTO youzan_orders (order_number, user_ids, fans_nickname, order_creation_time, payment)
+         SELECT CONCAT('E', DATE_FORMAT(NOW(), '%Y%m%d%H%i%s'), LPAD(FLOOR(RAND() * 100000000), 8, '0')),
+                c.id, c.nickname, ?, ROUND(29 + RAND() * 150, 2)
+           FROM customers c WHERE c.id = ?`,
+        [DateTime.now().setZone(TZ).toFormat('yyyy-MM-dd HH:mm:ss'), id],
+      );
+      placed++;
+    }
+  };
+  const loop = async () => {
+    if (stopping) return;
+    await tick().catch((e) => logStream?.write(`[demo] purchases: ${e.message}\n`));
+    if (!stopping) purchases.timer = setTimeout(loop, 15_000);
+  };
+  purchases = { conn, timer: undefined };
+  await loop();
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -693,6 +753,11 @@ async function main() {
     console.log(`  ! ${e.message}`);
   }
 
+  await startPurchases();
+  stats = await call('/statistic/wechatpush/result', { startTime: today, endTime: today }).then(
+    (res) => res.data,
+    () => stats,
+  );
   const curl =
     `curl -s -X POST ${api}/statistic/wechatpush/result -H 'Authorization: Bearer ${token}' ` +
     `-H 'Content-Type: application/json' -d '${statsBody}'`;
@@ -713,7 +778,8 @@ async function main() {
       ` Rules: #${ids[0]} ${rules[0].name} fires by itself at ${slot.toFormat('HH:mm')} (Asia/Shanghai) today;`,
       `        #${ids[1]} ${rules[1].name} was triggered now; #${ids[2]} ${rules[2].name} waits for its weekday.`,
       ' Employees confirm ~15 s after a send and delivery is polled every minute, so executed /',
-      ' delivered figures fill in over the next minutes. Statistics of today, now:',
+      ' delivered figures fill in over the next minutes; a few pushed customers buy every 15 s',
+      ' (orderCount, buyerCount). Statistics of today, now:',
       stats
         ? `   pushCount ${stats.pushCount}, successCount ${stats.successCount}, deliveredCount ${stats.deliveredCount}, ` +
           `notFriendCount ${stats.notFriendCount}, orderCount ${stats.orderCount}`

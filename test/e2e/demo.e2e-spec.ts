@@ -50,6 +50,9 @@ async function descendants(pid: number): Promise<number[]> {
   return out;
 }
 
+const today = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -66,9 +69,43 @@ const alive = (pid: number) => {
  */
 describe('npm run demo', () => {
   const db = `wpp_demo_e2e_${process.env.WPP_TEST_RUN_ID ?? 'adhoc'}_${process.env.JEST_WORKER_ID ?? '1'}`;
-  let demo: ChildProcess | undefined;
-  let pids: number[] = [];
-  let output = '';
+  const started: ChildProcess[] = [];
+  const pids: number[] = [];
+
+  /** `node scripts/demo.js` from a newcomer's shell: none of the test's own variables. */
+  function startDemo(vars: Record<string, string>) {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of ['DB_NAME', 'REDIS_KEY_PREFIX', 'ADMIN_TOKENS', 'NODE_ENV', 'LOG_LEVEL']) {
+      delete env[k];
+    }
+    const child = spawn(process.execPath, ['scripts/demo.js', '--no-build'], {
+      cwd: ROOT,
+      env: { ...env, DEMO_DB: db, ...vars },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    return {
+      child,
+      exited,
+      output: () => output,
+      /** Until the summary is printed (the demo is ready), with a deadline. */
+      ready: () =>
+        pollUntil(
+          async () => {
+            if (child.exitCode !== null) throw new Error(`demo exited early:\n${output}`);
+            return /Ctrl-C stops everything/.test(output);
+          },
+          360_000,
+          250,
+        ).catch((e: Error) => {
+          throw new Error(`${e.message}\n--- demo output ---\n${output}`);
+        }),
+    };
+  }
 
   beforeAll(async () => {
     if (DIST.some((f) => !existsSync(path.join(ROOT, f)))) {
@@ -77,7 +114,7 @@ describe('npm run demo', () => {
   }, 900_000);
 
   afterAll(async () => {
-    if (demo && demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     await dropDatabase(dbSettings(db));
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -94,37 +131,14 @@ describe('npm run demo', () => {
 
   it('starts everything, shows a completed run and statistics, and stops cleanly on Ctrl-C', async () => {
     const [port, simPort] = [await freePort(), await freePort()];
-    // A newcomer's shell: none of the test's own database, prefix or token variables.
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of ['DB_NAME', 'REDIS_KEY_PREFIX', 'ADMIN_TOKENS', 'NODE_ENV', 'LOG_LEVEL']) {
-      delete env[k];
-    }
-    demo = spawn(process.execPath, ['scripts/demo.js', '--no-build'], {
-      cwd: ROOT,
-      env: {
-        ...env,
-        PORT: String(port),
-        SIM_PORT: String(simPort),
-        DEMO_DB: db,
-        DEMO_CUSTOMERS: '3000',
-        DEMO_ORDERS: '30000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const demo = startDemo({
+      PORT: String(port),
+      SIM_PORT: String(simPort),
+      DEMO_CUSTOMERS: '3000',
+      DEMO_ORDERS: '30000',
     });
-    demo.stdout!.on('data', (d) => (output += d));
-    demo.stderr!.on('data', (d) => (output += d));
-    const exited = once(demo, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-
-    await pollUntil(
-      async () => {
-        if (demo!.exitCode !== null) throw new Error(`demo exited early:\n${output}`);
-        return /Ctrl-C stops everything/.test(output);
-      },
-      360_000,
-      250,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n--- demo output ---\n${output}`);
-    });
+    await demo.ready();
+    const output = demo.output();
 
     const api = `http://localhost:${port}`;
     for (const [what, url] of [
@@ -214,14 +228,78 @@ describe('npm run demo', () => {
     const stats = JSON.parse(stdout) as { success: boolean; data: { pushCount: number } };
     expect(stats.success).toBe(true);
     expect(stats.data.pushCount).toBeGreaterThan(0);
+    // Pushed customers keep buying while the demo runs: the order figures move.
+    await pollUntil(
+      async () =>
+        (
+          (await call('/statistic/wechatpush/result', {
+            startTime: today(),
+            endTime: today(),
+          })) as { orderCount: number }
+        ).orderCount > 0,
+      60_000,
+      1000,
+    );
 
-    pids = await descendants(demo.pid!);
-    expect(pids.length).toBeGreaterThanOrEqual(3); // simulator, api, worker
-    demo.kill('SIGINT');
-    const [code] = await exited;
+    const children = await descendants(demo.child.pid!);
+    pids.push(...children);
+    expect(children.length).toBeGreaterThanOrEqual(3); // simulator, api, worker
+    demo.child.kill('SIGINT');
+    const [code] = await demo.exited;
     expect(code).toBe(0);
-    expect(output).toMatch(/Everything stopped\./);
-    await pollUntil(async () => pids.every((p) => !alive(p)), 10_000);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(demo.output()).toMatch(/Everything stopped\./);
+    await pollUntil(async () => children.every((p) => !alive(p)), 10_000);
+    expect(children.filter(alive)).toEqual([]);
   }, 600_000);
+
+  it('stops everything with exit code 1 and says why when a child dies', async () => {
+    const [port, simPort] = [await freePort(), await freePort()];
+    const demo = startDemo({
+      PORT: String(port),
+      SIM_PORT: String(simPort),
+      DEMO_CUSTOMERS: '1000',
+      DEMO_ORDERS: '10000',
+    });
+    await demo.ready();
+    const children = await descendants(demo.child.pid!);
+    pids.push(...children);
+    const { stdout } = await run('ps', ['-o', 'pid=,args=', '-p', children.join(',')]);
+    const worker = Number(/^\s*(\d+) .*dist\/apps\/worker\/main\.js/m.exec(stdout)?.[1]);
+    expect(worker).toBeGreaterThan(0);
+    process.kill(worker, 'SIGKILL');
+    const [code] = await demo.exited;
+    expect(code).toBe(1);
+    expect(demo.output()).toMatch(
+      /the worker exited unexpectedly \(exit SIGKILL\); stopping the demo/,
+    );
+    await pollUntil(async () => children.every((p) => !alive(p)), 10_000);
+    expect(children.filter(alive)).toEqual([]);
+  }, 600_000);
+
+  it('refuses to start when a port is taken, naming the port and the variable', async () => {
+    const blocker = createServer();
+    blocker.listen(0);
+    await once(blocker, 'listening');
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      for (const [vars, what] of [
+        [
+          { PORT: String(taken), SIM_PORT: String(await freePort()) },
+          `port ${taken} \\(api\\) is taken.*PORT=`,
+        ],
+        [
+          { PORT: String(await freePort()), SIM_PORT: String(taken) },
+          `port ${taken} \\(WeCom simulator\\) is taken.*SIM_PORT=`,
+        ],
+      ] as const) {
+        const demo = startDemo(vars);
+        const [code] = await demo.exited;
+        expect(code).toBe(1);
+        expect(demo.output()).toMatch(new RegExp(what));
+        expect(demo.output()).not.toMatch(/> build|> demo data/); // nothing was started
+      }
+    } finally {
+      blocker.close();
+    }
+  });
 });
