@@ -230,13 +230,14 @@ async function shutdown(code, message) {
   process.exit(code);
 }
 
-let signals = 0;
+let firstSignalAt = 0;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    signals++;
-    if (signals === 1) {
+    if (!firstSignalAt) {
+      firstSignalAt = Date.now();
       void shutdown(0, `${sig}: stopping the worker, the api and the simulator…`);
-    } else {
+    } else if (Date.now() - firstSignalAt > 2000) {
+      // Not the copy `npm run` forwards right after the terminal's own Ctrl-C: the user insists.
       console.error(`${sig} again: killing every child now`);
       for (const child of children.values()) signalGroup(child, 'SIGKILL');
       process.exit(1);
