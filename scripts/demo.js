@@ -78,14 +78,14 @@ const children = new Map();
 let stopping = false;
 let logStream;
 
-const COLORS = { build: 33, migrate: 33, gen: 33, simulator: 32, api: 36, worker: 35 };
+const COLORS = { build: 33, gen: 33, simulator: 32, api: 36, worker: 35 };
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** One log line of a child: to the log file always, to the terminal when it matters. */
-function show(name, line, quiet) {
+function show(name, line) {
   logStream?.write(`[${name}] ${line}\n`);
   let text = line;
-  let important = !quiet;
+  let important = true;
   try {
     const j = JSON.parse(line);
     if (j && typeof j === 'object' && 'level' in j) {
@@ -102,7 +102,7 @@ function show(name, line, quiet) {
  * Starts a child in its own process group, so the terminal's Ctrl-C reaches only this script,
  * which then stops the children in order (a second signal would make them exit at once).
  */
-function start(name, command, args, env, { quiet = false } = {}) {
+function start(name, command, args, env) {
   const child = spawn(command, args, {
     cwd: ROOT,
     env,
@@ -118,7 +118,7 @@ function start(name, command, args, env, { quiet = false } = {}) {
       output = (output + chunk).slice(-200_000);
       const lines = (partial + chunk).split('\n');
       partial = lines.pop();
-      for (const line of lines) if (line.trim()) show(name, line, quiet);
+      for (const line of lines) if (line.trim()) show(name, line);
       for (const w of [...waiters]) w();
     });
   }
@@ -219,7 +219,7 @@ async function shutdown(code, message) {
     clearTimeout(purchases.timer);
     await purchases.conn.end().catch(() => undefined);
   }
-  let clean = await stopChildren(['build', 'migrate', 'gen'], 10_000);
+  let clean = await stopChildren(['build', 'gen'], 10_000);
   clean = (await stopChildren(['api', 'worker'], 40_000)) && clean;
   clean = (await stopChildren(['simulator'], 10_000)) && clean;
   assetServer?.close();
