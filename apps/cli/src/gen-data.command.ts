@@ -1,13 +1,8 @@
 import { Readable } from 'node:stream';
-import { createConnection, Connection } from 'mysql2/promise';
 import { AppConfig, BUSINESS_TZ } from '@app/common';
-import { DbConnectionSettings, dropDatabase, runMigrations } from '@app/database';
-import {
-  backfillBuyerProjection,
-  createBuyerProjectionTriggers,
-  dropBuyerProjectionTriggers,
-} from '@app/database/migrations/1732400000000-audience-buyer-projection';
+import { DbConnectionSettings } from '@app/database';
 import { DateTime } from 'luxon';
+import { bulkLoadCompany, load, tsv, tsvMany } from './bulk-load';
 
 /**
  * `gen:data`: fills the company tables (labels, customers, orders, label links) with a
@@ -24,8 +19,8 @@ import { DateTime } from 'luxon';
  * category, a SKU; popular labels much more common than rare ones), 2 % orders with two or
  * three buyers, 10 % customers without an external id (8 % NULL, 2 % empty).
  *
- * Rows go in with LOAD DATA LOCAL INFILE streamed from memory
- * (no temporary files); secondary indexes and the buyer-projection triggers are dropped for
+ * Rows go in with LOAD DATA LOCAL INFILE streamed from memory (no temporary files,
+ * `bulk-load.ts`, shared with gen:demo); secondary indexes and the buyer-projection triggers are dropped for
  * the load and rebuilt afterwards, the projection derived by the migration's backfill.
  */
 
@@ -153,209 +148,92 @@ function parseArgs(args: string[], config: AppConfig): GenDataOptions {
   };
 }
 
-const CHUNK_ROWS = 20_000;
-
-/** Streams `count` TSV lines (`\N` = NULL) produced by `line(i)` for i = 1..count. */
-function tsv(count: number, line: (i: number) => string): Readable {
-  let i = 1;
-  return new Readable({
-    read() {
-      if (i > count) return void this.push(null);
-      const parts: string[] = [];
-      for (const end = Math.min(count, i + CHUNK_ROWS - 1); i <= end; i++) parts.push(line(i));
-      this.push(Buffer.from(parts.join(''), 'utf8'));
-    },
-  });
-}
-
-/** Like tsv, but each source row may produce several lines. */
-function tsvMany(count: number, lines: (i: number, out: string[]) => void): Readable {
-  let i = 1;
-  return new Readable({
-    read() {
-      if (i > count) return void this.push(null);
-      const parts: string[] = [];
-      for (const end = Math.min(count, i + CHUNK_ROWS - 1); i <= end; i++) lines(i, parts);
-      this.push(Buffer.from(parts.join(''), 'utf8'));
-    },
-  });
-}
-
-async function load(conn: Connection, table: string, columns: string[], data: Readable) {
-  await conn.query({
-    sql: `LOAD DATA LOCAL INFILE 'generated' INTO TABLE ${table}
-          CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n'
-          (${columns.join(', ')})`,
-    infileStreamFactory: () => data,
-  });
-}
-
-interface IndexDef {
-  name: string;
-  unique: boolean;
-  columns: string[];
-}
-
-async function secondaryIndexes(conn: Connection, table: string): Promise<IndexDef[]> {
-  const [rows] = await conn.query(
-    `SELECT INDEX_NAME AS name, NON_UNIQUE AS nonUnique, COLUMN_NAME AS col, SUB_PART AS sub
-       FROM information_schema.STATISTICS
-      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY'
-      ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
-    [table],
-  );
-  const byName = new Map<string, IndexDef>();
-  for (const r of rows as { name: string; nonUnique: number; col: string; sub: number | null }[]) {
-    const def = byName.get(r.name) ?? { name: r.name, unique: !r.nonUnique, columns: [] };
-    def.columns.push(r.sub ? `${r.col}(${r.sub})` : r.col);
-    byName.set(r.name, def);
-  }
-  return [...byName.values()];
-}
-
 export async function generateData(
   o: GenDataOptions,
   base: DbConnectionSettings,
   log: (msg: string) => void = (m) => console.error(m),
 ): Promise<void> {
-  const settings = { ...base, DB_NAME: o.db };
-  await dropDatabase(settings);
-  await runMigrations(settings);
-  const conn = await createConnection({
-    host: settings.DB_HOST,
-    port: settings.DB_PORT,
-    user: settings.DB_USER,
-    password: settings.DB_PASSWORD,
-    database: settings.DB_NAME,
-    charset: 'utf8mb4_unicode_520_ci',
-    timezone: '+08:00',
-    supportBigNumbers: true,
-  });
-  // The migration's helpers expect TypeORM's query(): rows, not [rows, fields].
-  const rowsOf = {
-    query: async (sql: string, params?: unknown[]) => (await conn.query(sql, params))[0],
-  };
-  const t0 = Date.now();
-  const step = async (what: string, work: () => Promise<unknown>) => {
-    const t = Date.now();
-    await work();
-    log(`gen:data ${what}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  };
-  try {
-    // Bulk loads into empty tables skip per-row undo logging with these off (MariaDB ≥ 10.6).
-    await conn.query('SET unique_checks = 0, foreign_key_checks = 0');
-    const tables = [
-      'wechat_labels',
-      'customers',
-      'youzan_orders',
-      'wechat_customers_labels',
-      'order_buyers',
-      'customer_last_order',
-    ];
-    const indexes = new Map<string, IndexDef[]>();
-    await step('drop secondary indexes and triggers', async () => {
-      await dropBuyerProjectionTriggers(rowsOf);
-      for (const t of tables) {
-        const defs = await secondaryIndexes(conn, t);
-        indexes.set(t, defs);
-        if (defs.length) {
-          await conn.query(
-            `ALTER TABLE ${t} ${defs.map((d) => `DROP INDEX ${d.name}`).join(', ')}`,
+  let links = 0;
+  const seconds = await bulkLoadCompany(
+    { ...base, DB_NAME: o.db },
+    { label: 'gen:data', log, backfillProjection: true },
+    async (conn, step) => {
+      await step('labels', () => {
+        const rows: string[] = [];
+        GEN_CITIES.forEach((c, i) => rows.push(`${LABEL_OFFSET.city + i}\t\\N\t${c}\t0\n`));
+        for (let i = 0; i < GEN_WAREHOUSES; i++) {
+          rows.push(
+            `${LABEL_OFFSET.warehouse + i}\t${genLabel.warehouseBindId(i)}\t分仓${i + 1}\t1\n`,
           );
         }
-      }
-    });
-
-    await step('labels', () => {
-      const rows: string[] = [];
-      GEN_CITIES.forEach((c, i) => rows.push(`${LABEL_OFFSET.city + i}\t\\N\t${c}\t0\n`));
-      for (let i = 0; i < GEN_WAREHOUSES; i++) {
-        rows.push(
-          `${LABEL_OFFSET.warehouse + i}\t${genLabel.warehouseBindId(i)}\t分仓${i + 1}\t1\n`,
+        for (let i = 0; i < GEN_CATEGORIES; i++) {
+          rows.push(
+            `${LABEL_OFFSET.category + i}\t${genLabel.categoryBindId(i)}\t品类${i + 1}\t2\n`,
+          );
+        }
+        for (let i = 0; i < GEN_BRANDS; i++) {
+          rows.push(`${LABEL_OFFSET.brand + i}\tB${i + 1}\t${genLabel.brandName(i)}\t3\n`);
+        }
+        for (let i = 0; i < GEN_SKUS; i++) {
+          rows.push(`${LABEL_OFFSET.sku + i}\t${genLabel.skuBindId(i)}\t商品${i + 1}\t4\n`);
+        }
+        return load(
+          conn,
+          'wechat_labels',
+          ['id', 'bind_id', 'name', 'type'],
+          Readable.from([Buffer.from(rows.join(''), 'utf8')]),
         );
-      }
-      for (let i = 0; i < GEN_CATEGORIES; i++) {
-        rows.push(`${LABEL_OFFSET.category + i}\t${genLabel.categoryBindId(i)}\t品类${i + 1}\t2\n`);
-      }
-      for (let i = 0; i < GEN_BRANDS; i++) {
-        rows.push(`${LABEL_OFFSET.brand + i}\tB${i + 1}\t${genLabel.brandName(i)}\t3\n`);
-      }
-      for (let i = 0; i < GEN_SKUS; i++) {
-        rows.push(`${LABEL_OFFSET.sku + i}\t${genLabel.skuBindId(i)}\t商品${i + 1}\t4\n`);
-      }
-      return load(
-        conn,
-        'wechat_labels',
-        ['id', 'bind_id', 'name', 'type'],
-        Readable.from([Buffer.from(rows.join(''), 'utf8')]),
-      );
-    });
+      });
 
-    await step(`${o.customers} customers`, () =>
-      load(
-        conn,
-        'customers',
-        ['id', 'name', 'nickname', 'external_userid', 'created_at'],
-        tsv(o.customers, (i) => {
-          const ext = externalUserid(o.seed, i);
-          return `${i}\t客户${i}\t昵称${i}\t${ext === null ? '\\N' : ext}\t2024-01-01 00:00:00\n`;
-        }),
-      ),
-    );
-
-    const yearStart = DateTime.fromISO(o.endDate, { zone: BUSINESS_TZ })
-      .plus({ days: 1 })
-      .minus({ days: 365 })
-      .toSeconds();
-    await step(`${o.orders} orders`, () =>
-      load(
-        conn,
-        'youzan_orders',
-        ['id', 'order_number', 'user_ids', 'fans_nickname', 'order_creation_time', 'payment'],
-        tsv(o.orders, (i) => {
-          const g = genOrder(o, i, yearStart);
-          return `${i}\tE${String(i).padStart(12, '0')}\t${g.buyers.join(',')}\t昵称${g.buyers[0]}\t${g.createdAt}\t${((i % 50000) / 100).toFixed(2)}\n`;
-        }),
-      ),
-    );
-
-    let links = 0;
-    await step('label links', () =>
-      load(
-        conn,
-        'wechat_customers_labels',
-        ['customer_id', 'label_id', 'order_id'],
-        tsvMany(o.orders, (i, out) => {
-          const g = genOrder(o, i, yearStart);
-          for (const b of g.buyers) {
-            out.push(`${b}\t${LABEL_OFFSET.city + customerCity(o.seed, b)}\t${i}\n`);
-            for (const l of g.labels) out.push(`${b}\t${l}\t${i}\n`);
-            links += 1 + g.labels.length;
-          }
-        }),
-      ),
-    );
-
-    for (const [t, defs] of indexes) {
-      if (!defs.length) continue;
-      await step(`rebuild ${defs.length} index(es) of ${t}`, () =>
-        conn.query(
-          `ALTER TABLE ${t} ${defs
-            .map((d) => `ADD ${d.unique ? 'UNIQUE ' : ''}INDEX ${d.name} (${d.columns.join(', ')})`)
-            .join(', ')}`,
+      await step(`${o.customers} customers`, () =>
+        load(
+          conn,
+          'customers',
+          ['id', 'name', 'nickname', 'external_userid', 'created_at'],
+          tsv(o.customers, (i) => {
+            const ext = externalUserid(o.seed, i);
+            return `${i}\t客户${i}\t昵称${i}\t${ext === null ? '\\N' : ext}\t2024-01-01 00:00:00\n`;
+          }),
         ),
       );
-    }
-    await step('buyer projection backfill', () => backfillBuyerProjection(rowsOf, 500_000));
-    await step('triggers', () => createBuyerProjectionTriggers(rowsOf));
-    await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
-    log(
-      `gen:data ${o.db}: ${o.customers} customers, ${o.orders} orders, ${links} label links ` +
-        `in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  } finally {
-    await conn.end();
-  }
+
+      const yearStart = DateTime.fromISO(o.endDate, { zone: BUSINESS_TZ })
+        .plus({ days: 1 })
+        .minus({ days: 365 })
+        .toSeconds();
+      await step(`${o.orders} orders`, () =>
+        load(
+          conn,
+          'youzan_orders',
+          ['id', 'order_number', 'user_ids', 'fans_nickname', 'order_creation_time', 'payment'],
+          tsv(o.orders, (i) => {
+            const g = genOrder(o, i, yearStart);
+            return `${i}\tE${String(i).padStart(12, '0')}\t${g.buyers.join(',')}\t昵称${g.buyers[0]}\t${g.createdAt}\t${((i % 50000) / 100).toFixed(2)}\n`;
+          }),
+        ),
+      );
+
+      await step('label links', () =>
+        load(
+          conn,
+          'wechat_customers_labels',
+          ['customer_id', 'label_id', 'order_id'],
+          tsvMany(o.orders, (i, out) => {
+            const g = genOrder(o, i, yearStart);
+            for (const b of g.buyers) {
+              out.push(`${b}\t${LABEL_OFFSET.city + customerCity(o.seed, b)}\t${i}\n`);
+              for (const l of g.labels) out.push(`${b}\t${l}\t${i}\n`);
+              links += 1 + g.labels.length;
+            }
+          }),
+        ),
+      );
+    },
+  );
+  log(
+    `gen:data ${o.db}: ${o.customers} customers, ${o.orders} orders, ${links} label links ` +
+      `in ${seconds.toFixed(1)} s`,
+  );
 }
 
 export async function genDataCommand(args: string[], config: AppConfig): Promise<void> {

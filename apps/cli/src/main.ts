@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '@app/common';
 import { runMigrations } from '@app/database';
 import { genDataCommand } from './gen-data.command';
+import { genDemoCommand } from './gen-demo.command';
 
 /**
  * Operational commands that run as their own step, never inside an app's boot:
  *   migration:run   create the database if missing, apply pending migrations
  *   gen:data        fill the company tables with a deterministic benchmark data set
+ *   gen:demo        re-create DB_NAME (a demo database) with the demo company of `npm run demo`
  */
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   'migration:run': async () => {
@@ -19,6 +21,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     );
   },
   'gen:data': (args) => genDataCommand(args, loadConfigOrExit()),
+  'gen:demo': (args) => genDemoCommand(args, loadConfigOrExit()),
 };
 
 async function main(): Promise<void> {
