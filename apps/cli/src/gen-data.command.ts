@@ -7,6 +7,11 @@ import {
   createBuyerProjectionTriggers,
   dropBuyerProjectionTriggers,
 } from '@app/database/migrations/1732400000000-audience-buyer-projection';
+import {
+  backfillLabelOrders,
+  createLabelOrderTriggers,
+  dropLabelOrderTriggers,
+} from '@app/database/migrations/1732620000000-customer-label-orders';
 import { DateTime } from 'luxon';
 
 /**
@@ -251,10 +256,12 @@ export async function generateData(
       'wechat_customers_labels',
       'order_buyers',
       'customer_last_order',
+      'customer_label_orders',
     ];
     const indexes = new Map<string, IndexDef[]>();
     await step('drop secondary indexes and triggers', async () => {
       await dropBuyerProjectionTriggers(rowsOf);
+      await dropLabelOrderTriggers(rowsOf);
       for (const t of tables) {
         const defs = await secondaryIndexes(conn, t);
         indexes.set(t, defs);
@@ -347,7 +354,11 @@ export async function generateData(
       );
     }
     await step('buyer projection backfill', () => backfillBuyerProjection(rowsOf, 500_000));
-    await step('triggers', () => createBuyerProjectionTriggers(rowsOf));
+    await step('label orders backfill', () => backfillLabelOrders(rowsOf, 1_000_000));
+    await step('triggers', async () => {
+      await createBuyerProjectionTriggers(rowsOf);
+      await createLabelOrderTriggers(rowsOf);
+    });
     await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
     log(
       `gen:data ${o.db}: ${o.customers} customers, ${o.orders} orders, ${links} label links ` +
