@@ -399,6 +399,19 @@ describe('audience selection (SPEC §6)', () => {
       expect(await h.audience.count(WINDOW, AT)).toBe(N);
     });
 
+    it('with labels, the label plan pages 10,001 recipients the same way', async () => {
+      await insertFixture(h.db, {
+        labels: [L.brand],
+        links: Array.from({ length: N }, (_, i) => [i + 1, L.brand.id, i + 1]),
+      });
+      const rule = { ...WINDOW, brandLabels: '蓝氏' };
+      expect(await h.audience.strategy(rule, AT)).toBe('labels');
+      const batches = await collect(h.audience.select(rule, AT));
+      expect(batches.map((b) => b.length)).toEqual([10_000, 1]);
+      expect(batches.flat()).toEqual((await collect(h.audience.select(WINDOW, AT))).flat());
+      expect(await h.audience.count(rule, AT)).toBe(N);
+    });
+
     it('10,000 recipients make exactly one batch', async () => {
       await h.db.query(`UPDATE customers SET external_userid = NULL WHERE id = 5000`);
       const batches = await collect(h.audience.select(WINDOW, AT));
