@@ -154,7 +154,7 @@ export class SelectAudienceService {
     if (labelIds.length === 0) return { criteria, labelIds, strategy: 'labels', empty: true };
     // Both strategies give the same rows in the same order, so pages of one selection may
     // be read with different ones.
-    const cap = this.labelDrivenMaxRows + 1;
+    const cap = Math.max(0, this.labelDrivenMaxRows + 1);
     const [rows] = await this.run<{ n: string | number }>(
       labelRowsQuery(criteria, labelIds, cap),
       runner,
