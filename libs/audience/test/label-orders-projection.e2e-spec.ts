@@ -156,7 +156,10 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     expect(maintained).toEqual(await derived());
     expect(maintained.length).toBeGreaterThan(80);
     await h.db.query('DELETE FROM customer_label_orders');
-    await backfillLabelOrders(h.db, 7);
+    await backfillLabelOrders(h.db, 7); // chunks of one label (each holds more than 7 links)
+    expect(await projection()).toEqual(maintained);
+    await h.db.query('DELETE FROM customer_label_orders');
+    await backfillLabelOrders(h.db, 50); // chunks of several labels
     expect(await projection()).toEqual(maintained);
     await backfillLabelOrders(h.db, 1000); // idempotent
     expect(await projection()).toEqual(maintained);
