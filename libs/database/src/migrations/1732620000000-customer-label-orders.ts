@@ -12,8 +12,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   (insert, update of id or time, delete) keep it exactly in step, inside the writing
  *   statement's transaction. They find an order's links through `idx_wcl_order` and a
  *   projection row through its full primary key, so every write costs a few index dives.
- * - The migration backfills it from the existing links in id chunks (idempotent upserts,
- *   so it may overlap writes the triggers already handle).
+ * - The migration backfills it from the existing links in chunks of whole labels, in key
+ *   order (idempotent upserts, so it may overlap writes the triggers already handle).
  *
  * Triggers and the backfill use only syntax MariaDB 10.11 and MySQL 8 share (several
  * triggers per table and event are allowed by both). On MySQL with binary logging,
