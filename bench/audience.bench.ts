@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '@app/common';
 import { AudienceRule, audienceCriteria } from '@app/audience';
+import { audiencePageQuery, labelIdsQuery } from '../libs/audience/src/audience-query';
 import { genLabel } from '../apps/cli/src/gen-data.command';
 import { startAudience } from '../libs/audience/test/audience-fixtures';
 import { SeedMode, seedAudience, SeedStats } from './seed-audience';
@@ -45,6 +46,8 @@ interface RunResult {
 
 interface ChildResult {
   scenario: string;
+  strategy?: string;
+  prevCountMs?: number[];
   runs: RunResult[];
   countMs?: number[];
   rssBaseMb: number;
@@ -72,10 +75,13 @@ async function timeBatches(batches: AsyncIterable<string[]>): Promise<RunResult>
 async function child(scenario: string, db: string, at: Date): Promise<ChildResult> {
   const [impl, ruleName, mode] = scenario.split('|');
   const rule = RULES[ruleName];
-  if (impl === 'ours') {
+  if (impl === 'ours' || impl === 'probe') {
     process.env.DB_NAME = db;
     const h = await startAudience();
+    // 'probe': the previous design, every label rule through the per-customer probe.
+    if (impl === 'probe') h.audience.labelDrivenMaxRows = -1;
     try {
+      const strategy = await h.audience.strategy(rule, at);
       const rssBase = process.memoryUsage().rss;
       const runs = [await timeBatches(h.audience.select(rule, at))];
       runs.push(await timeBatches(h.audience.select(rule, at)));
@@ -86,7 +92,34 @@ async function child(scenario: string, db: string, at: Date): Promise<ChildResul
         countMs.push(ms(t));
         if (n !== runs[0].audience) throw new Error(`count ${n} ≠ select ${runs[0].audience}`);
       }
-      return { scenario, runs, countMs, rssBaseMb: mb(rssBase), rssPeakMb: mb(peakRss()) };
+      // The previous count: COUNT(*) over the whole page statement (duplicate anti-join included).
+      const prevCountMs: number[] = [];
+      if (impl === 'probe') {
+        const c = audienceCriteria(rule, at);
+        const ids = c.hasLabels
+          ? (
+              (await h.db.query(labelIdsQuery(c).sql, labelIdsQuery(c).params)) as { id: string }[]
+            ).map((r) => r.id)
+          : [];
+        const q = audiencePageQuery(c, ids, null, 1_000_000_000, strategy);
+        for (let i = 0; i < 2; i++) {
+          const t = process.hrtime.bigint();
+          const [row] = (await h.db.query(`SELECT COUNT(*) AS n FROM (${q.sql}) t`, q.params)) as {
+            n: string;
+          }[];
+          prevCountMs.push(ms(t));
+          if (Number(row.n) !== runs[0].audience) throw new Error('previous count differs');
+        }
+      }
+      return {
+        scenario,
+        strategy,
+        runs,
+        countMs,
+        prevCountMs,
+        rssBaseMb: mb(rssBase),
+        rssPeakMb: mb(peakRss()),
+      };
     } finally {
       await h.close();
     }
@@ -164,8 +197,7 @@ async function explain(db: string, at: Date): Promise<string> {
   process.env.DB_NAME = db;
   const h = await startAudience();
   try {
-    const { audiencePageQuery, labelIdsQuery } =
-      await import('../libs/audience/src/audience-query');
+    const { audienceCountQuery } = await import('../libs/audience/src/audience-query');
     const out: string[] = [];
     for (const name of ['7 labels', 'no labels']) {
       const c = audienceCriteria(RULES[name], at);
@@ -174,23 +206,28 @@ async function explain(db: string, at: Date): Promise<string> {
             (await h.db.query(labelIdsQuery(c).sql, labelIdsQuery(c).params)) as { id: string }[]
           ).map((r) => r.id)
         : [];
-      const q = audiencePageQuery(c, ids, null, 10_000);
-      const rows = (await h.db.query(`ANALYZE ${q.sql}`, q.params)) as Record<string, unknown>[];
-      out.push(`-- ${name}: ANALYZE (EXPLAIN with actual rows) of the first page`);
-      const cols = [
-        'id',
-        'select_type',
-        'table',
-        'type',
-        'key',
-        'rows',
-        'r_rows',
-        'filtered',
-        'r_filtered',
-        'Extra',
-      ];
-      out.push(cols.join(' | '));
-      for (const r of rows) out.push(cols.map((c) => String(r[c] ?? '')).join(' | '));
+      const strategy = await h.audience.strategy(RULES[name], at);
+      for (const [what, q] of [
+        ['first page', audiencePageQuery(c, ids, null, 10_000, strategy)],
+        ['count', audienceCountQuery(c, ids, strategy)],
+      ] as const) {
+        const rows = (await h.db.query(`ANALYZE ${q.sql}`, q.params)) as Record<string, unknown>[];
+        out.push(`-- ${name}: ANALYZE (EXPLAIN with actual rows) of the ${what}, plan ${strategy}`);
+        const cols = [
+          'id',
+          'select_type',
+          'table',
+          'type',
+          'key',
+          'rows',
+          'r_rows',
+          'filtered',
+          'r_filtered',
+          'Extra',
+        ];
+        out.push(cols.join(' | '));
+        for (const r of rows) out.push(cols.map((c) => String(r[c] ?? '')).join(' | '));
+      }
     }
     const [pool] = (await h.db.query(
       `SELECT @@innodb_buffer_pool_size AS pool, @@max_allowed_packet AS packet, VERSION() AS version`,
@@ -235,13 +272,16 @@ async function main(): Promise<void> {
 
   const scenarios = [
     'ours|7 labels',
+    'probe|7 labels',
     'seed|7 labels|query',
     'ours|no labels',
+    'probe|no labels',
     'seed|no labels|query',
     'seed|7 labels|execute',
     'ours|0–180 days, no labels',
     'seed|0–180 days, no labels|query',
     'ours|0–60 days, 7 labels',
+    'probe|0–60 days, 7 labels',
     'seed|0–60 days, 7 labels|query',
   ];
   const results: ChildResult[] = [];
@@ -251,9 +291,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(r));
   }
   console.log(
-    '\n| scenario | audience | first batch cold / warm (ms) | total cold / warm (ms) | count (ms) | RSS base → peak (MiB) | notes |',
+    '\n| scenario | plan | audience | first batch cold / warm (ms) | total cold / warm (ms) | count (ms) | previous count (ms) | RSS base → peak (MiB) | notes |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const [c, w] = r.runs;
     const f = (x?: number) => (x === undefined ? '–' : x.toFixed(0));
@@ -266,7 +306,7 @@ async function main(): Promise<void> {
       .filter(Boolean)
       .join('; ');
     console.log(
-      `| ${r.scenario} | ${c?.audience ?? '–'} | ${f(c?.firstBatchMs)} / ${f(w?.firstBatchMs)} | ${f(c?.totalMs)} / ${f(w?.totalMs)} | ${r.countMs?.map((x) => x.toFixed(0)).join(' / ') ?? '–'} | ${r.rssBaseMb} → ${r.rssPeakMb} | ${notes} |`,
+      `| ${r.scenario} | ${r.strategy ?? '–'} | ${c?.audience ?? '–'} | ${f(c?.firstBatchMs)} / ${f(w?.firstBatchMs)} | ${f(c?.totalMs)} / ${f(w?.totalMs)} | ${r.countMs?.map((x) => x.toFixed(0)).join(' / ') ?? '–'} | ${r.prevCountMs?.length ? r.prevCountMs.map((x) => x.toFixed(0)).join(' / ') : '–'} | ${r.rssBaseMb} → ${r.rssPeakMb} | ${notes} |`,
     );
   }
   const ratio = (rule: string) => {
@@ -274,9 +314,23 @@ async function main(): Promise<void> {
     const seed = results.find((r) => r.scenario === `seed|${rule}|query`)?.runs[1];
     return ours && seed ? (seed.totalMs / ours.totalMs).toFixed(1) : 'n/a';
   };
+  const vsProbe = (rule: string, pick: (r: ChildResult) => number | undefined) => {
+    const ours = results.find((r) => r.scenario === `ours|${rule}`);
+    const prev = results.find((r) => r.scenario === `probe|${rule}`);
+    const a = ours && pick(ours);
+    const b = prev && pick(prev);
+    return a && b ? (b / a).toFixed(1) : 'n/a';
+  };
   console.log(
     `\nseed ÷ ours, warm total: 7 labels ${ratio('7 labels')}×, no labels ${ratio('no labels')}×`,
   );
+  for (const rule of ['7 labels', 'no labels', '0–60 days, 7 labels']) {
+    console.log(
+      `previous ÷ ours (${rule}), warm: first batch ${vsProbe(rule, (r) => r.runs[1]?.firstBatchMs)}×, ` +
+        `total ${vsProbe(rule, (r) => r.runs[1]?.totalMs)}×, ` +
+        `count ${vsProbe(rule, (r) => (r.scenario.startsWith('probe') ? r.prevCountMs?.[1] : r.countMs?.[1]))}×`,
+    );
+  }
 }
 
 function connOptions(db: string) {

@@ -6,6 +6,11 @@ import {
   createBuyerProjectionTriggers,
   dropBuyerProjectionTriggers,
 } from '@app/database/migrations/1732400000000-audience-buyer-projection';
+import {
+  backfillLabelOrders,
+  createLabelOrderTriggers,
+  dropLabelOrderTriggers,
+} from '@app/database/migrations/1732620000000-customer-label-orders';
 
 /**
  * Bulk loading of the company tables, shared by `gen:data` and `gen:demo`: rows go in with
@@ -128,10 +133,12 @@ export async function bulkLoadCompany(
       'wechat_customers_labels',
       'order_buyers',
       'customer_last_order',
+      'customer_label_orders',
     ];
     const indexes = new Map<string, IndexDef[]>();
     await step('drop secondary indexes and triggers', async () => {
       await dropBuyerProjectionTriggers(rowsOf);
+      await dropLabelOrderTriggers(rowsOf);
       for (const t of tables) {
         const defs = await secondaryIndexes(conn, t);
         indexes.set(t, defs);
@@ -158,7 +165,12 @@ export async function bulkLoadCompany(
     if (o.backfillProjection) {
       await step('buyer projection backfill', () => backfillBuyerProjection(rowsOf, 500_000));
     }
-    await step('triggers', () => createBuyerProjectionTriggers(rowsOf));
+    // The label projection is always derived here (neither generator writes it directly).
+    await step('label orders backfill', () => backfillLabelOrders(rowsOf, 1_000_000));
+    await step('triggers', async () => {
+      await createBuyerProjectionTriggers(rowsOf);
+      await createLabelOrderTriggers(rowsOf);
+    });
     await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
     return (Date.now() - t0) / 1000;
   } finally {

@@ -1,4 +1,9 @@
-import { audienceCountQuery, audiencePageQuery, labelIdsQuery } from './audience-query';
+import {
+  audienceCountQuery,
+  audiencePageQuery,
+  labelIdsQuery,
+  labelRowsQuery,
+} from './audience-query';
 import { audienceCriteria } from './audience-rule';
 
 const at = new Date('2025-03-15T02:00:00Z');
@@ -29,27 +34,63 @@ describe('audience SQL', () => {
     expect(q.params).toEqual(['a', 'b']);
   });
 
-  it('checks resolved label ids for the candidate and for its duplicates, as parameters', () => {
+  it('probe plan: checks resolved label ids for the candidate and for its duplicates, as parameters', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
-    const q = audienceCountQuery(c, ['7', '9']);
+    const q = audiencePageQuery(c, ['7', '9'], null, 100, 'probe');
     expect(q.sql.match(/l\.label_id IN \(\?, \?\)/g)).toHaveLength(2);
+    expect(q.sql).not.toContain('customer_label_orders');
     expect(q.params.filter((p) => p === '7')).toHaveLength(2);
     expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
-    expect(() => audienceCountQuery(c, [])).toThrow(RangeError);
+    expect(() => audiencePageQuery(c, [], null, 100, 'probe')).toThrow(RangeError);
+  });
+
+  it('label plan: drives from the label ranges of customer_label_orders, labels first', () => {
+    const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
+    const q = audiencePageQuery(c, ['7', '9'], null, 100, 'labels');
+    expect(q.sql).toMatch(/^SELECT STRAIGHT_JOIN /);
+    expect(q.sql).toContain('FROM (SELECT DISTINCT p.customer_id FROM customer_label_orders p');
+    expect(q.sql.match(/p\.label_id IN \(\?, \?\)/g)).toHaveLength(1);
+    // The duplicate of a shared external id is still checked for a label.
+    expect(q.sql.match(/l\.label_id IN \(\?, \?\)/g)).toHaveLength(1);
+    expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
+    expect(q.params.slice(0, 4)).toEqual(['7', '9', '2025-01-29 00:00:00', '2025-02-13 23:59:59']);
+    expect(() => audiencePageQuery(c, ['7'], null, 100, 'window')).toThrow(RangeError);
+  });
+
+  it('count is the number of distinct external ids (byte-exact) without the duplicate join', () => {
+    const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
+    for (const strategy of ['labels', 'probe'] as const) {
+      const q = audienceCountQuery(c, ['7'], strategy);
+      expect(q.sql).toContain('COUNT(DISTINCT CAST(c.external_userid AS BINARY))');
+      expect(q.sql).not.toContain('c2');
+      expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
+    }
+  });
+
+  it('bounds the label-plan estimate by a LIMIT', () => {
+    const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
+    const q = labelRowsQuery(c, ['7', '9'], 1001);
+    expect(q.sql).toContain('LIMIT ?');
+    expect(q.params).toEqual(['7', '9', '2025-01-29 00:00:00', '2025-02-13 23:59:59', 1001]);
   });
 
   it('without labels, only the window, reachability and duplicates are checked', () => {
-    const q = audienceCountQuery(
-      audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at),
-      [],
-    );
-    expect(q.sql).not.toContain('wechat_customers_labels');
-    expect(q.params).toEqual([
+    const c = audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at);
+    const count = audienceCountQuery(c, []);
+    expect(count.sql).not.toContain('wechat_customers_labels');
+    expect(count.sql).not.toContain('customer_label_orders');
+    expect(count.params).toEqual(['2025-03-14 00:00:00', '2025-03-15 23:59:59']);
+    const page = audiencePageQuery(c, [], null, 10);
+    expect(page.sql).not.toContain('wechat_customers_labels');
+    expect(page.sql).toContain('c2.id IS NULL');
+    expect(page.params).toEqual([
       '2025-03-14 00:00:00',
       '2025-03-15 23:59:59',
       '2025-03-14 00:00:00',
       '2025-03-15 23:59:59',
+      10,
     ]);
+    expect(() => audienceCountQuery(c, [], 'labels')).toThrow(RangeError);
   });
 
   it('a page after a cursor continues strictly after it, in keyset order', () => {

@@ -70,41 +70,92 @@ function labelMatch(customerId: string, labelIds: string[], c: AudienceCriteria)
 }
 
 /**
- * The audience as one set-based statement: customers whose last order (customer_last_order,
- * kept by triggers) lies in the window, reachable (non-empty external id), holding a label
- * when labels are configured, and, among customers sharing one external id, only the one
- * with the smallest id. Read in (last_order_at, customer_id) order from the window index,
- * so a page after `cursor` starts where the previous one stopped.
+ * How the audience statement finds its candidates:
+ * - `window`: no labels; the window index of customer_last_order, read in keyset order;
+ * - `labels`: from the label side: one range read of customer_label_orders per configured
+ *   label over the window, the distinct customers checked against customer_last_order
+ *   (cost grows with the labels' links in the window, not with the window's customers);
+ * - `probe`: the window index in keyset order with a per-customer label probe, for rules
+ *   whose labels are so common in the window that reading them all per page costs more.
  */
-function audienceWhere(c: AudienceCriteria, labelIds: string[]): SqlStatement {
-  const sql: string[] = [
-    `s.last_order_at BETWEEN ? AND ?`,
-    `c.external_userid IS NOT NULL AND c.external_userid <> ''`,
-    // No earlier customer with the same external id qualifies (see audienceFrom).
-    `c2.id IS NULL`,
-  ];
-  const params: unknown[] = [c.window.from, c.window.to];
-  if (c.hasLabels) {
-    if (!labelIds.length) throw new RangeError('labels configured but no label ids resolved');
-    const own = labelMatch('s.customer_id', labelIds, c);
-    sql.push(own.sql);
-    params.push(...own.params);
+export type AudienceStrategy = 'window' | 'labels' | 'probe';
+
+/**
+ * "How many label rows would the label-driven plan read", counted up to `cap` only (an
+ * index-only range read of at most `cap` entries), to choose between `labels` and `probe`.
+ */
+export function labelRowsQuery(c: AudienceCriteria, labelIds: string[], cap: number): SqlStatement {
+  return {
+    sql: `SELECT COUNT(*) AS n FROM (
+  SELECT 1 FROM customer_label_orders p
+   WHERE p.label_id IN (${placeholders(labelIds.length)})
+     AND p.order_creation_time BETWEEN ? AND ?
+   LIMIT ?) t`,
+    params: [...labelIds, c.window.from, c.window.to, cap],
+  };
+}
+
+/** Customers holding one of `labelIds` through an order in the window, each once. */
+function labelCustomers(c: AudienceCriteria, labelIds: string[]): SqlStatement {
+  return {
+    sql: `(SELECT DISTINCT p.customer_id FROM customer_label_orders p
+          WHERE p.label_id IN (${placeholders(labelIds.length)})
+            AND p.order_creation_time BETWEEN ? AND ?) m
+  JOIN customer_last_order s ON s.customer_id = m.customer_id`,
+    params: [...labelIds, c.window.from, c.window.to],
+  };
+}
+
+function checkStrategy(c: AudienceCriteria, labelIds: string[], strategy: AudienceStrategy) {
+  if (c.hasLabels !== (strategy !== 'window')) {
+    throw new RangeError(
+      `strategy ${strategy} does not fit a rule ${c.hasLabels ? 'with' : 'without'} labels`,
+    );
   }
-  return { sql: sql.join('\n     AND '), params };
+  if (c.hasLabels && !labelIds.length) {
+    throw new RangeError('labels configured but no label ids resolved');
+  }
 }
 
 /**
- * The candidates (window index order) with their customer row, anti-joined to any customer
- * with the same external id, a smaller id, a last order in the window and (when labels are
- * configured) a matching label: only the smallest id of a shared external id is kept. An
- * anti-join, not NOT EXISTS: MariaDB runs the dependent subquery's setup for every candidate,
- * which cost 3/4 of a 10,000-row page (~110 ms vs ~35 ms at 1M customers). The indexes are
- * forced: right after a bulk load the statistics may say the tables are empty, and the
- * optimizer then joins c2 with a block-nested loop (10,000 × 10,000 rows took minutes). The
- * comparison is case- and space-exact: the column's collation is case-insensitive, WeCom ids
- * are not.
+ * The qualifying customers: last order (customer_last_order, kept by triggers) in the
+ * window, reachable (non-empty external id), holding a label when labels are configured.
+ * `s` is their customer_last_order row, `c` their customers row.
  */
-function audienceFrom(c: AudienceCriteria, labelIds: string[]): SqlStatement {
+function qualifying(c: AudienceCriteria, labelIds: string[], strategy: AudienceStrategy) {
+  checkStrategy(c, labelIds, strategy);
+  const from: SqlStatement =
+    strategy === 'labels'
+      ? labelCustomers(c, labelIds)
+      : { sql: 'customer_last_order s', params: [] };
+  const where: string[] = [
+    `s.last_order_at BETWEEN ? AND ?`,
+    `c.external_userid IS NOT NULL AND c.external_userid <> ''`,
+  ];
+  const params: unknown[] = [c.window.from, c.window.to];
+  if (strategy === 'probe') {
+    const own = labelMatch('s.customer_id', labelIds, c);
+    where.push(own.sql);
+    params.push(...own.params);
+  }
+  return {
+    from: { sql: `${from.sql}\n  JOIN customers c ON c.id = s.customer_id`, params: from.params },
+    where: { sql: where.join('\n   AND '), params },
+  };
+}
+
+/**
+ * Anti-join to any customer with the same external id, a smaller id, a last order in the
+ * window and (when labels are configured) a matching label: only the smallest id of a
+ * shared external id is kept. An anti-join, not NOT EXISTS: MariaDB runs the dependent
+ * subquery's setup for every candidate, which cost 3/4 of a 10,000-row page (~110 ms vs
+ * ~35 ms at 1M customers). The indexes are forced: right after a bulk load the statistics
+ * may say the tables are empty, and the optimizer then joins c2 with a block-nested loop
+ * (10,000 × 10,000 rows took minutes). The comparison is case- and space-exact: the
+ * column's collation is case-insensitive, WeCom ids are not. Shared ids are rare, so the
+ * duplicate's own label check stays a probe.
+ */
+function smallestOfSharedId(c: AudienceCriteria, labelIds: string[]): SqlStatement {
   const params: unknown[] = [c.window.from, c.window.to];
   let duplicateHasLabel = '';
   if (c.hasLabels) {
@@ -113,13 +164,11 @@ function audienceFrom(c: AudienceCriteria, labelIds: string[]): SqlStatement {
     params.push(...other.params);
   }
   return {
-    sql: `customer_last_order s
-  JOIN customers c ON c.id = s.customer_id
-  LEFT JOIN (customers c2 FORCE INDEX (idx_customers_external)
+    sql: `LEFT JOIN (customers c2 FORCE INDEX (idx_customers_external)
              JOIN customer_last_order s2 FORCE INDEX (PRIMARY)
                ON s2.customer_id = c2.id AND s2.last_order_at BETWEEN ? AND ?)
     ON c2.external_userid = c.external_userid
-   AND BINARY c2.external_userid = BINARY c.external_userid
+   AND CAST(c2.external_userid AS BINARY) = CAST(c.external_userid AS BINARY)
    AND c2.id < c.id
    ${duplicateHasLabel}`,
     params,
@@ -127,42 +176,55 @@ function audienceFrom(c: AudienceCriteria, labelIds: string[]): SqlStatement {
 }
 
 /**
- * One page of at most `limit` rows after `cursor` (from the start when null). `labelIds`:
- * the result of labelIdsQuery when the rule has labels (callers skip the query when that
- * is empty: nobody can match).
+ * One page of at most `limit` rows after `cursor` (from the start when null), in
+ * (last_order_at, customer_id) order. `labelIds`: the result of labelIdsQuery when the rule
+ * has labels (callers skip the query when that is empty: nobody can match). With the
+ * `labels` strategy the join order is fixed (STRAIGHT_JOIN): label side first, then one
+ * primary-key dive per candidate, then a sort of the survivors bounded by LIMIT.
  */
 export function audiencePageQuery(
   c: AudienceCriteria,
   labelIds: string[],
   cursor: AudienceCursor | null,
   limit: number,
+  strategy: AudienceStrategy = c.hasLabels ? 'probe' : 'window',
 ): SqlStatement {
-  const from = audienceFrom(c, labelIds);
-  const where = audienceWhere(c, labelIds);
+  const q = qualifying(c, labelIds, strategy);
+  const dup = smallestOfSharedId(c, labelIds);
   const keyset = cursor
     ? `AND (s.last_order_at > ? OR (s.last_order_at = ? AND s.customer_id > ?))`
     : '';
   const keysetParams = cursor ? [cursor.lastOrderAt, cursor.lastOrderAt, cursor.customerId] : [];
   return {
-    sql: `SELECT DATE_FORMAT(s.last_order_at, '%Y-%m-%d %H:%i:%s') AS lastOrderAt,
+    sql: `SELECT ${strategy === 'labels' ? 'STRAIGHT_JOIN ' : ''}DATE_FORMAT(s.last_order_at, '%Y-%m-%d %H:%i:%s') AS lastOrderAt,
        CAST(s.customer_id AS CHAR) AS customerId,
        c.external_userid AS externalUserid
-  FROM ${from.sql}
- WHERE ${where.sql}
+  FROM ${q.from.sql}
+  ${dup.sql}
+ WHERE ${q.where.sql}
+   AND c2.id IS NULL
    ${keyset}
  ORDER BY s.last_order_at, s.customer_id
  LIMIT ?`,
-    params: [...from.params, ...where.params, ...keysetParams, limit],
+    params: [...q.from.params, ...dup.params, ...q.where.params, ...keysetParams, limit],
   };
 }
 
-export function audienceCountQuery(c: AudienceCriteria, labelIds: string[]): SqlStatement {
-  const from = audienceFrom(c, labelIds);
-  const where = audienceWhere(c, labelIds);
+/**
+ * The audience's size: the number of distinct external ids (byte-exact) among the
+ * qualifying customers, which is what the anti-join of the page query keeps (one customer
+ * per external id), without the per-candidate duplicate dive.
+ */
+export function audienceCountQuery(
+  c: AudienceCriteria,
+  labelIds: string[],
+  strategy: AudienceStrategy = c.hasLabels ? 'probe' : 'window',
+): SqlStatement {
+  const q = qualifying(c, labelIds, strategy);
   return {
-    sql: `SELECT COUNT(*) AS n
-  FROM ${from.sql}
- WHERE ${where.sql}`,
-    params: [...from.params, ...where.params],
+    sql: `SELECT ${strategy === 'labels' ? 'STRAIGHT_JOIN ' : ''}COUNT(DISTINCT CAST(c.external_userid AS BINARY)) AS n
+  FROM ${q.from.sql}
+ WHERE ${q.where.sql}`,
+    params: [...q.from.params, ...q.where.params],
   };
 }

@@ -1,4 +1,4 @@
 export * from './audience-rule';
-export { AudienceCursor } from './audience-query';
+export { AudienceCursor, AudienceStrategy } from './audience-query';
 export * from './select-audience.service';
 export * from './audience.module';

@@ -5,9 +5,11 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import {
   AudienceCursor,
   AudienceRow,
+  AudienceStrategy,
   audienceCountQuery,
   audiencePageQuery,
   labelIdsQuery,
+  labelRowsQuery,
   SqlStatement,
 } from './audience-query';
 import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
@@ -15,9 +17,17 @@ import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from
 interface AudiencePlan {
   criteria: AudienceCriteria;
   labelIds: string[];
+  strategy: AudienceStrategy;
   /** Labels were configured but none exists in the library: nobody can match. */
   empty: boolean;
 }
+
+/**
+ * Above this many customer_label_orders rows in the window, a rule's labels are read
+ * through the per-customer probe instead (see AudienceStrategy): reading them all for every
+ * page would then cost more than probing the window's customers.
+ */
+export const LABEL_DRIVEN_MAX_ROWS = 300_000;
 
 export interface AudiencePage {
   externalUserids: string[];
@@ -47,6 +57,9 @@ export interface SqlRunner {
  */
 @Injectable()
 export class SelectAudienceService {
+  /** See LABEL_DRIVEN_MAX_ROWS; negative: always the probe plan (tests use it). */
+  labelDrivenMaxRows = LABEL_DRIVEN_MAX_ROWS;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,7 +96,7 @@ export class SelectAudienceService {
     const plan = await this.plan(rule, at, runner);
     if (plan.empty) return { externalUserids: [], next: null };
     const rows = await this.run<AudienceRow>(
-      audiencePageQuery(plan.criteria, plan.labelIds, cursor, limit),
+      audiencePageQuery(plan.criteria, plan.labelIds, cursor, limit, plan.strategy),
       runner,
     );
     const last = rows[rows.length - 1];
@@ -100,9 +113,14 @@ export class SelectAudienceService {
     const plan = await this.plan(rule, at);
     if (plan.empty) return 0;
     const [row] = await this.run<{ n: string | number }>(
-      audienceCountQuery(plan.criteria, plan.labelIds),
+      audienceCountQuery(plan.criteria, plan.labelIds, plan.strategy),
     );
     return Number(row.n);
+  }
+
+  /** Which plan the audience statement of this rule would use now (see AudienceStrategy). */
+  async strategy(rule: AudienceRule, at: Date): Promise<AudienceStrategy> {
+    return (await this.plan(rule, at)).strategy;
   }
 
   /** The first `n` ids in the audience's order (deterministic, so previews are comparable). */
@@ -129,11 +147,20 @@ export class SelectAudienceService {
     runner: SqlRunner = this.db,
   ): Promise<AudiencePlan> {
     const criteria = audienceCriteria(rule, at);
-    if (!criteria.hasLabels) return { criteria, labelIds: [], empty: false };
+    if (!criteria.hasLabels) return { criteria, labelIds: [], strategy: 'window', empty: false };
     const labelIds = (await this.run<{ id: string }>(labelIdsQuery(criteria), runner)).map(
       (r) => r.id,
     );
-    return { criteria, labelIds, empty: labelIds.length === 0 };
+    if (labelIds.length === 0) return { criteria, labelIds, strategy: 'labels', empty: true };
+    // Both strategies give the same rows in the same order, so pages of one selection may
+    // be read with different ones.
+    const cap = Math.max(0, this.labelDrivenMaxRows + 1);
+    const [rows] = await this.run<{ n: string | number }>(
+      labelRowsQuery(criteria, labelIds, cap),
+      runner,
+    );
+    const strategy = Number(rows.n) < cap ? 'labels' : 'probe';
+    return { criteria, labelIds, strategy, empty: false };
   }
 
   private run<T>(q: SqlStatement, runner: SqlRunner = this.db): Promise<T[]> {

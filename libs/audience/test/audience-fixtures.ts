@@ -13,6 +13,7 @@ export const COMPANY_TABLES = [
   'youzan_orders',
   'order_buyers',
   'customer_last_order',
+  'customer_label_orders',
 ];
 
 export interface AudienceHarness {

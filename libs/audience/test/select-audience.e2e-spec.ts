@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { shanghaiInstant } from '@app/common';
 import { LabelType } from '@app/database';
-import { AudienceRule } from '@app/audience';
+import { AudienceRule, AudienceStrategy, LABEL_DRIVEN_MAX_ROWS } from '@app/audience';
 import {
   AudienceHarness,
   collect,
@@ -271,21 +271,38 @@ describe('audience selection (SPEC §6)', () => {
 
   describe.each(cases)('$rule', ({ labels, fixture, expected }) => {
     const rule: AudienceRule = { ...WINDOW, ...labels };
+    // A rule with labels is checked under both plans (same rows, same order expected).
+    const hasLabels = Object.values(labels ?? {}).some((v) => String(v).replace(/[\s,，]/g, ''));
+    const strategies: AudienceStrategy[] = hasLabels ? ['labels', 'probe'] : ['window'];
 
     beforeAll(async () => {
       await resetCompanyTables(h.db);
       await insertFixture(h.db, fixture);
     });
-
-    it('select yields exactly the expected external ids, each once', async () => {
-      const batches = await collect(h.audience.select(rule, AT));
-      const ids = batches.flat();
-      expect([...ids].sort()).toEqual([...expected].sort());
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(batches.every((b) => b.length > 0)).toBe(true);
+    afterEach(() => {
+      h.audience.labelDrivenMaxRows = LABEL_DRIVEN_MAX_ROWS;
     });
 
-    it('count and sample agree with select', async () => {
+    const use = async (strategy: AudienceStrategy) => {
+      h.audience.labelDrivenMaxRows = strategy === 'probe' ? -1 : LABEL_DRIVEN_MAX_ROWS;
+      const labelsExist = expected.length > 0 || strategy !== 'probe';
+      if (labelsExist) expect(await h.audience.strategy(rule, AT)).toBe(strategy);
+    };
+
+    it.each(strategies)(
+      '%s: select yields exactly the expected external ids, each once',
+      async (strategy) => {
+        await use(strategy);
+        const batches = await collect(h.audience.select(rule, AT));
+        const ids = batches.flat();
+        expect([...ids].sort()).toEqual([...expected].sort());
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(batches.every((b) => b.length > 0)).toBe(true);
+      },
+    );
+
+    it.each(strategies)('%s: count and sample agree with select', async (strategy) => {
+      await use(strategy);
       expect(await h.audience.count(rule, AT)).toBe(expected.length);
       const sample = await h.audience.sample(rule, AT, 2);
       expect(sample).toEqual((await collect(h.audience.select(rule, AT))).flat().slice(0, 2));
@@ -310,8 +327,38 @@ describe('audience selection (SPEC §6)', () => {
       const ids = Array.from({ length: 10 }, (_, i) => i + 1);
       await insertFixture(
         h.db,
-        merge(...ids.map((n) => buyer(n, n <= 6 ? IN : '2025-02-01 00:00:00'))),
+        merge(
+          ...ids.map((n) => buyer(n, n <= 6 ? IN : '2025-02-01 00:00:00', n % 2 ? [] : [L.brand])),
+        ),
       );
+    });
+    afterEach(() => {
+      h.audience.labelDrivenMaxRows = LABEL_DRIVEN_MAX_ROWS;
+    });
+
+    it.each([
+      ['labels', LABEL_DRIVEN_MAX_ROWS],
+      ['probe', -1],
+    ])('with labels, the %s plan pages in the same order', async (strategy, maxRows) => {
+      h.audience.labelDrivenMaxRows = maxRows;
+      const rule = { ...WINDOW, brandLabels: '蓝氏' };
+      expect(await h.audience.strategy(rule, AT)).toBe(strategy);
+      const batches = await collect(h.audience.select(rule, AT, 2));
+      expect(batches).toEqual([['wm8', 'wm10'], ['wm2', 'wm4'], ['wm6']]);
+    });
+
+    it('a selection may switch plans between pages', async () => {
+      const rule = { ...WINDOW, brandLabels: '蓝氏' };
+      const first = await h.audience.page(rule, AT, null, 3);
+      h.audience.labelDrivenMaxRows = -1;
+      const rest = await h.audience.page(rule, AT, first.next, 10);
+      expect([...first.externalUserids, ...rest.externalUserids]).toEqual([
+        'wm8',
+        'wm10',
+        'wm2',
+        'wm4',
+        'wm6',
+      ]);
     });
 
     it('pages in (last order, customer id) order without gaps or repeats', async () => {
@@ -350,6 +397,19 @@ describe('audience selection (SPEC §6)', () => {
       expect(batches.map((b) => b.length)).toEqual([10_000, 1]);
       expect(new Set(batches.flat()).size).toBe(N);
       expect(await h.audience.count(WINDOW, AT)).toBe(N);
+    });
+
+    it('with labels, the label plan pages 10,001 recipients the same way', async () => {
+      await insertFixture(h.db, {
+        labels: [L.brand],
+        links: Array.from({ length: N }, (_, i) => [i + 1, L.brand.id, i + 1]),
+      });
+      const rule = { ...WINDOW, brandLabels: '蓝氏' };
+      expect(await h.audience.strategy(rule, AT)).toBe('labels');
+      const batches = await collect(h.audience.select(rule, AT));
+      expect(batches.map((b) => b.length)).toEqual([10_000, 1]);
+      expect(batches.flat()).toEqual((await collect(h.audience.select(WINDOW, AT))).flat());
+      expect(await h.audience.count(rule, AT)).toBe(N);
     });
 
     it('10,000 recipients make exactly one batch', async () => {
