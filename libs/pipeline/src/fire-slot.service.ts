@@ -146,19 +146,21 @@ export class FireSlotService {
     let audience = run.audienceCount ?? 0;
     if (batchNo > 0 && cursor === null) return { audience, batches: batchNo }; // finished before a crash
     const snapshot = this.db.createQueryRunner();
+    let ahead: Promise<unknown> | undefined;
     await snapshot.connect();
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       const read = (after: AudienceCursor | null) => {
-        const next = this.audience.page(rule, at, after, this.audience.batchSize, snapshot);
-        next.catch(() => undefined); // awaited below; never an unhandled rejection if we stop first
-        return next;
+        const reading = this.audience.page(rule, at, after, this.audience.batchSize, snapshot);
+        reading.catch(() => undefined); // awaited below; never an unhandled rejection if we stop first
+        return reading;
       };
       // Read-ahead: the snapshot connection reads page n + 1 while the pool commits page n.
-      let ahead = read(cursor);
+      let next = read(cursor);
+      ahead = next;
       do {
-        const page = await ahead;
-        if (page.next) ahead = read(page.next);
+        const page = await next;
+        if (page.next) ahead = next = read(page.next);
         if (page.externalUserids.length > 0) {
           const no = batchNo + 1;
           const now = this.clock.now();
@@ -193,7 +195,14 @@ export class FireSlotService {
       if (e instanceof SelectionStopped) return null;
       throw e;
     } finally {
-      await snapshot.query('COMMIT').catch(() => undefined);
+      // A page still being read ahead finishes first; then the snapshot ends. A connection
+      // whose COMMIT failed is not handed back to the pool with a transaction open.
+      await ahead?.catch(() => undefined);
+      const ended = await snapshot.query('COMMIT').then(
+        () => true,
+        () => false,
+      );
+      if (!ended) await snapshot.query('ROLLBACK').catch(() => undefined);
       await snapshot.release();
     }
     return { audience, batches: batchNo };
