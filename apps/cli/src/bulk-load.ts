@@ -7,6 +7,10 @@ import {
   dropBuyerProjectionTriggers,
 } from '@app/database/migrations/1732400000000-audience-buyer-projection';
 import {
+  createAttributionTriggers,
+  dropAttributionTriggers,
+} from '@app/database/migrations/1732600000000-delivery-and-statistics';
+import {
   backfillLabelOrders,
   createLabelOrderTriggers,
   dropLabelOrderTriggers,
@@ -139,6 +143,8 @@ export async function bulkLoadCompany(
     await step('drop secondary indexes and triggers', async () => {
       await dropBuyerProjectionTriggers(rowsOf);
       await dropLabelOrderTriggers(rowsOf);
+      // A fresh database has no deliveries, so attributing orders would find nothing.
+      await dropAttributionTriggers(rowsOf);
       for (const t of tables) {
         const defs = await secondaryIndexes(conn, t);
         indexes.set(t, defs);
@@ -170,6 +176,7 @@ export async function bulkLoadCompany(
     await step('triggers', async () => {
       await createBuyerProjectionTriggers(rowsOf);
       await createLabelOrderTriggers(rowsOf);
+      await createAttributionTriggers(rowsOf);
     });
     await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
     return (Date.now() - t0) / 1000;

@@ -118,6 +118,11 @@ export class DeliveryAndStatistics1732600000000 implements MigrationInterface {
  */
 export const ATTRIBUTION_MAX_DAYS = 90;
 
+/** Drops the attribution triggers (bulk loads into a fresh database, which has no deliveries). */
+export async function dropAttributionTriggers(q: SqlRunner): Promise<void> {
+  for (const name of ATTRIBUTION_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
+}
+
 export const ATTRIBUTION_TRIGGERS = [
   'trg_order_buyers_attribution_ai',
   'trg_order_buyers_attribution_au',
@@ -227,7 +232,7 @@ export async function writeDeliveryRows(q: SqlRunner, batchId: number, now: Date
  * order write reaches the attributions in the same transaction. Cost per order row: one
  * index dive into idx_deliveries_recipient.
  */
-async function createAttributionTriggers(q: QueryRunner): Promise<void> {
+export async function createAttributionTriggers(q: SqlRunner): Promise<void> {
   const [ai, au, ad] = ATTRIBUTION_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON order_buyers FOR EACH ROW
