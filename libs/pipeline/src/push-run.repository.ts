@@ -212,6 +212,9 @@ export class PushRunRepository {
   /**
    * WeCom accepted the batch: it becomes `sent` with its msgid and fail_list, and its
    * seed-shaped result row is written in the same transaction (unique per batch).
+   * From `sending`, or from `unknown`: while this call was in flight, a reconcile (its job
+   * lost with Redis) or another worker (its job taken as stalled) may have recorded the batch
+   * `unknown` — WeCom's answer settles that doubt, so it is recorded rather than dropped.
    */
   async markSent(
     batch: { id: number; runId: number },
@@ -222,7 +225,7 @@ export class PushRunRepository {
     return this.db.transaction(async (em) => {
       const moved = await this.transitionBatch(
         batch.id,
-        [BatchState.SENDING],
+        [BatchState.SENDING, BatchState.UNKNOWN],
         BatchState.SENT,
         now,
         {
@@ -249,7 +252,8 @@ export class PushRunRepository {
 
   /**
    * Completes a `sending` run once none of its batches is pending or sending, with counts
-   * from its batches (a cancelled run keeps its state but gets its counts). Safe to call
+   * from its batches (a cancelled or completed run keeps its state but gets its counts: an
+   * `unknown` batch of a completed run can still turn `sent`, see markSent). Safe to call
    * after every batch: only the last one changes anything.
    */
   async completeRunIfDone(runId: number, now: Date): Promise<boolean> {
@@ -270,7 +274,7 @@ export class PushRunRepository {
           SET r.state = IF(r.state = 'sending', 'completed', r.state), r.sent_batches = b.sent_batches, r.failed_batches = b.failed_batches,
               r.unknown_batches = b.unknown_batches, r.accepted_count = b.accepted,
               r.fail_count = b.failed_ids, r.finished_at = ?, r.updated_at = ?
-        WHERE r.id = ? AND r.state IN ('sending', 'cancelled')
+        WHERE r.id = ? AND r.state IN ('sending', 'cancelled', 'completed')
           AND NOT EXISTS (SELECT 1 FROM wechat_push_batches x
                            WHERE x.run_id = r.id AND x.state IN ('pending', 'sending'))`,
       [runId, now, now, runId],
