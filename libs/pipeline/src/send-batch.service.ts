@@ -59,10 +59,11 @@ export class SendBatchService {
     const batch = await this.runs.findBatch(p.batchId);
     if (!batch) return 'skipped';
     if (batch.state === BatchState.SENDING) {
-      await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, {
-        errmsg:
-          'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically',
-      });
+      const errmsg =
+        'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically';
+      await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, { errmsg });
+      // The same line as an ambiguous answer: operators alert on it.
+      this.logger.error({ msg: 'batch unknown', batchId: batch.id, runId: batch.runId, errmsg });
       return BatchState.UNKNOWN;
     }
     if (batch.state !== BatchState.PENDING) return batch.state;
