@@ -9,11 +9,12 @@
  * recipients in batches of PUSH_BATCH_SIZE=5,000 (1–5 batches per run).
  *
  * Faults, all at once: the simulator answers 5 % of calls with HTTP 503, 2 % with -1, 1 % time
- * out after the call was carried out, every call during 5 s of each minute with 45009, and
+ * out after the call was carried out, every call during 5 s of every 70 s with 45009, and
  * revokes every token each 30 s; worker "B" is killed with SIGKILL and restarted every 20 s
  * (worker "A" lives throughout, for the memory trend); the Redis server is stopped, left down
- * 5 s and started empty once, mid-run; two rules are paused mid-run (their later slots must be
- * skipped).
+ * 5 s and started empty once, mid-run; two rules are paused mid-run (their later slots must
+ * send nothing: a `skipped` run, or none when Redis lost the job — scans skip paused rules).
+ * Exit code 2 when any check that must be 0 is not.
  *
  * Then: slots due / fired / skipped / missed / absent, runs, batches sent / failed / unknown,
  * lost batches (not terminal in MySQL, or counted by the run but absent), the simulator's
@@ -348,7 +349,7 @@ async function main(): Promise<void> {
     redisProc = startRedis();
     await pollUntil(async () => (await redis.ping()) === 'PONG', 10_000);
     const redisRestartedAt = Date.now();
-    log(`Redis: started again, empty (${await redis.dbsize()} keys)`);
+    log(`Redis: started again with no data (${await redis.dbsize()} keys written by the apps since)`);
 
     await at(lastSlot + 60_000);
     clearInterval(killer);
