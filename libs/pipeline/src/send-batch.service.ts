@@ -103,7 +103,7 @@ export class SendBatchService {
       },
     };
     const now = this.clock.now();
-    await this.runs.markSent(
+    const marked = await this.runs.markSent(
       { id: batch.id, runId: batch.runId },
       { pushId: run.pushId, name: run.ruleName },
       result,
@@ -121,12 +121,14 @@ export class SendBatchService {
       }),
     );
     // -------------------------------------------------------------------------------------
-    await this.runs.completeRunIfDone(batch.runId, now);
+    await this.runs.completeRunIfDone(batch.runId, now, marked === 'late');
     this.logger.log({
       msg: 'batch sent',
       batchId: batch.id,
       runId: batch.runId,
       msgid: answer.msgid,
+      // Recorded unknown meanwhile (its job lost or taken over), now known to be sent.
+      ...(marked === 'late' ? { late: true } : {}),
     });
     return BatchState.SENT;
   }
