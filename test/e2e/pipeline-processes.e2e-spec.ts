@@ -176,6 +176,11 @@ describe('worker processes', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Every recipient of a sent batch reached WeCom; only unknown batches may be missing.
     expect(counts.size).toBeGreaterThanOrEqual((byState.sent ?? 0) * 100);
+    // Each unknown batch (the killed worker's in-flight calls) is logged for operators to
+    // alert on, by the worker that found it; logs are complete once it has shut down.
+    second.kill('SIGTERM');
+    expect((await second.exited()).code).toBe(0);
+    expect((second.output().match(/batch unknown/g) ?? []).length).toBe(byState.unknown ?? 0);
   }, 180_000);
 
   it('SIGTERM lets an in-flight batch finish: the worker exits 0 and the batch is sent, not unknown', async () => {

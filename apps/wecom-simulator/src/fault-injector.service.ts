@@ -25,21 +25,49 @@ function pick<T>(r: number, buckets: [T, number][]): T | null {
 
 /**
  * Decides each call's latency and fault from a seeded PRNG: the same seed and the same
- * sequence of calls give the same faults.
+ * sequence of calls give the same faults. Timed faults (45009 bursts, periodic token
+ * revocation) count from the moment the faults were set, on real time (`now`).
  */
 @Injectable()
 export class FaultInjector implements OnApplicationShutdown {
   private settings: FaultSettings;
   private random: () => number;
   private held = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
+  private configuredAt = 0;
+  private revocations = 0;
 
-  constructor(settings: FaultSettings) {
+  constructor(
+    settings: FaultSettings,
+    private readonly now: () => number = Date.now,
+  ) {
     this.configure(settings);
   }
 
   configure(settings: FaultSettings): void {
     this.settings = settings;
     this.random = seededRandom(settings.seed);
+    this.configuredAt = this.now();
+    this.revocations = 0;
+  }
+
+  /** Inside a 45009 burst: the first `rateLimitBurstMs` of each `rateLimitBurstEveryMs`. */
+  inRateLimitBurst(): boolean {
+    const { rateLimitBurstEveryMs: every, rateLimitBurstMs: burst } = this.settings;
+    if (every <= 0 || burst <= 0) return false;
+    return (this.now() - this.configuredAt) % every < burst;
+  }
+
+  /**
+   * True once per elapsed `tokenRevokeEveryMs` period (checked on each call, so the
+   * revocation takes effect at the first call after the period ended).
+   */
+  tokenRevocationDue(): boolean {
+    const every = this.settings.tokenRevokeEveryMs;
+    if (every <= 0) return false;
+    const periods = Math.floor((this.now() - this.configuredAt) / every);
+    if (periods <= this.revocations) return false;
+    this.revocations = periods;
+    return true;
   }
 
   get current(): FaultSettings {
@@ -51,14 +79,17 @@ export class FaultInjector implements OnApplicationShutdown {
     if (s.endpoints.length > 0 && !s.endpoints.includes(endpoint)) return NONE;
     // Always three draws per call, so one fault's rate does not shift the others' sequence.
     const [rDelay, rBefore, rAfter] = [this.random(), this.random(), this.random()];
+    const burst = this.inRateLimitBurst();
     return {
       delayMs: s.latencyMs + Math.floor(rDelay * s.jitterMs),
-      before: pick<FaultBeforeCall>(rBefore, [
-        ['http5xx', s.http5xxRate],
-        ['busy', s.busyRate],
-        ['rateLimit', s.rateLimitRate],
-        ['tokenInvalid', s.tokenInvalidRate],
-      ]),
+      before: burst
+        ? 'rateLimit'
+        : pick<FaultBeforeCall>(rBefore, [
+            ['http5xx', s.http5xxRate],
+            ['busy', s.busyRate],
+            ['rateLimit', s.rateLimitRate],
+            ['tokenInvalid', s.tokenInvalidRate],
+          ]),
       after: pick<FaultAfterCall>(rAfter, [
         ['timeout', s.timeoutAfterAcceptRate],
         ['reset', s.resetAfterAcceptRate],

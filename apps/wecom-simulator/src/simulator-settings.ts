@@ -63,6 +63,14 @@ export const faultSchema = z.object({
   /** The call is carried out, then the connection is reset. */
   resetAfterAcceptRate: rate,
   holdMs: nonNegInt,
+  /**
+   * 45009 bursts: for the first `rateLimitBurstMs` of every `rateLimitBurstEveryMs` (counted
+   * from when the faults were set), every call answers 45009 and nothing is done. 0 = off.
+   */
+  rateLimitBurstEveryMs: nonNegInt,
+  rateLimitBurstMs: nonNegInt,
+  /** Every this many ms (from when the faults were set), all live tokens are revoked (40014). 0 = off. */
+  tokenRevokeEveryMs: nonNegInt,
   /** Endpoints (e.g. `externalcontact/add_msg_template`) faults apply to; empty means all. */
   endpoints: list,
 });
@@ -90,6 +98,9 @@ export const NO_FAULTS: FaultSettings = {
   timeoutAfterAcceptRate: 0,
   resetAfterAcceptRate: 0,
   holdMs: 60000,
+  rateLimitBurstEveryMs: 0,
+  rateLimitBurstMs: 0,
+  tokenRevokeEveryMs: 0,
   endpoints: [],
 };
 
@@ -132,6 +143,9 @@ const FAULT_ENV: Record<keyof FaultSettings, string> = {
   timeoutAfterAcceptRate: 'SIM_TIMEOUT_AFTER_ACCEPT_RATE',
   resetAfterAcceptRate: 'SIM_RESET_AFTER_ACCEPT_RATE',
   holdMs: 'SIM_HOLD_MS',
+  rateLimitBurstEveryMs: 'SIM_RATE_LIMIT_BURST_EVERY_MS',
+  rateLimitBurstMs: 'SIM_RATE_LIMIT_BURST_MS',
+  tokenRevokeEveryMs: 'SIM_TOKEN_REVOKE_EVERY_MS',
   endpoints: 'SIM_FAULT_ENDPOINTS',
 };
 

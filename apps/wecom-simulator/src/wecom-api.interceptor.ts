@@ -21,6 +21,7 @@ export class WecomApiInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     const endpoint = req.path.replace(/^\/cgi-bin\//, '');
     this.state.countRequest(endpoint);
+    if (this.faults.tokenRevocationDue()) this.state.revokeAllTokens(40014);
     const plan = this.faults.plan(endpoint);
     const count = (outcome: string | number) => this.state.countOutcome(endpoint, outcome);
 

@@ -113,6 +113,31 @@ describe('WeCom simulator: faults', () => {
     token = fresh;
   });
 
+  it('a 45009 burst refuses every call while it lasts and does nothing', async () => {
+    await sim.setFaults({ rateLimitBurstEveryMs: 3_600_000, rateLimitBurstMs: 3_600_000 });
+    const before = (await sim.messages()).length;
+    expect(await sequence(5)).toEqual(['45009', '45009', '45009', '45009', '45009']);
+    expect((await sim.messages()).length).toBe(before);
+    await sim.setFaults({ rateLimitBurstEveryMs: 3_600_000, rateLimitBurstMs: 0 });
+    expect(await sequence(2)).toEqual(['0', '0']);
+  });
+
+  it('periodic token revocation: a live token answers 40014 after the period, a new one works', async () => {
+    await sim.setFaults({ tokenRevokeEveryMs: 1_000 });
+    const used = await http.token();
+    const deadline = Date.now() + 10_000;
+    let errcode = 0;
+    while (errcode !== 40014 && Date.now() < deadline) {
+      errcode = (await http.post(SEND, body(6), used)).errcode;
+    }
+    expect(errcode).toBe(40014);
+    await sim.setFaults({});
+    const fresh = await http.token();
+    expect(fresh).not.toBe(used);
+    expect((await http.post(SEND, body(7), fresh)).errcode).toBe(0);
+    token = fresh;
+  });
+
   it('rejects invalid fault settings', async () => {
     await expect(sim.setFaults({ busyRate: 2 })).rejects.toThrow(/HTTP 400.*busyRate/);
   });

@@ -24,6 +24,9 @@ describe('simulator environment', () => {
       SIM_LATENCY_MS: '50',
       SIM_BUSY_RATE: '0.25',
       SIM_FAULT_ENDPOINTS: 'gettoken,externalcontact/add_msg_template',
+      SIM_RATE_LIMIT_BURST_EVERY_MS: '60000',
+      SIM_RATE_LIMIT_BURST_MS: '5000',
+      SIM_TOKEN_REVOKE_EVERY_MS: '30000',
     });
     expect(env.port).toBe(0);
     expect(env.behaviour).toMatchObject({
@@ -35,6 +38,9 @@ describe('simulator environment', () => {
     expect(env.faults).toMatchObject({
       latencyMs: 50,
       busyRate: 0.25,
+      rateLimitBurstEveryMs: 60000,
+      rateLimitBurstMs: 5000,
+      tokenRevokeEveryMs: 30000,
       endpoints: ['gettoken', 'externalcontact/add_msg_template'],
     });
   });

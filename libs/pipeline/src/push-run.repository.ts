@@ -212,28 +212,44 @@ export class PushRunRepository {
   /**
    * WeCom accepted the batch: it becomes `sent` with its msgid and fail_list, and its
    * seed-shaped result row is written in the same transaction (unique per batch).
+   * From `sending`; or, answering `late`, from `unknown`: while this call was in flight, a
+   * reconcile (its job lost with Redis) or another worker (its job taken as stalled) may have
+   * recorded the batch `unknown` — WeCom's answer settles that doubt, so it is recorded rather
+   * than dropped. False when the batch is in neither state.
    */
   async markSent(
     batch: { id: number; runId: number },
     rule: { pushId: number; name: string },
     result: WechatPushResultJson,
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<'sent' | 'late' | false> {
     return this.db.transaction(async (em) => {
-      const moved = await this.transitionBatch(
+      const patch = {
+        msgid: result.add.msgid,
+        errcode: result.add.errcode,
+        errmsg: result.add.errmsg.slice(0, 512),
+        failList: JSON.stringify(result.add.fail_list),
+        failCount: result.add.fail_list.length,
+      };
+      const moved = (await this.transitionBatch(
         batch.id,
         [BatchState.SENDING],
         BatchState.SENT,
         now,
-        {
-          msgid: result.add.msgid,
-          errcode: result.add.errcode,
-          errmsg: result.add.errmsg.slice(0, 512),
-          failList: JSON.stringify(result.add.fail_list),
-          failCount: result.add.fail_list.length,
-        },
+        patch,
         em,
-      );
+      ))
+        ? 'sent'
+        : (await this.transitionBatch(
+              batch.id,
+              [BatchState.UNKNOWN],
+              BatchState.SENT,
+              now,
+              patch,
+              em,
+            ))
+          ? 'late'
+          : false;
       if (!moved) return false;
       await em.insert(WechatPushResult, {
         name: rule.name,
@@ -243,16 +259,17 @@ export class PushRunRepository {
         result,
         createdAt: now,
       });
-      return true;
+      return moved;
     });
   }
 
   /**
    * Completes a `sending` run once none of its batches is pending or sending, with counts
-   * from its batches (a cancelled run keeps its state but gets its counts). Safe to call
-   * after every batch: only the last one changes anything.
+   * from its batches (a cancelled run keeps its state but gets its counts; so does a completed
+   * one with `recount`, after an `unknown` batch of it turned `sent`, see markSent). Safe to
+   * call after every batch: only the last one changes anything.
    */
-  async completeRunIfDone(runId: number, now: Date): Promise<boolean> {
+  async completeRunIfDone(runId: number, now: Date, recount = false): Promise<boolean> {
     const [open]: { n: string | number }[] = await this.db.query(
       `SELECT COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? AND state IN ('pending', 'sending')`,
       [runId],
@@ -270,7 +287,7 @@ export class PushRunRepository {
           SET r.state = IF(r.state = 'sending', 'completed', r.state), r.sent_batches = b.sent_batches, r.failed_batches = b.failed_batches,
               r.unknown_batches = b.unknown_batches, r.accepted_count = b.accepted,
               r.fail_count = b.failed_ids, r.finished_at = ?, r.updated_at = ?
-        WHERE r.id = ? AND r.state IN ('sending', 'cancelled')
+        WHERE r.id = ? AND r.state IN (${recount ? "'sending', 'cancelled', 'completed'" : "'sending', 'cancelled'"})
           AND NOT EXISTS (SELECT 1 FROM wechat_push_batches x
                            WHERE x.run_id = r.id AND x.state IN ('pending', 'sending'))`,
       [runId, now, now, runId],

@@ -147,10 +147,15 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
         const job = await this.queues.getJob(QueueName.BATCH, batchJobId(b.id, b.resends));
         const state = job ? await job.getState() : 'missing';
         if (state === 'active' || state === 'waiting' || state === 'delayed') continue;
-        await this.runs.transitionBatch(b.id, [BatchState.SENDING], BatchState.UNKNOWN, now, {
-          errmsg:
-            'the send was interrupted and no job holds it; it may have reached WeCom — resend only after checking',
-        });
+        const errmsg =
+          'the send was interrupted and no job holds it; it may have reached WeCom — resend only after checking';
+        if (
+          await this.runs.transitionBatch(b.id, [BatchState.SENDING], BatchState.UNKNOWN, now, {
+            errmsg,
+          })
+        ) {
+          this.logger.error({ msg: 'batch unknown', batchId: b.id, runId: run.id, errmsg });
+        }
         batches++;
       }
       if (await this.runs.completeRunIfDone(run.id, now)) runs++;

@@ -59,10 +59,11 @@ export class SendBatchService {
     const batch = await this.runs.findBatch(p.batchId);
     if (!batch) return 'skipped';
     if (batch.state === BatchState.SENDING) {
-      await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, {
-        errmsg:
-          'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically',
-      });
+      const errmsg =
+        'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically';
+      await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, { errmsg });
+      // The same line as an ambiguous answer: operators alert on it.
+      this.logger.error({ msg: 'batch unknown', batchId: batch.id, runId: batch.runId, errmsg });
       return BatchState.UNKNOWN;
     }
     if (batch.state !== BatchState.PENDING) return batch.state;
@@ -102,7 +103,7 @@ export class SendBatchService {
       },
     };
     const now = this.clock.now();
-    await this.runs.markSent(
+    const marked = await this.runs.markSent(
       { id: batch.id, runId: batch.runId },
       { pushId: run.pushId, name: run.ruleName },
       result,
@@ -114,7 +115,11 @@ export class SendBatchService {
       batchId: batch.id,
       runId: batch.runId,
       msgid: answer.msgid,
+      // Recorded unknown meanwhile (its job lost or taken over), now known to be sent.
+      ...(marked === 'late' ? { late: true } : {}),
     });
+    // An operator cancelled the run during the call: cancel the task WeCom just created.
+    await this.cancelIfRunCancelled(Number(batch.runId), answer.msgid);
     // --- delivery tracking hook (issue #6) ---------------------------------------------
     // Cheap (a task row and a job); the job writes the recipient rows off the send path.
     // The batch is sent whatever happens here: a failure must not fail the job (a retry
@@ -127,7 +132,7 @@ export class SendBatchService {
       }),
     );
     // -------------------------------------------------------------------------------------
-    await this.runs.completeRunIfDone(batch.runId, now);
+    await this.runs.completeRunIfDone(batch.runId, now, marked === 'late');
     return BatchState.SENT;
   }
 

@@ -303,6 +303,49 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     expect([...ledger.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('a batch whose job Redis lost during its WeCom call: reconcile says unknown, the late answer records it sent', async () => {
+    await seedBuyers(p.db, 3, { daysAgo: 40 });
+    const pushId = await createRule({ name: '调用中丢失Redis' });
+    // The call takes 1 s (under WECOM_TIMEOUT_MS): long enough to lose Redis meanwhile.
+    await p.sim.setFaults({ latencyMs: 1_000, endpoints: ['externalcontact/add_msg_template'] });
+    const runId = await trigger(pushId);
+    await eventually(
+      async () => (await batchesOf(runId))[0]?.state === 'sending',
+      15_000,
+      'batch in its WeCom call',
+    );
+    expect(await p.flushRedis()).toBeGreaterThan(0);
+    // The hourly scan finds the batch `sending` with no job: it may have reached WeCom.
+    expect((await p.scheduler.reconcile(p.clock.now())).batches).toBe(1);
+    expect((await batchesOf(runId))[0].state).toBe('unknown');
+    // WeCom's answer then arrives: accepted, so the batch is sent, with its msgid.
+    const [batch] = await eventually(
+      async () => {
+        const bs = await batchesOf(runId);
+        return bs[0]?.state === 'sent' ? bs : undefined;
+      },
+      15_000,
+      'batch recorded sent',
+    );
+    const ledger = await p.sim.messages();
+    expect(ledger).toHaveLength(1);
+    expect(batch.msgid).toBe(ledger[0].msgid);
+    const [results] = await p.db.query(
+      'SELECT COUNT(*) AS n FROM wechat_push_results WHERE batch_id = ?',
+      [batch.id],
+    );
+    expect(Number(results.n)).toBe(1);
+    const run = await eventually(
+      async () => {
+        const [r] = await p.db.query('SELECT * FROM wechat_push_runs WHERE id = ?', [runId]);
+        return r.state === 'completed' && Number(r.sent_batches) === 1 ? r : undefined;
+      },
+      15_000,
+      'run counts the batch as sent',
+    );
+    expect(run).toMatchObject({ unknown_batches: 0, accepted_count: 3 });
+  });
+
   describe('WeCom faults', () => {
     it.each([
       ['HTTP 5xx', { http5xxRate: 1 }],
@@ -462,4 +505,40 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     expect((await runsOf(pushId))[0].state).toBe(RunState.CANCELLED);
     await batchQueue.setGlobalRateLimit(50, 1_000);
   }, 180_000);
+
+  it('cancels the WeCom task of a batch that was in its call when the run was cancelled', async () => {
+    await seedBuyers(p.db, 50, { daysAgo: 40 });
+    const pushId = await createRule({ name: '调用中取消' });
+    // The call takes 1 s (under WECOM_TIMEOUT_MS): the operator cancels meanwhile.
+    await p.sim.setFaults({ latencyMs: 1_000, endpoints: ['externalcontact/add_msg_template'] });
+    try {
+      const runId = await trigger(pushId);
+      await eventually(
+        async () => (await batchesOf(runId))[0]?.state === 'sending',
+        15_000,
+        'the batch in its WeCom call',
+      );
+      const res = await p.api.post('/wechatpush/run/cancel', { runId });
+      expect(res.status).toBe(200);
+      // The cancel found no sent batch yet: the task is created after it answered.
+      expect(res.body.data.cancelledTasks).toEqual([]);
+      const [batch] = await eventually(
+        async () => {
+          const bs = await batchesOf(runId);
+          return bs[0]?.state === 'sent' ? bs : undefined;
+        },
+        15_000,
+        'the call answered',
+      );
+      const msg = await eventually(
+        async () => (await p.sim.messages()).find((m) => m.msgid === batch.msgid && m.cancelled),
+        15_000,
+        'the task cancelled at WeCom',
+      );
+      expect(msg.msgid).toBe(batch.msgid);
+      expect((await runsOf(pushId))[0].state).toBe(RunState.CANCELLED);
+    } finally {
+      await p.sim.setFaults({});
+    }
+  });
 });
