@@ -4,6 +4,7 @@ import { PushRunsAndBatches1732500000000 } from './1732500000000-push-runs-and-b
 import { RunSelectionCursor1732550000000 } from './1732550000000-run-selection-cursor';
 import { DeliveryAndStatistics1732600000000 } from './1732600000000-delivery-and-statistics';
 import { RecipientOutcomes1732610000000 } from './1732610000000-recipient-outcomes';
+import { StatisticsCounters1732620000000 } from './1732620000000-statistics-counters';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -16,6 +17,7 @@ export const ALL_MIGRATIONS = [
   RunSelectionCursor1732550000000,
   DeliveryAndStatistics1732600000000,
   RecipientOutcomes1732610000000,
+  StatisticsCounters1732620000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
@@ -23,3 +25,5 @@ export {
   writeDeliveryRows,
 } from './1732600000000-delivery-and-statistics';
 export { OUTCOME_OF_DELIVERY, writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
+export { writeBatchCounts } from './1732620000000-statistics-counters';
+export type { SqlRunner } from './1732600000000-delivery-and-statistics';

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { formatDateTime } from '@app/common';
-import { writeDeliveryRows, writeRecipientOutcomes } from '@app/database';
+import {
+  SqlRunner,
+  writeBatchCounts,
+  writeDeliveryRows,
+  writeRecipientOutcomes,
+} from '@app/database';
 import type { GroupMsgSendResult } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
@@ -43,6 +48,15 @@ const toTask = (r: TaskRow): DeliveryTask => ({
 const DAY_MS = 24 * 3600_000;
 
 /**
+ * The batch's statistics rows from its delivery rows: outcomes per (recipient, run) and
+ * counters per member, together (call inside one transaction), so they always agree.
+ */
+async function deriveStatistics(q: SqlRunner, batchId: number): Promise<void> {
+  await writeRecipientOutcomes(q, batchId);
+  await writeBatchCounts(q, batchId);
+}
+
+/**
  * Delivery rows, tracking tasks and reminders. Results are applied with one statement per
  * WeCom page, keyed by (batch_id, external_userid), so re-polling updates rows in place and
  * never adds any; a final status (1, 2, 3) is never taken back.
@@ -75,7 +89,7 @@ export class DeliveryRepository {
   /** Writes the batch's recipient rows (idempotent) and records that they exist. */
   async writeRows(batchId: number, now: Date): Promise<number> {
     const n = await writeDeliveryRows(this.db, batchId, now);
-    await writeRecipientOutcomes(this.db, batchId);
+    await this.db.transaction((em) => deriveStatistics(em, batchId));
     await this.db.query(
       'UPDATE wechat_push_delivery_tasks SET rows_at = ?, updated_at = ? WHERE batch_id = ? AND rows_at IS NULL',
       [now, now, batchId],
@@ -94,8 +108,9 @@ export class DeliveryRepository {
         t: r.send_time ? formatDateTime(new Date(r.send_time * 1000)) : null,
       }));
     if (rows.length === 0) return 0;
-    const result: { affectedRows?: number } = await this.db.query(
-      `UPDATE wechat_push_deliveries d
+    return this.db.transaction(async (em) => {
+      const result: { affectedRows?: number } = await em.query(
+        `UPDATE wechat_push_deliveries d
          JOIN JSON_TABLE(?, '$[*]' COLUMNS (
                 e VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.e',
                 u VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.u',
@@ -108,14 +123,49 @@ export class DeliveryRepository {
               d.updated_at = ?
         WHERE NOT (d.status <=> v.s) OR NOT (d.sender_userid <=> v.u)
            OR (d.send_time IS NULL AND v.t IS NOT NULL)`,
-      [JSON.stringify(rows), batchId, now],
-    );
-    return result.affectedRows ?? 0;
+        [JSON.stringify(rows), batchId, now],
+      );
+      const changed = result.affectedRows ?? 0;
+      // In the same transaction: whoever polls next knows the statistics rows are behind.
+      if (changed > 0) {
+        await em.query(
+          'UPDATE wechat_push_delivery_tasks SET stats_dirty = 1 WHERE batch_id = ? AND stats_dirty = 0',
+          [batchId],
+        );
+      }
+      return changed;
+    });
   }
 
-  /** Brings the batch's statistics rows (wechat_push_recipient_outcomes) up to its results. */
-  refreshOutcomes(batchId: number): Promise<void> {
-    return writeRecipientOutcomes(this.db, batchId);
+  /**
+   * Derives the batch's statistics rows from its delivery rows now, whatever the flag says
+   * (rows written without a tracking task: fixtures, tools).
+   */
+  async refreshOutcomes(batchId: number): Promise<void> {
+    await this.db.transaction(async (em) => {
+      await deriveStatistics(em, batchId);
+      await em.query('UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ?', [
+        batchId,
+      ]);
+    });
+  }
+
+  /**
+   * Brings the batch's statistics rows (wechat_push_recipient_outcomes,
+   * wechat_push_batch_counts) up to its delivery rows if results changed since they were
+   * last derived — also results stored by a worker that died before deriving them. Returns
+   * whether it derived them.
+   */
+  refreshStatistics(batchId: number): Promise<boolean> {
+    return this.db.transaction(async (em) => {
+      const claimed: { affectedRows?: number } = await em.query(
+        'UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ? AND stats_dirty = 1',
+        [batchId],
+      );
+      if (!claimed.affectedRows) return false;
+      await deriveStatistics(em, batchId);
+      return true;
+    });
   }
 
   /** Accepted recipients of the batch without a final status yet. */

@@ -96,6 +96,8 @@ export class TrackDeliveryService {
       report = await this.poll(batchId, task.msgid, now);
     } catch (e) {
       if (!(e instanceof WecomError)) throw e;
+      // Pages stored before the error count at once, even if tracking ends here.
+      await this.repo.refreshStatistics(batchId);
       const retryable = e instanceof WecomRetryableError;
       const nextInMs = retryable
         ? Math.min(Math.max(e.retryAfterMs, MIN_RETRY_MS), this.timing.pollIntervalMinutes * 60_000)
@@ -151,7 +153,8 @@ export class TrackDeliveryService {
         report.changedRows += await this.repo.applyResults(batchId, page, now);
       }
     }
-    if (report.changedRows > 0) await this.repo.refreshOutcomes(batchId);
+    // Also when nothing changed now: a worker may have died after storing the last results.
+    await this.repo.refreshStatistics(batchId);
     return report;
   }
 
