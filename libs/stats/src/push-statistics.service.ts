@@ -206,7 +206,7 @@ export class PushStatisticsService {
   /**
    * The figures per day of the range (the run's slot date), every day present. A day's
    * figures are the sums of its runs' counters, corrected for the recipients pushed more than
-   * once that day: only those are grouped (see docs/STATISTICS.md).
+   * once that day (wechat_push_day_repeats): only those are grouped (docs/STATISTICS.md).
    */
   async daily(q: StatsQuery): Promise<DailyFigures[]> {
     const range = parseStatsRange(q.startTime, q.endTime, MAX_DAILY_DAYS);
@@ -226,8 +226,10 @@ export class PushStatisticsService {
         this.db.query(
           `SELECT rep.run_day AS day, ${REPEAT_CORRECTION}
              FROM (SELECT o.run_day, ${REPEAT_ROWS}
-                     FROM wechat_push_recipient_outcomes o FORCE INDEX (idx_outcomes_day)
-                    WHERE o.run_day >= ? AND o.run_day <= ? AND o.run_id IN (?)
+                     FROM wechat_push_day_repeats r
+                     JOIN wechat_push_recipient_outcomes o FORCE INDEX (PRIMARY)
+                       ON o.recipient_key = r.recipient_key AND o.run_day = r.run_day
+                    WHERE r.run_day >= ? AND r.run_day <= ? AND o.run_id IN (?)
                     GROUP BY o.run_day, o.recipient_key
                    HAVING COUNT(*) > 1) rep
             GROUP BY rep.run_day`,

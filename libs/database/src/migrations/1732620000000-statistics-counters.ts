@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import type { SqlRunner } from './1732600000000-delivery-and-statistics';
+import { writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
 
 /**
  * Statistics at scale (docs/STATISTICS.md "Query plans", docs/BENCHMARKS.md):
@@ -14,9 +15,11 @@ import type { SqlRunner } from './1732600000000-delivery-and-statistics';
  *   results that changed rows, cleared in the transaction that recomputes the batch's
  *   outcomes and counters — a worker that dies between the two leaves the flag, and the next
  *   poll (by any worker) recomputes even when WeCom reports nothing new.
- * - `idx_outcomes_day (run_day, recipient_key, run_id, outcome)`: the daily statistics count
- *   each day by itself, reading that day's outcomes in recipient order (a streamed GROUP BY
- *   of one day's rows, no temporary table of every (recipient, day) of the range).
+ * - `wechat_push_day_repeats (run_day, recipient_key)`: the recipients with outcome rows of
+ *   more than one run on a day. The daily statistics sum their runs' counters and correct
+ *   only for these, so they never group every (recipient, day) of a range. Rows are only ever
+ *   added (a superset is harmless: a recipient with one row in a scope corrects to nothing);
+ *   `writeDayRepeats` adds a batch's under a per-day lock, in the deriving transaction.
  */
 export class StatisticsCounters1732620000000 implements MigrationInterface {
   name = 'StatisticsCounters1732620000000';
@@ -42,8 +45,16 @@ export class StatisticsCounters1732620000000 implements MigrationInterface {
         ADD COLUMN stats_dirty TINYINT NOT NULL DEFAULT 0
           COMMENT '1 = results changed since the outcomes and counters were last derived'`);
     await q.query(`
-      ALTER TABLE wechat_push_recipient_outcomes
-        ADD KEY idx_outcomes_day (run_day, recipient_key, run_id, outcome)`);
+      CREATE TABLE wechat_push_day_repeats (
+        run_day DATE NOT NULL,
+        recipient_key BIGINT UNSIGNED NOT NULL,
+        PRIMARY KEY (run_day, recipient_key)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci
+        COMMENT 'recipients with outcome rows of more than one run on that day'`);
+    await q.query(`
+      INSERT INTO wechat_push_day_repeats (run_day, recipient_key)
+      SELECT o.run_day, o.recipient_key FROM wechat_push_recipient_outcomes o
+       GROUP BY o.recipient_key, o.run_day HAVING COUNT(*) > 1`);
     await q.query(
       `INSERT INTO wechat_push_batch_counts (${COUNT_COLUMNS}) ${countsSelect('1 = 1')}`,
     );
@@ -53,7 +64,7 @@ export class StatisticsCounters1732620000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE wechat_push_recipient_outcomes DROP KEY idx_outcomes_day');
+    await q.query('DROP TABLE IF EXISTS wechat_push_day_repeats');
     await q.query('ALTER TABLE wechat_push_delivery_tasks DROP COLUMN stats_dirty');
     await q.query('DROP TABLE IF EXISTS wechat_push_batch_counts');
   }
@@ -87,4 +98,40 @@ export async function writeBatchCounts(q: SqlRunner, batchId: number): Promise<v
     `INSERT INTO wechat_push_batch_counts (${COUNT_COLUMNS}) ${countsSelect('d.batch_id = ?')}`,
     [batchId],
   );
+}
+
+/**
+ * Adds the batch's recipients that also have an outcome row of another run on the batch's
+ * day. The caller holds the day's lock (`dayRepeatsLock`) from before its transaction's
+ * first read until after its commit, so of two runs of one day derived at once the second
+ * sees the first's committed rows.
+ */
+export async function writeDayRepeats(q: SqlRunner, batchId: number): Promise<void> {
+  await q.query(
+    `INSERT IGNORE INTO wechat_push_day_repeats (run_day, recipient_key)
+     SELECT o.run_day, o.recipient_key
+       FROM wechat_push_deliveries d
+       JOIN wechat_push_recipient_outcomes o
+         ON o.recipient_key = d.recipient_key AND o.run_day = d.run_day
+      WHERE d.batch_id = ?
+      GROUP BY o.run_day, o.recipient_key
+     HAVING COUNT(*) > 1`,
+    [batchId],
+  );
+}
+
+/** The name of the advisory lock serialising writeDayRepeats for one run day. */
+export function dayRepeatsLock(runDay: string): string {
+  return `wpp:day-repeats:${runDay}`;
+}
+
+/**
+ * Every statistics row of one batch from its delivery rows: outcomes, counters, day repeats.
+ * Call it in one transaction (holding the day's lock, see writeDayRepeats), so the outcomes
+ * and the counters always agree.
+ */
+export async function deriveBatchStatistics(q: SqlRunner, batchId: number): Promise<void> {
+  await writeRecipientOutcomes(q, batchId);
+  await writeBatchCounts(q, batchId);
+  await writeDayRepeats(q, batchId);
 }

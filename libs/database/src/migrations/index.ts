@@ -25,5 +25,10 @@ export {
   writeDeliveryRows,
 } from './1732600000000-delivery-and-statistics';
 export { OUTCOME_OF_DELIVERY, writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
-export { writeBatchCounts } from './1732620000000-statistics-counters';
+export {
+  dayRepeatsLock,
+  deriveBatchStatistics,
+  writeBatchCounts,
+  writeDayRepeats,
+} from './1732620000000-statistics-counters';
 export type { SqlRunner } from './1732600000000-delivery-and-statistics';
