@@ -211,6 +211,39 @@ describe('statistics counters stay equal to the figures computed from the rows',
     expect(Number(sums.counted)).toBe(Number(sums.rows_n));
   }, 180_000);
 
+  it('two runs of one day derived at once: their shared recipients count once that day', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `ext-c-${String(i + 1).padStart(2, '0')}`);
+    await p.db.query('INSERT INTO customers (id, name, external_userid) VALUES ?', [
+      ids.map((ext, i) => [i + 1, `客户${i + 1}`, ext]),
+    ]);
+    // Run 1 pushes 1–20, run 2 pushes 11–30 on the same day: 10 shared recipients.
+    const audiences = [ids.slice(0, 20), ids.slice(10)];
+    const repos = [p.worker.get(DeliveryRepository), new DeliveryRepository(p.db)];
+    for (const [i, recipients] of audiences.entries()) {
+      const slotAt = shanghaiInstant('2025-05-06', `1${i}:00:00`);
+      await p.db.query(
+        `INSERT INTO wechat_push_runs (id, push_id, kind, slot_at, state, rule_name, created_at, updated_at)
+         VALUES (?, ?, 'scheduled', ?, 'completed', ?, NOW(), NOW())`,
+        [i + 1, i + 1, slotAt, `同日${i + 1}`],
+      );
+      await p.db.query(
+        `INSERT INTO wechat_push_batches (id, run_id, batch_no, state, recipient_count, recipients,
+           msgid, fail_list, fail_count, finished_at, created_at, updated_at)
+         VALUES (?, ?, 1, 'sent', ?, ?, ?, '[]', 0, ?, NOW(), NOW())`,
+        [i + 1, i + 1, recipients.length, JSON.stringify(recipients), `msg-c-${i}`, slotAt],
+      );
+      expect(await repos[i].createTask(i + 1, new Date(), new Date())).toBe(true);
+    }
+    // Both batches' rows and statistics are derived at the same time, by two "workers".
+    await Promise.all(repos.map((repo, i) => repo.writeRows(i + 1, new Date())));
+    const [{ n }] = await p.db.query('SELECT COUNT(*) AS n FROM wechat_push_day_repeats');
+    expect(Number(n)).toBe(10);
+    const q = { startTime: '2025-05-06', endTime: '2025-05-06' };
+    const [day] = await stats.daily(q);
+    expect(day).toMatchObject({ pushCount: 30, successCount: 30 });
+    expect(await stats.daily(q)).toEqual(await baseline.daily(q));
+  });
+
   it('a worker that died after storing results but before deriving them: the next poll derives them', async () => {
     await seedBuyers(p.db, 6, { daysAgo: 35, prefix: 'rs' });
     const name = '重启统计';
