@@ -235,16 +235,22 @@ export class PushStatisticsService {
             GROUP BY rep.run_day`,
           [days[0], days[days.length - 1], ids],
         ),
+        // An attributed recipient was accepted by that run, so it can have failed the same day
+        // only in another run: only day repeats need the failure check.
         this.db.query(
           `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
                   COUNT(DISTINCT a.recipient_key) AS buyers
              FROM wechat_push_attributions a
             WHERE a.run_id IN (?) AND a.lag_seconds <= ?
               AND (a.recipient_key, a.run_day) NOT IN (
-                    SELECT f.recipient_key, f.run_day FROM wechat_push_recipient_outcomes f
-                     WHERE f.run_id IN (?) AND f.outcome = -1)
+                    SELECT f.recipient_key, f.run_day
+                      FROM wechat_push_day_repeats r
+                      JOIN wechat_push_recipient_outcomes f FORCE INDEX (PRIMARY)
+                        ON f.recipient_key = r.recipient_key AND f.run_day = r.run_day
+                     WHERE r.run_day >= ? AND r.run_day <= ? AND f.run_id IN (?)
+                       AND f.outcome = -1)
             GROUP BY a.run_day`,
-          [ids, this.windowSeconds(q.attributionDays), ids],
+          [ids, this.windowSeconds(q.attributionDays), days[0], days[days.length - 1], ids],
         ),
       ]);
       for (const r of perRun) {
