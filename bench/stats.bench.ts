@@ -10,16 +10,18 @@
  * youzan_orders triggers), and those write costs are reported too.
  */
 import 'reflect-metadata';
+import { loadavg } from 'node:os';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig, shanghaiInstant } from '@app/common';
 import {
   buildDataSourceOptions,
   runMigrations,
+  deriveBatchStatistics,
   writeDeliveryRows,
-  writeRecipientOutcomes,
 } from '@app/database';
 import { EffectAnalysisService, GoodsDimension, PushStatisticsService } from '@app/stats';
+import { BaselinePushStatistics } from './stats-baseline';
 
 const RUNS = 200;
 const PER_RUN = 10_000;
@@ -49,6 +51,8 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   for (const t of [
     'wechat_push_attributions',
     'wechat_push_recipient_outcomes',
+    'wechat_push_batch_counts',
+    'wechat_push_day_repeats',
     'wechat_push_deliveries',
     'wechat_push_delivery_tasks',
     'wechat_push_results',
@@ -149,11 +153,11 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   );
   const refreshes: number[] = [];
   await timed(
-    'recipient outcomes after a poll (writeRecipientOutcomes, 200 × 10,000)',
+    'statistics rows after a poll (outcomes, counters, day repeats; one transaction per batch, 200 × 10,000)',
     async () => {
       for (let b = 1; b <= RUNS; b++) {
         const t = process.hrtime.bigint();
-        await writeRecipientOutcomes(db, b);
+        await db.transaction((em) => deriveBatchStatistics(em, b));
         refreshes.push(ms(t));
       }
     },
@@ -361,6 +365,9 @@ async function main(): Promise<void> {
     console.log('data:', counts, 'write costs:', meta);
 
     const stats = new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig);
+    // The queries before the counters and the per-day correction (bench/stats-baseline.ts),
+    // measured in the same run, each call right after ours.
+    const before = new BaselinePushStatistics(db, { STATS_ATTRIBUTION_DAYS: 7 });
     const end = '2025-04-19';
     const scenarios: { what: string; name?: string; startTime: string; endTime: string }[] = [
       { what: 'all 200 runs (2,000,000 rows)', startTime: FIRST_DAY, endTime: end },
@@ -368,8 +375,22 @@ async function main(): Promise<void> {
       { what: 'one day: 4 runs', startTime: '2025-03-10', endTime: '2025-03-10' },
     ];
     const table: string[] = [];
+    const ratio = (old: number, ours: number) => `${(old / ours).toFixed(1)}×`;
+    const row = (
+      what: string,
+      ours: { median: number; max: number },
+      old: { median: number; max: number },
+      rest = '| | | | | | |',
+    ) =>
+      `| ${what} | ${round(ours.median)} / ${round(ours.max)} | ${round(old.median)} / ${round(old.max)} | ${ratio(old.median, ours.median)} ${rest}`;
+    const same = (a: unknown, b: unknown, what: string) => {
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new Error(`${what}: figures differ from the baseline`);
+    };
     for (const s of scenarios) {
       const ours = await measure(() => stats.result(s));
+      const old = await measure(() => before.result(s));
+      same(ours.out, old.out, `result ${s.what}`);
       const seed = await seedMethod(
         settings,
         s.name ?? '',
@@ -378,38 +399,63 @@ async function main(): Promise<void> {
       );
       const f = ours.out;
       table.push(
-        `| result: ${s.what} | ${round(ours.median)} / ${round(ours.max)} | ${round(seed.loadMs)} | ${
-          seed.orderMs === null ? `failed: ${seed.orderError}` : round(seed.orderMs)
-        } | ${f.pushCount} / ${f.failCount} / ${f.successCount} | ${seed.push} / ${seed.fail} / ${seed.success} | ${f.orderCount} | ${seed.orders ?? '—'} |`,
+        row(
+          `result: ${s.what}`,
+          ours,
+          old,
+          `| ${round(seed.loadMs)} | ${
+            seed.orderMs === null ? `failed: ${seed.orderError}` : round(seed.orderMs)
+          } | ${f.pushCount} / ${f.failCount} / ${f.successCount} | ${seed.push} / ${seed.fail} / ${seed.success} | ${f.orderCount} | ${seed.orders ?? '—'} |`,
+        ),
       );
     }
-    const runs = await measure(() =>
-      stats.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
-    );
-    const runs100 = await measure(() =>
-      stats.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
-    );
-    const daily = await measure(() => stats.daily({ startTime: FIRST_DAY, endTime: end }));
-    const dailyRule = await measure(() =>
-      stats.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
-    );
-    table.push(
-      `| runs: one rule, page of 20 runs | ${round(runs.median)} / ${round(runs.max)} | | | | | | |`,
-    );
-    table.push(
-      `| runs: all rules, page of 100 runs | ${round(runs100.median)} / ${round(runs100.max)} | | | | | | |`,
-    );
-    table.push(
-      `| daily: all 200 runs, 50 days | ${round(daily.median)} / ${round(daily.max)} | | | | | | |`,
-    );
-    table.push(
-      `| daily: one rule, 50 days | ${round(dailyRule.median)} / ${round(dailyRule.max)} | | | | | | |`,
+    const calls: { what: string; ours: () => Promise<unknown>; old: () => Promise<unknown> }[] = [
+      {
+        what: 'runs: one rule, page of 20 runs',
+        ours: () =>
+          stats.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
+        old: () =>
+          before.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
+      },
+      {
+        what: 'runs: all rules, page of 100 runs',
+        ours: () =>
+          stats.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
+        old: () =>
+          before.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
+      },
+      {
+        what: 'daily: all 200 runs, 50 days',
+        ours: () => stats.daily({ startTime: FIRST_DAY, endTime: end }),
+        old: () => before.daily({ startTime: FIRST_DAY, endTime: end }),
+      },
+      {
+        what: 'daily: one rule, 50 days',
+        ours: () => stats.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
+        old: () => before.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
+      },
+    ];
+    for (const c of calls) {
+      const ours = await measure(c.ours);
+      const old = await measure(c.old);
+      same(ours.out, old.out, c.what);
+      table.push(row(c.what, ours, old));
+    }
+    // Secondary-index scans slow down while any transaction older than the index pages is
+    // open on the server (docs/STATISTICS.md, MVCC note): report the oldest one.
+    const [oldest]: { age: number | null }[] = await db.query(
+      'SELECT TIMESTAMPDIFF(SECOND, MIN(trx_started), NOW()) AS age FROM information_schema.innodb_trx',
     );
     console.log(
-      '\n| call | ours median / max ms | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |',
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(', ')}; oldest open transaction on the server: ${oldest?.age ?? 'none'} s`,
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const row of table) console.log(row);
+    console.log(
+      '\n| call | ours median / max ms | before (c192a1d) median / max ms | before ÷ ours | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const line of table) console.log(line);
 
     await analysisBench(db, stats, FIRST_DAY, end);
   } finally {

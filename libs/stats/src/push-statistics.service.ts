@@ -79,6 +79,83 @@ const FUNNEL_OF_RECIPIENTS = `COUNT(*) AS push, SUM(failed) AS fail,
  */
 const STREAM_SHARE = 0.25;
 
+/**
+ * One recipient pushed more than once in a day (`o` = its outcome rows that day): how many
+ * rows it has at each stage, and its combined outcome as FUNNEL_OF_RECIPIENTS counts it.
+ */
+const REPEAT_ROWS = `o.recipient_key, COUNT(*) AS n, SUM(o.outcome < 0) AS fail_rows,
+       SUM(o.outcome > 0) AS executed_rows, SUM(o.outcome = 3) AS delivered_rows,
+       SUM(o.outcome = 2) AS over_cap_rows, SUM(o.outcome = 1) AS not_friend_rows,
+       MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best`;
+
+/** Sums over a day's repeated recipients: what their rows added, and what they count for. */
+const REPEAT_CORRECTION = `COUNT(*) AS recipients, SUM(rep.n) AS n,
+       SUM(rep.fail_rows) AS fail_rows, SUM(rep.executed_rows) AS executed_rows,
+       SUM(rep.delivered_rows) AS delivered_rows, SUM(rep.over_cap_rows) AS over_cap_rows,
+       SUM(rep.not_friend_rows) AS not_friend_rows, SUM(rep.failed) AS fail,
+       SUM(rep.failed = 0 AND rep.best > 0) AS executed, SUM(rep.failed = 0 AND rep.best = 3) AS delivered,
+       SUM(rep.failed = 0 AND rep.best = 2) AS over_cap, SUM(rep.failed = 0 AND rep.best = 1) AS not_friend`;
+
+interface Funnel {
+  push: number;
+  fail: number;
+  executed: number;
+  delivered: number;
+  not_friend: number;
+  over_cap: number;
+}
+
+type RepeatCorrection = Record<
+  | 'recipients'
+  | 'n'
+  | 'fail_rows'
+  | 'executed_rows'
+  | 'delivered_rows'
+  | 'over_cap_rows'
+  | 'not_friend_rows'
+  | keyof Funnel,
+  unknown
+>;
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+const toFunnel = (r: RawFunnel): Funnel => ({
+  push: num(r.push),
+  fail: num(r.fail),
+  executed: num(r.executed),
+  delivered: num(r.delivered),
+  not_friend: num(r.not_friend),
+  over_cap: num(r.over_cap),
+});
+
+const addFunnel = (a: Funnel | undefined, b: Funnel): Funnel =>
+  a
+    ? {
+        push: a.push + b.push,
+        fail: a.fail + b.fail,
+        executed: a.executed + b.executed,
+        delivered: a.delivered + b.delivered,
+        not_friend: a.not_friend + b.not_friend,
+        over_cap: a.over_cap + b.over_cap,
+      }
+    : b;
+
+/**
+ * A day's sums over its runs count a recipient once per run; a recipient pushed several
+ * times that day counts once, by its combined outcome: take its rows out, put it back once.
+ */
+function correctForRepeats(sums: Funnel | undefined, r: RepeatCorrection): Funnel {
+  const s = sums ?? toFunnel({});
+  return {
+    push: s.push - num(r.n) + num(r.recipients),
+    fail: s.fail - num(r.fail_rows) + num(r.fail),
+    executed: s.executed - num(r.executed_rows) + num(r.executed),
+    delivered: s.delivered - num(r.delivered_rows) + num(r.delivered),
+    not_friend: s.not_friend - num(r.not_friend_rows) + num(r.not_friend),
+    over_cap: s.over_cap - num(r.over_cap_rows) + num(r.over_cap),
+  };
+}
+
 interface ScopeRun {
   id: number | string;
   day: string;
@@ -126,46 +203,67 @@ export class PushStatisticsService {
     return toFigures(funnel, orders);
   }
 
-  /** The figures per day of the range (the run's slot date), every day present. */
+  /**
+   * The figures per day of the range (the run's slot date), every day present. A day's
+   * figures are the sums of its runs' counters, corrected for the recipients pushed more than
+   * once that day (wechat_push_day_repeats): only those are grouped (docs/STATISTICS.md).
+   */
   async daily(q: StatsQuery): Promise<DailyFigures[]> {
     const range = parseStatsRange(q.startTime, q.endTime, MAX_DAILY_DAYS);
     const runs = await this.scopeRuns(range, q.name);
-    const byDay = new Map<string, { funnel?: RawFunnel; orders?: RawOrders }>();
+    const funnels = new Map<string, Funnel>();
+    const orders = new Map<string, RawOrders>();
     if (runs.length > 0) {
       const ids = runs.map((r) => Number(r.id));
-      const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
-      const [funnels, orders]: [(RawFunnel & { day: string })[], (RawOrders & { day: string })[]] =
-        await Promise.all([
-          this.db.query(
-            `SELECT per.run_day AS day, ${FUNNEL_OF_RECIPIENTS}
-               FROM (SELECT o.recipient_key, o.run_day, MIN(o.outcome) < 0 AS failed,
-                            MAX(o.outcome) AS best
-                       FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
-                      WHERE o.run_id IN (?)
-                      GROUP BY o.recipient_key, o.run_day) per
-              GROUP BY per.run_day`,
-            [ids],
-          ),
-          this.db.query(
-            `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
-                    COUNT(DISTINCT a.recipient_key) AS buyers
-               FROM wechat_push_attributions a
-              WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-                AND (a.recipient_key, a.run_day) NOT IN (
-                      SELECT f.recipient_key, f.run_day FROM wechat_push_recipient_outcomes f
-                       WHERE f.run_id IN (?) AND f.outcome = -1)
-              GROUP BY a.run_day`,
-            [ids, this.windowSeconds(q.attributionDays), ids],
-          ),
-        ]);
-      for (const f of funnels) byDay.set(f.day, { funnel: f });
-      for (const o of orders) byDay.set(o.day, { ...byDay.get(o.day), orders: o });
+      const dayOf = new Map(runs.map((r) => [Number(r.id), r.day]));
+      const days = [...new Set(runs.map((r) => r.day))].sort();
+      const [perRun, repeats, perDayOrders]: [
+        (RawFunnel & { run_id: number | string })[],
+        (RepeatCorrection & { day: string })[],
+        (RawOrders & { day: string })[],
+      ] = await Promise.all([
+        this.runCounters(ids),
+        this.db.query(
+          `SELECT rep.run_day AS day, ${REPEAT_CORRECTION}
+             FROM (SELECT o.run_day, ${REPEAT_ROWS}
+                     FROM wechat_push_day_repeats r
+                     JOIN wechat_push_recipient_outcomes o FORCE INDEX (PRIMARY)
+                       ON o.recipient_key = r.recipient_key AND o.run_day = r.run_day
+                    WHERE r.run_day >= ? AND r.run_day <= ? AND o.run_id IN (?)
+                    GROUP BY o.run_day, o.recipient_key
+                   HAVING COUNT(*) > 1) rep
+            GROUP BY rep.run_day`,
+          [days[0], days[days.length - 1], ids],
+        ),
+        // An attributed recipient was accepted by that run, so it can have failed the same day
+        // only in another run: only day repeats need the failure check.
+        this.db.query(
+          `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
+                  COUNT(DISTINCT a.recipient_key) AS buyers
+             FROM wechat_push_attributions a
+            WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+              AND (a.recipient_key, a.run_day) NOT IN (
+                    SELECT f.recipient_key, f.run_day
+                      FROM wechat_push_day_repeats r
+                      JOIN wechat_push_recipient_outcomes f FORCE INDEX (PRIMARY)
+                        ON f.recipient_key = r.recipient_key AND f.run_day = r.run_day
+                     WHERE r.run_day >= ? AND r.run_day <= ? AND f.run_id IN (?)
+                       AND f.outcome = -1)
+            GROUP BY a.run_day`,
+          [ids, this.windowSeconds(q.attributionDays), days[0], days[days.length - 1], ids],
+        ),
+      ]);
+      for (const r of perRun) {
+        const day = dayOf.get(Number(r.run_id)) as string;
+        funnels.set(day, addFunnel(funnels.get(day), toFunnel(r)));
+      }
+      for (const r of repeats) funnels.set(r.day, correctForRepeats(funnels.get(r.day), r));
+      for (const o of perDayOrders) orders.set(o.day, o);
     }
     const days: DailyFigures[] = [];
     for (let d = range.from; d <= range.to; d = addDays(d, 1)) {
       const day = formatDate(d);
-      const found = byDay.get(day);
-      days.push({ day, ...toFigures(found?.funnel, found?.orders) });
+      days.push({ day, ...toFigures(funnels.get(day), orders.get(day)) });
     }
     return days;
   }
@@ -203,43 +301,44 @@ export class PushStatisticsService {
     const senders = new Map<number, SenderFigures[]>();
     if (ids.length > 0) {
       // Within a run each recipient is in one batch only (the audience is de-duplicated), so
-      // per-run counts are plain sums.
-      const f: (RawFunnel & { run_id: number })[] = await this.db.query(
-        `SELECT o.run_id, COUNT(*) AS push, SUM(o.outcome < 0) AS fail,
-                SUM(o.outcome > 0) AS executed, SUM(o.outcome = 3) AS delivered,
-                SUM(o.outcome = 1) AS not_friend, SUM(o.outcome = 2) AS over_cap
-           FROM wechat_push_recipient_outcomes o FORCE INDEX (idx_outcomes_run)
-          WHERE o.run_id IN (?) GROUP BY o.run_id`,
-        [ids],
-      );
+      // per-run counts are sums of the batches' counters.
+      const [f, o, s]: [
+        (RawFunnel & { run_id: number | string })[],
+        (RawOrders & { run_id: number | string })[],
+        {
+          run_id: number | string;
+          userid: string;
+          assigned: string;
+          executed: string;
+          delivered: string;
+          not_friend: string;
+          over_cap: string;
+        }[],
+      ] = await Promise.all([
+        this.runCounters(ids),
+        this.db.query(
+          `SELECT a.run_id, COUNT(DISTINCT a.order_number) AS orders,
+                  COUNT(DISTINCT a.recipient_key) AS buyers
+             FROM wechat_push_attributions a
+            WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+            GROUP BY a.run_id`,
+          [ids, this.windowSeconds(q.attributionDays)],
+        ),
+        // Members' figures count accepted recipients only.
+        this.db.query(
+          `SELECT c.run_id, MIN(c.sender_userid) AS userid, SUM(c.recipients - c.failed) AS assigned,
+                  SUM(c.executed) AS executed, SUM(c.delivered) AS delivered,
+                  SUM(c.not_friend) AS not_friend, SUM(c.over_cap) AS over_cap
+             FROM wechat_push_batch_counts c FORCE INDEX (idx_batch_counts_run)
+            WHERE c.run_id IN (?) AND c.has_sender = 1
+            GROUP BY c.run_id, c.sender_userid
+           HAVING assigned > 0
+            ORDER BY c.run_id, c.sender_userid`,
+          [ids],
+        ),
+      ]);
       for (const r of f) funnels.set(Number(r.run_id), r);
-      const o: (RawOrders & { run_id: number })[] = await this.db.query(
-        `SELECT a.run_id, COUNT(DISTINCT a.order_number) AS orders,
-                COUNT(DISTINCT a.recipient_key) AS buyers
-           FROM wechat_push_attributions a
-          WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-          GROUP BY a.run_id`,
-        [ids, this.windowSeconds(q.attributionDays)],
-      );
       for (const r of o) orders.set(Number(r.run_id), r);
-      const s: {
-        run_id: number;
-        userid: string;
-        assigned: string;
-        executed: string;
-        delivered: string;
-        not_friend: string;
-        over_cap: string;
-      }[] = await this.db.query(
-        `SELECT d.run_id, d.sender_userid AS userid, COUNT(*) AS assigned,
-                SUM(d.status IN (1, 2, 3)) AS executed, SUM(d.status = 1) AS delivered,
-                SUM(d.status = 2) AS not_friend, SUM(d.status = 3) AS over_cap
-           FROM wechat_push_deliveries d FORCE INDEX (idx_deliveries_run)
-          WHERE d.run_id IN (?) AND d.accepted = 1 AND d.sender_userid IS NOT NULL
-          GROUP BY d.run_id, d.sender_userid
-          ORDER BY d.run_id, d.sender_userid`,
-        [ids],
-      );
       for (const r of s) {
         const list = senders.get(Number(r.run_id)) ?? [];
         const assigned = Number(r.assigned);
@@ -274,6 +373,19 @@ export class PushStatisticsService {
       pagesize,
       pages: Math.ceil(total / pagesize),
     };
+  }
+
+  /** Per-run funnel counts: sums of the run's batch counters (wechat_push_batch_counts). */
+  private runCounters(ids: number[]): Promise<(RawFunnel & { run_id: number | string })[]> {
+    return this.db.query(
+      `SELECT c.run_id, SUM(c.recipients) AS push, SUM(c.failed) AS fail,
+              SUM(c.executed) AS executed, SUM(c.delivered) AS delivered,
+              SUM(c.not_friend) AS not_friend, SUM(c.over_cap) AS over_cap
+         FROM wechat_push_batch_counts c FORCE INDEX (idx_batch_counts_run)
+        WHERE c.run_id IN (?)
+        GROUP BY c.run_id`,
+      [ids],
+    );
   }
 
   private windowSeconds(days: number | undefined): number {

@@ -16,6 +16,12 @@ interface Page extends WecomAnswer {
 }
 
 /** WeCom's customer group-messaging calls (企业群发). */
+export interface PageOptions {
+  limit?: number;
+  /** Awaited before each page's call (e.g. a shared rate limit). */
+  beforeCall?: () => Promise<void>;
+}
+
 @Injectable()
 export class WecomClient {
   constructor(private readonly api: WecomApi) {}
@@ -52,11 +58,12 @@ export class WecomClient {
   }
 
   /** The members' tasks of a message, page by page (status 0 not sent, 2 sent). */
-  getGroupMsgTask(msgid: string, options: { limit?: number } = {}): AsyncGenerator<GroupMsgTask[]> {
+  getGroupMsgTask(msgid: string, options: PageOptions = {}): AsyncGenerator<GroupMsgTask[]> {
     return this.pages<GroupMsgTask>(
       ENDPOINTS.getGroupMsgTask,
       { msgid, limit: options.limit ?? 1000 },
       'task_list',
+      options.beforeCall,
     );
   }
 
@@ -64,12 +71,13 @@ export class WecomClient {
   getGroupMsgSendResult(
     msgid: string,
     userid: string,
-    options: { limit?: number } = {},
+    options: PageOptions = {},
   ): AsyncGenerator<GroupMsgSendResult[]> {
     return this.pages<GroupMsgSendResult>(
       ENDPOINTS.getGroupMsgSendResult,
       { msgid, userid, limit: options.limit ?? 1000 },
       'send_list',
+      options.beforeCall,
     );
   }
 
@@ -93,10 +101,12 @@ export class WecomClient {
     endpoint: WecomEndpoint,
     query: Record<string, unknown>,
     field: string,
+    beforeCall?: () => Promise<void>,
   ): AsyncGenerator<T[]> {
     let cursor = '';
     do {
       const body = { ...query, ...(cursor ? { cursor } : {}) };
+      await beforeCall?.();
       const page = await this.api.call<Page>(endpoint, () => ({ data: body }));
       const items = (page as unknown as Record<string, unknown>)[field];
       yield Array.isArray(items) ? (items as T[]) : [];

@@ -5,6 +5,7 @@ import { RunSelectionCursor1732550000000 } from './1732550000000-run-selection-c
 import { DeliveryAndStatistics1732600000000 } from './1732600000000-delivery-and-statistics';
 import { RecipientOutcomes1732610000000 } from './1732610000000-recipient-outcomes';
 import { CustomerLabelOrders1732620000000 } from './1732620000000-customer-label-orders';
+import { StatisticsCounters1732630000000 } from './1732630000000-statistics-counters';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -18,6 +19,7 @@ export const ALL_MIGRATIONS = [
   DeliveryAndStatistics1732600000000,
   RecipientOutcomes1732610000000,
   CustomerLabelOrders1732620000000,
+  StatisticsCounters1732630000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
@@ -25,3 +27,10 @@ export {
   writeDeliveryRows,
 } from './1732600000000-delivery-and-statistics';
 export { OUTCOME_OF_DELIVERY, writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
+export {
+  dayRepeatsLock,
+  deriveBatchStatistics,
+  writeBatchCounts,
+  writeDayRepeats,
+} from './1732630000000-statistics-counters';
+export type { SqlRunner } from './1732600000000-delivery-and-statistics';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { formatDateTime } from '@app/common';
-import { writeDeliveryRows, writeRecipientOutcomes } from '@app/database';
+import { dayRepeatsLock, deriveBatchStatistics, writeDeliveryRows } from '@app/database';
 import type { GroupMsgSendResult } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
@@ -41,6 +41,8 @@ const toTask = (r: TaskRow): DeliveryTask => ({
 });
 
 const DAY_MS = 24 * 3600_000;
+/** How long deriving a batch's statistics waits for another batch of the same day. */
+const DAY_LOCK_WAIT_SECONDS = 60;
 
 /**
  * Delivery rows, tracking tasks and reminders. Results are applied with one statement per
@@ -75,7 +77,7 @@ export class DeliveryRepository {
   /** Writes the batch's recipient rows (idempotent) and records that they exist. */
   async writeRows(batchId: number, now: Date): Promise<number> {
     const n = await writeDeliveryRows(this.db, batchId, now);
-    await writeRecipientOutcomes(this.db, batchId);
+    await this.deriving(batchId, (em) => deriveBatchStatistics(em, batchId));
     await this.db.query(
       'UPDATE wechat_push_delivery_tasks SET rows_at = ?, updated_at = ? WHERE batch_id = ? AND rows_at IS NULL',
       [now, now, batchId],
@@ -94,8 +96,9 @@ export class DeliveryRepository {
         t: r.send_time ? formatDateTime(new Date(r.send_time * 1000)) : null,
       }));
     if (rows.length === 0) return 0;
-    const result: { affectedRows?: number } = await this.db.query(
-      `UPDATE wechat_push_deliveries d
+    return this.db.transaction(async (em) => {
+      const result: { affectedRows?: number } = await em.query(
+        `UPDATE wechat_push_deliveries d
          JOIN JSON_TABLE(?, '$[*]' COLUMNS (
                 e VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.e',
                 u VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$.u',
@@ -108,14 +111,88 @@ export class DeliveryRepository {
               d.updated_at = ?
         WHERE NOT (d.status <=> v.s) OR NOT (d.sender_userid <=> v.u)
            OR (d.send_time IS NULL AND v.t IS NOT NULL)`,
-      [JSON.stringify(rows), batchId, now],
-    );
-    return result.affectedRows ?? 0;
+        [JSON.stringify(rows), batchId, now],
+      );
+      const changed = result.affectedRows ?? 0;
+      // In the same transaction: whoever polls next knows the statistics rows are behind.
+      if (changed > 0) {
+        await em.query(
+          'UPDATE wechat_push_delivery_tasks SET stats_dirty = 1 WHERE batch_id = ? AND stats_dirty = 0',
+          [batchId],
+        );
+      }
+      return changed;
+    });
   }
 
-  /** Brings the batch's statistics rows (wechat_push_recipient_outcomes) up to its results. */
-  refreshOutcomes(batchId: number): Promise<void> {
-    return writeRecipientOutcomes(this.db, batchId);
+  /**
+   * Derives the batch's statistics rows from its delivery rows now, whatever the flag says
+   * (rows written without a tracking task: fixtures, tools).
+   */
+  async refreshOutcomes(batchId: number): Promise<void> {
+    await this.deriving(batchId, async (em) => {
+      await deriveBatchStatistics(em, batchId);
+      await em.query('UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ?', [
+        batchId,
+      ]);
+    });
+  }
+
+  /**
+   * Brings the batch's statistics rows (wechat_push_recipient_outcomes,
+   * wechat_push_batch_counts) up to its delivery rows if results changed since they were
+   * last derived — also results stored by a worker that died before deriving them. Returns
+   * whether it derived them.
+   */
+  refreshStatistics(batchId: number): Promise<boolean> {
+    return this.deriving(batchId, async (em) => {
+      const claimed: { affectedRows?: number } = await em.query(
+        'UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ? AND stats_dirty = 1',
+        [batchId],
+      );
+      if (!claimed.affectedRows) return false;
+      await deriveBatchStatistics(em, batchId);
+      return true;
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction while holding the advisory lock of the batch's run day,
+   * taken before the transaction's first read and released after its commit: batches of
+   * two runs of one day derived at once see each other's outcomes (writeDayRepeats). A
+   * worker that dies drops its connection, and with it the lock and the transaction.
+   */
+  private async deriving<T>(batchId: number, work: (q: QueryRunner) => Promise<T>): Promise<T> {
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    try {
+      const [row]: { day: string | null }[] = await qr.query(
+        `SELECT DATE_FORMAT(r.slot_at, '%Y-%m-%d') AS day
+           FROM wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id WHERE b.id = ?`,
+        [batchId],
+      );
+      const lock = dayRepeatsLock(row?.day ?? 'none');
+      const [got]: { ok: number | string | null }[] = await qr.query(
+        'SELECT GET_LOCK(?, ?) AS ok',
+        [lock, DAY_LOCK_WAIT_SECONDS],
+      );
+      if (Number(got?.ok) !== 1) throw new Error(`statistics of ${lock} stayed locked`);
+      try {
+        await qr.startTransaction();
+        try {
+          const out = await work(qr);
+          await qr.commitTransaction();
+          return out;
+        } catch (e) {
+          await qr.rollbackTransaction();
+          throw e;
+        }
+      } finally {
+        await qr.query('SELECT RELEASE_LOCK(?)', [lock]);
+      }
+    } finally {
+      await qr.release();
+    }
   }
 
   /** Accepted recipients of the batch without a final status yet. */

@@ -6,6 +6,7 @@ import { PipelineQueues } from '../pipeline-queues.service';
 import { deliveryJobId, JobName } from '../queue.contracts';
 import { DeliveryRepository, DeliveryTaskState } from './delivery.repository';
 import { decideAfterPoll, DeliveryTiming } from './delivery-policy';
+import { WecomCallBudget } from './wecom-call-budget';
 
 /** Poll again after `nextInMs`; otherwise the task's tracking ended (or there is none). */
 export type TrackOutcome = { nextInMs: number } | DeliveryTaskState | 'skipped';
@@ -38,6 +39,9 @@ const OPEN_RUN_STATES: readonly RunState[] = [
 @Injectable()
 export class TrackDeliveryService {
   private readonly logger = new Logger(TrackDeliveryService.name);
+  /** Every WeCom call of tracking counts against WECOM_MAX_CALLS_PER_SECOND with the sends. */
+  private readonly budget: WecomCallBudget;
+  private readonly metered = { beforeCall: () => this.budget.take() };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -45,7 +49,9 @@ export class TrackDeliveryService {
     private readonly repo: DeliveryRepository,
     private readonly queues: PipelineQueues,
     private readonly wecom: WecomClient,
-  ) {}
+  ) {
+    this.budget = new WecomCallBudget(queues, config.WECOM_MAX_CALLS_PER_SECOND);
+  }
 
   private get timing(): DeliveryTiming {
     return {
@@ -96,6 +102,8 @@ export class TrackDeliveryService {
       report = await this.poll(batchId, task.msgid, now);
     } catch (e) {
       if (!(e instanceof WecomError)) throw e;
+      // Pages stored before the error count at once, even if tracking ends here.
+      await this.repo.refreshStatistics(batchId);
       const retryable = e instanceof WecomRetryableError;
       const nextInMs = retryable
         ? Math.min(Math.max(e.retryAfterMs, MIN_RETRY_MS), this.timing.pollIntervalMinutes * 60_000)
@@ -138,7 +146,9 @@ export class TrackDeliveryService {
   /** Every member's task, then every page of every member's results. */
   async poll(batchId: number, msgid: string, now: Date): Promise<PollReport> {
     const senders: GroupMsgTask[] = [];
-    for await (const page of this.wecom.getGroupMsgTask(msgid)) senders.push(...page);
+    for await (const page of this.wecom.getGroupMsgTask(msgid, this.metered)) {
+      senders.push(...page);
+    }
     const report = {
       senders: senders.length,
       pendingSenders: senders.filter((s) => s.status === 0).length,
@@ -146,12 +156,17 @@ export class TrackDeliveryService {
       changedRows: 0,
     };
     for (const sender of senders) {
-      for await (const page of this.wecom.getGroupMsgSendResult(msgid, sender.userid)) {
+      for await (const page of this.wecom.getGroupMsgSendResult(
+        msgid,
+        sender.userid,
+        this.metered,
+      )) {
         report.resultRows += page.length;
         report.changedRows += await this.repo.applyResults(batchId, page, now);
       }
     }
-    if (report.changedRows > 0) await this.repo.refreshOutcomes(batchId);
+    // Also when nothing changed now: a worker may have died after storing the last results.
+    await this.repo.refreshStatistics(batchId);
     return report;
   }
 
@@ -169,6 +184,7 @@ export class TrackDeliveryService {
     );
     if (claim === null) return;
     try {
+      await this.budget.take();
       await this.wecom.remindGroupMsgSend(msgid);
       await this.repo.settleReminder(claim, 'ok');
       this.logger.log({ msg: 'members reminded', batchId, msgid });
