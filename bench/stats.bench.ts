@@ -577,7 +577,8 @@ async function analysisBench(
   rows.push(
     `| (reference) result: all 200 runs | ${round(reference.median)} / ${round(reference.max)} | | | ${result.orderCount} orders |`,
   );
-  for (const dimension of ['sku', 'city'] as GoodsDimension[]) {
+  const compareOnly = process.argv.includes('--compare-only');
+  for (const dimension of (compareOnly ? [] : ['sku', 'city']) as GoodsDimension[]) {
     const ours = await measure(() => analysis.goods({ ...all, dimension }), 3);
     const g = ours.out;
     if (g.totalOrders !== result.orderCount || g.totalBuyers !== result.buyerCount) {
@@ -595,21 +596,22 @@ async function analysisBench(
       `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check} |`,
     );
   }
-  const oneRule = await measure(
-    () => analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
-    3,
-  );
-  const oneDay = await measure(
-    () => analysis.goods({ startTime: '2025-03-10', endTime: '2025-03-10', dimension: 'sku' }),
-    3,
-  );
-  rows.push(
-    `| goods sku: one day (4 runs), top 10 | ${round(oneDay.median)} / ${round(oneDay.max)} | | | ${oneDay.out.totalOrders} orders |`,
-  );
-  rows.push(
-    `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
-  );
-
+  if (!compareOnly) {
+    const oneRule = await measure(
+      () => analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
+      3,
+    );
+    const oneDay = await measure(
+      () => analysis.goods({ startTime: '2025-03-10', endTime: '2025-03-10', dimension: 'sku' }),
+      3,
+    );
+    rows.push(
+      `| goods sku: one day (4 runs), top 10 | ${round(oneDay.median)} / ${round(oneDay.max)} | | | ${oneDay.out.totalOrders} orders |`,
+    );
+    rows.push(
+      `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
+    );
+  }
   const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const compare = await measure(() => analysis.compare({ ids, ...all }), 3);
   const nCalls = await measure(
@@ -631,14 +633,16 @@ async function analysisBench(
   rows.push(
     `| compare: 10 rules, all 200 runs | ${round(compare.median)} / ${round(compare.max)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
   );
-  const month = await measure(() => analysis.report({ ...all, granularity: 'month' }), 1);
-  const week = await measure(() => analysis.report({ ...all, granularity: 'week' }), 1);
-  rows.push(
-    `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
-  );
-  rows.push(
-    `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
-  );
+  if (!compareOnly) {
+    const month = await measure(() => analysis.report({ ...all, granularity: 'month' }), 1);
+    const week = await measure(() => analysis.report({ ...all, granularity: 'week' }), 1);
+    rows.push(
+      `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
+    );
+    rows.push(
+      `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
+    );
+  }
   console.log('\n| call | ours median / max ms | seed-style median / max ms | ratio | check |');
   console.log('|---|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
