@@ -356,6 +356,16 @@ async function main(): Promise<void> {
       console.log(`generating the data set in ${dbName}`);
       meta = await generate(db);
     }
+    if (process.argv.includes('--only-analysis')) {
+      // Only the effect analysis block (goods, compare, report), e.g. while tuning it.
+      await analysisBench(
+        db,
+        new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig),
+        FIRST_DAY,
+        '2025-04-19',
+      );
+      return;
+    }
     const [counts] = await db.query(
       `SELECT (SELECT COUNT(*) FROM wechat_push_deliveries) AS deliveries,
               (SELECT COUNT(DISTINCT recipient_key) FROM wechat_push_deliveries) AS recipients,
@@ -607,14 +617,20 @@ async function analysisBench(
     (r: { id: number }) => Number(r.id),
   );
   const rows: string[] = [];
-  const result = await stats.result(all);
-  for (const dimension of ['sku', 'city'] as GoodsDimension[]) {
-    const ours = await measure(() => analysis.goods({ ...all, dimension }));
+  // The result endpoint on the same data in the same run, for reference.
+  const reference = await measure(() => stats.result(all), 3);
+  const result = reference.out;
+  rows.push(
+    `| (reference) result: all 200 runs | ${round(reference.median)} / ${round(reference.max)} | | | ${result.orderCount} orders |`,
+  );
+  const compareOnly = process.argv.includes('--compare-only');
+  for (const dimension of (compareOnly ? [] : ['sku', 'city']) as GoodsDimension[]) {
+    const ours = await measure(() => analysis.goods({ ...all, dimension }), 3);
     const g = ours.out;
     if (g.totalOrders !== result.orderCount || g.totalBuyers !== result.buyerCount) {
       throw new Error(`goods ${dimension} totals differ from result`);
     }
-    const s = await measure(() => goodsSeedWay(db, allIds, dimension), 3);
+    const s = await measure(() => goodsSeedWay(db, allIds, dimension), 1);
     const same =
       s.out.orders === g.totalOrders &&
       s.out.buyers === g.totalBuyers &&
@@ -626,15 +642,24 @@ async function analysisBench(
       `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check} |`,
     );
   }
-  const oneRule = await measure(() =>
-    analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
-  );
-  rows.push(
-    `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
-  );
-
+  if (!compareOnly) {
+    const oneRule = await measure(
+      () => analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
+      3,
+    );
+    const oneDay = await measure(
+      () => analysis.goods({ startTime: '2025-03-10', endTime: '2025-03-10', dimension: 'sku' }),
+      3,
+    );
+    rows.push(
+      `| goods sku: one day (4 runs), top 10 | ${round(oneDay.median)} / ${round(oneDay.max)} | | | ${oneDay.out.totalOrders} orders |`,
+    );
+    rows.push(
+      `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
+    );
+  }
   const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const compare = await measure(() => analysis.compare({ ids, ...all }));
+  const compare = await measure(() => analysis.compare({ ids, ...all }), 3);
   const nCalls = await measure(
     () =>
       Promise.all(
@@ -654,14 +679,16 @@ async function analysisBench(
   rows.push(
     `| compare: 10 rules, all 200 runs | ${round(compare.median)} / ${round(compare.max)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
   );
-  const month = await measure(() => analysis.report({ ...all, granularity: 'month' }));
-  const week = await measure(() => analysis.report({ ...all, granularity: 'week' }));
-  rows.push(
-    `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
-  );
-  rows.push(
-    `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
-  );
+  if (!compareOnly) {
+    const month = await measure(() => analysis.report({ ...all, granularity: 'month' }), 1);
+    const week = await measure(() => analysis.report({ ...all, granularity: 'week' }), 1);
+    rows.push(
+      `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
+    );
+    rows.push(
+      `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
+    );
+  }
   console.log('\n| call | ours median / max ms | seed-style median / max ms | ratio | check |');
   console.log('|---|---:|---:|---:|---|');
   for (const row of rows) console.log(row);

@@ -266,47 +266,47 @@ export class EffectAnalysisService {
     const funnels = new Map<number, RawFunnel>();
     const orders = new Map<number, RawOrders>();
     if (withRuns.length > 0) {
-      const ids = runs.map((r) => Number(r.id));
-      const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
-      // Per recipient, each rule's MIN / MAX outcome over that rule's runs (NULL: not pushed
-      // by the rule); then the funnel per rule as in result.
-      const inner: string[] = [];
-      const outer: string[] = [];
-      const innerParams: unknown[] = [];
-      withRuns.forEach((pushId, i) => {
-        inner.push(
-          `MIN(IF(o.run_id IN (?), o.outcome, NULL)) AS mn${i}`,
-          `MAX(IF(o.run_id IN (?), o.outcome, NULL)) AS mx${i}`,
+      // One statement, one branch per rule over that rule's runs only (rules' runs are
+      // disjoint, so every outcome and attribution row of the scope is read once): the funnel
+      // and the orders exactly as result computes them for a scope of those runs.
+      const funnelSql: string[] = [];
+      const funnelParams: unknown[] = [];
+      const orderSql: string[] = [];
+      const orderParams: unknown[] = [];
+      const window = this.windowSeconds(q.attributionDays);
+      for (const pushId of withRuns) {
+        const ruleRuns = perRule.get(pushId) as number[];
+        const index = (await this.streams(runs.filter((r) => Number(r.push_id) === pushId)))
+          ? 'PRIMARY'
+          : 'idx_outcomes_run';
+        funnelSql.push(
+          `SELECT ? AS g, ${FUNNEL_OF_RECIPIENTS}
+             FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
+                     FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
+                    WHERE o.run_id IN (?)
+                    GROUP BY o.recipient_key) per`,
         );
-        innerParams.push(perRule.get(pushId), perRule.get(pushId));
-        outer.push(
-          `COUNT(mn${i}) AS push${i}, SUM(mn${i} < 0) AS fail${i},
-           SUM(mn${i} >= 0 AND mx${i} > 0) AS executed${i}, SUM(mn${i} >= 0 AND mx${i} = 3) AS delivered${i},
-           SUM(mn${i} >= 0 AND mx${i} = 2) AS over_cap${i}, SUM(mn${i} >= 0 AND mx${i} = 1) AS not_friend${i}`,
+        funnelParams.push(pushId, ruleRuns);
+        orderSql.push(
+          `SELECT ? AS g, COUNT(DISTINCT a.order_number) AS orders,
+                  COUNT(DISTINCT a.recipient_key) AS buyers
+             FROM wechat_push_attributions a
+            WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+              AND a.recipient_key NOT IN (SELECT f.recipient_key
+                                            FROM wechat_push_recipient_outcomes f
+                                           WHERE f.run_id IN (?) AND f.outcome = -1)`,
         );
-      });
-      const [[row], orderRows]: [Record<string, unknown>[], (RawOrders & { g: unknown })[]] =
-        await Promise.all([
-          this.db.query(
-            `SELECT ${outer.join(',\n')}
-               FROM (SELECT o.recipient_key, ${inner.join(', ')}
-                       FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
-                      WHERE o.run_id IN (?)
-                      GROUP BY o.recipient_key) per`,
-            [...innerParams, ids],
-          ),
-          this.groupedOrders(ids, null, q.attributionDays),
-        ]);
-      withRuns.forEach((pushId, i) =>
-        funnels.set(pushId, {
-          push: row[`push${i}`],
-          fail: row[`fail${i}`],
-          executed: row[`executed${i}`],
-          delivered: row[`delivered${i}`],
-          over_cap: row[`over_cap${i}`],
-          not_friend: row[`not_friend${i}`],
-        }),
-      );
+        orderParams.push(pushId, ruleRuns, window, ruleRuns);
+      }
+      // Two statements side by side on two pool connections, as result.
+      const [funnelRows, orderRows]: [
+        (RawFunnel & { g: unknown })[],
+        (RawOrders & { g: unknown })[],
+      ] = await Promise.all([
+        this.db.query(funnelSql.map((q) => `(${q})`).join('\nUNION ALL\n'), funnelParams),
+        this.db.query(orderSql.map((q) => `(${q})`).join('\nUNION ALL\n'), orderParams),
+      ]);
+      for (const f of funnelRows) funnels.set(Number(f.g), f);
       for (const o of orderRows) orders.set(Number(o.g), o);
     }
     return q.ids.map((pushId) => ({
