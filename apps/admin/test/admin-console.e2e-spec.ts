@@ -8,6 +8,7 @@ import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { eventually, PIPELINE_TABLES } from '../../../test/utils/pipeline';
 import { insertFixture } from '../../../libs/audience/test/audience-fixtures';
+import { pollUntil } from '../../../test/utils/process';
 import { OPERATOR_1_TOKEN } from '../../../test/test-env';
 import { parseCsv } from './utils/csv';
 import {
@@ -85,10 +86,17 @@ describe('admin console in a browser', () => {
     for (const day of ['周一', '周二', '周三', '周四', '周五', '周六', '周日']) {
       const want = weeks.includes(day);
       const box = page.getByRole('checkbox', { name: day, exact: true });
-      if ((await box.isChecked()) !== want) {
-        await page.locator('label.ant-checkbox-wrapper').filter({ hasText: day }).click();
-      }
-      await page.getByRole('checkbox', { name: day, exact: true, checked: want }).waitFor();
+      const label = page.locator('label.ant-checkbox-wrapper').filter({ hasText: day });
+      // A click that lands while the form re-renders can be lost: click again until it holds.
+      await pollUntil(
+        async () => {
+          if ((await box.isChecked()) === want) return true;
+          await label.click();
+          return (await box.isChecked()) === want;
+        },
+        30_000,
+        200,
+      );
     }
     const picker = page.getByPlaceholder('选择时间');
     await picker.click();
