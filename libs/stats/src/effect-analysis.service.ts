@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { DateTime } from 'luxon';
 import { AppException, APP_CONFIG, AppConfig, ErrorDetail, formatDate } from '@app/common';
 import { escapeLike } from '@app/push-config';
-import { EMPTY_FIGURES, PushFigures, RawFunnel, RawOrders, toFigures } from './push-figures';
+import {
+  EMPTY_FIGURES,
+  FUNNEL_OF_RECIPIENTS,
+  PushFigures,
+  rate,
+  RawFunnel,
+  RawOrders,
+  toFigures,
+} from './push-figures';
 import { parseStatsRange, StatsRange } from './stats-range';
 
 /** A goods dimension → its `wechat_labels.type` and the column that keys a group. */
@@ -72,35 +80,38 @@ export interface ReportQuery {
   granularity: ReportGranularity;
 }
 
-export interface ReportRow {
+export interface ReportRow extends PushFigures {
   period: string;
   from: string;
   to: string;
   pushId: number;
   ruleName: string;
-  pushCount: number;
-  failCount: number;
-  successCount: number;
-  successRate: number;
-  executedCount: number;
-  deliveredCount: number;
-  notFriendCount: number;
-  overCapCount: number;
-  orderCount: number;
-  buyerCount: number;
-  orderConversionRate: number;
-  userConversionRate: number;
 }
 
-/**
- * Copied from PushStatisticsService (kept private there): per-recipient rows (failed, best
- * outcome) → the funnel of SPEC §7.
- */
-const FUNNEL_OF_RECIPIENTS = `COUNT(*) AS push, SUM(failed) AS fail,
-       SUM(failed = 0 AND best > 0) AS executed, SUM(failed = 0 AND best = 3) AS delivered,
-       SUM(failed = 0 AND best = 2) AS over_cap, SUM(failed = 0 AND best = 1) AS not_friend`;
+/** goods()'s session temporary tables. */
+const GOODS_TABLES = 'goods_canon, goods_failed, goods_att, goods_lab, goods_n';
+/** "The table is full": a MEMORY table reached max_heap_table_size. */
+const ER_RECORD_FILE_FULL = 1114;
 
-/** As PushStatisticsService: a scope of ≥ 25 % of all recipients is read in recipient order. */
+interface GoodsGroup {
+  /** Group id (lowest label id of the key), 0 = order rows without a label of the dimension. */
+  gid: number | string;
+  k: string | null;
+  orders: unknown;
+  share: unknown;
+}
+
+interface GoodsTotal {
+  orders: unknown;
+  buyers: unknown;
+}
+
+interface GoodsCount extends GoodsTotal {
+  /** A top group's id, -1 the other groups, 0 the unlabelled. */
+  gk: unknown;
+}
+
+/** Runs holding ≥ 25 % of their rule's recipient rows read the rule's rows in recipient order. */
 const STREAM_SHARE = 0.25;
 
 /** The period of a run's slot (Shanghai wall time in `slot_at`): ISO week or calendar month. */
@@ -115,9 +126,9 @@ interface ScopeRun {
   est: number | string | null;
 }
 
+/** Recipient rows of a set of runs (their accepted + failed counts). */
+const size = (runs: ScopeRun[]): number => runs.reduce((sum, r) => sum + Number(r.est ?? 0), 0);
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const share = (part: number, whole: number): number =>
-  whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0;
 
 /**
  * Effect analysis beyond the funnel (issue 9): which goods the attributed orders contain, rules
@@ -165,71 +176,31 @@ export class EffectAnalysisService {
     }
     const ids = runs.map((r) => Number(r.id));
     const window = this.windowSeconds(q.attributionDays);
-    // One row per (attributed order row, buyer, label of the dimension); k is NULL when the
-    // order row has no such label. Failed recipients are excluded scope-wide, as in result.
-    const labelled = `
-      SELECT att.order_number, att.recipient_key, w.${dim.column} AS k
-        FROM (SELECT a.order_id, a.order_number, a.recipient_key
-                FROM wechat_push_attributions a
-               WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-                 AND a.recipient_key NOT IN (
-                       SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
-                        WHERE f.run_id IN (?) AND f.outcome = -1)) att
-        LEFT JOIN (wechat_customers_labels l
-                   JOIN wechat_labels w ON w.id = l.label_id AND w.type = ?
-                                       AND w.${dim.column} <> '')
-               ON l.order_id = att.order_id`;
-    const params = [ids, window, ids, dim.type];
-    // Pass 1: orders and order-weighted share per label (an order with n labels counts 1/n
-    // for each; "no label" is one of the n when another row of the order has none).
-    const groups: { k: string | null; orders: unknown; share: unknown }[] = await this.db.query(
-      `SELECT ok.k, COUNT(*) AS orders, SUM(1e0 / ok.n) AS share
-         FROM (SELECT g.order_number, g.k, COUNT(*) OVER (PARTITION BY g.order_number) AS n
-                 FROM (SELECT x.order_number, x.k FROM (${labelled}) x
-                        GROUP BY x.order_number, x.k) g) ok
-        GROUP BY ok.k
-        ORDER BY ok.k IS NULL, orders DESC, ok.k`,
-      params,
-    );
+    const { groups, buckets, total } = await this.goodsFigures(ids, window, dim, limit);
     const labels = groups.filter((g) => g.k !== null);
     const top = labels.slice(0, limit).map((g) => String(g.k));
     const shareSum = groups.reduce((s, g) => s + num(g.share), 0);
-    // Pass 2: distinct buyers of the top labels, distinct orders and buyers of the rest and of
-    // the unlabelled rows; the rollup's grand total is result's orderCount / buyerCount.
-    const counts: { b: unknown; key: string | null; orders: unknown; buyers: unknown }[] =
-      await this.db.query(
-        `SELECT CASE WHEN x.k IS NULL THEN 0 WHEN x.k IN (?) THEN 1 ELSE 2 END AS b,
-                IF(x.k IN (?), x.k, '') AS \`key\`,
-                COUNT(DISTINCT x.order_number) AS orders, COUNT(DISTINCT x.recipient_key) AS buyers
-           FROM (${labelled}) x
-          GROUP BY b, \`key\` WITH ROLLUP`,
-        [top.length ? top : [null], top.length ? top : [null], ...params],
-      );
-    const total = counts.find((c) => c.b === null);
-    const totalOrders = num(total?.orders);
-    const byKey = new Map(
-      counts.filter((c) => Number(c.b) === 1 && c.key !== null).map((c) => [c.key, c]),
-    );
-    const bucket = (b: number) =>
-      counts.find((c) => c.b !== null && Number(c.b) === b && c.key === '');
+    const totalOrders = num(total.orders);
+    const byGroup = new Map(buckets.map((c) => [Number(c.gk), c]));
+    const bucket = (gk: number) => byGroup.get(gk);
     const names = await this.labelNames(q.dimension, top);
     const rows: GoodsRow[] = labels.slice(0, limit).map((g) => ({
       id: String(g.k),
       name: names.get(String(g.k)) ?? String(g.k),
       bucket: 'label',
       orderCount: num(g.orders),
-      buyerCount: num(byKey.get(String(g.k))?.buyers),
-      share: share(num(g.share), shareSum),
+      buyerCount: num(byGroup.get(Number(g.gid))?.buyers),
+      share: rate(num(g.share), shareSum),
     }));
     if (labels.length > limit) {
-      const other = bucket(2);
+      const other = bucket(-1);
       rows.push({
         id: null,
         name: OTHER_LABELS_NAME,
         bucket: 'other',
         orderCount: num(other?.orders),
         buyerCount: num(other?.buyers),
-        share: share(
+        share: rate(
           labels.slice(limit).reduce((s, g) => s + num(g.share), 0),
           shareSum,
         ),
@@ -240,9 +211,170 @@ export class EffectAnalysisService {
       ...empty,
       orderCount: num(none?.orders),
       buyerCount: num(none?.buyers),
-      share: share(num(groups.find((g) => g.k === null)?.share), shareSum),
+      share: rate(num(groups.find((g) => g.k === null)?.share), shareSum),
     });
-    return { dimension: q.dimension, totalOrders, totalBuyers: num(total?.buyers), rows };
+    return { dimension: q.dimension, totalOrders, totalBuyers: num(total.buyers), rows };
+  }
+
+  /**
+   * The figures behind goods(), on one connection over three session temporary tables, so the
+   * join of the attributed orders to their labels runs once and everything after it groups
+   * integers in memory:
+   *
+   * - `goods_canon`: each label of the dimension → its group id (the lowest label id with the
+   *   same key: name for city / brand, bind_id otherwise), and the key;
+   * - `goods_att`: the attributed (order row, buyer) pairs of the scope — result's order set —
+   *   with the order's number as a 64-bit key (`okey`: the first 16 hex digits of its MD5, so
+   *   distinct order numbers are counted as integers; the same kind of key recipient_key uses
+   *   for customers without a row);
+   * - `goods_lab`: (order row, group) of those orders, group 0 when the order row has no label
+   *   of the dimension.
+   *
+   * Then: orders and order-weighted share per group (an order in n groups counts 1/n for each,
+   * "no label" being one of the n when another row of the order has none); the top `limit`
+   * groups; distinct orders and buyers of each top group, of the rest, of the unlabelled, and
+   * (rollup) of all — the last being result's orderCount / buyerCount.
+   */
+  private async goodsFigures(
+    runIds: number[],
+    windowSeconds: number,
+    dim: (typeof GOODS_DIMENSIONS)[GoodsDimension],
+    limit: number,
+  ): Promise<{ groups: GoodsGroup[]; buckets: GoodsCount[]; total: GoodsTotal }> {
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`);
+      // In-memory tables; a scope too large for STATS_MEMORY_TABLE_MB falls back to on-disk ones.
+      await qr.query('SET SESSION max_heap_table_size = ?', [
+        this.config.STATS_MEMORY_TABLE_MB * 1024 * 1024,
+      ]);
+      try {
+        await this.fillGoodsTables(qr, runIds, windowSeconds, dim, 'MEMORY');
+      } catch (e) {
+        if ((e as { errno?: number }).errno !== ER_RECORD_FILE_FULL) throw e;
+        await qr.query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`);
+        await this.fillGoodsTables(qr, runIds, windowSeconds, dim, 'InnoDB');
+      }
+      const groups: GoodsGroup[] = await qr.query(
+        `SELECT g.gid, c.k, COUNT(*) AS orders, SUM(1e0 / n.n) AS share
+           FROM goods_lab g
+           JOIN goods_n n ON n.okey = g.okey
+           LEFT JOIN goods_canon c ON c.label_id = g.gid
+          GROUP BY g.gid, c.k
+          ORDER BY g.gid = 0, orders DESC, c.k`,
+      );
+      const top = groups
+        .filter((g) => Number(g.gid) !== 0)
+        .slice(0, limit)
+        .map((g) => Number(g.gid));
+      const topIds = top.length ? top : [0];
+      // Distinct orders and buyers per top group (its id), the rest (-1) and the unlabelled
+      // (0): distinct pairs first (a hash table), then counted — cheaper here than
+      // COUNT(DISTINCT), which keeps a sorted tree per group.
+      const bucket = 'IF(g.gid IN (?), CAST(g.gid AS SIGNED), IF(g.gid = 0, 0, -1))';
+      type Count = { gk: unknown; n: unknown };
+      const orders: Count[] = await qr.query(
+        `SELECT x.gk, COUNT(*) AS n
+           FROM (SELECT DISTINCT ${bucket} AS gk, g.okey FROM goods_lab g) x
+          GROUP BY x.gk`,
+        [topIds],
+      );
+      const buyers: Count[] = await qr.query(
+        `SELECT x.gk, COUNT(*) AS n
+           FROM (SELECT DISTINCT ${bucket} AS gk, a.recipient_key
+                   FROM goods_lab g JOIN goods_att a ON a.okey = g.okey) x
+          GROUP BY x.gk`,
+        [topIds],
+      );
+      // Every attributed order has a goods_n row (group 0 at least).
+      const [total]: GoodsTotal[] = await qr.query(
+        `SELECT (SELECT COUNT(*) FROM goods_n) AS orders,
+                (SELECT COUNT(*) FROM (SELECT DISTINCT recipient_key FROM goods_att) b) AS buyers`,
+      );
+      const buyersOf = new Map(buyers.map((b) => [Number(b.gk), b.n]));
+      const buckets: GoodsCount[] = orders.map((o) => ({
+        gk: o.gk,
+        orders: o.n,
+        buyers: buyersOf.get(Number(o.gk)) ?? 0,
+      }));
+      return { groups, buckets, total };
+    } finally {
+      await qr
+        .query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`)
+        .then(() => qr.query('SET SESSION max_heap_table_size = DEFAULT'))
+        .catch(() => undefined);
+      await qr.release();
+    }
+  }
+
+  private async fillGoodsTables(
+    qr: QueryRunner,
+    runIds: number[],
+    windowSeconds: number,
+    dim: (typeof GOODS_DIMENSIONS)[GoodsDimension],
+    engine: 'MEMORY' | 'InnoDB',
+  ): Promise<void> {
+    // In a MEMORY table every key is a hash.
+    await qr.query(
+      `CREATE TEMPORARY TABLE goods_canon (
+         label_id BIGINT UNSIGNED NOT NULL, gid BIGINT UNSIGNED NOT NULL,
+         k VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci NOT NULL,
+         PRIMARY KEY (label_id)) ENGINE=${engine}`,
+    );
+    await qr.query(
+      `INSERT INTO goods_canon (label_id, gid, k)
+       SELECT w.id, MIN(w.id) OVER (PARTITION BY w.${dim.column}), w.${dim.column}
+         FROM wechat_labels w WHERE w.type = ? AND w.${dim.column} <> ''`,
+      [dim.type],
+    );
+    // Failed recipients are excluded scope-wide, as in result.
+    await qr.query(
+      `CREATE TEMPORARY TABLE goods_failed (
+         recipient_key BIGINT UNSIGNED NOT NULL, PRIMARY KEY (recipient_key)) ENGINE=${engine}`,
+    );
+    await qr.query(
+      `INSERT IGNORE INTO goods_failed (recipient_key)
+       SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
+        WHERE f.run_id IN (?) AND f.outcome = -1`,
+      [runIds],
+    );
+    await qr.query(
+      `CREATE TEMPORARY TABLE goods_att (
+         order_id BIGINT UNSIGNED NOT NULL, recipient_key BIGINT UNSIGNED NOT NULL,
+         okey BIGINT UNSIGNED NOT NULL,
+         PRIMARY KEY (order_id, recipient_key), KEY (okey)) ENGINE=${engine}`,
+    );
+    await qr.query(
+      `INSERT IGNORE INTO goods_att (order_id, recipient_key, okey)
+       SELECT a.order_id, a.recipient_key,
+              CAST(CONV(LEFT(MD5(a.order_number), 16), 16, 10) AS UNSIGNED)
+         FROM wechat_push_attributions a
+        WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+          AND NOT EXISTS (SELECT 1 FROM goods_failed f WHERE f.recipient_key = a.recipient_key)`,
+      [runIds, windowSeconds],
+    );
+    await qr.query(
+      `CREATE TEMPORARY TABLE goods_lab (
+         okey BIGINT UNSIGNED NOT NULL, gid BIGINT UNSIGNED NOT NULL,
+         PRIMARY KEY (okey, gid)) ENGINE=${engine}`,
+    );
+    await qr.query(
+      `INSERT IGNORE INTO goods_lab (okey, gid)
+       SELECT a.okey, COALESCE(c.gid, 0)
+         FROM goods_att a
+         LEFT JOIN (wechat_customers_labels l JOIN goods_canon c ON c.label_id = l.label_id)
+                ON l.order_id = a.order_id`,
+    );
+    // Per order, the number of its groups (for the 1/n shares).
+    await qr.query(
+      `CREATE TEMPORARY TABLE goods_n (
+         okey BIGINT UNSIGNED NOT NULL, n INT UNSIGNED NOT NULL, PRIMARY KEY (okey))
+       ENGINE=${engine}`,
+    );
+    await qr.query(
+      'INSERT INTO goods_n (okey, n) SELECT okey, COUNT(*) FROM goods_lab GROUP BY okey',
+    );
   }
 
   /**
@@ -256,37 +388,25 @@ export class EffectAnalysisService {
     const missing = q.ids.filter((id) => !names.has(id));
     if (missing.length) throw AppException.notFound(`规则 ${missing.join(', ')} `, 'ids');
     const runs = await this.scopeRuns(range, { pushIds: q.ids });
-    const perRule = new Map<number, number[]>();
+    const perRule = new Map<number, ScopeRun[]>();
     for (const r of runs) {
       const list = perRule.get(Number(r.push_id)) ?? [];
-      list.push(Number(r.id));
+      list.push(r);
       perRule.set(Number(r.push_id), list);
     }
     const withRuns = q.ids.filter((id) => perRule.has(id));
     const funnels = new Map<number, RawFunnel>();
     const orders = new Map<number, RawOrders>();
     if (withRuns.length > 0) {
-      // One statement, one branch per rule over that rule's runs only (rules' runs are
-      // disjoint, so every outcome and attribution row of the scope is read once): the funnel
-      // and the orders exactly as result computes them for a scope of those runs.
-      const funnelSql: string[] = [];
-      const funnelParams: unknown[] = [];
+      // One branch per rule over that rule's runs only (rules' runs are disjoint, so every
+      // outcome and attribution row of the scope is read once): the funnel and the orders
+      // exactly as result computes them for a scope of those runs; orders in one statement,
+      // the funnels in two (funnelsOf), all three side by side.
       const orderSql: string[] = [];
       const orderParams: unknown[] = [];
       const window = this.windowSeconds(q.attributionDays);
       for (const pushId of withRuns) {
-        const ruleRuns = perRule.get(pushId) as number[];
-        const index = (await this.streams(runs.filter((r) => Number(r.push_id) === pushId)))
-          ? 'PRIMARY'
-          : 'idx_outcomes_run';
-        funnelSql.push(
-          `SELECT ? AS g, ${FUNNEL_OF_RECIPIENTS}
-             FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
-                     FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
-                    WHERE o.run_id IN (?)
-                    GROUP BY o.recipient_key) per`,
-        );
-        funnelParams.push(pushId, ruleRuns);
+        const ruleRuns = (perRule.get(pushId) as ScopeRun[]).map((r) => Number(r.id));
         orderSql.push(
           `SELECT ? AS g, COUNT(DISTINCT a.order_number) AS orders,
                   COUNT(DISTINCT a.recipient_key) AS buyers
@@ -298,15 +418,18 @@ export class EffectAnalysisService {
         );
         orderParams.push(pushId, ruleRuns, window, ruleRuns);
       }
-      // Two statements side by side on two pool connections, as result.
-      const [funnelRows, orderRows]: [
-        (RawFunnel & { g: unknown })[],
-        (RawOrders & { g: unknown })[],
-      ] = await Promise.all([
-        this.db.query(funnelSql.map((q) => `(${q})`).join('\nUNION ALL\n'), funnelParams),
-        this.db.query(orderSql.map((q) => `(${q})`).join('\nUNION ALL\n'), orderParams),
-      ]);
-      for (const f of funnelRows) funnels.set(Number(f.g), f);
+      const [orderRows, ruleFunnels]: [(RawOrders & { g: unknown })[], Map<string, RawFunnel>] =
+        await Promise.all([
+          this.db.query(orderSql.map((q) => `(${q})`).join('\nUNION ALL\n'), orderParams),
+          this.funnelsOf(
+            withRuns.map((pushId) => ({
+              key: String(pushId),
+              pushId,
+              runs: perRule.get(pushId) as ScopeRun[],
+            })),
+          ),
+        ]);
+      for (const [g, f] of ruleFunnels) funnels.set(Number(g), f);
       for (const o of orderRows) orders.set(Number(o.g), o);
     }
     return q.ids.map((pushId) => ({
@@ -319,6 +442,58 @@ export class EffectAnalysisService {
   }
 
   /**
+   * The funnel of each group of one rule's runs (a rule in compare, a rule's period in
+   * report), each as result computes it for those runs alone: one branch per group, the
+   * branches split into two statements of about equal size that run side by side. A group
+   * whose runs hold a large share of its rule's rows reads the rule's range of
+   * idx_outcomes_push in recipient order and groups it as it streams; a smaller one reads its
+   * runs' rows by idx_outcomes_run and groups them in a temporary table.
+   */
+  private async funnelsOf(
+    groups: { key: string; pushId: number; runs: ScopeRun[] }[],
+  ): Promise<Map<string, RawFunnel>> {
+    const out = new Map<string, RawFunnel>();
+    if (groups.length === 0) return out;
+    const ruleRows = await this.ruleRows([...new Set(groups.map((g) => g.pushId))]);
+    const halves = [0, 1].map(() => ({ sql: [] as string[], params: [] as unknown[], size: 0 }));
+    for (const g of [...groups].sort((a, b) => size(b.runs) - size(a.runs))) {
+      const half = halves[0].size <= halves[1].size ? halves[0] : halves[1];
+      const streamRule = size(g.runs) >= (ruleRows.get(g.pushId) ?? 0) * STREAM_SHARE;
+      half.size += size(g.runs);
+      half.sql.push(
+        `SELECT ? AS g, ${FUNNEL_OF_RECIPIENTS}
+           FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
+                   FROM wechat_push_recipient_outcomes o
+                        FORCE INDEX (${streamRule ? 'idx_outcomes_push' : 'idx_outcomes_run'})
+                  WHERE ${streamRule ? 'o.push_id = ? AND' : ''} o.run_id IN (?)
+                  GROUP BY o.recipient_key) per`,
+      );
+      half.params.push(
+        g.key,
+        ...(streamRule ? [g.pushId] : []),
+        g.runs.map((r) => Number(r.id)),
+      );
+    }
+    const sets: (RawFunnel & { g: string })[][] = await Promise.all(
+      halves
+        .filter((h) => h.sql.length)
+        .map((h) => this.db.query(h.sql.map((q) => `(${q})`).join('\nUNION ALL\n'), h.params)),
+    );
+    for (const f of sets.flat()) out.set(String(f.g), f);
+    return out;
+  }
+
+  /** Recipient rows of each rule over all its runs (the runs' counts). */
+  private async ruleRows(pushIds: number[]): Promise<Map<number, number>> {
+    const rows: { push_id: unknown; n: unknown }[] = await this.db.query(
+      `SELECT r.push_id, SUM(r.accepted_count + r.fail_count) AS n
+         FROM wechat_push_runs r WHERE r.push_id IN (?) GROUP BY r.push_id`,
+      [pushIds],
+    );
+    return new Map(rows.map((r) => [Number(r.push_id), num(r.n)]));
+  }
+
+  /**
    * Per rule and period (ISO week or calendar month of the run's slot, Shanghai), the figures
    * of that rule's runs in that period — what result gives for them alone. Only pairs with runs.
    */
@@ -328,24 +503,31 @@ export class EffectAnalysisService {
     if (runs.length === 0) return [];
     const ids = runs.map((r) => Number(r.id));
     const period = PERIOD_SQL[q.granularity];
-    const [funnels, orders]: [
-      (RawFunnel & { push_id: unknown; period: string })[],
+    const key = (pushId: unknown, p: string) => `${Number(pushId)}|${p}`;
+    const periodOf: { id: unknown; period: string }[] = await this.db.query(
+      `SELECT r.id, ${period('r')} AS period FROM wechat_push_runs r WHERE r.id IN (?)`,
+      [ids],
+    );
+    const periods = new Map(periodOf.map((r) => [Number(r.id), r.period]));
+    const groups = new Map<string, { key: string; pushId: number; runs: ScopeRun[] }>();
+    for (const r of runs) {
+      const k = key(r.push_id, periods.get(Number(r.id)) as string);
+      const group = groups.get(k) ?? { key: k, pushId: Number(r.push_id), runs: [] };
+      group.runs.push(r);
+      groups.set(k, group);
+    }
+    const [funnelMap, orders]: [
+      Map<string, RawFunnel>,
       (RawOrders & { g: unknown; period: string | null })[],
     ] = await Promise.all([
-      this.db.query(
-        `SELECT per.push_id, per.period, ${FUNNEL_OF_RECIPIENTS}
-           FROM (SELECT r.push_id, ${period('r')} AS period, o.recipient_key,
-                        MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
-                   FROM wechat_push_recipient_outcomes o FORCE INDEX (idx_outcomes_run)
-                   JOIN wechat_push_runs r ON r.id = o.run_id
-                  WHERE o.run_id IN (?)
-                  GROUP BY r.push_id, period, o.recipient_key) per
-          GROUP BY per.push_id, per.period`,
-        [ids],
-      ),
+      this.funnelsOf([...groups.values()]),
       this.groupedOrders(ids, period, q.attributionDays),
     ]);
-    const key = (pushId: unknown, p: string) => `${Number(pushId)}|${p}`;
+    const funnels = [...groups.values()].map((g) => ({
+      ...(funnelMap.get(g.key) as RawFunnel),
+      push_id: g.pushId,
+      period: periods.get(Number(g.runs[0].id)) as string,
+    }));
     const orderMap = new Map(orders.map((o) => [key(o.g, o.period ?? ''), o]));
     const names = await this.ruleNames([...new Set(runs.map((r) => Number(r.push_id)))]);
     const first = formatDate(range.from);
@@ -459,16 +641,6 @@ export class EffectAnalysisService {
          FROM wechat_push_runs r WHERE ${clauses.join(' AND ')}`,
       params,
     );
-  }
-
-  /** As PushStatisticsService: whether the scope is a large share of all recipient rows. */
-  private async streams(runs: ScopeRun[]): Promise<boolean> {
-    const scope = runs.reduce((sum, r) => sum + Number(r.est ?? 0), 0);
-    const [all]: { n: string | number | null }[] = await this.db.query(
-      'SELECT SUM(accepted_count + fail_count) AS n FROM wechat_push_runs',
-    );
-    const total = Number(all.n ?? 0);
-    return total > 0 && scope >= total * STREAM_SHARE;
   }
 }
 

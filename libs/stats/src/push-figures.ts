@@ -18,6 +18,14 @@ export interface PushFigures {
   userConversionRate: number;
 }
 
+/**
+ * Per-recipient rows `(failed, best)` — best outcome: 3 delivered > 2 over cap > 1 not a
+ * friend > 0 no result — → the funnel of SPEC §7 (a failure anywhere wins, as the seed).
+ */
+export const FUNNEL_OF_RECIPIENTS = `COUNT(*) AS push, SUM(failed) AS fail,
+       SUM(failed = 0 AND best > 0) AS executed, SUM(failed = 0 AND best = 3) AS delivered,
+       SUM(failed = 0 AND best = 2) AS over_cap, SUM(failed = 0 AND best = 1) AS not_friend`;
+
 /** What the SQL aggregates return for a scope (numbers may arrive as strings or NULL). */
 export interface RawFunnel {
   push?: unknown;

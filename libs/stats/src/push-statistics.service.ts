@@ -10,7 +10,15 @@ import {
   addDays,
 } from '@app/common';
 import { escapeLike } from '@app/push-config';
-import { EMPTY_FIGURES, PushFigures, rate, RawFunnel, RawOrders, toFigures } from './push-figures';
+import {
+  EMPTY_FIGURES,
+  FUNNEL_OF_RECIPIENTS,
+  PushFigures,
+  rate,
+  RawFunnel,
+  RawOrders,
+  toFigures,
+} from './push-figures';
 import { parseStatsRange, StatsRange } from './stats-range';
 
 export interface StatsQuery {
@@ -63,14 +71,6 @@ export interface DailyFigures extends PushFigures {
 /** Daily figures are for charts: one row per day, so the range is bounded. */
 export const MAX_DAILY_DAYS = 366;
 export const MAX_RUNS_PAGE_SIZE = 100;
-
-/**
- * Per-recipient row (failed, best outcome: 3 delivered > 2 over cap > 1 not a friend > 0 no
- * result) → the funnel of SPEC §7 (a failure anywhere wins, as the seed).
- */
-const FUNNEL_OF_RECIPIENTS = `COUNT(*) AS push, SUM(failed) AS fail,
-       SUM(failed = 0 AND best > 0) AS executed, SUM(failed = 0 AND best = 3) AS delivered,
-       SUM(failed = 0 AND best = 2) AS over_cap, SUM(failed = 0 AND best = 1) AS not_friend`;
 
 /**
  * A scope covering at least this share of all recipients is counted by one streamed scan of

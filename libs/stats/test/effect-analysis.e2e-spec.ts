@@ -1,4 +1,7 @@
-import { shanghaiInstant } from '@app/common';
+import { DataSource } from 'typeorm';
+import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectionOptions';
+import { APP_CONFIG, AppConfig, shanghaiInstant } from '@app/common';
+import { EffectAnalysisService } from '@app/stats';
 import { writeDeliveryRows } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
 import type { GroupMsgSendResult } from '@app/wecom';
@@ -436,6 +439,85 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         rows: [unlabelled(0, 0, 0)],
       });
     });
+
+    it('a scope larger than STATS_MEMORY_TABLE_MB is rebuilt on disk, with the same figures', async () => {
+      // 40,000 attributed order rows of one run in June 2024 (outside every other test's range),
+      // every other one with SKU S1: the in-memory working tables need several MB.
+      const RUN = 900;
+      const N = 40_000;
+      await api.db.query(
+        `INSERT INTO wechat_push_runs (id, push_id, kind, slot_at, state, rule_name, created_at, updated_at)
+         VALUES (?, 4, 'scheduled', '2024-06-01 10:00:00', 'completed', '没有执行', NOW(), NOW())`,
+        [RUN],
+      );
+      const rows: unknown[][] = [];
+      const links: number[][] = [];
+      for (let i = 0; i < N; i++) {
+        const orderId = 1_000_000 + i;
+        rows.push([
+          orderId,
+          10_000 + i,
+          90_000,
+          RUN,
+          '2024-06-01',
+          10_000 + i,
+          `BIG${i}`,
+          '2024-06-01 12:00:00',
+          '2024-06-01 10:00:00',
+          7200,
+        ]);
+        if (i % 2 === 0) links.push([10_000 + i, 1, orderId]);
+      }
+      for (let i = 0; i < N; i += 10_000) {
+        await api.db.query(
+          `INSERT INTO wechat_push_attributions (order_id, customer_id, batch_id, run_id, run_day,
+             recipient_key, order_number, order_time, pushed_at, lag_seconds) VALUES ?`,
+          [rows.slice(i, i + 10_000)],
+        );
+      }
+      await api.db.query(
+        'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES ?',
+        [links],
+      );
+      const june = { startTime: '2024-06-01', endTime: '2024-06-01', dimension: 'sku' as const };
+      const expected = {
+        dimension: 'sku',
+        totalOrders: N,
+        totalBuyers: N,
+        rows: [label('S1', '猫砂A', N / 2, N / 2, 0.5), unlabelled(N / 2, N / 2, 0.5)],
+      };
+      const config = api.app.get<AppConfig>(APP_CONFIG);
+      expect(config.STATS_MEMORY_TABLE_MB).toBe(512);
+      // In memory (the default cap) …
+      expect(await api.app.get(EffectAnalysisService).goods(june)).toEqual(expected);
+      // … and with a 1 MB cap, which the MEMORY tables overflow (ER_RECORD_FILE_FULL), on disk;
+      // on a pool of one connection, to see what the call leaves on it.
+      const one = new DataSource({
+        ...(api.db.options as MysqlConnectionOptions),
+        poolSize: 1,
+        extra: { connectionLimit: 1 },
+      });
+      await one.initialize();
+      try {
+        const small = new EffectAnalysisService(one, { ...config, STATS_MEMORY_TABLE_MB: 1 });
+        const fills = jest.spyOn(
+          small as unknown as { fillGoodsTables: (...a: unknown[]) => Promise<void> },
+          'fillGoodsTables',
+        );
+        expect(await small.goods(june)).toEqual(expected);
+        expect(fills.mock.calls.map((c) => c[4])).toEqual(['MEMORY', 'InnoDB']);
+        // The connection goes back to the pool clean: the default cap, no working table.
+        const [cap] = await one.query(
+          'SELECT @@SESSION.max_heap_table_size = @@GLOBAL.max_heap_table_size AS reset',
+        );
+        expect(Number(cap.reset)).toBe(1);
+        await expect(one.query('SELECT COUNT(*) FROM goods_att')).rejects.toMatchObject({
+          driverError: { code: 'ER_NO_SUCH_TABLE' },
+        });
+      } finally {
+        await one.destroy();
+      }
+    });
   });
 
   describe('compare', () => {
@@ -459,6 +541,33 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       expect(rows[3]).toMatchObject({ pushCount: 0, orderCount: 0, successRate: 0 });
       const month = await post('compare', { ids: [1], ...range, attributionDays: 30 });
       expect(month[0].orderCount).toBe(6); // + NO4 by d
+    });
+
+    it('runs holding a small share of their rule are read by run, a large share by rule: same figures', async () => {
+      // The path is chosen from the runs' counters: R1 made large, only R2 in the range.
+      const fromR2 = { startTime: '2025-03-05 10:00:00', endTime: '2025-03-07' };
+      const queries = jest.spyOn(api.db, 'query');
+      await api.db.query('UPDATE wechat_push_runs SET accepted_count = 1000 WHERE id = ?', [
+        RUNS[0].id,
+      ]);
+      try {
+        const [small] = await post('compare', { ids: [1], ...fromR2 });
+        const [large] = await post('compare', { ids: [1], ...MARCH });
+        const funnels = queries.mock.calls
+          .map((c) => String(c[0]))
+          .filter((sql) => sql.includes('MAX(o.outcome) AS best'))
+          .map((sql) => /FORCE INDEX \((\w+)\)/.exec(sql)?.[1]);
+        expect(funnels).toEqual(['idx_outcomes_run', 'idx_outcomes_push']);
+        const { pushId: _p, ruleName: _n, ...smallFigures } = small;
+        expect(smallFigures).toEqual(await post('result', { ...fromR2, name: '猫砂' }));
+        const { pushId: _q, ruleName: _m, ...largeFigures } = large;
+        expect(largeFigures).toEqual(await post('result', { ...MARCH, name: '猫砂' }));
+      } finally {
+        queries.mockRestore();
+        await api.db.query('UPDATE wechat_push_runs SET accepted_count = 0 WHERE id = ?', [
+          RUNS[0].id,
+        ]);
+      }
     });
 
     it('a rule id that never existed is 404 naming ids', async () => {

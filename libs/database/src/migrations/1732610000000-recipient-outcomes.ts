@@ -28,7 +28,7 @@ export class RecipientOutcomes1732610000000 implements MigrationInterface {
     const batches = (await q.query(
       'SELECT DISTINCT batch_id FROM wechat_push_deliveries ORDER BY batch_id',
     )) as { batch_id: number }[];
-    for (const b of batches) await writeRecipientOutcomes(q, Number(b.batch_id));
+    for (const b of batches) await writeOutcomesAsOf1732610000000(q, Number(b.batch_id));
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -41,11 +41,11 @@ export const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
   CASE d.status WHEN 1 THEN 3 WHEN 3 THEN 2 WHEN 2 THEN 1 ELSE 0 END)`;
 
 /**
- * (Re)derives the outcome rows of one batch from its delivery rows (idempotent). A
- * recipient is in one batch of a run (the audience is de-duplicated), so a batch's rows
- * replace what they derived before.
+ * The backfill of this migration: the outcome rows of one batch as the table stood then
+ * (later columns are filled by their own migrations). At run time writeRecipientOutcomes
+ * (1732640000000) derives them.
  */
-export async function writeRecipientOutcomes(q: SqlRunner, batchId: number): Promise<void> {
+async function writeOutcomesAsOf1732610000000(q: SqlRunner, batchId: number): Promise<void> {
   await q.query(
     `INSERT INTO wechat_push_recipient_outcomes (recipient_key, run_day, run_id, outcome)
      SELECT d.recipient_key, d.run_day, d.run_id, ${OUTCOME_OF_DELIVERY}

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import type { SqlRunner } from './1732600000000-delivery-and-statistics';
-import { writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
+import { writeRecipientOutcomes } from './1732640000000-outcomes-by-rule';
 
 /**
  * Statistics at scale (docs/STATISTICS.md "Query plans", docs/BENCHMARKS.md):

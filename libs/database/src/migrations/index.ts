@@ -6,6 +6,7 @@ import { DeliveryAndStatistics1732600000000 } from './1732600000000-delivery-and
 import { RecipientOutcomes1732610000000 } from './1732610000000-recipient-outcomes';
 import { CustomerLabelOrders1732620000000 } from './1732620000000-customer-label-orders';
 import { StatisticsCounters1732630000000 } from './1732630000000-statistics-counters';
+import { OutcomesByRule1732640000000 } from './1732640000000-outcomes-by-rule';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -20,13 +21,15 @@ export const ALL_MIGRATIONS = [
   RecipientOutcomes1732610000000,
   CustomerLabelOrders1732620000000,
   StatisticsCounters1732630000000,
+  OutcomesByRule1732640000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
   ATTRIBUTION_TRIGGERS,
   writeDeliveryRows,
 } from './1732600000000-delivery-and-statistics';
-export { OUTCOME_OF_DELIVERY, writeRecipientOutcomes } from './1732610000000-recipient-outcomes';
+export { OUTCOME_OF_DELIVERY } from './1732610000000-recipient-outcomes';
+export { writeRecipientOutcomes } from './1732640000000-outcomes-by-rule';
 export {
   dayRepeatsLock,
   deriveBatchStatistics,
