@@ -155,12 +155,15 @@ describe('worker processes', () => {
 
     const second = startWorker();
     await second.waitFor(/worker started/, 60_000);
+    // The killed worker's jobs keep their locks for BullMQ's lockDuration (30 s) and are taken
+    // over at a stalled-jobs check (every 30 s): recovery takes 30–70 s, more on a loaded
+    // machine, hence the deadline.
     const run = await eventually(
       async () => {
         const [r] = await api.db.query('SELECT * FROM wechat_push_runs WHERE id = ?', [runId]);
         return r.state === 'completed' ? r : undefined;
       },
-      90_000,
+      150_000,
       'run completed after the restart',
     );
     const states: { state: string; n: number }[] = await api.db.query(
@@ -176,12 +179,16 @@ describe('worker processes', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Every recipient of a sent batch reached WeCom; only unknown batches may be missing.
     expect(counts.size).toBeGreaterThanOrEqual((byState.sent ?? 0) * 100);
-    // Each unknown batch (the killed worker's in-flight calls) is logged for operators to
-    // alert on, by the worker that found it; logs are complete once it has shut down.
+    // Each unknown batch is logged for operators to alert on, by the worker that found it:
+    // the new one for the killed worker's in-flight calls, the killed one for a call that
+    // timed out before the kill (on a loaded machine); logs are complete once it has shut down.
     second.kill('SIGTERM');
     expect((await second.exited()).code).toBe(0);
-    expect((second.output().match(/batch unknown/g) ?? []).length).toBe(byState.unknown ?? 0);
-  }, 180_000);
+    const unknownLines = [first, second]
+      .map((w) => (w.output().match(/batch unknown/g) ?? []).length)
+      .reduce((a, b) => a + b, 0);
+    expect(unknownLines).toBe(byState.unknown ?? 0);
+  }, 270_000);
 
   it('SIGTERM lets an in-flight batch finish: the worker exits 0 and the batch is sent, not unknown', async () => {
     await seedBuyers(api.db, 5, { daysAgo: 40 });

@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, formatDate, weekDay } from '@app/common';
-import { AudienceCursor, SelectAudienceService } from '@app/audience';
+import { AudienceCursor, AudiencePage, SelectAudienceService } from '@app/audience';
 import { PushStatus, WechatPush, WechatPushTime } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
 import { PipelineQueues } from './pipeline-queues.service';
 import { PushRunRepository } from './push-run.repository';
+import { ReadAhead } from './read-ahead';
 import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
 import { isWithinGrace } from './slot-schedule';
 
@@ -18,6 +19,13 @@ const BUSINESS_TIME = new Intl.DateTimeFormat('en-GB', {
   minute: '2-digit',
   hourCycle: 'h23',
 });
+
+/**
+ * Pages of the audience read ahead of their commit (each ≤ PUSH_BATCH_SIZE ids, ~1 MB in
+ * memory at 10,000): enough to cover the attachments' upload (two WeCom round trips) at the
+ * start of a run, so the first batches go out as soon as it is done.
+ */
+const READ_AHEAD_PAGES = 8;
 
 /** The run stopped being 'selecting' under this job (cancelled, or another job selects it). */
 class SelectionStopped extends Error {}
@@ -48,6 +56,7 @@ export class FireSlotService {
   async fire(p: FireSlotPayload): Promise<FireOutcome> {
     const now = this.clock.now();
     const slotAt = new Date(p.slotAt);
+    this.logger.debug({ msg: 'slot job started', pushId: p.pushId, slotAt: p.slotAt });
     const rule = await this.db.getRepository(WechatPush).findOneBy({ id: p.pushId });
     let run = await this.runs.ensureRun(
       { pushId: p.pushId, kind: p.kind, slotAt },
@@ -84,30 +93,19 @@ export class FireSlotService {
       return { runId: run.id, state: RunState.FAILED, reason: 'rule vanished' };
     }
     const live = rule;
-    let attachments: unknown[];
+    // The attachments' upload (token, download, media/upload: WeCom round trips) runs while
+    // the first pages of the audience are read; pages are committed once it is done.
+    const message = this.prepareMessage(run.id, live, now);
+    message.catch(() => undefined); // awaited below, also when the selection throws first
+    let selected: { audience: number; batches: number } | null;
     try {
-      attachments = await this.attachments.forRule(live);
-    } catch (e) {
-      if (e instanceof WecomFatalError) {
-        await this.runs.transitionRun(run.id, [RunState.SELECTING], RunState.FAILED, now, {
-          reason: `attachments: ${e.message}`.slice(0, 255),
-        });
-        run = (await this.runs.findRun(run.id)) as PushRun;
-        return this.outcome(run);
-      }
-      throw e;
+      selected = await this.select(run, live, slotAt, message);
+    } finally {
+      await message.catch(() => undefined);
     }
-
-    const stillSelecting = await this.runs.transitionRun(
-      run.id,
-      [RunState.SELECTING],
-      RunState.SELECTING,
-      now,
-      { content: live.content, attachments },
-    );
-    const selected = stillSelecting ? await this.select(run, live, slotAt) : null;
-    if (!selected) {
-      // An operator cancelled the run meanwhile: stop selecting, keep what was sent.
+    if (!selected || (await message) !== 'ready') {
+      // Attachments failed for good, or an operator cancelled the run meanwhile: stop
+      // selecting, keep what was sent.
       run = (await this.runs.findRun(run.id)) as PushRun;
       return this.outcome(run);
     }
@@ -128,76 +126,112 @@ export class FireSlotService {
   }
 
   /**
+   * Uploads the rule's attachments and stores them with the text on the run, where every
+   * batch job reads them: 'ready'; 'failed' when WeCom or the rule makes them impossible (the
+   * run is failed with the reason); 'stopped' when the run left 'selecting' meanwhile.
+   * Other errors (WeCom unreachable, …) reject: the slot job is retried.
+   */
+  private async prepareMessage(
+    runId: number,
+    rule: WechatPush,
+    now: Date,
+  ): Promise<'ready' | 'failed' | 'stopped'> {
+    let attachments: unknown[];
+    try {
+      attachments = await this.attachments.forRule(rule);
+    } catch (e) {
+      if (!(e instanceof WecomFatalError)) throw e;
+      await this.runs.transitionRun(runId, [RunState.SELECTING], RunState.FAILED, now, {
+        reason: `attachments: ${e.message}`.slice(0, 255),
+      });
+      return 'failed';
+    }
+    const stored = await this.runs.transitionRun(
+      runId,
+      [RunState.SELECTING],
+      RunState.SELECTING,
+      now,
+      { content: rule.content, attachments },
+    );
+    this.logger.debug({ msg: 'message ready', runId, stored });
+    return stored ? 'ready' : 'stopped';
+  }
+
+  /**
    * Streams the audience page by page: each page is committed as a batch together with the
    * run's keyset position, then its job is enqueued at once, so the first batches are on
-   * their way to WeCom while later pages are still being read; the next page is read while
-   * this one is written. A retry resumes after the last committed page (a page read ahead but
-   * not committed is simply read again). The pages of one attempt read one consistent snapshot.
+   * their way to WeCom while later pages are still being read. The snapshot connection keeps
+   * reading up to READ_AHEAD_PAGES pages ahead while pages are committed — and while the
+   * message (attachments) is prepared: no page is committed before it is ready, so every
+   * batch job finds it on the run. A retry resumes after the last committed page (pages read
+   * ahead but not committed are simply read again). The pages of one attempt read one
+   * consistent snapshot.
    */
   private async select(
     run: PushRun,
     rule: WechatPush,
     at: Date,
+    message: Promise<'ready' | 'failed' | 'stopped'>,
   ): Promise<{ audience: number; batches: number } | null> {
-    let cursor: AudienceCursor | null = run.selectCursor
+    const start: AudienceCursor | null = run.selectCursor
       ? (JSON.parse(run.selectCursor) as AudienceCursor)
       : null;
     let batchNo = run.batchCount ?? 0;
     let audience = run.audienceCount ?? 0;
-    if (batchNo > 0 && cursor === null) return { audience, batches: batchNo }; // finished before a crash
+    if (batchNo > 0 && start === null) return { audience, batches: batchNo }; // finished before a crash
     const snapshot = this.db.createQueryRunner();
-    let ahead: Promise<unknown> | undefined;
+    const audienceOf = this.audience;
+    async function* pages(): AsyncGenerator<AudiencePage> {
+      let cursor = start;
+      do {
+        const page = await audienceOf.page(rule, at, cursor, audienceOf.batchSize, snapshot);
+        yield page;
+        cursor = page.next;
+      } while (cursor);
+    }
+    let reading: ReadAhead<AudiencePage> | undefined;
     await snapshot.connect();
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      const read = (after: AudienceCursor | null) => {
-        const reading = this.audience.page(rule, at, after, this.audience.batchSize, snapshot);
-        reading.catch(() => undefined); // awaited below; never an unhandled rejection if we stop first
-        return reading;
-      };
-      // Read-ahead: the snapshot connection reads page n + 1 while the pool commits page n.
-      let next = read(cursor);
-      ahead = next;
-      do {
-        const page = await next;
-        if (page.next) ahead = next = read(page.next);
-        if (page.externalUserids.length > 0) {
-          const no = batchNo + 1;
-          const now = this.clock.now();
-          const batchId = await this.runs.transaction(async (em) => {
-            const id = await this.runs.insertBatch(em, run.id, no, page.externalUserids, now);
-            const advanced = await this.runs.advanceSelection(
-              em,
-              run.id,
-              batchNo,
-              {
-                cursor: page.next ? JSON.stringify(page.next) : null,
-                batchCount: no,
-                audienceCount: audience + page.externalUserids.length,
-              },
-              now,
-            );
-            // The run left 'selecting' (cancelled): roll this page back and stop.
-            if (!advanced) throw new SelectionStopped();
-            return id;
-          });
-          batchNo = no;
-          audience += page.externalUserids.length;
-          await this.queues.add(
-            JobName.SEND_BATCH,
-            { batchId, runId: Number(run.id) },
-            { jobId: batchJobId(batchId, 0) },
+      reading = new ReadAhead(pages(), READ_AHEAD_PAGES);
+      for await (const page of reading) {
+        if ((await message) !== 'ready') return null;
+        if (page.externalUserids.length === 0) continue;
+        const no = batchNo + 1;
+        const now = this.clock.now();
+        const batchId = await this.runs.transaction(async (em) => {
+          const id = await this.runs.insertBatch(em, run.id, no, page.externalUserids, now);
+          const advanced = await this.runs.advanceSelection(
+            em,
+            run.id,
+            batchNo,
+            {
+              cursor: page.next ? JSON.stringify(page.next) : null,
+              batchCount: no,
+              audienceCount: audience + page.externalUserids.length,
+            },
+            now,
           );
-        }
-        cursor = page.next;
-      } while (cursor);
+          // The run left 'selecting' (cancelled): roll this page back and stop.
+          if (!advanced) throw new SelectionStopped();
+          return id;
+        });
+        batchNo = no;
+        audience += page.externalUserids.length;
+        await this.queues.add(
+          JobName.SEND_BATCH,
+          { batchId, runId: Number(run.id) },
+          { jobId: batchJobId(batchId, 0) },
+        );
+        this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId, batchNo });
+      }
     } catch (e) {
       if (e instanceof SelectionStopped) return null;
       throw e;
     } finally {
-      // A page still being read ahead finishes first; then the snapshot ends. A connection
+      // Pages still being read ahead finish first; then the snapshot ends. A connection
       // whose COMMIT failed is not handed back to the pool with a transaction open.
-      await ahead?.catch(() => undefined);
+      await reading?.settled();
       const ended = await snapshot.query('COMMIT').then(
         () => true,
         () => false,

@@ -56,6 +56,7 @@ export class SendBatchService {
    * BATCH_MAX_ATTEMPTS calls whatever happens to its jobs.
    */
   async send(p: SendBatchPayload): Promise<SendOutcome> {
+    this.logger.debug({ msg: 'batch job started', batchId: p.batchId, runId: p.runId });
     const batch = await this.runs.findBatch(p.batchId);
     if (!batch) return 'skipped';
     if (batch.state === BatchState.SENDING) {
@@ -76,6 +77,7 @@ export class SendBatchService {
       return BatchState.CANCELLED;
     }
     if (!(await this.runs.claimBatch(batch.id, this.clock.now()))) return 'skipped';
+    this.logger.debug({ msg: 'batch claimed', batchId: batch.id, runId: batch.runId });
 
     const recipients = await this.runs.recipientsOf(batch.id);
     const attachments = (run.attachments ?? []) as WecomAttachment[];
@@ -132,7 +134,7 @@ export class SendBatchService {
       }),
     );
     // -------------------------------------------------------------------------------------
-    await this.runs.completeRunIfDone(batch.runId, now, marked === 'late');
+    await this.completeRunIfDone(batch.runId, now, marked === 'late');
     return BatchState.SENT;
   }
 
@@ -196,6 +198,12 @@ export class SendBatchService {
   ): Promise<void> {
     const now = this.clock.now();
     await this.runs.transitionBatch(batch.id, [from], to, now, patch);
-    await this.runs.completeRunIfDone(batch.runId, now);
+    await this.completeRunIfDone(batch.runId, now);
+  }
+
+  private async completeRunIfDone(runId: number, now: Date, recount = false): Promise<void> {
+    if (await this.runs.completeRunIfDone(runId, now, recount)) {
+      this.logger.log({ msg: 'run finished', runId });
+    }
   }
 }

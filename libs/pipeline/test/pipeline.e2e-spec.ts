@@ -28,6 +28,7 @@ interface RunRow {
   started_at: Date | null;
   audience_count: number | null;
   batch_count: number | null;
+  attachments: unknown;
 }
 
 describe('push pipeline: scheduler, slot and batch jobs against the simulator, MariaDB and Redis', () => {
@@ -35,12 +36,20 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
   let images: http.Server;
   let imageUrl: string;
   let imageHits = 0;
+  /** `/slow.png` is answered only once this resolves (set by a test). */
+  let slowImage: Promise<void> = Promise.resolve();
 
   beforeAll(async () => {
-    images = http.createServer((_req, res) => {
+    images = http.createServer((req, res) => {
       imageHits++;
-      res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG.length });
-      res.end(PNG);
+      if (req.url === '/missing.png') {
+        res.writeHead(404).end();
+        return;
+      }
+      void (req.url === '/slow.png' ? slowImage : Promise.resolve()).then(() => {
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG.length });
+        res.end(PNG);
+      });
     });
     await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
     imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cat.png`;
@@ -167,6 +176,52 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       ],
     });
     expect(res.body.data.data[0].batches).toHaveLength(3);
+  });
+
+  it('reads the audience while the image is uploaded, and writes no batch before the run holds it', async () => {
+    await seedBuyers(p.db, 25_001, { daysAgo: 35 });
+    const pushId = await createRule({
+      name: '边传边选',
+      img: imageUrl.replace('cat.png', 'slow.png'),
+    });
+    const audience = p.worker.get(SelectAudienceService);
+    const spy = jest.spyOn(audience, 'page');
+    let release = () => undefined as void;
+    slowImage = new Promise<void>((r) => (release = r));
+    try {
+      const runId = await trigger(pushId);
+      // All three pages are read while the image download is held…
+      await eventually(async () => spy.mock.calls.length === 3, 15_000, 'three pages read');
+      const [held] = await runsOf(pushId);
+      expect(held).toMatchObject({ state: 'selecting', attachments: null });
+      // …but none is written, so no batch job can run without the attachments.
+      expect(await batchesOf(runId)).toHaveLength(0);
+      release();
+      const run = await finishedRun(pushId);
+      expect(run).toMatchObject({ state: 'completed', audience_count: 25_001, batch_count: 3 });
+      const messages = await p.sim.messages();
+      expect(messages).toHaveLength(3);
+      expect(messages.every((m) => m.attachments.length === 1)).toBe(true);
+      expect(await p.sim.requests('media/upload')).toBe(1);
+    } finally {
+      release();
+      slowImage = Promise.resolve();
+      spy.mockRestore();
+    }
+  });
+
+  it('fails the run when its image cannot be had, writing no batch and sending nothing', async () => {
+    await seedBuyers(p.db, 25_001, { daysAgo: 35 });
+    const pushId = await createRule({
+      name: '图片缺失',
+      img: imageUrl.replace('cat.png', 'missing.png'),
+    });
+    const runId = await trigger(pushId);
+    const run = await finishedRun(pushId);
+    expect(run.state).toBe('failed');
+    expect(run.reason).toMatch(/^attachments: .*HTTP 404/);
+    expect(await batchesOf(runId)).toHaveLength(0);
+    expect(await p.sim.messages()).toHaveLength(0);
   });
 
   it('fires a slot at its minute, not earlier — a slot created after the hourly scan, at 00:00 across midnight', async () => {
