@@ -31,6 +31,12 @@ async function bootstrap(): Promise<void> {
  */
 function supervise(processes: number): void {
   let stopping = false;
+  // Requests allocate short-lived objects only; with 32 MiB semi-spaces (16 by default) garbage
+  // collection fell from ~10 % to ~7 % of an api process's CPU in a profiled bench:api run.
+  // An explicit flag on the command line wins.
+  if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
+    cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=32'] });
+  }
   for (let i = 0; i < processes; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping) {

@@ -17,7 +17,7 @@ export class AppException extends Error {
 
   static notFound(what: string, field = 'id'): AppException {
     return new AppException(ErrorCode.NOT_FOUND, `${what}不存在`, [
-      { field, message: `${what} not found` },
+      { field, message: `${what.trim()} not found` },
     ]);
   }
 }

@@ -97,3 +97,51 @@ describe('formatting agrees with the zone database', () => {
     }
   });
 });
+
+describe('the fixed-offset shortcuts agree with the zone database', () => {
+  const zone = { zone: 'Asia/Shanghai' };
+  let seed = 11;
+  const next = () => (seed = (seed * 48271) % 2147483647);
+
+  it('isCalendarDate on every day of 1985..2030 and the century years, and impossible days', () => {
+    const years = [1900, 2000, 2100, 2400];
+    for (let y = 1985; y <= 2030; y++) years.push(y);
+    for (const year of years) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const v = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+          const viaZone = DateTime.fromObject({ year, month, day }, zone).isValid;
+          if (isCalendarDate(v) !== viaZone) throw new Error(`${v}: expected ${viaZone}`);
+        }
+      }
+    }
+    expect(isCalendarDate('0000-02-29')).toBe(true);
+  });
+
+  it('shanghaiInstant and endOfDay on instants spread over 1970..2100, including 1991 summer time', () => {
+    const instants = [
+      new Date('1991-07-01T12:00:00Z'),
+      new Date('1991-12-31T15:59:59Z'),
+      new Date('1991-12-31T16:00:00Z'),
+      new Date('2024-02-28T16:00:00Z'),
+      new Date('2099-12-31T15:59:59.999Z'),
+    ];
+    for (let i = 0; i < 1000; i++) instants.push(new Date(next() * 2_000 + (next() % 1000)));
+    for (const at of instants) {
+      const wall = DateTime.fromJSDate(at, zone);
+      expect(endOfDay(at)).toEqual(wall.endOf('day').set({ millisecond: 0 }).toJSDate());
+      const [date, time] = [wall.toFormat('yyyy-MM-dd'), wall.toFormat('HH:mm:ss')];
+      const expected = DateTime.fromISO(`${date}T${time}`, zone).toJSDate();
+      expect(shanghaiInstant(date, time)).toEqual(expected);
+      expect(shanghaiInstant(date, time.slice(0, 5))).toEqual(
+        DateTime.fromISO(`${date}T${time.slice(0, 5)}`, zone).toJSDate(),
+      );
+      expect(shanghaiInstant(date)).toEqual(DateTime.fromISO(`${date}T00:00:00`, zone).toJSDate());
+    }
+  });
+
+  it('shanghaiInstant still refuses impossible dates and times', () => {
+    expect(() => shanghaiInstant('2024-02-30')).toThrow(RangeError);
+    expect(() => shanghaiInstant('2024-01-01', '24:00:01')).toThrow(RangeError);
+  });
+});

@@ -17,12 +17,23 @@ function inZone(at: Date): DateTime {
   return DateTime.fromJSDate(at, { zone: BUSINESS_TZ });
 }
 
-/** True for a real calendar date written `YYYY-MM-DD` (2024-02-30 is false). */
+/** Days in `month` (1..12) of the proleptic Gregorian `year`, as luxon counts them. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * True for a real calendar date written `YYYY-MM-DD` (2024-02-30 is false). Every Shanghai day
+ * exists whole (daylight saving moved 02:00, never midnight), so this is plain calendar arithmetic:
+ * list filters validate and parse dates on every request, and the zone database is slow.
+ */
 export function isCalendarDate(value: string): boolean {
   const m = DATE_RE.exec(value);
   if (!m) return false;
-  return DateTime.fromObject({ year: +m[1], month: +m[2], day: +m[3] }, { zone: BUSINESS_TZ })
-    .isValid;
+  const month = +m[2];
+  const day = +m[3];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(+m[1], month);
 }
 
 /** True for `HH:mm` between 00:00 and 23:59. */
@@ -73,8 +84,20 @@ export function weekDay(at: Date): number {
   return inZone(at).weekday;
 }
 
+const WALL_TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/** The instant of a wall-clock time at the fixed offset, or undefined when it needs the zone database. */
+function fixedOffsetInstant(date: string, time: string): Date | undefined {
+  const d = DATE_RE.exec(date);
+  const t = WALL_TIME_RE.exec(time);
+  if (!d || !t || !isCalendarDate(date) || +d[1] < 1992) return undefined;
+  return new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +t[1], +t[2], +(t[3] ?? 0)) - OFFSET_MS);
+}
+
 /** The instant at which a Shanghai wall-clock date and time occurs. */
 export function shanghaiInstant(date: string, time = '00:00:00'): Date {
+  const fixed = fixedOffsetInstant(date, time);
+  if (fixed) return fixed;
   const dt = DateTime.fromISO(`${date}T${time}`, { zone: BUSINESS_TZ });
   if (!dt.isValid) throw new RangeError(`invalid Shanghai date/time: ${date} ${time}`);
   return dt.toJSDate();
@@ -87,6 +110,11 @@ export function startOfDay(at: Date): Date {
 
 /** 23:59:59 of the Shanghai day that contains `at` (second precision, as DATETIME stores). */
 export function endOfDay(at: Date): Date {
+  const ms = at.getTime();
+  if (ms >= FIXED_OFFSET_SINCE && ms <= 253_402_300_799_000 - OFFSET_MS) {
+    const day = 86_400_000;
+    return new Date(Math.floor((ms + OFFSET_MS) / day) * day + day - 1000 - OFFSET_MS);
+  }
   return inZone(at).endOf('day').set({ millisecond: 0 }).toJSDate();
 }
 
