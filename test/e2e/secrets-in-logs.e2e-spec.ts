@@ -103,17 +103,28 @@ describe('secrets never reach the logs', () => {
     ]);
     expect((await post('/wechatpush/trigger', { id: Number(id) })).status).toBe(200);
     const tokensSeen = new Set<string>();
-    await eventually(
-      async () => {
-        for (const t of await cachedTokens()) tokensSeen.add(t);
-        const [row] = await db.db.query(
-          "SELECT COUNT(*) AS n, SUM(state = 'sent') AS sent FROM wechat_push_batches",
-        );
-        return Number(row.n) === 6 && Number(row.sent) === 6;
-      },
-      90_000,
-      'six sent batches',
-    );
+    try {
+      await eventually(
+        async () => {
+          for (const t of await cachedTokens()) tokensSeen.add(t);
+          const [row] = await db.db.query(
+            "SELECT COUNT(*) AS n, SUM(state = 'sent') AS sent FROM wechat_push_batches",
+          );
+          if (Number(row.n) === 6 && Number(row.sent) === 6) return true;
+          // Not there yet: the state is what a failure reports.
+          const runs = await db.db.query('SELECT id, state, reason FROM wechat_push_runs');
+          const batches = await db.db.query(
+            'SELECT state, attempts, COUNT(*) AS n FROM wechat_push_batches GROUP BY state, attempts',
+          );
+          throw new Error(JSON.stringify({ runs, batches }));
+        },
+        90_000,
+        'six sent batches',
+      );
+    } catch (e) {
+      const tail = (s: string) => s.split('\n').slice(-40).join('\n');
+      throw new Error(`${String(e)}\nworker output (last lines):\n${tail(worker.output())}`);
+    }
     await sim.revokeTokens(42001);
     for (const t of await cachedTokens()) tokensSeen.add(t);
 

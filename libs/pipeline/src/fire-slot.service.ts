@@ -218,11 +218,12 @@ export class FireSlotService {
         });
         batchNo = no;
         audience += page.externalUserids.length;
-        await this.queues.add(
-          JobName.SEND_BATCH,
-          { batchId, runId: Number(run.id) },
-          { jobId: batchJobId(batchId, 0) },
-        );
+        // `ensure`, not `add`: a finished job under this id (left by a database that was
+        // reset or restored while Redis kept its jobs) would make `add` a silent no-op.
+        await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batchId, 0), {
+          batchId,
+          runId: Number(run.id),
+        });
         this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId, batchNo });
       }
     } catch (e) {
@@ -242,16 +243,14 @@ export class FireSlotService {
     return { audience, batches: batchNo };
   }
 
-  /** One job per pending batch; job ids make a repeat of this a no-op. */
+  /** One job per pending batch; job ids make a repeat of this a no-op (see `ensure`). */
   async enqueueBatches(runId: number): Promise<void> {
-    const pending = await this.runs.findBatchIds(runId, [BatchState.PENDING]);
-    await this.queues.addBulk(
-      JobName.SEND_BATCH,
-      pending.map((b) => ({
-        payload: { batchId: Number(b.id), runId: Number(runId) },
-        opts: { jobId: batchJobId(b.id, b.resends) },
-      })),
-    );
+    for (const b of await this.runs.findBatchIds(runId, [BatchState.PENDING])) {
+      await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {
+        batchId: Number(b.id),
+        runId: Number(runId),
+      });
+    }
   }
 
   private async refusal(

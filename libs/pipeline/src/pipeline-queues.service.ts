@@ -34,16 +34,6 @@ export class PipelineQueues {
     return this.queues[JOB_QUEUE[name]].add(name, payload, { ...JOB_OPTIONS[name], ...opts });
   }
 
-  addBulk<K extends JobName>(
-    name: K,
-    jobs: { payload: JobPayloads[K]; opts: JobsOptions }[],
-  ): Promise<Job[]> {
-    if (jobs.length === 0) return Promise.resolve([]);
-    return this.queues[JOB_QUEUE[name]].addBulk(
-      jobs.map((j) => ({ name, data: j.payload, opts: { ...JOB_OPTIONS[name], ...j.opts } })),
-    );
-  }
-
   getJob(queue: QueueName, jobId: string): Promise<Job | undefined> {
     return this.queues[queue].getJob(jobId);
   }

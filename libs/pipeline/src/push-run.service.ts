@@ -83,7 +83,9 @@ export class PushRunService {
       slotAt: slotAt.toISOString(),
       triggeredBy: operatorId,
     };
-    await this.queues.add(JobName.FIRE_SLOT, payload, { jobId: slotJobId(payload) });
+    // `ensure`: a finished job under this id (a database reset or restored while Redis kept
+    // its jobs) would make a plain `add` a no-op and leave the run pending.
+    await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload);
     return { runId: Number(run.id) };
   }
 
@@ -151,11 +153,10 @@ export class PushRunService {
         },
       ]);
     }
-    await this.queues.add(
-      JobName.SEND_BATCH,
-      { batchId: Number(batch.id), runId: Number(batch.runId) },
-      { jobId: batchJobId(batch.id, batch.resends + 1) },
-    );
+    await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batch.id, batch.resends + 1), {
+      batchId: Number(batch.id),
+      runId: Number(batch.runId),
+    });
     this.logger.log({ msg: 'batch resend requested', batchId, resends: batch.resends + 1 });
     return { batchId: Number(batch.id), resends: batch.resends + 1 };
   }

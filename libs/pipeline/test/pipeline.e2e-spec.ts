@@ -358,6 +358,29 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     expect([...ledger.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('sends a batch whose job id a finished job of an earlier database still holds (tables reset, Redis kept)', async () => {
+    await seedBuyers(p.db, 120, { daysAgo: 40 });
+    const first = await createRule({ name: '重置之前' });
+    await trigger(first);
+    expect(await finishedRun(first, 'the first run')).toMatchObject({ state: 'completed' });
+    // The database starts over (ids from 1 again); the queue keeps the finished job of batch 1.
+    await resetPipelineTables(p.db);
+    await p.sim.reset();
+    await seedBuyers(p.db, 80, { daysAgo: 40, prefix: 'again' });
+    const second = await createRule({ name: '重置之后' });
+    const runId = await trigger(second);
+    expect(await finishedRun(second, 'the run after the reset')).toMatchObject({
+      id: runId,
+      state: 'completed',
+    });
+    expect(
+      (await batchesOf(runId)).map((b: { id: number; state: string }) => [b.id, b.state]),
+    ).toEqual([[1, 'sent']]);
+    const ledger = await recipientsInLedger();
+    expect([...ledger.keys()].every((id) => id.startsWith('ext-again-'))).toBe(true);
+    expect(ledger.size).toBe(80);
+  });
+
   it('a batch whose job Redis lost during its WeCom call: reconcile says unknown, the late answer records it sent', async () => {
     await seedBuyers(p.db, 3, { daysAgo: 40 });
     const pushId = await createRule({ name: '调用中丢失Redis' });

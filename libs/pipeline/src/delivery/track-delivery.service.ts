@@ -73,8 +73,9 @@ export class TrackDeliveryService {
     const now = this.clock.now();
     const firstPollAt = new Date(now.getTime() + this.config.DELIVERY_POLL_DELAY_MINUTES * 60_000);
     if (!(await this.repo.createTask(batchId, firstPollAt, now))) return;
-    // The job id makes a repeat a no-op.
-    await this.queues.add(JobName.TRACK_DELIVERY, { batchId }, { jobId: deliveryJobId(batchId) });
+    // The job id makes a repeat a no-op; `ensure` replaces a finished job of a database
+    // that was reset or restored while Redis kept its jobs.
+    await this.queues.ensure(JobName.TRACK_DELIVERY, deliveryJobId(batchId), { batchId });
   }
 
   /** One tracking step of the job: poll, store, maybe remind, decide when to look again. */
