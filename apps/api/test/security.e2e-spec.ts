@@ -146,6 +146,12 @@ describe('security of the api (real app, MariaDB and Redis)', () => {
       }
     });
 
+    it('API answers carry no ETag: every route is a POST, so hashing each body bought nothing', async () => {
+      const res = await api.post('/wechatpush/lists', {});
+      expect(res.status).toBe(200);
+      expect(res.headers.etag).toBeUndefined();
+    });
+
     it('CORS is closed by default: no Access-Control-Allow-Origin for any origin', async () => {
       const preflight = await http
         .options('/wechatpush/lists')

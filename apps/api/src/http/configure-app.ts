@@ -82,6 +82,9 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
     res.status(status).json(body);
   };
 
+  // Every API route is a POST, which no cache revalidates: Express's default weak ETag only
+  // hashed each response body for nothing (the console's static files keep theirs).
+  (app.getHttpAdapter().getInstance() as express.Express).set('etag', false);
   app.use(securityHeaders());
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({

@@ -88,6 +88,9 @@ export function loggingModule(app: string) {
             method: req.method,
             url: req.url?.split('?')[0],
           }),
+          // The status is what operators read; the response headers (helmet's dozen among
+          // them) were most of each request line's bytes and of its serialization cost.
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
       },
     }),
