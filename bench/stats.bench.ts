@@ -62,6 +62,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
     'customer_last_order',
     'youzan_orders',
     'customers',
+    'customer_shared_external_ids',
   ]) {
     await q(`DELETE FROM ${t}`);
   }

@@ -22,6 +22,7 @@ export const PIPELINE_TABLES = [
   'youzan_orders',
   'order_buyers',
   'customer_last_order',
+  'customer_shared_external_ids',
   'customer_label_orders',
   'wechat_push_deliveries',
   'wechat_push_attributions',

@@ -15,6 +15,11 @@ import {
   createLabelOrderTriggers,
   dropLabelOrderTriggers,
 } from '@app/database/migrations/1732620000000-customer-label-orders';
+import {
+  backfillSharedExternalIds,
+  createSharedExternalIdTriggers,
+  dropSharedExternalIdTriggers,
+} from '@app/database/migrations/1732650000000-shared-external-ids';
 
 /**
  * Bulk loading of the company tables, shared by `gen:data` and `gen:demo`: rows go in with
@@ -143,6 +148,8 @@ export async function bulkLoadCompany(
     await step('drop secondary indexes and triggers', async () => {
       await dropBuyerProjectionTriggers(rowsOf);
       await dropLabelOrderTriggers(rowsOf);
+      // Each customer's trigger would look its id up in an index dropped for the load.
+      await dropSharedExternalIdTriggers(rowsOf);
       // A fresh database has no deliveries, so attributing orders would find nothing.
       await dropAttributionTriggers(rowsOf);
       for (const t of tables) {
@@ -173,7 +180,9 @@ export async function bulkLoadCompany(
     }
     // The label projection is always derived here (neither generator writes it directly).
     await step('label orders backfill', () => backfillLabelOrders(rowsOf, 1_000_000));
+    await step('shared external ids backfill', () => backfillSharedExternalIds(rowsOf));
     await step('triggers', async () => {
+      await createSharedExternalIdTriggers(rowsOf);
       await createBuyerProjectionTriggers(rowsOf);
       await createLabelOrderTriggers(rowsOf);
       await createAttributionTriggers(rowsOf);

@@ -14,6 +14,7 @@ export const COMPANY_TABLES = [
   'order_buyers',
   'customer_last_order',
   'customer_label_orders',
+  'customer_shared_external_ids',
 ];
 
 export interface AudienceHarness {

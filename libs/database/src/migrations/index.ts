@@ -7,6 +7,7 @@ import { RecipientOutcomes1732610000000 } from './1732610000000-recipient-outcom
 import { CustomerLabelOrders1732620000000 } from './1732620000000-customer-label-orders';
 import { StatisticsCounters1732630000000 } from './1732630000000-statistics-counters';
 import { OutcomesByRule1732640000000 } from './1732640000000-outcomes-by-rule';
+import { SharedExternalIds1732650000000 } from './1732650000000-shared-external-ids';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -22,6 +23,7 @@ export const ALL_MIGRATIONS = [
   CustomerLabelOrders1732620000000,
   StatisticsCounters1732630000000,
   OutcomesByRule1732640000000,
+  SharedExternalIds1732650000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
@@ -37,3 +39,7 @@ export {
   writeDayRepeats,
 } from './1732630000000-statistics-counters';
 export type { SqlRunner } from './1732600000000-delivery-and-statistics';
+export {
+  SHARED_EXTERNAL_ID_TRIGGERS,
+  backfillSharedExternalIds,
+} from './1732650000000-shared-external-ids';

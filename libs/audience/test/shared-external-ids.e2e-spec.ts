@@ -1,0 +1,115 @@
+import { backfillSharedExternalIds } from '@app/database/migrations/1732650000000-shared-external-ids';
+import { eventually } from '../../../test/utils/pipeline';
+import { AudienceHarness, resetCompanyTables, startAudience } from './audience-fixtures';
+
+/**
+ * customer_shared_external_ids must list every external id two customers hold (it may list
+ * more, never less): the audience page looks for a customer's duplicate only through it.
+ */
+describe('customer_shared_external_ids kept by triggers on customers', () => {
+  let h: AudienceHarness;
+
+  const listed = async () =>
+    (
+      (await h.db.query(
+        'SELECT external_userid AS e FROM customer_shared_external_ids ORDER BY external_userid',
+      )) as { e: string }[]
+    ).map((r) => r.e);
+  /** The ids held by two or more customers, compared as the column compares them. */
+  const shared = async () =>
+    (
+      (await h.db.query(
+        `SELECT MIN(external_userid) AS e FROM customers
+          WHERE external_userid IS NOT NULL AND external_userid <> ''
+          GROUP BY external_userid HAVING COUNT(*) > 1 ORDER BY e`,
+      )) as { e: string }[]
+    ).map((r) => r.e.toLowerCase());
+  const addCustomer = (id: number, ext: string | null) =>
+    h.db.query('INSERT INTO customers (id, name, external_userid) VALUES (?, ?, ?)', [
+      id,
+      `客户${id}`,
+      ext,
+    ]);
+
+  beforeAll(async () => {
+    h = await startAudience();
+  });
+  beforeEach(() => resetCompanyTables(h.db));
+  afterAll(() => h.close());
+
+  it('lists an id once a second customer holds it, in any case; unshared and empty ids never', async () => {
+    await addCustomer(1, 'wm1');
+    await addCustomer(2, 'wm2');
+    await addCustomer(3, null);
+    await addCustomer(4, '');
+    await addCustomer(5, '');
+    expect(await listed()).toEqual([]);
+    await addCustomer(6, 'WM1');
+    expect((await listed()).map((e) => e.toLowerCase())).toEqual(['wm1']);
+    expect((await listed()).map((e) => e.toLowerCase())).toEqual(await shared());
+  });
+
+  it('lists an id a customer is updated to while another holds it, also from NULL', async () => {
+    await addCustomer(1, 'wm1');
+    await addCustomer(2, 'wm2');
+    await addCustomer(3, null);
+    await addCustomer(4, 'wm4');
+    await h.db.query('UPDATE customers SET external_userid = ? WHERE id = 2', ['wm1']);
+    await h.db.query('UPDATE customers SET external_userid = ? WHERE id = 3', ['wm4']);
+    expect(await listed()).toEqual(['wm1', 'wm4']);
+    // A customer moving away leaves the entry: an extra entry only costs an index dive.
+    await h.db.query('UPDATE customers SET external_userid = ? WHERE id = 2', ['wm9']);
+    await h.db.query('DELETE FROM customers WHERE id = 3');
+    expect(await listed()).toEqual(['wm1', 'wm4']);
+  });
+
+  it('two transactions inserting the same id at once: the later check waits and lists it', async () => {
+    const a = h.db.createQueryRunner();
+    const b = h.db.createQueryRunner();
+    try {
+      await a.startTransaction();
+      await b.startTransaction();
+      await a.query('INSERT INTO customers (id, name, external_userid) VALUES (1, ?, ?)', [
+        'a',
+        'race1',
+      ]);
+      // b's trigger must wait for a's uncommitted row instead of reading past it.
+      const bInsert = b.query(
+        'INSERT INTO customers (id, name, external_userid) VALUES (2, ?, ?)',
+        ['b', 'race1'],
+      );
+      let bDone = false;
+      void bInsert.then(() => (bDone = true));
+      await eventually(
+        async () => {
+          const [row] = await h.db.query(
+            "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+          );
+          return Number(row.n) === 1;
+        },
+        10_000,
+        "b's insert waiting for a's lock",
+      );
+      expect(bDone).toBe(false);
+      await a.commitTransaction();
+      await bInsert;
+      await b.commitTransaction();
+    } finally {
+      await a.release();
+      await b.release();
+    }
+    expect(await listed()).toEqual(['race1']);
+  });
+
+  it('the migration backfill lists exactly the ids shared now', async () => {
+    await h.db.query(
+      `INSERT INTO customers (id, name, external_userid) VALUES
+        (1, 'a', 'wm1'), (2, 'b', 'WM1'), (3, 'c', 'wm3'), (4, 'd', 'wm4'), (5, 'e', 'wm4'),
+        (6, 'f', ''), (7, 'g', ''), (8, 'h', NULL), (9, 'i', NULL)`,
+    );
+    await h.db.query('DELETE FROM customer_shared_external_ids');
+    await backfillSharedExternalIds(h.db);
+    expect((await listed()).map((e) => e.toLowerCase())).toEqual(['wm1', 'wm4']);
+    expect((await listed()).map((e) => e.toLowerCase())).toEqual(await shared());
+  });
+});
