@@ -46,7 +46,9 @@ const env: Record<string, string> = {
 };
 
 function start(entry: string, extra: Record<string, string> = {}): RunningProcess & { pid: number } {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env, ...extra }, stdio: 'pipe' });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to every started app.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, entry], { env: { ...process.env, ...env, ...extra }, stdio: 'pipe' });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

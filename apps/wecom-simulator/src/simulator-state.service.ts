@@ -271,8 +271,7 @@ export class SimulatorState {
 
   /** The member who last chatted with a customer: a stable spread over the configured members. */
   private memberOf(externalUserId: string): string {
-    const h = createHash('md5').update(externalUserId).digest().readUInt32BE(0);
-    return this.behaviour.senders[h % this.behaviour.senders.length];
+    return this.behaviour.senders[fnv1a32(externalUserId) % this.behaviour.senders.length];
   }
 
   private compilePatterns() {
@@ -283,4 +282,18 @@ export class SimulatorState {
       lazySender: compile(this.behaviour.lazySenderPattern),
     };
   }
+}
+
+/**
+ * 32-bit FNV-1a over the UTF-16 code units: a stable, even spread of ids over members at
+ * ~50 ns an id. (An MD5 per id was 2/3 of the simulator's CPU on a 1M-recipient bench run,
+ * CPU taken from the system under test on the same cores.)
+ */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
