@@ -174,18 +174,20 @@ const load = () =>
     .join(' ');
 
 /** Starts the api of the tree at `dir`, measures every scenario, stops it. */
-async function runTree(dir: string): Promise<Row[]> {
+async function runTree(dir: string, from = process.env.BENCH_API_FROM): Promise<Row[]> {
   // The api's request logs go to /dev/null: collecting them here would tax this shared CPU.
+  // BENCH_API_FROM=dist runs the built bundle (`npm run build` in that tree), as deployed;
+  // the default runs the sources through ts-node, as the e2e tests do.
+  const entry =
+    from === 'dist'
+      ? ['dist/apps/api/main.js']
+      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'];
   const api = spawn(
     process.execPath,
     [
       // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the api
       ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      'apps/api/src/main.ts',
+      ...entry,
     ],
     {
       cwd: dir,
@@ -259,7 +261,9 @@ const geomean = (xs: number[]) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 
 /**
  * With BENCH_BASELINE_DIR (another checkout with its node_modules, e.g. an older commit) the
  * bench alternates baseline and this tree BENCH_ROUNDS times (default 2) on the same seeded
- * database, and prints each run and the ratios this tree ÷ baseline.
+ * database, and prints each run and the ratios this tree ÷ baseline. BENCH_BASELINE_FROM
+ * (ts | dist) starts the baseline differently from this tree: with BENCH_BASELINE_DIR=. it
+ * compares the ts-node run with the built bundle.
  */
 async function main(): Promise<void> {
   console.log(`seeding ${RULES} rules into ${db.DB_NAME}…`);
@@ -277,7 +281,10 @@ async function main(): Promise<void> {
           ] as const)
         : ([['this tree', here]] as const)) {
         const before = load();
-        const rows = await runTree(dir);
+        const rows = await runTree(
+          dir,
+          tree === 'baseline' ? (process.env.BENCH_BASELINE_FROM ?? process.env.BENCH_API_FROM) : undefined,
+        );
         runs.push({ tree, rows });
         printRows(
           `${tree}${baseline ? ` (${dir}), round ${i}` : ''} — load average ${before} before, ${load()} after, ${new Date().toISOString()}`,
