@@ -6,6 +6,7 @@
  * The api runs as BENCH_API_PROCESSES (default 2) processes sharing the port (API_PROCESSES).
  */
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
@@ -26,6 +27,12 @@ const db = {
   DB_PASSWORD: process.env.DB_PASSWORD ?? '',
   DB_NAME: 'wpp_bench_api',
 };
+/**
+ * The api's Redis keys (rule cache, rate limit) under the bench's own prefix, deleted at the
+ * end: under the default prefix its cached rule pages were served to a development api
+ * started afterwards on another database.
+ */
+const REDIS_PREFIX = `wpp_bench_api_${process.pid}`;
 
 async function seed(): Promise<void> {
   await dropDatabase(db);
@@ -196,6 +203,7 @@ async function runTree(dir: string, from = process.env.BENCH_API_FROM): Promise<
         ...process.env,
         ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
         PORT: String(PORT),
+        REDIS_KEY_PREFIX: REDIS_PREFIX,
         ADMIN_TOKENS: `1:${TOKEN}`,
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         API_PROCESSES: process.env.BENCH_API_PROCESSES ?? '2',
@@ -294,6 +302,11 @@ async function main(): Promise<void> {
     }
   } finally {
     await dropDatabase(db);
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    for await (const keys of redis.scanStream({ match: `${REDIS_PREFIX}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.del(...keys);
+    }
+    redis.disconnect();
   }
   console.log(
     `\nmachine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
