@@ -67,6 +67,7 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
     const a = h.db.createQueryRunner();
     const b = h.db.createQueryRunner();
     try {
+      const [{ id: bConnection }] = await b.query('SELECT CONNECTION_ID() AS id');
       await a.startTransaction();
       await b.startTransaction();
       await a.query('INSERT INTO customers (id, name, external_userid) VALUES (1, ?, ?)', [
@@ -82,10 +83,11 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
       void bInsert.then(() => (bDone = true));
       await eventually(
         async () => {
-          const [row] = await h.db.query(
-            "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+          const rows = await h.db.query(
+            'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
+            [bConnection],
           );
-          return Number(row.n) === 1;
+          return rows[0]?.s === 'LOCK WAIT';
         },
         10_000,
         "b's insert waiting for a's lock",
