@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Clock } from '@app/common';
 import { TrackDeliveryService } from '@app/pipeline';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
+import { fnv1a32 } from '../../../apps/wecom-simulator/src/simulator-state.service';
 import { ruleBody } from '../../../test/utils/rule-factory';
 import {
   eventually,
@@ -192,11 +192,11 @@ describe('delivery tracking: per-recipient results, paging, reminders', () => {
   it('pages through every member and every page: 3 senders × 2,500 results', async () => {
     const bySender = new Map<string, string[]>(['zhangsan', 'lisi', 'wangwu'].map((s) => [s, []]));
     const senders = [...bySender.keys()];
-    // The simulator assigns a customer to a member by a hash of the id; pick 2,500 per member.
+    // The simulator assigns a customer to a member by a hash of the id (its own function);
+    // pick 2,500 per member.
     for (let i = 0; [...bySender.values()].some((l) => l.length < 2_500); i++) {
       const id = `ext-pg-${String(i).padStart(6, '0')}`;
-      const h = createHash('md5').update(id).digest().readUInt32BE(0);
-      const list = bySender.get(senders[h % senders.length]) as string[];
+      const list = bySender.get(senders[fnv1a32(id) % senders.length]) as string[];
       if (list.length < 2_500) list.push(id);
     }
     const ids = [...bySender.values()].flat();
