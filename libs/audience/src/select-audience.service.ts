@@ -71,12 +71,28 @@ export class SelectAudienceService {
 
   /** Every batch of the audience, in order; each id appears once across all batches. */
   async *select(rule: AudienceRule, at: Date, batchSize = this.batchSize): AsyncIterable<string[]> {
-    let cursor: AudienceCursor | null = null;
-    do {
-      const page: AudiencePage = await this.page(rule, at, cursor, batchSize);
+    for await (const page of this.pages(rule, at, null, batchSize)) {
       if (page.externalUserids.length) yield page.externalUserids;
-      cursor = page.next;
-    } while (cursor);
+    }
+  }
+
+  /**
+   * The pages after `cursor` (null: from the start) with their keyset positions, for callers
+   * that persist where they are; through `runner` (see `page`). A page may be empty.
+   */
+  async *pages(
+    rule: AudienceRule,
+    at: Date,
+    cursor: AudienceCursor | null,
+    batchSize = this.batchSize,
+    runner: SqlRunner = this.db,
+  ): AsyncGenerator<AudiencePage> {
+    let after = cursor;
+    do {
+      const page = await this.page(rule, at, after, batchSize, runner);
+      yield page;
+      after = page.next;
+    } while (after);
   }
 
   /**

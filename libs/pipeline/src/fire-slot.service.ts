@@ -180,20 +180,14 @@ export class FireSlotService {
     let audience = run.audienceCount ?? 0;
     if (batchNo > 0 && start === null) return { audience, batches: batchNo }; // finished before a crash
     const snapshot = this.db.createQueryRunner();
-    const audienceOf = this.audience;
-    async function* pages(): AsyncGenerator<AudiencePage> {
-      let cursor = start;
-      do {
-        const page = await audienceOf.page(rule, at, cursor, audienceOf.batchSize, snapshot);
-        yield page;
-        cursor = page.next;
-      } while (cursor);
-    }
     let reading: ReadAhead<AudiencePage> | undefined;
     await snapshot.connect();
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      reading = new ReadAhead(pages(), READ_AHEAD_PAGES);
+      reading = new ReadAhead(
+        this.audience.pages(rule, at, start, this.audience.batchSize, snapshot),
+        READ_AHEAD_PAGES,
+      );
       for await (const page of reading) {
         if ((await message) !== 'ready') return null;
         if (page.externalUserids.length === 0) continue;
