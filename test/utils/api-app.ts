@@ -38,3 +38,17 @@ export async function startApi(
     close: () => app.close(),
   };
 }
+
+/** Starts the real api with some variables set for its configuration only. */
+export async function startApiWith(env: Record<string, string>): Promise<ApiHarness> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await startApi();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

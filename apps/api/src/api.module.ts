@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
@@ -24,6 +24,7 @@ import { StatsModule } from '@app/stats';
 import { StatisticsController } from './statistics/statistics.controller';
 import { AnalysisController } from './statistics/analysis.controller';
 import { OperatorThrottlerGuard, rateLimitModule } from './http/rate-limit';
+import { CachedRuleReads } from './http/cached-rule-reads';
 
 @Module({
   imports: [
@@ -57,4 +58,14 @@ import { OperatorThrottlerGuard, rateLimitModule } from './http/rate-limit';
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },
   ],
 })
-export class ApiModule {}
+export class ApiModule implements NestModule {
+  /** Repeated rule reads are answered from Redis before Nest's pipeline (see CachedRuleReads). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(CachedRuleReads)
+      .forRoutes(
+        { path: 'wechatpush/lists', method: RequestMethod.POST },
+        { path: 'wechatpush/info', method: RequestMethod.POST },
+      );
+  }
+}

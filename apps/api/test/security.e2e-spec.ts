@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { PipelineQueues } from '@app/pipeline';
-import { ApiHarness, startApi } from '../../../test/utils/api-app';
+import { ApiHarness, startApiWith } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { pollUntil } from '../../../test/utils/process';
 import { ruleBody } from '../../../test/utils/rule-factory';
@@ -10,20 +10,6 @@ import { OPERATOR_1_TOKEN, OPERATOR_2_TOKEN } from '../../../test/test-env';
 import { deleteRedisKeys } from '../../admin/test/utils/browser';
 import { RedisThrottlerStorage } from '../src/http/rate-limit';
 import { loadConfig } from '@app/common';
-
-/** Starts the real api with some variables set for its configuration only. */
-async function startApiWith(env: Record<string, string>): Promise<ApiHarness> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    return await startApi();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /** What no error answer may carry: stack frames, SQL, driver codes, file paths. */
 const LEAKS =

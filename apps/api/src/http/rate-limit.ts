@@ -8,6 +8,7 @@ import {
   ThrottlerGuard,
   ThrottlerModule,
   ThrottlerModuleOptions,
+  ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
@@ -28,7 +29,7 @@ import {
  * KEYS[1] the window's hit counter, KEYS[2] the block marker; ARGV ttl ms, limit, block ms.
  * Returns {hits, window ms left, blocked 0/1, block ms left}.
  */
-const INCREMENT_LUA = `
+export const INCREMENT_LUA = `
 local hits = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
@@ -44,7 +45,34 @@ end
 return {hits, ttl, 0, 0}
 `;
 
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** The throttler's name (one budget for the whole API). */
+export const THROTTLER = 'default';
+
+/** Redis key of a tracker's hit counter (`<key>:blocked` is its block marker). */
+export function throttleKey(config: AppConfig, tracker: string): string {
+  return redisKey(config, 'throttle', THROTTLER, `${THROTTLER}:${tracker}`);
+}
+
+/**
+ * Set on a request whose hit was already counted before Nest's guards ran (the cached
+ * rule reads count it in the same Redis call that looks up the answer): the guard then
+ * applies this record instead of counting the request a second time.
+ */
+export const COUNTED_HIT = Symbol('wpp:countedHit');
+export type CountedRequest = Request & { [COUNTED_HIT]?: ThrottlerStorageRecord };
+
+/** The guard's X-RateLimit-* headers for a counted hit. */
+export function setRateLimitHeaders(
+  res: Response,
+  limit: number,
+  record: ThrottlerStorageRecord,
+): void {
+  res.setHeader('X-RateLimit-Limit', limit);
+  res.setHeader('X-RateLimit-Remaining', Math.max(0, limit - record.totalHits));
+  res.setHeader('X-RateLimit-Reset', record.timeToExpire);
+}
 
 type ThrottleRedis = Redis & {
   wppThrottle(
@@ -107,15 +135,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 }
 
 /** Whose budget a request spends: the operator of a valid token, else the client address. */
-function trackerOf(tokens: OperatorTokens, req: Request): string {
+export function trackerOf(tokens: OperatorTokens, req: Request): string {
   const operatorId = tokens.fromBrowserHeader(req.headers.authorization);
   if (operatorId !== undefined) return `operator:${operatorId}`;
   return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
 }
 
-const THROTTLER = 'default';
-
-const rateLimited = () =>
+export const rateLimited = () =>
   new AppException(ErrorCode.RATE_LIMITED, '请求过于频繁，请稍后再试', [
     { field: 'Authorization', message: 'too many requests; retry after Retry-After seconds' },
   ]);
@@ -154,6 +180,20 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(): Promise<void> {
     throw rateLimited();
+  }
+
+  /** A hit counted earlier in this request ({@link COUNTED_HIT}) is applied, not counted again. */
+  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
+    const http = props.context.switchToHttp();
+    const counted = http.getRequest<CountedRequest>()[COUNTED_HIT];
+    if (counted === undefined) return super.handleRequest(props);
+    const res = http.getResponse<Response>();
+    if (counted.isBlocked) {
+      res.setHeader('Retry-After', String(counted.timeToBlockExpire));
+      throw rateLimited();
+    }
+    setRateLimitHeaders(res, props.limit, counted);
+    return true;
   }
 }
 
