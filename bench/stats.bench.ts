@@ -612,10 +612,7 @@ async function analysisBench(
       [id, `召回规则-${id}`],
     );
   }
-  const analysis = new EffectAnalysisService(db, {
-    STATS_ATTRIBUTION_DAYS: 7,
-    STATS_MEMORY_TABLE_MB: loadConfig().STATS_MEMORY_TABLE_MB,
-  } as AppConfig);
+  const analysis = new EffectAnalysisService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig);
   const all = { startTime: from, endTime: to };
   const allIds: number[] = (await db.query('SELECT id FROM wechat_push_runs')).map(
     (r: { id: number }) => Number(r.id),

@@ -20,6 +20,11 @@ import {
   createSharedExternalIdTriggers,
   dropSharedExternalIdTriggers,
 } from '@app/database/migrations/1732650000000-shared-external-ids';
+import {
+  backfillGoodsLabels,
+  createGoodsLabelTriggers,
+  dropGoodsLabelTriggers,
+} from '@app/database/migrations/1732660000000-attribution-goods-labels';
 
 /**
  * Bulk loading of the company tables, shared by `gen:data` and `gen:demo`: rows go in with
@@ -152,6 +157,8 @@ export async function bulkLoadCompany(
       await dropSharedExternalIdTriggers(rowsOf);
       // A fresh database has no deliveries, so attributing orders would find nothing.
       await dropAttributionTriggers(rowsOf);
+      // Each label link's trigger would look for attribution rows of its order.
+      await dropGoodsLabelTriggers(rowsOf);
       for (const t of tables) {
         const defs = await secondaryIndexes(conn, t);
         indexes.set(t, defs);
@@ -181,11 +188,14 @@ export async function bulkLoadCompany(
     // The label projection is always derived here (neither generator writes it directly).
     await step('label orders backfill', () => backfillLabelOrders(rowsOf, 1_000_000));
     await step('shared external ids backfill', () => backfillSharedExternalIds(rowsOf));
+    // Attribution rows already present (a load into a database with deliveries) get their lists.
+    await step('attribution goods labels backfill', () => backfillGoodsLabels(rowsOf));
     await step('triggers', async () => {
       await createSharedExternalIdTriggers(rowsOf);
       await createBuyerProjectionTriggers(rowsOf);
       await createLabelOrderTriggers(rowsOf);
       await createAttributionTriggers(rowsOf);
+      await createGoodsLabelTriggers(rowsOf);
     });
     await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
     return (Date.now() - t0) / 1000;

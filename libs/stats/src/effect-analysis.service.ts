@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
 import { AppException, APP_CONFIG, AppConfig, ErrorDetail, formatDate } from '@app/common';
 import { escapeLike } from '@app/push-config';
@@ -14,6 +14,7 @@ import {
   toFigures,
 } from './push-figures';
 import { parseStatsRange, StatsRange } from './stats-range';
+import { BuyerKey, GoodsTally, GoodsTallyGroup } from './goods-tally';
 
 /** A goods dimension → its `wechat_labels.type` and the column that keys a group. */
 export const GOODS_DIMENSIONS = {
@@ -88,27 +89,19 @@ export interface ReportRow extends PushFigures {
   ruleName: string;
 }
 
-/** goods()'s session temporary tables. */
-const GOODS_TABLES = 'goods_canon, goods_failed, goods_att, goods_lab, goods_n';
-/** "The table is full": a MEMORY table reached max_heap_table_size. */
-const ER_RECORD_FILE_FULL = 1114;
+/** Order ids per look-up of the links of order rows whose list did not fit on the row. */
+const LINK_LOOKUP_CHUNK = 1000;
 
-interface GoodsGroup {
-  /** Group id (lowest label id of the key), 0 = order rows without a label of the dimension. */
-  gid: number | string;
-  k: string | null;
-  orders: unknown;
-  share: unknown;
+/** The part of a mysql2 query (TypeORM's driver) that streams rows. */
+interface RowStream {
+  on(event: 'result', listener: (row: unknown[]) => void): RowStream;
+  on(event: 'error', listener: (e: Error) => void): RowStream;
+  on(event: 'end', listener: () => void): RowStream;
 }
 
-interface GoodsTotal {
-  orders: unknown;
-  buyers: unknown;
-}
-
-interface GoodsCount extends GoodsTotal {
-  /** A top group's id, -1 the other groups, 0 the unlabelled. */
-  gk: unknown;
+/** The part of a mysql2 connection that streams a query's rows. */
+interface StreamingConnection {
+  query(options: { sql: string; rowsAsArray: boolean }, values: unknown[]): RowStream;
 }
 
 /** Runs holding ≥ 25 % of their rule's recipient rows read the rule's rows in recipient order. */
@@ -175,206 +168,118 @@ export class EffectAnalysisService {
       return { dimension: q.dimension, totalOrders: 0, totalBuyers: 0, rows: [empty] };
     }
     const ids = runs.map((r) => Number(r.id));
-    const window = this.windowSeconds(q.attributionDays);
-    const { groups, buckets, total } = await this.goodsFigures(ids, window, dim, limit);
-    const labels = groups.filter((g) => g.k !== null);
-    const top = labels.slice(0, limit).map((g) => String(g.k));
-    const shareSum = groups.reduce((s, g) => s + num(g.share), 0);
-    const totalOrders = num(total.orders);
-    const byGroup = new Map(buckets.map((c) => [Number(c.gk), c]));
-    const bucket = (gk: number) => byGroup.get(gk);
+    const { tally, keyOf } = await this.goodsTally(ids, this.windowSeconds(q.attributionDays), dim);
+    const f = tally.figures(limit);
+    const top = f.top.map((g) => keyOf.get(g) as string);
     const names = await this.labelNames(q.dimension, top);
-    const rows: GoodsRow[] = labels.slice(0, limit).map((g) => ({
-      id: String(g.k),
-      name: names.get(String(g.k)) ?? String(g.k),
+    const bucket = (b: number) => f.buckets.get(b);
+    const shareOf = (groups: GoodsTallyGroup[]) =>
+      rate(
+        groups.reduce((s, g) => s + g.share, 0),
+        f.shareSum,
+      );
+    const labelled = f.groups.filter((g) => g.group !== 0);
+    const rows: GoodsRow[] = labelled.slice(0, limit).map((g, i) => ({
+      id: top[i],
+      name: names.get(top[i]) ?? top[i],
       bucket: 'label',
-      orderCount: num(g.orders),
-      buyerCount: num(byGroup.get(Number(g.gid))?.buyers),
-      share: rate(num(g.share), shareSum),
+      orderCount: g.orders,
+      buyerCount: bucket(g.group)?.buyers ?? 0,
+      share: shareOf([g]),
     }));
-    if (labels.length > limit) {
-      const other = bucket(-1);
+    if (labelled.length > limit) {
       rows.push({
         id: null,
         name: OTHER_LABELS_NAME,
         bucket: 'other',
-        orderCount: num(other?.orders),
-        buyerCount: num(other?.buyers),
-        share: rate(
-          labels.slice(limit).reduce((s, g) => s + num(g.share), 0),
-          shareSum,
-        ),
+        orderCount: bucket(-1)?.orders ?? 0,
+        buyerCount: bucket(-1)?.buyers ?? 0,
+        share: shareOf(labelled.slice(limit)),
       });
     }
-    const none = bucket(0);
     rows.push({
       ...empty,
-      orderCount: num(none?.orders),
-      buyerCount: num(none?.buyers),
-      share: rate(num(groups.find((g) => g.k === null)?.share), shareSum),
+      orderCount: bucket(0)?.orders ?? 0,
+      buyerCount: bucket(0)?.buyers ?? 0,
+      share: shareOf(f.groups.filter((g) => g.group === 0)),
     });
-    return { dimension: q.dimension, totalOrders, totalBuyers: num(total.buyers), rows };
+    return { dimension: q.dimension, totalOrders: f.totalOrders, totalBuyers: f.totalBuyers, rows };
   }
 
   /**
-   * The figures behind goods(), on one connection over three session temporary tables, so the
-   * join of the attributed orders to their labels runs once and everything after it groups
-   * integers in memory:
-   *
-   * - `goods_canon`: each label of the dimension → its group id (the lowest label id with the
-   *   same key: name for city / brand, bind_id otherwise), and the key;
-   * - `goods_att`: the attributed (order row, buyer) pairs of the scope — result's order set —
-   *   with the order's number as a 64-bit key (`okey`: the first 16 hex digits of its MD5, so
-   *   distinct order numbers are counted as integers; the same kind of key recipient_key uses
-   *   for customers without a row);
-   * - `goods_lab`: (order row, group) of those orders, group 0 when the order row has no label
-   *   of the dimension.
-   *
-   * Then: orders and order-weighted share per group (an order in n groups counts 1/n for each,
-   * "no label" being one of the n when another row of the order has none); the top `limit`
-   * groups; distinct orders and buyers of each top group, of the rest, of the unlabelled, and
-   * (rollup) of all — the last being result's orderCount / buyerCount.
+   * The scope's attributed order rows — result's order set: attribution pairs of the runs
+   * within the window whose recipient is in no fail_list of the scope — tallied by the
+   * dimension's label groups. One covering range read of `idx_attributions_goods`, which
+   * carries each order row's label ids (`goods_labels`, migration 1732660000000), streamed
+   * row by row into a {@link GoodsTally}; only order rows whose list did not fit on the row
+   * (NULL) have their links read, by order id. Groups: the dimension's labels with a
+   * non-empty key (name for city / brand, bind_id otherwise); labels whose keys are equal
+   * (in the column's collation) are one group, numbered in the keys' collation order so
+   * ties in orders sort by key; its key is that of its lowest label id.
    */
-  private async goodsFigures(
+  private async goodsTally(
     runIds: number[],
     windowSeconds: number,
     dim: (typeof GOODS_DIMENSIONS)[GoodsDimension],
-    limit: number,
-  ): Promise<{ groups: GoodsGroup[]; buckets: GoodsCount[]; total: GoodsTotal }> {
-    const qr = this.db.createQueryRunner();
-    await qr.connect();
-    try {
-      await qr.query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`);
-      // In-memory tables; a scope too large for STATS_MEMORY_TABLE_MB falls back to on-disk ones.
-      await qr.query('SET SESSION max_heap_table_size = ?', [
-        this.config.STATS_MEMORY_TABLE_MB * 1024 * 1024,
-      ]);
-      try {
-        await this.fillGoodsTables(qr, runIds, windowSeconds, dim, 'MEMORY');
-      } catch (e) {
-        if ((e as { errno?: number }).errno !== ER_RECORD_FILE_FULL) throw e;
-        await qr.query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`);
-        await this.fillGoodsTables(qr, runIds, windowSeconds, dim, 'InnoDB');
-      }
-      const groups: GoodsGroup[] = await qr.query(
-        `SELECT g.gid, c.k, COUNT(*) AS orders, SUM(1e0 / n.n) AS share
-           FROM goods_lab g
-           JOIN goods_n n ON n.okey = g.okey
-           LEFT JOIN goods_canon c ON c.label_id = g.gid
-          GROUP BY g.gid, c.k
-          ORDER BY g.gid = 0, orders DESC, c.k`,
-      );
-      const top = groups
-        .filter((g) => Number(g.gid) !== 0)
-        .slice(0, limit)
-        .map((g) => Number(g.gid));
-      const topIds = top.length ? top : [0];
-      // Distinct orders and buyers per top group (its id), the rest (-1) and the unlabelled
-      // (0): distinct pairs first (a hash table), then counted — cheaper here than
-      // COUNT(DISTINCT), which keeps a sorted tree per group.
-      const bucket = 'IF(g.gid IN (?), CAST(g.gid AS SIGNED), IF(g.gid = 0, 0, -1))';
-      type Count = { gk: unknown; n: unknown };
-      const orders: Count[] = await qr.query(
-        `SELECT x.gk, COUNT(*) AS n
-           FROM (SELECT DISTINCT ${bucket} AS gk, g.okey FROM goods_lab g) x
-          GROUP BY x.gk`,
-        [topIds],
-      );
-      const buyers: Count[] = await qr.query(
-        `SELECT x.gk, COUNT(*) AS n
-           FROM (SELECT DISTINCT ${bucket} AS gk, a.recipient_key
-                   FROM goods_lab g JOIN goods_att a ON a.okey = g.okey) x
-          GROUP BY x.gk`,
-        [topIds],
-      );
-      // Every attributed order has a goods_n row (group 0 at least).
-      const [total]: GoodsTotal[] = await qr.query(
-        `SELECT (SELECT COUNT(*) FROM goods_n) AS orders,
-                (SELECT COUNT(*) FROM (SELECT DISTINCT recipient_key FROM goods_att) b) AS buyers`,
-      );
-      const buyersOf = new Map(buyers.map((b) => [Number(b.gk), b.n]));
-      const buckets: GoodsCount[] = orders.map((o) => ({
-        gk: o.gk,
-        orders: o.n,
-        buyers: buyersOf.get(Number(o.gk)) ?? 0,
-      }));
-      return { groups, buckets, total };
-    } finally {
-      await qr
-        .query(`DROP TEMPORARY TABLE IF EXISTS ${GOODS_TABLES}`)
-        .then(() => qr.query('SET SESSION max_heap_table_size = DEFAULT'))
-        .catch(() => undefined);
-      await qr.release();
-    }
-  }
-
-  private async fillGoodsTables(
-    qr: QueryRunner,
-    runIds: number[],
-    windowSeconds: number,
-    dim: (typeof GOODS_DIMENSIONS)[GoodsDimension],
-    engine: 'MEMORY' | 'InnoDB',
-  ): Promise<void> {
-    // In a MEMORY table every key is a hash.
-    await qr.query(
-      `CREATE TEMPORARY TABLE goods_canon (
-         label_id BIGINT UNSIGNED NOT NULL, gid BIGINT UNSIGNED NOT NULL,
-         k VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci NOT NULL,
-         PRIMARY KEY (label_id)) ENGINE=${engine}`,
-    );
-    await qr.query(
-      `INSERT INTO goods_canon (label_id, gid, k)
-       SELECT w.id, MIN(w.id) OVER (PARTITION BY w.${dim.column}), w.${dim.column}
+  ): Promise<{ tally: GoodsTally; keyOf: Map<number, string> }> {
+    const labels: { id: unknown; k: string; gid: unknown; rnk: unknown }[] = await this.db.query(
+      `SELECT w.id, w.${dim.column} AS k, MIN(w.id) OVER (PARTITION BY w.${dim.column}) AS gid,
+              DENSE_RANK() OVER (ORDER BY w.${dim.column}) AS rnk
          FROM wechat_labels w WHERE w.type = ? AND w.${dim.column} <> ''`,
       [dim.type],
     );
-    // Failed recipients are excluded scope-wide, as in result.
-    await qr.query(
-      `CREATE TEMPORARY TABLE goods_failed (
-         recipient_key BIGINT UNSIGNED NOT NULL, PRIMARY KEY (recipient_key)) ENGINE=${engine}`,
-    );
-    await qr.query(
-      `INSERT IGNORE INTO goods_failed (recipient_key)
-       SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
-        WHERE f.run_id IN (?) AND f.outcome = -1`,
-      [runIds],
-    );
-    await qr.query(
-      `CREATE TEMPORARY TABLE goods_att (
-         order_id BIGINT UNSIGNED NOT NULL, recipient_key BIGINT UNSIGNED NOT NULL,
-         okey BIGINT UNSIGNED NOT NULL,
-         PRIMARY KEY (order_id, recipient_key), KEY (okey)) ENGINE=${engine}`,
-    );
-    await qr.query(
-      `INSERT IGNORE INTO goods_att (order_id, recipient_key, okey)
-       SELECT a.order_id, a.recipient_key,
-              CAST(CONV(LEFT(MD5(a.order_number), 16), 16, 10) AS UNSIGNED)
-         FROM wechat_push_attributions a
-        WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-          AND NOT EXISTS (SELECT 1 FROM goods_failed f WHERE f.recipient_key = a.recipient_key)`,
-      [runIds, windowSeconds],
-    );
-    await qr.query(
-      `CREATE TEMPORARY TABLE goods_lab (
-         okey BIGINT UNSIGNED NOT NULL, gid BIGINT UNSIGNED NOT NULL,
-         PRIMARY KEY (okey, gid)) ENGINE=${engine}`,
-    );
-    await qr.query(
-      `INSERT IGNORE INTO goods_lab (okey, gid)
-       SELECT a.okey, COALESCE(c.gid, 0)
-         FROM goods_att a
-         LEFT JOIN (wechat_customers_labels l JOIN goods_canon c ON c.label_id = l.label_id)
-                ON l.order_id = a.order_id`,
-    );
-    // Per order, the number of its groups (for the 1/n shares).
-    await qr.query(
-      `CREATE TEMPORARY TABLE goods_n (
-         okey BIGINT UNSIGNED NOT NULL, n INT UNSIGNED NOT NULL, PRIMARY KEY (okey))
-       ENGINE=${engine}`,
-    );
-    await qr.query(
-      'INSERT INTO goods_n (okey, n) SELECT okey, COUNT(*) FROM goods_lab GROUP BY okey',
-    );
+    const groupOf = new Map<string, number>();
+    const keyOf = new Map<number, string>();
+    for (const l of labels) {
+      groupOf.set(String(l.id), Number(l.rnk));
+      if (String(l.id) === String(l.gid)) keyOf.set(Number(l.rnk), l.k);
+    }
+    const tally = new GoodsTally(groupOf);
+    const qr = this.db.createQueryRunner();
+    const conn = (await qr.connect()) as StreamingConnection;
+    try {
+      const unresolved: [string, BuyerKey, unknown][] = [];
+      await new Promise<void>((resolve, reject) => {
+        conn
+          .query(
+            {
+              sql: `SELECT a.order_number, a.recipient_key, a.goods_labels, a.order_id
+                      FROM wechat_push_attributions a
+                     WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+                       AND a.recipient_key NOT IN (
+                             SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
+                              WHERE f.run_id IN (?) AND f.outcome = -1)`,
+              rowsAsArray: true,
+            },
+            [runIds, windowSeconds, runIds],
+          )
+          .on('result', (row: unknown[]) => {
+            if (row[2] === null) unresolved.push([row[0] as string, row[1] as BuyerKey, row[3]]);
+            else tally.add(row[0] as string, row[1] as BuyerKey, row[2] as string);
+          })
+          .on('error', reject)
+          .on('end', resolve);
+      });
+      for (let i = 0; i < unresolved.length; i += LINK_LOOKUP_CHUNK) {
+        const part = unresolved.slice(i, i + LINK_LOOKUP_CHUNK);
+        const links: { order_id: unknown; label_id: unknown }[] = await qr.query(
+          'SELECT l.order_id, l.label_id FROM wechat_customers_labels l WHERE l.order_id IN (?)',
+          [[...new Set(part.map((r) => String(r[2])))]],
+        );
+        const of = new Map<string, string[]>();
+        for (const l of links) {
+          const list = of.get(String(l.order_id)) ?? [];
+          list.push(String(l.label_id));
+          of.set(String(l.order_id), list);
+        }
+        for (const [order, buyer, orderId] of part) {
+          tally.add(order, buyer, (of.get(String(orderId)) ?? []).join(','));
+        }
+      }
+    } finally {
+      await qr.release();
+    }
+    return { tally, keyOf };
   }
 
   /**

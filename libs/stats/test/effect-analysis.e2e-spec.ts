@@ -1,6 +1,4 @@
-import { DataSource } from 'typeorm';
-import type { MysqlConnectionOptions } from 'typeorm/driver/mysql/MysqlConnectionOptions';
-import { APP_CONFIG, AppConfig, shanghaiInstant } from '@app/common';
+import { shanghaiInstant } from '@app/common';
 import { EffectAnalysisService } from '@app/stats';
 import { writeDeliveryRows } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
@@ -440,83 +438,60 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       });
     });
 
-    it('a scope larger than STATS_MEMORY_TABLE_MB is rebuilt on disk, with the same figures', async () => {
-      // 40,000 attributed order rows of one run in June 2024 (outside every other test's range),
-      // every other one with SKU S1: the in-memory working tables need several MB.
+    it('an order row whose label list does not fit on its attribution row is counted from its links', async () => {
+      // Run 900 in June 2024, outside every other test's range. BIG1 carries 300 SKU label rows
+      // of one bind_id (ids of 6 digits: a list longer than GOODS_LABELS_MAX_CHARS), BIG2 S1,
+      // BIG3 none.
       const RUN = 900;
-      const N = 40_000;
       await api.db.query(
         `INSERT INTO wechat_push_runs (id, push_id, kind, slot_at, state, rule_name, created_at, updated_at)
          VALUES (?, 4, 'scheduled', '2024-06-01 10:00:00', 'completed', '没有执行', NOW(), NOW())`,
         [RUN],
       );
-      const rows: unknown[][] = [];
-      const links: number[][] = [];
-      for (let i = 0; i < N; i++) {
-        const orderId = 1_000_000 + i;
-        rows.push([
-          orderId,
-          10_000 + i,
-          90_000,
-          RUN,
-          '2024-06-01',
-          10_000 + i,
-          `BIG${i}`,
-          '2024-06-01 12:00:00',
-          '2024-06-01 10:00:00',
-          7200,
-        ]);
-        if (i % 2 === 0) links.push([10_000 + i, 1, orderId]);
-      }
-      for (let i = 0; i < N; i += 10_000) {
-        await api.db.query(
-          `INSERT INTO wechat_push_attributions (order_id, customer_id, batch_id, run_id, run_day,
-             recipient_key, order_number, order_time, pushed_at, lag_seconds) VALUES ?`,
-          [rows.slice(i, i + 10_000)],
-        );
-      }
+      const bulk = Array.from({ length: 300 }, (_, i) => [100_001 + i, 'BULK', i ? '' : '整箱', 4]);
+      await api.db.query('INSERT INTO wechat_labels (id, bind_id, name, type) VALUES ?', [bulk]);
       await api.db.query(
         'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES ?',
-        [links],
+        [[...bulk.map((l) => [20_001, l[0], 2_000_001]), [20_002, 1, 2_000_002]]],
       );
+      const row = (n: number) => [
+        2_000_000 + n,
+        20_000 + n,
+        90_000,
+        RUN,
+        '2024-06-01',
+        20_000 + n,
+        `BIG${n}`,
+        '2024-06-01 12:00:00',
+        '2024-06-01 10:00:00',
+        7200,
+      ];
+      await api.db.query(
+        `INSERT INTO wechat_push_attributions (order_id, customer_id, batch_id, run_id, run_day,
+           recipient_key, order_number, order_time, pushed_at, lag_seconds) VALUES ?`,
+        [[row(1), row(2), row(3)]],
+      );
+      const lists: { o: string; l: string | null }[] = await api.db.query(
+        `SELECT order_number AS o, goods_labels AS l FROM wechat_push_attributions
+          WHERE run_id = ? ORDER BY order_number`,
+        [RUN],
+      );
+      expect(lists.map((r) => [r.o, r.l])).toEqual([
+        ['BIG1', null],
+        ['BIG2', '1'],
+        ['BIG3', ''],
+      ]);
       const june = { startTime: '2024-06-01', endTime: '2024-06-01', dimension: 'sku' as const };
-      const expected = {
+      expect(await api.app.get(EffectAnalysisService).goods(june)).toEqual({
         dimension: 'sku',
-        totalOrders: N,
-        totalBuyers: N,
-        rows: [label('S1', '猫砂A', N / 2, N / 2, 0.5), unlabelled(N / 2, N / 2, 0.5)],
-      };
-      const config = api.app.get<AppConfig>(APP_CONFIG);
-      expect(config.STATS_MEMORY_TABLE_MB).toBe(512);
-      // In memory (the default cap) …
-      expect(await api.app.get(EffectAnalysisService).goods(june)).toEqual(expected);
-      // … and with a 1 MB cap, which the MEMORY tables overflow (ER_RECORD_FILE_FULL), on disk;
-      // on a pool of one connection, to see what the call leaves on it.
-      const one = new DataSource({
-        ...(api.db.options as MysqlConnectionOptions),
-        poolSize: 1,
-        extra: { connectionLimit: 1 },
+        totalOrders: 3,
+        totalBuyers: 3,
+        rows: [
+          label('BULK', '整箱', 1, 1, 1 / 3),
+          label('S1', '猫砂A', 1, 1, 1 / 3),
+          unlabelled(1, 1, 1 / 3),
+        ],
       });
-      await one.initialize();
-      try {
-        const small = new EffectAnalysisService(one, { ...config, STATS_MEMORY_TABLE_MB: 1 });
-        const fills = jest.spyOn(
-          small as unknown as { fillGoodsTables: (...a: unknown[]) => Promise<void> },
-          'fillGoodsTables',
-        );
-        expect(await small.goods(june)).toEqual(expected);
-        expect(fills.mock.calls.map((c) => c[4])).toEqual(['MEMORY', 'InnoDB']);
-        // The connection goes back to the pool clean: the default cap, no working table.
-        const [cap] = await one.query(
-          'SELECT @@SESSION.max_heap_table_size = @@GLOBAL.max_heap_table_size AS reset',
-        );
-        expect(Number(cap.reset)).toBe(1);
-        await expect(one.query('SELECT COUNT(*) FROM goods_att')).rejects.toMatchObject({
-          driverError: { code: 'ER_NO_SUCH_TABLE' },
-        });
-      } finally {
-        await one.destroy();
-      }
     });
   });
 

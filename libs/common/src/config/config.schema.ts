@@ -129,8 +129,6 @@ export const configSchema = z
     REMIND_MAX_PER_DAY: int(3, 0, 3),
     /** Default attribution window of statistics: orders up to this many days after the push. */
     STATS_ATTRIBUTION_DAYS: int(7, 0, 90),
-    /** Cap (MB) of the goods analysis's in-memory working tables per call; larger scopes go to disk. */
-    STATS_MEMORY_TABLE_MB: int(512, 1, 65536),
   })
   .transform((c, ctx) => {
     let tokens = c.ADMIN_TOKENS;

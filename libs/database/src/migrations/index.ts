@@ -8,6 +8,7 @@ import { CustomerLabelOrders1732620000000 } from './1732620000000-customer-label
 import { StatisticsCounters1732630000000 } from './1732630000000-statistics-counters';
 import { OutcomesByRule1732640000000 } from './1732640000000-outcomes-by-rule';
 import { SharedExternalIds1732650000000 } from './1732650000000-shared-external-ids';
+import { AttributionGoodsLabels1732660000000 } from './1732660000000-attribution-goods-labels';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -24,6 +25,7 @@ export const ALL_MIGRATIONS = [
   StatisticsCounters1732630000000,
   OutcomesByRule1732640000000,
   SharedExternalIds1732650000000,
+  AttributionGoodsLabels1732660000000,
 ];
 export {
   ATTRIBUTION_MAX_DAYS,
@@ -43,3 +45,10 @@ export {
   SHARED_EXTERNAL_ID_TRIGGERS,
   backfillSharedExternalIds,
 } from './1732650000000-shared-external-ids';
+export {
+  GOODS_LABELS_MAX_CHARS,
+  GOODS_LABEL_TRIGGERS,
+  backfillGoodsLabels,
+  createGoodsLabelTriggers,
+  dropGoodsLabelTriggers,
+} from './1732660000000-attribution-goods-labels';

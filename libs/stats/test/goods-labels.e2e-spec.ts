@@ -1,0 +1,156 @@
+import { backfillGoodsLabels, GOODS_LABELS_MAX_CHARS } from '@app/database';
+import { eventually } from '../../../test/utils/pipeline';
+import { truncate } from '../../../test/utils/db';
+import { AudienceHarness, startAudience } from '../../audience/test/audience-fixtures';
+
+/**
+ * wechat_push_attributions.goods_labels (migration 1732660000000) must always equal the label
+ * ids of the row's order in wechat_customers_labels — the goods breakdown counts from it —
+ * or be NULL when they do not fit. Real MariaDB, the migration's triggers.
+ */
+describe('goods_labels on attribution rows, kept by triggers', () => {
+  let h: AudienceHarness;
+
+  beforeAll(async () => {
+    h = await startAudience();
+  });
+  beforeEach(() => truncate(h.db, 'wechat_push_attributions', 'wechat_customers_labels'));
+  afterAll(() => h.close());
+
+  const link = (orderId: number, labelId: number) =>
+    h.db.query(
+      'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, ?, ?)',
+      [labelId, orderId],
+    );
+  const attribute = (orderId: number, batchId: number) =>
+    h.db.query(
+      `INSERT INTO wechat_push_attributions (order_id, customer_id, batch_id, run_id, run_day,
+         recipient_key, order_number, order_time, pushed_at, lag_seconds)
+       VALUES (?, 1, ?, 1, '2025-03-01', 1, ?, '2025-03-01 12:00:00', '2025-03-01 10:00:00', 7200)`,
+      [orderId, batchId, `NO${orderId}`],
+    );
+  /** [order_id, batch_id, goods_labels] of every attribution row. */
+  const stored = async () =>
+    (
+      (await h.db.query(
+        'SELECT order_id AS o, batch_id AS b, goods_labels AS l FROM wechat_push_attributions ORDER BY o, b',
+      )) as { o: number; b: number; l: string | null }[]
+    ).map((r) => [Number(r.o), Number(r.b), r.l]);
+  /** The same rows with the list as the links say it must be. */
+  const truth = async () =>
+    (
+      (await h.db.query(
+        `SELECT a.order_id AS o, a.batch_id AS b,
+                (SELECT IF(SUM(LENGTH(l.label_id) + 1) - 1 > ?, NULL,
+                           IFNULL(GROUP_CONCAT(l.label_id ORDER BY l.label_id), ''))
+                   FROM wechat_customers_labels l WHERE l.order_id = a.order_id) AS l
+           FROM wechat_push_attributions a ORDER BY o, b`,
+        [GOODS_LABELS_MAX_CHARS],
+      )) as { o: number; b: number; l: string | null }[]
+    ).map((r) => [Number(r.o), Number(r.b), r.l]);
+
+  it('a new attribution row takes its order’s list; every link change rewrites the lists of the orders it touches', async () => {
+    await link(10, 30);
+    await link(10, 4);
+    await attribute(10, 1);
+    await attribute(11, 1);
+    expect(await stored()).toEqual([
+      [10, 1, '4,30'],
+      [11, 1, ''],
+    ]);
+    await attribute(10, 2); // the same order pushed in another batch
+    await link(10, 7);
+    await link(12, 7); // an order nobody was attributed: nothing to rewrite
+    expect(await stored()).toEqual([
+      [10, 1, '4,7,30'],
+      [10, 2, '4,7,30'],
+      [11, 1, ''],
+    ]);
+    await h.db.query(
+      'UPDATE wechat_customers_labels SET label_id = 5 WHERE order_id = 10 AND label_id = 30',
+    );
+    await h.db.query(
+      'UPDATE wechat_customers_labels SET order_id = 11 WHERE order_id = 10 AND label_id = 4',
+    );
+    expect(await stored()).toEqual([
+      [10, 1, '5,7'],
+      [10, 2, '5,7'],
+      [11, 1, '4'],
+    ]);
+    await h.db.query('DELETE FROM wechat_customers_labels WHERE order_id = 10');
+    expect(await stored()).toEqual([
+      [10, 1, ''],
+      [10, 2, ''],
+      [11, 1, '4'],
+    ]);
+    expect(await stored()).toEqual(await truth());
+  });
+
+  it('a list longer than GOODS_LABELS_MAX_CHARS is NULL (readers use the links), and comes back when it fits again', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => 1_000_001 + i); // 8 characters each
+    await h.db.query(
+      'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES ?',
+      [ids.map((id) => [1, id, 20])],
+    );
+    await attribute(20, 1);
+    expect(await stored()).toEqual([[20, 1, null]]);
+    await h.db.query(
+      'DELETE FROM wechat_customers_labels WHERE order_id = 20 AND label_id > ?',
+      [1_000_003],
+    );
+    expect(await stored()).toEqual([[20, 1, '1000001,1000002,1000003']]);
+  });
+
+  it('the migration backfill writes exactly the lists of the links present', async () => {
+    await link(1, 2);
+    await link(1, 1);
+    await link(3, 9);
+    for (const o of [1, 2, 3, 4]) await attribute(o, 1);
+    await h.db.query("UPDATE wechat_push_attributions SET goods_labels = 'stale'");
+    await backfillGoodsLabels(h.db, 2);
+    expect(await stored()).toEqual([
+      [1, 1, '1,2'],
+      [2, 1, ''],
+      [3, 1, '9'],
+      [4, 1, ''],
+    ]);
+  });
+
+  it('two transactions adding labels to one attributed order at once: the later one waits and both are listed', async () => {
+    await attribute(40, 1);
+    const a = h.db.createQueryRunner();
+    const b = h.db.createQueryRunner();
+    try {
+      const [{ id: bConnection }] = await b.query('SELECT CONNECTION_ID() AS id');
+      await a.startTransaction();
+      await b.startTransaction();
+      await a.query(
+        'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 1, 40)',
+      );
+      const bInsert = b.query(
+        'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 2, 40)',
+      );
+      let bDone = false;
+      void bInsert.then(() => (bDone = true));
+      await eventually(
+        async () => {
+          const rows = await h.db.query(
+            'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
+            [bConnection],
+          );
+          return rows[0]?.s === 'LOCK WAIT';
+        },
+        10_000,
+        "b's insert waiting for a's lock",
+      );
+      expect(bDone).toBe(false);
+      await a.commitTransaction();
+      await bInsert;
+      await b.commitTransaction();
+    } finally {
+      await a.release();
+      await b.release();
+    }
+    expect(await stored()).toEqual([[40, 1, '1,2']]);
+  });
+});
