@@ -329,6 +329,22 @@ async function measure<T>(
   return { median: runs[Math.floor(times / 2)], max: runs[times - 1], out };
 }
 
+/** How far the heap rose above its level at the start while `work` ran (sampled every 5 ms), MiB. */
+async function peakHeapGrowth(work: () => Promise<unknown>): Promise<number> {
+  const start = process.memoryUsage().heapUsed;
+  let peak = start;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 5);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  return Math.round((peak - start) / 2 ** 20);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const dbName = arg('db') ?? 'wpp_bench_stats';
@@ -627,6 +643,7 @@ async function analysisBench(
   const compareOnly = process.argv.includes('--compare-only');
   for (const dimension of (compareOnly ? [] : ['sku', 'city']) as GoodsDimension[]) {
     const ours = await measure(() => analysis.goods({ ...all, dimension }), 3);
+    const heap = await peakHeapGrowth(() => analysis.goods({ ...all, dimension }));
     const g = ours.out;
     if (g.totalOrders !== result.orderCount || g.totalBuyers !== result.buyerCount) {
       throw new Error(`goods ${dimension} totals differ from result`);
@@ -640,7 +657,7 @@ async function analysisBench(
     const check = same ? 'same totals and top 10' : 'DIFFERENT';
     const sum = g.rows.reduce((x, r) => x + r.share, 0);
     rows.push(
-      `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check} |`,
+      `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check}; this process's heap peaked ${heap} MiB above its start |`,
     );
   }
   if (!compareOnly) {

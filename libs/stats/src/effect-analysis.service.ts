@@ -126,7 +126,8 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 /**
  * Effect analysis beyond the funnel (issue 9): which goods the attributed orders contain, rules
  * side by side, and weekly / monthly reports. The same scope, attribution and funnel semantics
- * as PushStatisticsService (docs/STATISTICS.md), each answer a few SQL aggregates.
+ * as PushStatisticsService (docs/STATISTICS.md): compare and report as SQL aggregates, goods as
+ * one streamed read of the scope's attributed order rows counted in a {@link GoodsTally}.
  */
 @Injectable()
 export class EffectAnalysisService {
