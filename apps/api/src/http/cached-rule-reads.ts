@@ -107,30 +107,34 @@ export class CachedRuleReads implements NestMiddleware {
       this.head,
       tail,
     )
-      .then(([totalHits, ttlMs, blocked, blockMs, version, entry]) => {
-        const record = {
-          totalHits,
-          timeToExpire: Math.ceil(ttlMs / 1000),
-          isBlocked: blocked === 1,
-          timeToBlockExpire: Math.ceil(blockMs / 1000),
-        };
-        req[COUNTED_HIT] = record;
-        if (record.isBlocked || version === undefined) return next();
-        if (typeof entry === 'string') {
-          setRateLimitHeaders(res, limit, record);
-          res.status(200).setHeader('Content-Type', JSON_TYPE);
-          res.end(entry);
-          return;
-        }
-        this.storeWhatIsSent(res, `${this.head}${version}${tail}`, ttlSeconds);
-        next();
-      })
-      .catch((e: unknown) => {
-        this.logger.warn(
-          `cached rule read skipped, Redis failed: ${e instanceof Error ? e.message : String(e)}`,
-        );
-        next();
-      });
+      // Two callbacks, not then/catch: an error thrown further down the chain must not be
+      // taken for a Redis failure and call next() a second time.
+      .then(
+        ([totalHits, ttlMs, blocked, blockMs, version, entry]) => {
+          const record = {
+            totalHits,
+            timeToExpire: Math.ceil(ttlMs / 1000),
+            isBlocked: blocked === 1,
+            timeToBlockExpire: Math.ceil(blockMs / 1000),
+          };
+          req[COUNTED_HIT] = record;
+          if (record.isBlocked || version === undefined) return next();
+          if (typeof entry === 'string') {
+            setRateLimitHeaders(res, limit, record);
+            res.status(200).setHeader('Content-Type', JSON_TYPE);
+            res.end(entry);
+            return;
+          }
+          this.storeWhatIsSent(res, `${this.head}${version}${tail}`, ttlSeconds);
+          next();
+        },
+        (e: unknown) => {
+          this.logger.warn(
+            `cached rule read skipped, Redis failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+          next();
+        },
+      );
   }
 
   /** Keeps the JSON body Nest sends, when it is a success, under `key`. */
