@@ -15,6 +15,8 @@ import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig, shanghaiInstant } from '@app/common';
 import {
+  createGoodsLabelTriggers,
+  dropGoodsLabelTriggers,
   buildDataSourceOptions,
   runMigrations,
   deriveBatchStatistics,
@@ -329,6 +331,55 @@ async function measure<T>(
   return { median: runs[Math.floor(times / 2)], max: runs[times - 1], out };
 }
 
+/**
+ * `--link-cost`: what the goods-label triggers (migration 1732660000000) add to label writes.
+ * 20,000 new links on 20,000 attributed orders in one INSERT … SELECT, rolled back, with the
+ * triggers and without them, alternated three times on the same data.
+ */
+async function linkWriteCost(db: DataSource): Promise<void> {
+  const qr = db.createQueryRunner();
+  await qr.connect();
+  try {
+    await qr.query('DROP TEMPORARY TABLE IF EXISTS bench_link_orders');
+    await qr.query(
+      `CREATE TEMPORARY TABLE bench_link_orders (order_id BIGINT UNSIGNED PRIMARY KEY)
+       SELECT DISTINCT order_id FROM wechat_push_attributions ORDER BY order_id LIMIT 20000`,
+    );
+    const [label] = await qr.query('SELECT MAX(id) AS id FROM wechat_labels');
+    const times: Record<string, number[]> = { with: [], without: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const variant of ['with', 'without'] as const) {
+        if (variant === 'without') await dropGoodsLabelTriggers(qr);
+        try {
+          await qr.startTransaction();
+          const t = process.hrtime.bigint();
+          await qr.query(
+            `INSERT INTO wechat_customers_labels (customer_id, label_id, order_id)
+             SELECT 1, ?, order_id FROM bench_link_orders`,
+            [Number(label.id)],
+          );
+          times[variant].push(ms(t));
+          await qr.rollbackTransaction();
+        } finally {
+          if (variant === 'without') await createGoodsLabelTriggers(qr);
+        }
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    console.log(
+      `20,000 links on attributed orders, one statement, rolled back (3 rounds alternated):\n` +
+        `  with the goods-label triggers: ${times.with.map(round).join(' / ')} ms\n` +
+        `  without them:                  ${times.without.map(round).join(' / ')} ms\n` +
+        `  µs per link: ${round((median(times.with) * 1000) / 20_000)} with, ` +
+        `${round((median(times.without) * 1000) / 20_000)} without ` +
+        `(× ${(median(times.with) / median(times.without)).toFixed(1)})`,
+    );
+  } finally {
+    await qr.query('DROP TEMPORARY TABLE IF EXISTS bench_link_orders').catch(() => undefined);
+    await qr.release();
+  }
+}
+
 /** How far the heap rose above its level at the start while `work` ran (sampled every 5 ms), MiB. */
 async function peakHeapGrowth(work: () => Promise<unknown>): Promise<number> {
   const start = process.memoryUsage().heapUsed;
@@ -353,6 +404,10 @@ async function main(): Promise<void> {
   const db = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 4 });
   await db.initialize();
   try {
+    if (process.argv.includes('--link-cost')) {
+      await linkWriteCost(db);
+      return;
+    }
     if (process.argv.includes('--labels-only')) {
       // Only the label links (they are computed from order ids; bench_n comes from a generation
       // that has at least started), e.g. while the orders are still being written.

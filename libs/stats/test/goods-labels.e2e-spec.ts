@@ -29,13 +29,22 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
        VALUES (?, 1, ?, 1, '2025-03-01', 1, ?, '2025-03-01 12:00:00', '2025-03-01 10:00:00', 7200)`,
       [orderId, batchId, `NO${orderId}`],
     );
-  /** [order_id, batch_id, goods_labels] of every attribution row. */
+  /** A list with its ids in ascending order (the column keeps them in no particular order). */
+  const sorted = (l: string | null) =>
+    l === null || l === ''
+      ? l
+      : l
+          .split(',')
+          .map(Number)
+          .sort((x, y) => x - y)
+          .join(',');
+  /** [order_id, batch_id, goods_labels (ids sorted)] of every attribution row. */
   const stored = async () =>
     (
       (await h.db.query(
         'SELECT order_id AS o, batch_id AS b, goods_labels AS l FROM wechat_push_attributions ORDER BY o, b',
       )) as { o: number; b: number; l: string | null }[]
-    ).map((r) => [Number(r.o), Number(r.b), r.l]);
+    ).map((r) => [Number(r.o), Number(r.b), sorted(r.l)]);
   /** The same rows with the list as the links say it must be. */
   const truth = async () =>
     (
@@ -99,6 +108,12 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
       [1_000_003],
     );
     expect(await stored()).toEqual([[20, 1, '1000001,1000002,1000003']]);
+    // Grown past the limit one appended link at a time: NULL again, and NULL stays.
+    for (const id of ids.slice(3)) await link(20, id);
+    expect(await stored()).toEqual([[20, 1, null]]);
+    await link(20, 5);
+    expect(await stored()).toEqual(await truth());
+    expect(await stored()).toEqual([[20, 1, null]]);
   });
 
   it('the migration backfill writes exactly the lists of the links present', async () => {

@@ -3,8 +3,8 @@ import type { SqlRunner } from './1732600000000-delivery-and-statistics';
 
 /**
  * `wechat_push_attributions.goods_labels`: the label ids of the attributed order row
- * (`wechat_customers_labels.label_id` of its `order_id`, every type, ascending, comma
- * separated; '' when it has none), carried in `idx_attributions_goods (run_id, lag_seconds,
+ * (`wechat_customers_labels.label_id` of its `order_id`, every type, comma separated, in no
+ * particular order, an id once per link; '' when it has none), carried in `idx_attributions_goods (run_id, lag_seconds,
  * recipient_key, order_number, goods_labels)` so the goods breakdown
  * (`POST /statistic/wechatpush/goods`) reads the scope's orders *with* their labels in one
  * covering range read instead of one `idx_wcl_order` dive per attributed order row — the dive
@@ -16,13 +16,15 @@ import type { SqlRunner } from './1732600000000-delivery-and-statistics';
  *   `group_concat_max_len` of 1024 so the list is never cut silently); readers then look the
  *   order's labels up in `wechat_customers_labels`.
  * - Kept exactly in step by triggers, inside the writing statement's transaction: before an
- *   attribution row is inserted its list is read; after a label link is inserted, updated or
- *   deleted, the lists of the attribution rows of its order (old and new order) are read
- *   again. Each read is a locking read (`LOCK IN SHARE MODE`) of the order's links, so it
- *   sees links committed meanwhile and waits for uncommitted ones: two transactions adding
- *   links to one order, or one adding a link while another attributes the order, leave the
- *   list complete (or one is a deadlock victim its writer retries) under REPEATABLE READ and
- *   READ COMMITTED alike.
+ *   attribution row is inserted its list is read; after a label link is inserted its id is
+ *   appended to the lists of its order's attribution rows; after one is updated or deleted,
+ *   the lists of the order(s) it touches are read again. Reads are locking reads (`LOCK IN
+ *   SHARE MODE`) of the order's links, so they see links committed meanwhile and wait for
+ *   uncommitted ones; appends and rewrites update the attribution rows, which locks them, so
+ *   they queue behind each other and behind an uncommitted attribution row. Two transactions
+ *   adding links to one order, or one adding a link while another attributes the order,
+ *   leave the list complete (or one is a deadlock victim its writer retries) under
+ *   REPEATABLE READ and READ COMMITTED alike.
  * - A separate index, not a wider `idx_attributions_run`: result, compare and report read
  *   that one and slowed down by about an eighth when it carried the lists (bench:stats).
  * - The migration backfills the existing rows, then builds the index (online in InnoDB).
@@ -37,7 +39,7 @@ export class AttributionGoodsLabels1732660000000 implements MigrationInterface {
       ALTER TABLE wechat_push_attributions
         ADD COLUMN goods_labels VARCHAR(${GOODS_LABELS_MAX_CHARS}) CHARACTER SET ascii
           COLLATE ascii_bin NULL
-          COMMENT 'label ids of the order row, ascending, comma separated; NULL: too many, read wechat_customers_labels'`);
+          COMMENT 'label ids of the order row, comma separated; NULL: too many, read wechat_customers_labels'`);
     await createGoodsLabelTriggers(q);
     await backfillGoodsLabels(q);
     await q.query(`
@@ -89,12 +91,16 @@ export async function createGoodsLabelTriggers(q: SqlRunner): Promise<void> {
       ${READ_LABELS('NEW.order_id')}
       SET NEW.goods_labels = labels;
     END`);
+  // A new link only adds its id: appended by an UPDATE of the order's attribution rows, which
+  // locks them, so concurrent appends queue and none is lost; half the cost of reading the
+  // order's links again (bench:stats). A list that grows too long becomes NULL; NULL stays.
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON wechat_customers_labels FOR EACH ROW
-    BEGIN
-      DECLARE labels VARCHAR(${GOODS_LABELS_MAX_CHARS}) CHARACTER SET ascii DEFAULT NULL;
-      ${REFRESH_ORDER('NEW.order_id')}
-    END`);
+      UPDATE wechat_push_attributions
+         SET goods_labels = IF(LENGTH(goods_labels) + 1 + LENGTH(NEW.label_id) > ${GOODS_LABELS_MAX_CHARS},
+                               NULL,
+                               CONCAT(goods_labels, IF(goods_labels = '', '', ','), NEW.label_id))
+       WHERE order_id = NEW.order_id`);
   await q.query(`
     CREATE TRIGGER ${au} AFTER UPDATE ON wechat_customers_labels FOR EACH ROW
     BEGIN
