@@ -124,4 +124,25 @@ describe('cached rule reads (lists, info) in front of Nest', () => {
     // A body with no entry is limited too (the guard applies the hit counted in front).
     expect((await b.post('/wechatpush/lists', { page: 7 })).status).toBe(429);
   });
+
+  it('answers from MySQL when Redis answers the lookup with an error', async () => {
+    await createRule('降级');
+    const versionKey = `${prefix}:rules:version`;
+    // A real error reply: the version key of another type makes every GET of it fail, in the
+    // lookup in front of Nest and in the rule cache behind it.
+    await redis.del(versionKey);
+    await redis.rpush(versionKey, 'not-a-version');
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await a.post('/wechatpush/lists', { searchText: '降级' });
+        expect(res.status).toBe(200);
+        expect(res.body.data.data.map((r: { name: string }) => r.name)).toEqual(['降级']);
+      }
+      expect(await entries()).toHaveLength(0);
+    } finally {
+      await redis.del(versionKey);
+    }
+    expect((await a.post('/wechatpush/lists', { searchText: '降级' })).status).toBe(200);
+    expect(await entries()).toHaveLength(1);
+  });
 });

@@ -60,7 +60,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   on to Nest with the hit marked as counted, so the guard applies it (429 with
  *   Retry-After) without counting it twice. Requests without a valid token go straight to
  *   Nest (401, limited by address).
- * - Redis failing → the request goes on to Nest, which degrades as it always did.
+ * - Redis failing → the request goes on to Nest, which degrades as it always did (the hit
+ *   may then count twice: a Lua script's INCR stands when a later command in it fails).
  * - `RULE_CACHE_TTL_SECONDS` is the entries' lifetime; 0 turns this cache off too.
  */
 @Injectable()
