@@ -23,6 +23,33 @@ export interface GoodsTallyFigures {
   totalBuyers: number;
 }
 
+/** Pairs are packed as `a · 2^26 + b` in doubles (exact below 2^53). */
+const SHIFT = 2 ** 26;
+const COMMA = 44;
+const ZERO = 48;
+
+/** A growable array of doubles, sorted and de-duplicated in place at the end. */
+class PairList {
+  private data = new Float64Array(4096);
+  private length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = x;
+  }
+
+  sortedUnique(): Float64Array {
+    const a = this.data.subarray(0, this.length).sort();
+    let k = 0;
+    for (let i = 0; i < a.length; i++) if (k === 0 || a[i] !== a[k - 1]) a[k++] = a[i];
+    return a.subarray(0, k);
+  }
+}
+
 /**
  * The goods breakdown's arithmetic over attributed order rows (docs/STATISTICS.md, "goods"),
  * fed one attribution row at a time as the scope's rows stream from MySQL:
@@ -34,89 +61,138 @@ export interface GoodsTallyFigures {
  * - a group's orders are distinct orders, its share Σ 1/n (n = the order's groups), so the
  *   shares of all groups add up to the orders.
  *
- * Memory: one entry per distinct order (its few groups and buyers), nothing per row.
+ * Rows become (order, group) and (order, buyer) pairs of small integers packed into doubles;
+ * the counting sorts and de-duplicates those arrays. Memory: an index entry per distinct
+ * order and buyer and 8 bytes per pair, no object per row or order (the whole goods call
+ * over 250,000 orders: 0.39–0.42 s against 0.82 s with two arrays per order, bench:stats).
  */
 export class GoodsTally {
-  private readonly index = new Map<string, number>();
-  private readonly groupsOf: number[][] = [];
-  private readonly buyersOf: BuyerKey[][] = [];
+  private readonly orderIndex = new Map<string, number>();
+  private readonly buyerIndex = new Map<BuyerKey, number>();
+  private readonly orderGroups = new PairList();
+  private readonly orderBuyers = new PairList();
+  /** Label id → group, for ids that are safe integers (parsed without a string). */
+  private readonly groupOfId = new Map<number, number>();
+  /** One past the largest group index. */
+  private readonly groupLimit: number;
 
   /** `groupOf`: label id (as text) → group index ≥ 1, for the dimension's labels only. */
-  constructor(private readonly groupOf: ReadonlyMap<string, number>) {}
+  constructor(private readonly groupOf: ReadonlyMap<string, number>) {
+    let max = 0;
+    for (const [id, g] of groupOf) {
+      const n = Number(id);
+      if (Number.isSafeInteger(n) && String(n) === id) this.groupOfId.set(n, g);
+      max = Math.max(max, g);
+    }
+    this.groupLimit = max + 1;
+  }
 
   /** One attribution row: its order number, buyer and label ids (comma separated, or ''). */
   add(orderNumber: string, buyer: BuyerKey, labelIds: string): void {
-    let i = this.index.get(orderNumber);
-    if (i === undefined) {
-      i = this.groupsOf.length;
-      this.index.set(orderNumber, i);
-      this.groupsOf.push([]);
-      this.buyersOf.push([]);
+    let o = this.orderIndex.get(orderNumber);
+    if (o === undefined) this.orderIndex.set(orderNumber, (o = this.orderIndex.size));
+    let b = this.buyerIndex.get(buyer);
+    if (b === undefined) {
+      b = this.buyerIndex.size;
+      if (b >= SHIFT) throw new Error('goods: more buyers in scope than the tally can pack');
+      this.buyerIndex.set(buyer, b);
     }
-    const groups = this.groupsOf[i];
+    this.orderBuyers.push(o * SHIFT + b);
+    const base = o * this.groupLimit;
     let labelled = false;
-    if (labelIds !== '') {
-      for (const id of labelIds.split(',')) {
-        const g = this.groupOf.get(id);
-        if (g === undefined) continue;
-        labelled = true;
-        if (!groups.includes(g)) groups.push(g);
+    let value = 0;
+    let digits = 0;
+    let start = 0;
+    for (let i = 0; i <= labelIds.length; i++) {
+      const c = i < labelIds.length ? labelIds.charCodeAt(i) : COMMA;
+      if (c !== COMMA) {
+        value = value * 10 + (c - ZERO);
+        digits++;
+        continue;
       }
+      if (digits > 0) {
+        const g =
+          digits <= 15 ? this.groupOfId.get(value) : this.groupOf.get(labelIds.slice(start, i));
+        if (g !== undefined) {
+          labelled = true;
+          this.orderGroups.push(base + g);
+        }
+      }
+      value = 0;
+      digits = 0;
+      start = i + 1;
     }
-    if (!labelled && !groups.includes(0)) groups.push(0);
-    const buyers = this.buyersOf[i];
-    if (!buyers.includes(buyer)) buyers.push(buyer);
+    if (!labelled) this.orderGroups.push(base);
   }
 
   figures(limit: number): GoodsTallyFigures {
-    const orders = new Map<number, number>();
-    const share = new Map<number, number>();
-    for (const groups of this.groupsOf) {
-      const w = 1 / groups.length;
-      for (const g of groups) {
-        orders.set(g, (orders.get(g) ?? 0) + 1);
-        share.set(g, (share.get(g) ?? 0) + w);
+    const G = this.groupLimit;
+    const og = this.orderGroups.sortedUnique(); // by order, then group
+    const ob = this.orderBuyers.sortedUnique(); // by order, then buyer
+    const orders = new Float64Array(G);
+    const share = new Float64Array(G);
+    for (let i = 0; i < og.length;) {
+      const o = Math.floor(og[i] / G);
+      let j = i;
+      while (j < og.length && Math.floor(og[j] / G) === o) j++;
+      const w = 1 / (j - i);
+      for (let k = i; k < j; k++) {
+        const g = og[k] - o * G;
+        orders[g]++;
+        share[g] += w;
       }
+      i = j;
     }
-    const labelled = [...orders.keys()]
-      .filter((g) => g !== 0)
-      .sort((a, b) => (orders.get(b) as number) - (orders.get(a) as number) || a - b);
+    const labelled: number[] = [];
+    for (let g = 1; g < G; g++) if (orders[g] > 0) labelled.push(g);
+    labelled.sort((a, b) => orders[b] - orders[a] || a - b);
     const top = labelled.slice(0, limit);
-    const topSet = new Set(top);
-    const groups: GoodsTallyGroup[] = [...labelled, ...(orders.has(0) ? [0] : [])].map((g) => ({
+    const groups: GoodsTallyGroup[] = [...labelled, ...(orders[0] > 0 ? [0] : [])].map((g) => ({
       group: g,
-      orders: orders.get(g) as number,
-      share: share.get(g) as number,
+      orders: orders[g],
+      share: share[g],
     }));
 
-    const bucketOrders = new Map<number, number>();
-    const bucketBuyers = new Map<number, Set<BuyerKey>>();
-    const allBuyers = new Set<BuyerKey>();
+    // Buckets: a top group's own index, 0 for no label, G for the rest (reported as -1).
+    const bucketOf = new Int32Array(G).fill(G);
+    bucketOf[0] = 0;
+    for (const g of top) bucketOf[g] = g;
+    const bucketOrders = new Float64Array(G + 1);
+    const bucketBuyers = new PairList();
     const seen: number[] = [];
-    this.groupsOf.forEach((gs, i) => {
+    for (let i = 0, p = 0; i < og.length;) {
+      const o = Math.floor(og[i] / G);
       seen.length = 0;
-      for (const g of gs) {
-        const b = topSet.has(g) ? g : g === 0 ? 0 : -1;
-        if (seen.includes(b)) continue;
-        seen.push(b);
-        bucketOrders.set(b, (bucketOrders.get(b) ?? 0) + 1);
-        let set = bucketBuyers.get(b);
-        if (!set) bucketBuyers.set(b, (set = new Set()));
-        for (const buyer of this.buyersOf[i]) set.add(buyer);
+      for (; i < og.length && Math.floor(og[i] / G) === o; i++) {
+        const bucket = bucketOf[og[i] - o * G];
+        if (!seen.includes(bucket)) seen.push(bucket);
       }
-      for (const buyer of this.buyersOf[i]) allBuyers.add(buyer);
-    });
+      while (p < ob.length && Math.floor(ob[p] / SHIFT) < o) p++;
+      let q = p;
+      while (q < ob.length && Math.floor(ob[q] / SHIFT) === o) q++;
+      for (const bucket of seen) {
+        bucketOrders[bucket]++;
+        for (let k = p; k < q; k++) bucketBuyers.push(bucket * SHIFT + (ob[k] - o * SHIFT));
+      }
+      p = q;
+    }
+    const buyersPerBucket = new Float64Array(G + 1);
+    for (const x of bucketBuyers.sortedUnique()) buyersPerBucket[Math.floor(x / SHIFT)]++;
     const buckets = new Map<number, { orders: number; buyers: number }>();
-    for (const [b, n] of bucketOrders) {
-      buckets.set(b, { orders: n, buyers: (bucketBuyers.get(b) as Set<BuyerKey>).size });
+    for (let bucket = 0; bucket <= G; bucket++) {
+      if (bucketOrders[bucket] === 0) continue;
+      buckets.set(bucket === G ? -1 : bucket, {
+        orders: bucketOrders[bucket],
+        buyers: buyersPerBucket[bucket],
+      });
     }
     return {
       groups,
       top,
       buckets,
       shareSum: groups.reduce((s, g) => s + g.share, 0),
-      totalOrders: this.groupsOf.length,
-      totalBuyers: allBuyers.size,
+      totalOrders: this.orderIndex.size,
+      totalBuyers: this.buyerIndex.size,
     };
   }
 }
