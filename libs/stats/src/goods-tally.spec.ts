@@ -62,4 +62,63 @@ describe('GoodsTally', () => {
     expect(f).toMatchObject({ groups: [], top: [], shareSum: 0, totalOrders: 0, totalBuyers: 0 });
     expect(f.buckets.size).toBe(0);
   });
+
+  it('agrees with a plain set-based count on random rows, long label ids included', () => {
+    const big = '12345678901234567890'; // beyond 2^53: looked up as text
+    const groups = new Map<string, number>([[big, 7]]);
+    for (let id = 1; id <= 30; id++) if (id % 5 !== 0) groups.set(String(id), 1 + (id % 6));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const rows: [string, number | string, string][] = [];
+    for (let i = 0; i < 2000; i++) {
+      const labels = Array.from({ length: rand(4) }, () =>
+        rand(10) === 0 ? big : String(1 + rand(30)),
+      );
+      rows.push([`NO${rand(300)}`, rand(3) === 0 ? `k${rand(40)}` : rand(60), labels.join(',')]);
+    }
+    const t = new GoodsTally(groups);
+    for (const r of rows) t.add(...r);
+    const f = t.figures(3);
+
+    // The same figures from sets of strings.
+    const ofOrder = new Map<string, { groups: Set<number>; buyers: Set<string> }>();
+    for (const [order, buyer, labels] of rows) {
+      const e = ofOrder.get(order) ?? { groups: new Set<number>(), buyers: new Set<string>() };
+      ofOrder.set(order, e);
+      const gs = labels === '' ? [] : labels.split(',').flatMap((l) => groups.get(l) ?? []);
+      if (gs.length === 0) e.groups.add(0);
+      for (const g of gs) e.groups.add(g);
+      e.buyers.add(String(buyer));
+    }
+    const count = new Map<number, number>();
+    for (const e of ofOrder.values())
+      for (const g of e.groups) count.set(g, (count.get(g) ?? 0) + 1);
+    expect(f.groups.map((g) => [g.group, g.orders]).sort((a, b) => a[0] - b[0])).toEqual(
+      [...count].sort((a, b) => a[0] - b[0]),
+    );
+    const top = new Set(f.top);
+    const bucketOf = (g: number) => (top.has(g) ? g : g === 0 ? 0 : -1);
+    const expected = new Map<number, { orders: Set<string>; buyers: Set<string> }>();
+    for (const [order, e] of ofOrder) {
+      for (const g of e.groups) {
+        const b = bucketOf(g);
+        const x = expected.get(b) ?? { orders: new Set<string>(), buyers: new Set<string>() };
+        expected.set(b, x);
+        x.orders.add(order);
+        for (const buyer of e.buyers) x.buyers.add(buyer);
+      }
+    }
+    expect(Object.fromEntries(f.buckets)).toEqual(
+      Object.fromEntries(
+        [...expected].map(([b, x]) => [b, { orders: x.orders.size, buyers: x.buyers.size }]),
+      ),
+    );
+    expect(f.totalOrders).toBe(ofOrder.size);
+    expect(f.totalBuyers).toBe(new Set(rows.map((r) => String(r[1]))).size);
+    expect(f.shareSum).toBeCloseTo(ofOrder.size, 9);
+    expect(f.buckets.get(7) ?? f.buckets.get(-1)).toBeDefined();
+  });
 });
