@@ -8,6 +8,10 @@
  * set arithmetic in Node, then orders by nickname with an IN list) on the same data.
  * Rows are written through the real path (writeDeliveryRows per batch; orders through the
  * youzan_orders triggers), and those write costs are reported too.
+ *
+ * Options: `--reuse` (keep the data set of an earlier run), `--only-analysis` (only goods,
+ * compare and report), `--compare-only`, `--labels-only` (only write the label links),
+ * `--link-cost` (what the goods-label triggers add to a label link write, side by side).
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
