@@ -52,6 +52,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   before the handler loads anything, so an answer loaded across a write lands under the
  *   older version, which nobody reads any more: a stale answer is never served after a write
  *   returned, on any replica.
+ * - **One answer for every operator**: lists and info show every operator the same rules, so
+ *   the key has no operator in it (a per-operator view would have to add one).
  * - **Only successes are stored** (status 200, `success: true`), exactly the bytes sent;
  *   400s, 404s and 429s always go through Nest.
  * - **Auth and rate limit are not skipped**: only a request with a valid operator token is
