@@ -363,8 +363,9 @@ async function linkWriteCost(db: DataSource): Promise<void> {
             [Number(label.id)],
           );
           times[variant].push(ms(t));
-          await qr.rollbackTransaction();
         } finally {
+          // Rolled back before the triggers' DDL, which would commit the links.
+          if (qr.isTransactionActive) await qr.rollbackTransaction();
           if (variant === 'without') await createGoodsLabelTriggers(qr);
         }
       }

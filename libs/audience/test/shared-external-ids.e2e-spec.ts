@@ -1,5 +1,5 @@
 import { backfillSharedExternalIds } from '@app/database/migrations/1732650000000-shared-external-ids';
-import { eventually } from '../../../test/utils/pipeline';
+import { secondWaitsForFirst } from '../../../test/utils/db';
 import { AudienceHarness, resetCompanyTables, startAudience } from './audience-fixtures';
 
 /**
@@ -64,42 +64,13 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
   });
 
   it('two transactions inserting the same id at once: the later check waits and lists it', async () => {
-    const a = h.db.createQueryRunner();
-    const b = h.db.createQueryRunner();
-    try {
-      const [{ id: bConnection }] = await b.query('SELECT CONNECTION_ID() AS id');
-      await a.startTransaction();
-      await b.startTransaction();
-      await a.query('INSERT INTO customers (id, name, external_userid) VALUES (1, ?, ?)', [
-        'a',
-        'race1',
-      ]);
-      // b's trigger must wait for a's uncommitted row instead of reading past it.
-      const bInsert = b.query(
-        'INSERT INTO customers (id, name, external_userid) VALUES (2, ?, ?)',
-        ['b', 'race1'],
-      );
-      let bDone = false;
-      void bInsert.then(() => (bDone = true));
-      await eventually(
-        async () => {
-          const rows = await h.db.query(
-            'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
-            [bConnection],
-          );
-          return rows[0]?.s === 'LOCK WAIT';
-        },
-        10_000,
-        "b's insert waiting for a's lock",
-      );
-      expect(bDone).toBe(false);
-      await a.commitTransaction();
-      await bInsert;
-      await b.commitTransaction();
-    } finally {
-      await a.release();
-      await b.release();
-    }
+    // b's trigger must wait for a's uncommitted row instead of reading past it.
+    await secondWaitsForFirst(
+      h.db,
+      'INSERT INTO customers (id, name, external_userid) VALUES (1, ?, ?)',
+      'INSERT INTO customers (id, name, external_userid) VALUES (2, ?, ?)',
+      { first: ['a', 'race1'], second: ['b', 'race1'] },
+    );
     expect(await listed()).toEqual(['race1']);
   });
 

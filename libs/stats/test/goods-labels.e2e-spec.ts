@@ -1,6 +1,5 @@
 import { backfillGoodsLabels, GOODS_LABELS_MAX_CHARS } from '@app/database';
-import { eventually } from '../../../test/utils/pipeline';
-import { truncate } from '../../../test/utils/db';
+import { secondWaitsForFirst, truncate } from '../../../test/utils/db';
 import { AudienceHarness, startAudience } from '../../audience/test/audience-fixtures';
 
 /**
@@ -133,39 +132,11 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
 
   it('two transactions adding labels to one attributed order at once: the later one waits and both are listed', async () => {
     await attribute(40, 1);
-    const a = h.db.createQueryRunner();
-    const b = h.db.createQueryRunner();
-    try {
-      const [{ id: bConnection }] = await b.query('SELECT CONNECTION_ID() AS id');
-      await a.startTransaction();
-      await b.startTransaction();
-      await a.query(
-        'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 1, 40)',
-      );
-      const bInsert = b.query(
-        'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 2, 40)',
-      );
-      let bDone = false;
-      void bInsert.then(() => (bDone = true));
-      await eventually(
-        async () => {
-          const rows = await h.db.query(
-            'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
-            [bConnection],
-          );
-          return rows[0]?.s === 'LOCK WAIT';
-        },
-        10_000,
-        "b's insert waiting for a's lock",
-      );
-      expect(bDone).toBe(false);
-      await a.commitTransaction();
-      await bInsert;
-      await b.commitTransaction();
-    } finally {
-      await a.release();
-      await b.release();
-    }
+    await secondWaitsForFirst(
+      h.db,
+      'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 1, 40)',
+      'INSERT INTO wechat_customers_labels (customer_id, label_id, order_id) VALUES (1, 2, 40)',
+    );
     expect(await stored()).toEqual([[40, 1, '1,2']]);
   });
 });

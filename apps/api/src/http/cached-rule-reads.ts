@@ -9,6 +9,7 @@ import {
   INCREMENT_LUA,
   setRateLimitHeaders,
   throttleKey,
+  throttleRecord,
 } from './rate-limit';
 
 /**
@@ -113,13 +114,8 @@ export class CachedRuleReads implements NestMiddleware {
       // Two callbacks, not then/catch: an error thrown further down the chain must not be
       // taken for a Redis failure and call next() a second time.
       .then(
-        ([totalHits, ttlMs, blocked, blockMs, version, entry]) => {
-          const record = {
-            totalHits,
-            timeToExpire: Math.ceil(ttlMs / 1000),
-            isBlocked: blocked === 1,
-            timeToBlockExpire: Math.ceil(blockMs / 1000),
-          };
+        ([hits, ttlMs, blocked, blockMs, version, entry]) => {
+          const record = throttleRecord([hits, ttlMs, blocked, blockMs]);
           req[COUNTED_HIT] = record;
           if (record.isBlocked || version === undefined) return next();
           if (typeof entry === 'string') {

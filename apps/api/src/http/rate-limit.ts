@@ -48,11 +48,29 @@ return {hits, ttl, 0, 0}
 export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** The throttler's name (one budget for the whole API). */
-export const THROTTLER = 'default';
+const THROTTLER = 'default';
 
-/** Redis key of a tracker's hit counter (`<key>:blocked` is its block marker). */
+/** Redis key of a throttler's hit counter for the guard's key (`<key>:blocked`: its block marker). */
+function counterKey(config: AppConfig, throttlerName: string, key: string): string {
+  return redisKey(config, 'throttle', throttlerName, key);
+}
+
+/** The guard's key of a tracker (what generateKey returns and the storage is given). */
+const guardKey = (tracker: string, throttlerName = THROTTLER) => `${throttlerName}:${tracker}`;
+
+/** Redis key of a tracker's hit counter in the API's one budget, as the guard counts it. */
 export function throttleKey(config: AppConfig, tracker: string): string {
-  return redisKey(config, 'throttle', THROTTLER, `${THROTTLER}:${tracker}`);
+  return counterKey(config, THROTTLER, guardKey(tracker));
+}
+
+/** The storage record of INCREMENT_LUA's reply {hits, window ms left, blocked, block ms left}. */
+export function throttleRecord([hits, ttlMs, blocked, blockMs]: number[]): ThrottlerStorageRecord {
+  return {
+    totalHits: hits,
+    timeToExpire: Math.ceil(ttlMs / 1000),
+    isBlocked: blocked === 1,
+    timeToBlockExpire: Math.ceil(blockMs / 1000),
+  };
 }
 
 /**
@@ -110,21 +128,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const base = redisKey(this.config, 'throttle', throttlerName, key);
+    const base = counterKey(this.config, throttlerName, key);
     try {
-      const [hits, ttlMs, blocked, blockMs] = await this.redis.wppThrottle(
+      const reply = await this.redis.wppThrottle(
         base,
         `${base}:blocked`,
         ttl,
         limit,
         blockDuration,
       );
-      return {
-        totalHits: hits,
-        timeToExpire: Math.ceil(ttlMs / 1000),
-        isBlocked: blocked === 1,
-        timeToBlockExpire: Math.ceil(blockMs / 1000),
-      };
+      return throttleRecord(reply);
     } catch (e) {
       this.logger.warn(
         `rate limit not checked, Redis failed: ${e instanceof Error ? e.message : String(e)}`,
@@ -135,13 +148,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 }
 
 /** Whose budget a request spends: the operator of a valid token, else the client address. */
-export function trackerOf(tokens: OperatorTokens, req: Request): string {
+function trackerOf(tokens: OperatorTokens, req: Request): string {
   const operatorId = tokens.fromBrowserHeader(req.headers.authorization);
   if (operatorId !== undefined) return `operator:${operatorId}`;
   return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
 }
 
-export const rateLimited = () =>
+const rateLimited = () =>
   new AppException(ErrorCode.RATE_LIMITED, '请求过于频繁，请稍后再试', [
     { field: 'Authorization', message: 'too many requests; retry after Retry-After seconds' },
   ]);
@@ -175,7 +188,7 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
     tracker: string,
     throttlerName: string,
   ): string {
-    return `${throttlerName}:${tracker}`;
+    return guardKey(tracker, throttlerName);
   }
 
   protected override async throwThrottlingException(): Promise<void> {
@@ -207,13 +220,7 @@ export function rateLimitMiddleware(app: INestApplication, config: AppConfig) {
   const ttl = config.THROTTLE_TTL_SECONDS * 1000;
   return (req: Request, res: Response, next: NextFunction) => {
     storage
-      .increment(
-        `${THROTTLER}:${trackerOf(tokens, req)}`,
-        ttl,
-        config.THROTTLE_LIMIT,
-        ttl,
-        THROTTLER,
-      )
+      .increment(guardKey(trackerOf(tokens, req)), ttl, config.THROTTLE_LIMIT, ttl, THROTTLER)
       .then(({ isBlocked, timeToBlockExpire }) => {
         if (!isBlocked) return next();
         res.setHeader('Retry-After', String(timeToBlockExpire));

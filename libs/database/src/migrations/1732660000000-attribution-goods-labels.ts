@@ -92,8 +92,9 @@ export async function createGoodsLabelTriggers(q: SqlRunner): Promise<void> {
       SET NEW.goods_labels = labels;
     END`);
   // A new link only adds its id: appended by an UPDATE of the order's attribution rows, which
-  // locks them, so concurrent appends queue and none is lost; half the cost of reading the
-  // order's links again (bench:stats). A list that grows too long becomes NULL; NULL stays.
+  // locks them, so concurrent appends queue and none is lost; about half the cost of reading
+  // the order's links again (a one-off measurement, docs/BENCHMARKS.md; `bench:stats --link-cost`
+  // measures these triggers against none). A list that grows too long becomes NULL; NULL stays.
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON wechat_customers_labels FOR EACH ROW
       UPDATE wechat_push_attributions
