@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, formatDate, weekDay } from '@app/common';
+import { APP_CONFIG, AppConfig, Clock, formatClockTime, formatDate, weekDay } from '@app/common';
 import { AudienceCursor, AudiencePage, SelectAudienceService } from '@app/audience';
-import { PushStatus, WechatPush, WechatPushTime } from '@app/push-config';
+import { PushRuleRepository, PushStatus, WechatPush } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
@@ -12,13 +12,6 @@ import { PushRunRepository } from './push-run.repository';
 import { ReadAhead } from './read-ahead';
 import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
 import { isWithinGrace } from './slot-schedule';
-
-const BUSINESS_TIME = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Shanghai',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
 
 /**
  * Pages of the audience read ahead of their commit (each ≤ PUSH_BATCH_SIZE ids, ~1 MB in
@@ -47,6 +40,7 @@ export class FireSlotService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly rules: PushRuleRepository,
     private readonly runs: PushRunRepository,
     private readonly queues: PipelineQueues,
     private readonly audience: SelectAudienceService,
@@ -57,7 +51,7 @@ export class FireSlotService {
     const now = this.clock.now();
     const slotAt = new Date(p.slotAt);
     this.logger.debug({ msg: 'slot job started', pushId: p.pushId, slotAt: p.slotAt });
-    const rule = await this.db.getRepository(WechatPush).findOneBy({ id: p.pushId });
+    const rule = await this.rules.findStored(p.pushId);
     let run = await this.runs.ensureRun(
       { pushId: p.pushId, kind: p.kind, slotAt },
       rule?.name ?? `#${p.pushId}`,
@@ -259,8 +253,8 @@ export class FireSlotService {
     if (rule.status === PushStatus.PAUSED) return skipped('rule paused');
     const date = formatDate(slotAt);
     if (date < rule.startDate || date > rule.endDate) return skipped('outside the rule date range');
-    const slots = await this.db.getRepository(WechatPushTime).findBy({ pushId: rule.id });
-    const time = BUSINESS_TIME.format(slotAt);
+    const slots = await this.rules.findSlots(rule.id);
+    const time = formatClockTime(slotAt);
     if (!slots.some((s) => s.weekDay === weekDay(slotAt) && s.pushTime === time)) {
       return skipped('slot no longer in the rule');
     }

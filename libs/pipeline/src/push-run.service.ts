@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
-import { WechatPush } from '@app/push-config';
+import { PushRuleRepository } from '@app/push-config';
 import { WecomClient, WecomError } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
 import { PushRun, RunState } from './entities/push-run.entity';
@@ -60,6 +60,7 @@ export class PushRunService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly rules: PushRuleRepository,
     private readonly runs: PushRunRepository,
     private readonly queues: PipelineQueues,
     private readonly wecom: WecomClient,
@@ -67,7 +68,7 @@ export class PushRunService {
 
   /** Fires a rule once now through the same pipeline, recorded as a manual run. */
   async trigger(pushId: number, operatorId: number): Promise<{ runId: number }> {
-    const rule = await this.db.getRepository(WechatPush).findOneBy({ id: pushId, isDeleted: 0 });
+    const rule = await this.rules.findActive(pushId);
     if (!rule) throw AppException.notFound('推送规则');
     const now = this.clock.now();
     const slotAt = new Date(Math.floor(now.getTime() / 1000) * 1000);

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock } from '@app/common';
-import { PushRuleChangeListener } from '@app/push-config';
+import { PushRuleChangeListener, PushRuleRepository } from '@app/push-config';
 import { BatchState } from './entities/push-batch.entity';
 import { RunState } from './entities/push-run.entity';
 import { PipelineQueues } from './pipeline-queues.service';
@@ -31,9 +29,9 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
   private readonly logger = new Logger(ScheduleSlotsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly rules: PushRuleRepository,
     private readonly queues: PipelineQueues,
     private readonly runs: PushRunRepository,
     private readonly delivery: TrackDeliveryService,
@@ -84,33 +82,18 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
 
   private async activeRules(from: Date, to: Date, pushId?: number): Promise<SlotRule[]> {
     const { dates, weekdays } = daysBetween(from, to);
-    const rows: {
-      id: number;
-      start_date: string;
-      end_date: string;
-      week_day: number;
-      push_time: string;
-    }[] = await this.db.query(
-      `SELECT p.id, p.start_date, p.end_date, t.week_day, t.push_time
-           FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
-          WHERE p.is_deleted = 0 AND p.status = 0
-            AND p.start_date <= ? AND p.end_date >= ?
-            AND t.week_day IN (?) ${pushId === undefined ? '' : 'AND p.id = ?'}`,
-      [dates[dates.length - 1], dates[0], weekdays, ...(pushId === undefined ? [] : [pushId])],
+    const rules = await this.rules.findScheduled(
+      dates[0],
+      dates[dates.length - 1],
+      weekdays,
+      pushId,
     );
-    const rules = new Map<number, SlotRule>();
-    for (const r of rows) {
-      const id = Number(r.id);
-      const rule = rules.get(id) ?? {
-        pushId: id,
-        startDate: r.start_date,
-        endDate: r.end_date,
-        slots: [],
-      };
-      rule.slots.push({ week: Number(r.week_day), time: r.push_time });
-      rules.set(id, rule);
-    }
-    return [...rules.values()];
+    return rules.map((r) => ({
+      pushId: r.id,
+      startDate: r.startDate,
+      endDate: r.endDate,
+      slots: r.slots,
+    }));
   }
 
   /**

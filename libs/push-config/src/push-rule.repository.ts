@@ -26,6 +26,20 @@ export interface ListRow {
   created_at: Date;
 }
 
+/** A rule the scheduler may fire in a window, with its weekly slots. */
+export interface ScheduledRule {
+  id: number;
+  startDate: string;
+  endDate: string;
+  slots: SlotInput[];
+}
+
+/**
+ * SPEC §5: the one definition of a rule the scheduler fires — not deleted, switched on
+ * (status 0). Its date range and slots are checked against each slot by the caller.
+ */
+const ACTIVE_RULE = 'p.is_deleted = 0 AND p.status = 0';
+
 export interface RuleWithSlotsRow {
   id: number;
   name: string;
@@ -127,6 +141,45 @@ export class PushRuleRepository {
 
   findActive(id: number): Promise<WechatPush | null> {
     return this.dataSource.getRepository(WechatPush).findOne({ where: { id, isDeleted: 0 } });
+  }
+
+  /** The rule as stored, deleted or not (a slot job tells "deleted" from "never existed"). */
+  findStored(id: number): Promise<WechatPush | null> {
+    return this.dataSource.getRepository(WechatPush).findOneBy({ id });
+  }
+
+  /**
+   * Active rules whose date range meets [firstDate, lastDate], with their slots on `weekdays`
+   * (one rule when `pushId` is given).
+   */
+  async findScheduled(
+    firstDate: string,
+    lastDate: string,
+    weekdays: number[],
+    pushId?: number,
+  ): Promise<ScheduledRule[]> {
+    const rows: {
+      id: string | number;
+      start_date: string;
+      end_date: string;
+      week_day: number;
+      push_time: string;
+    }[] = await this.dataSource.query(
+      `SELECT p.id, p.start_date, p.end_date, t.week_day, t.push_time
+           FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
+          WHERE ${ACTIVE_RULE}
+            AND p.start_date <= ? AND p.end_date >= ?
+            AND t.week_day IN (?) ${pushId === undefined ? '' : 'AND p.id = ?'}`,
+      [lastDate, firstDate, weekdays, ...(pushId === undefined ? [] : [pushId])],
+    );
+    const rules = new Map<number, ScheduledRule>();
+    for (const r of rows) {
+      const id = Number(r.id);
+      const rule = rules.get(id) ?? { id, startDate: r.start_date, endDate: r.end_date, slots: [] };
+      rule.slots.push({ week: Number(r.week_day), time: r.push_time });
+      rules.set(id, rule);
+    }
+    return [...rules.values()];
   }
 
   findSlots(pushId: number): Promise<WechatPushTime[]> {

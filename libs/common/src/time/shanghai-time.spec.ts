@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import {
   addDays,
   endOfDay,
+  formatClockTime,
   formatDate,
   formatDateTime,
   isCalendarDate,
@@ -94,6 +95,7 @@ describe('formatting agrees with the zone database', () => {
     for (const at of instants) {
       expect(formatDateTime(at)).toBe(viaZone(at));
       expect(formatDate(at)).toBe(viaZone(at).slice(0, 10));
+      expect(formatClockTime(at)).toBe(viaZone(at).slice(11, 16));
     }
   });
 });

@@ -79,6 +79,11 @@ export function formatDateTime(at: Date): string {
     : inZone(at).toFormat('yyyy-MM-dd HH:mm:ss');
 }
 
+/** `HH:mm` of the instant in Shanghai (a slot's wall-clock minute). */
+export function formatClockTime(at: Date): string {
+  return shanghaiIso(at)?.slice(11, 16) ?? inZone(at).toFormat('HH:mm');
+}
+
 /** ISO weekday 1..7 (7 = Sunday) of the instant in Shanghai, as the seed numbers slots. */
 export function weekDay(at: Date): number {
   return inZone(at).weekday;
