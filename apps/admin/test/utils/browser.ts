@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Browser, chromium, ConsoleMessage, Page } from 'playwright-core';
+import { ChromiumChoice, findChromium } from './chromium';
 
 const ROOT = resolve(__dirname, '../../../..');
-
-/** Debian's chromium (`.ci/run` installs it); Playwright's own browser downloads are not used. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Builds the console with Vite into a fresh directory of its own, so a test never serves
@@ -36,15 +34,19 @@ export async function buildAdmin(): Promise<string> {
   return outDir;
 }
 
+let found: Promise<ChromiumChoice> | undefined;
+
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
+  if (!found) {
+    found = findChromium();
+    // Once per test file, so a failing run says which browser it drove.
+    process.stderr.write(`browser tests use Chromium ${(await found).description}\n`);
   }
+  const { executablePath, env } = await found;
   // Playwright gives every launch a fresh temporary profile (its own --user-data-dir).
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
+    env: { ...process.env, ...env },
     headless: true,
     args: [
       '--headless',
