@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
 import { AppException, APP_CONFIG, AppConfig, ErrorDetail, formatDate } from '@app/common';
-import { escapeLike } from '@app/push-config';
 import {
   EMPTY_FIGURES,
   FUNNEL_OF_RECIPIENTS,
@@ -13,8 +12,18 @@ import {
   RawOrders,
   toFigures,
 } from './push-figures';
-import { parseStatsRange, StatsRange } from './stats-range';
+import { parseStatsRange } from './stats-range';
 import { BuyerKey, GoodsTally, GoodsTallyGroup } from './goods-tally';
+import {
+  attributionWindowSeconds,
+  FAILED_ROW,
+  num,
+  ORDERS_AND_BUYERS,
+  RECIPIENT_OUTCOME,
+  SCOPE_ORDER_ROWS,
+  STREAM_SHARE,
+} from './query/sql-fragments';
+import { scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
 
 /** A goods dimension → its `wechat_labels.type` and the column that keys a group. */
 export const GOODS_DIMENSIONS = {
@@ -104,24 +113,11 @@ interface StreamingConnection {
   query(options: { sql: string; rowsAsArray: boolean }, values: unknown[]): RowStream;
 }
 
-/** Runs holding ≥ 25 % of their rule's recipient rows read the rule's rows in recipient order. */
-const STREAM_SHARE = 0.25;
-
 /** The period of a run's slot (Shanghai wall time in `slot_at`): ISO week or calendar month. */
 const PERIOD_SQL: Record<ReportGranularity, (alias: string) => string> = {
   week: (r) => `DATE_FORMAT(${r}.slot_at, '%x-W%v')`,
   month: (r) => `DATE_FORMAT(${r}.slot_at, '%Y-%m')`,
 };
-
-interface ScopeRun {
-  id: number | string;
-  push_id: number | string;
-  est: number | string | null;
-}
-
-/** Recipient rows of a set of runs (their accepted + failed counts). */
-const size = (runs: ScopeRun[]): number => runs.reduce((sum, r) => sum + Number(r.est ?? 0), 0);
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /**
  * Effect analysis beyond the funnel (issue 9): which goods the attributed orders contain, rules
@@ -153,7 +149,7 @@ export class EffectAnalysisService {
     if (!dim || problems.length) throw AppException.validation(problems);
     const limit = Math.min(q.limit ?? DEFAULT_GOODS_LIMIT, MAX_GOODS_LIMIT);
     const range = parseStatsRange(q.startTime, q.endTime);
-    const runs = await this.scopeRuns(range, {
+    const runs = await scopeRuns(this.db, range, {
       name: q.name,
       pushIds: q.id !== undefined ? [q.id] : undefined,
     });
@@ -169,7 +165,11 @@ export class EffectAnalysisService {
       return { dimension: q.dimension, totalOrders: 0, totalBuyers: 0, rows: [empty] };
     }
     const ids = runs.map((r) => Number(r.id));
-    const { tally, keyOf } = await this.goodsTally(ids, this.windowSeconds(q.attributionDays), dim);
+    const { tally, keyOf } = await this.goodsTally(
+      ids,
+      attributionWindowSeconds(q.attributionDays, this.config),
+      dim,
+    );
     const f = tally.figures(limit);
     const top = f.top.map((g) => keyOf.get(g) as string);
     const names = await this.labelNames(q.dimension, top);
@@ -246,10 +246,7 @@ export class EffectAnalysisService {
             {
               sql: `SELECT a.order_number, a.recipient_key, a.goods_labels, a.order_id
                       FROM wechat_push_attributions a
-                     WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-                       AND a.recipient_key NOT IN (
-                             SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
-                              WHERE f.run_id IN (?) AND f.outcome = -1)`,
+                     WHERE ${SCOPE_ORDER_ROWS}`,
               rowsAsArray: true,
             },
             [runIds, windowSeconds, runIds],
@@ -293,7 +290,7 @@ export class EffectAnalysisService {
     const names = await this.ruleNames(q.ids);
     const missing = q.ids.filter((id) => !names.has(id));
     if (missing.length) throw AppException.notFound(`规则 ${missing.join(', ')} `, 'ids');
-    const runs = await this.scopeRuns(range, { pushIds: q.ids });
+    const runs = await scopeRuns(this.db, range, { pushIds: q.ids });
     const perRule = new Map<number, ScopeRun[]>();
     for (const r of runs) {
       const list = perRule.get(Number(r.push_id)) ?? [];
@@ -310,17 +307,13 @@ export class EffectAnalysisService {
       // the funnels in two (funnelsOf), all three side by side.
       const orderSql: string[] = [];
       const orderParams: unknown[] = [];
-      const window = this.windowSeconds(q.attributionDays);
+      const window = attributionWindowSeconds(q.attributionDays, this.config);
       for (const pushId of withRuns) {
         const ruleRuns = (perRule.get(pushId) as ScopeRun[]).map((r) => Number(r.id));
         orderSql.push(
-          `SELECT ? AS g, COUNT(DISTINCT a.order_number) AS orders,
-                  COUNT(DISTINCT a.recipient_key) AS buyers
+          `SELECT ? AS g, ${ORDERS_AND_BUYERS}
              FROM wechat_push_attributions a
-            WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-              AND a.recipient_key NOT IN (SELECT f.recipient_key
-                                            FROM wechat_push_recipient_outcomes f
-                                           WHERE f.run_id IN (?) AND f.outcome = -1)`,
+            WHERE ${SCOPE_ORDER_ROWS}`,
         );
         orderParams.push(pushId, ruleRuns, window, ruleRuns);
       }
@@ -362,13 +355,13 @@ export class EffectAnalysisService {
     if (groups.length === 0) return out;
     const ruleRows = await this.ruleRows([...new Set(groups.map((g) => g.pushId))]);
     const halves = [0, 1].map(() => ({ sql: [] as string[], params: [] as unknown[], size: 0 }));
-    for (const g of [...groups].sort((a, b) => size(b.runs) - size(a.runs))) {
+    for (const g of [...groups].sort((a, b) => scopeSize(b.runs) - scopeSize(a.runs))) {
       const half = halves[0].size <= halves[1].size ? halves[0] : halves[1];
-      const streamRule = size(g.runs) >= (ruleRows.get(g.pushId) ?? 0) * STREAM_SHARE;
-      half.size += size(g.runs);
+      const streamRule = scopeSize(g.runs) >= (ruleRows.get(g.pushId) ?? 0) * STREAM_SHARE;
+      half.size += scopeSize(g.runs);
       half.sql.push(
         `SELECT ? AS g, ${FUNNEL_OF_RECIPIENTS}
-           FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
+           FROM (SELECT o.recipient_key, ${RECIPIENT_OUTCOME}
                    FROM wechat_push_recipient_outcomes o
                         FORCE INDEX (${streamRule ? 'idx_outcomes_push' : 'idx_outcomes_run'})
                   WHERE ${streamRule ? 'o.push_id = ? AND' : ''} o.run_id IN (?)
@@ -405,7 +398,7 @@ export class EffectAnalysisService {
    */
   async report(q: ReportQuery): Promise<ReportRow[]> {
     const range = parseStatsRange(q.startTime, q.endTime);
-    const runs = await this.scopeRuns(range, { name: q.name });
+    const runs = await scopeRuns(this.db, range, { name: q.name });
     if (runs.length === 0) return [];
     const ids = runs.map((r) => Number(r.id));
     const period = PERIOD_SQL[q.granularity];
@@ -467,7 +460,7 @@ export class EffectAnalysisService {
       period ? `${alias}.push_id, ${period(alias)}` : `${alias}.push_id`;
     return this.db.query(
       `SELECT r.push_id AS g, ${period ? period('r') : 'NULL'} AS period,
-              COUNT(DISTINCT a.order_number) AS orders, COUNT(DISTINCT a.recipient_key) AS buyers
+              ${ORDERS_AND_BUYERS}
          FROM wechat_push_attributions a
          JOIN wechat_push_runs r ON r.id = a.run_id
         WHERE a.run_id IN (?) AND a.lag_seconds <= ?
@@ -475,9 +468,9 @@ export class EffectAnalysisService {
                 SELECT ${of('fr')}, f.recipient_key
                   FROM wechat_push_recipient_outcomes f
                   JOIN wechat_push_runs fr ON fr.id = f.run_id
-                 WHERE f.run_id IN (?) AND f.outcome = -1)
+                 WHERE f.run_id IN (?) AND ${FAILED_ROW})
         GROUP BY ${of('r')}`,
-      [ids, this.windowSeconds(attributionDays), ids],
+      [ids, attributionWindowSeconds(attributionDays, this.config), ids],
     );
   }
 
@@ -521,32 +514,6 @@ export class EffectAnalysisService {
     );
     for (const r of rows) if (r.name) names.set(r.k, r.name);
     return names;
-  }
-
-  private windowSeconds(days: number | undefined): number {
-    return (days ?? this.config.STATS_ATTRIBUTION_DAYS) * 86_400;
-  }
-
-  /** Runs whose slot lies in the range, by rule name (literal substring) and / or rule ids. */
-  private scopeRuns(
-    range: StatsRange,
-    filter: { name?: string; pushIds?: number[] },
-  ): Promise<ScopeRun[]> {
-    const clauses = ['r.slot_at >= ?', 'r.slot_at <= ?'];
-    const params: unknown[] = [range.from, range.to];
-    if (filter.name) {
-      clauses.push(`r.rule_name LIKE ? ESCAPE '\\\\'`);
-      params.push(`%${escapeLike(filter.name)}%`);
-    }
-    if (filter.pushIds) {
-      clauses.push('r.push_id IN (?)');
-      params.push(filter.pushIds);
-    }
-    return this.db.query(
-      `SELECT r.id, r.push_id, r.accepted_count + r.fail_count AS est
-         FROM wechat_push_runs r WHERE ${clauses.join(' AND ')}`,
-      params,
-    );
   }
 }
 

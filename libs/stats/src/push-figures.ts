@@ -1,3 +1,5 @@
+import { num } from './query/sql-fragments';
+
 /**
  * The funnel of SPEC §7 for one scope (a range, a run, a day). Every count is of distinct
  * recipients (external_userid → customer) unless it says orders; definitions in
@@ -41,8 +43,6 @@ export interface RawOrders {
   buyers?: unknown;
 }
 
-const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-
 /** `part / whole` as a fraction with 4 decimals; 0 (not NaN) when `whole` is 0. */
 export function rate(part: number, whole: number): number {
   return whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0;
@@ -52,20 +52,20 @@ export function toFigures(
   funnel: RawFunnel | undefined,
   orders: RawOrders | undefined,
 ): PushFigures {
-  const pushCount = n(funnel?.push);
-  const failCount = n(funnel?.fail);
+  const pushCount = num(funnel?.push);
+  const failCount = num(funnel?.fail);
   const successCount = pushCount - failCount;
-  const orderCount = n(orders?.orders);
-  const buyerCount = n(orders?.buyers);
+  const orderCount = num(orders?.orders);
+  const buyerCount = num(orders?.buyers);
   return {
     pushCount,
     failCount,
     successCount,
     successRate: rate(successCount, pushCount),
-    executedCount: n(funnel?.executed),
-    deliveredCount: n(funnel?.delivered),
-    notFriendCount: n(funnel?.not_friend),
-    overCapCount: n(funnel?.over_cap),
+    executedCount: num(funnel?.executed),
+    deliveredCount: num(funnel?.delivered),
+    notFriendCount: num(funnel?.not_friend),
+    overCapCount: num(funnel?.over_cap),
     orderCount,
     buyerCount,
     orderConversionRate: rate(orderCount, successCount),

@@ -9,7 +9,6 @@ import {
   formatDateTime,
   addDays,
 } from '@app/common';
-import { escapeLike } from '@app/push-config';
 import {
   EMPTY_FIGURES,
   FUNNEL_OF_RECIPIENTS,
@@ -19,7 +18,17 @@ import {
   RawOrders,
   toFigures,
 } from './push-figures';
-import { parseStatsRange, StatsRange } from './stats-range';
+import { parseStatsRange } from './stats-range';
+import {
+  attributionWindowSeconds,
+  FAILED_ROW,
+  num,
+  ORDERS_AND_BUYERS,
+  RECIPIENT_OUTCOME,
+  SCOPE_ORDER_ROWS,
+  STREAM_SHARE,
+} from './query/sql-fragments';
+import { runFilter, scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
 
 export interface StatsQuery {
   name?: string;
@@ -73,20 +82,13 @@ export const MAX_DAILY_DAYS = 366;
 export const MAX_RUNS_PAGE_SIZE = 100;
 
 /**
- * A scope covering at least this share of all recipients is counted by one streamed scan of
- * the outcomes in primary key (recipient) order, no temporary table; a smaller one reads
- * only its runs.
- */
-const STREAM_SHARE = 0.25;
-
-/**
  * One recipient pushed more than once in a day (`o` = its outcome rows that day): how many
  * rows it has at each stage, and its combined outcome as FUNNEL_OF_RECIPIENTS counts it.
  */
 const REPEAT_ROWS = `o.recipient_key, COUNT(*) AS n, SUM(o.outcome < 0) AS fail_rows,
        SUM(o.outcome > 0) AS executed_rows, SUM(o.outcome = 3) AS delivered_rows,
        SUM(o.outcome = 2) AS over_cap_rows, SUM(o.outcome = 1) AS not_friend_rows,
-       MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best`;
+       ${RECIPIENT_OUTCOME}`;
 
 /** Sums over a day's repeated recipients: what their rows added, and what they count for. */
 const REPEAT_CORRECTION = `COUNT(*) AS recipients, SUM(rep.n) AS n,
@@ -116,8 +118,6 @@ type RepeatCorrection = Record<
   | keyof Funnel,
   unknown
 >;
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 const toFunnel = (r: RawFunnel): Funnel => ({
   push: num(r.push),
@@ -156,12 +156,6 @@ function correctForRepeats(sums: Funnel | undefined, r: RepeatCorrection): Funne
   };
 }
 
-interface ScopeRun {
-  id: number | string;
-  day: string;
-  est: number | string | null;
-}
-
 /**
  * Effect statistics (SPEC §7) as SQL aggregates over the per-(recipient, run) outcomes, the
  * delivery rows (per member) and the order attributions — nothing per recipient is loaded
@@ -177,7 +171,7 @@ export class PushStatisticsService {
   /** The figures over every run in the range whose rule name contains `name` (literally). */
   async result(q: StatsQuery): Promise<PushFigures> {
     const range = parseStatsRange(q.startTime, q.endTime);
-    const runs = await this.scopeRuns(range, q.name);
+    const runs = await scopeRuns(this.db, range, { name: q.name });
     if (runs.length === 0) return { ...EMPTY_FIGURES };
     const ids = runs.map((r) => Number(r.id));
     const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
@@ -185,19 +179,17 @@ export class PushStatisticsService {
     const [[funnel], [orders]]: [RawFunnel[], RawOrders[]] = await Promise.all([
       this.db.query(
         `SELECT ${FUNNEL_OF_RECIPIENTS}
-           FROM (SELECT o.recipient_key, MIN(o.outcome) < 0 AS failed, MAX(o.outcome) AS best
+           FROM (SELECT o.recipient_key, ${RECIPIENT_OUTCOME}
                    FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
                   WHERE o.run_id IN (?)
                   GROUP BY o.recipient_key) per`,
         [ids],
       ),
       this.db.query(
-        `SELECT COUNT(DISTINCT a.order_number) AS orders, COUNT(DISTINCT a.recipient_key) AS buyers
+        `SELECT ${ORDERS_AND_BUYERS}
            FROM wechat_push_attributions a
-          WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-            AND a.recipient_key NOT IN (SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
-                                         WHERE f.run_id IN (?) AND f.outcome = -1)`,
-        [ids, this.windowSeconds(q.attributionDays), ids],
+          WHERE ${SCOPE_ORDER_ROWS}`,
+        [ids, attributionWindowSeconds(q.attributionDays, this.config), ids],
       ),
     ]);
     return toFigures(funnel, orders);
@@ -210,7 +202,7 @@ export class PushStatisticsService {
    */
   async daily(q: StatsQuery): Promise<DailyFigures[]> {
     const range = parseStatsRange(q.startTime, q.endTime, MAX_DAILY_DAYS);
-    const runs = await this.scopeRuns(range, q.name);
+    const runs = await scopeRuns(this.db, range, { name: q.name });
     const funnels = new Map<string, Funnel>();
     const orders = new Map<string, RawOrders>();
     if (runs.length > 0) {
@@ -238,8 +230,7 @@ export class PushStatisticsService {
         // An attributed recipient was accepted by that run, so it can have failed the same day
         // only in another run: only day repeats need the failure check.
         this.db.query(
-          `SELECT a.run_day AS day, COUNT(DISTINCT a.order_number) AS orders,
-                  COUNT(DISTINCT a.recipient_key) AS buyers
+          `SELECT a.run_day AS day, ${ORDERS_AND_BUYERS}
              FROM wechat_push_attributions a
             WHERE a.run_id IN (?) AND a.lag_seconds <= ?
               AND (a.recipient_key, a.run_day) NOT IN (
@@ -248,9 +239,15 @@ export class PushStatisticsService {
                       JOIN wechat_push_recipient_outcomes f FORCE INDEX (PRIMARY)
                         ON f.recipient_key = r.recipient_key AND f.run_day = r.run_day
                      WHERE r.run_day >= ? AND r.run_day <= ? AND f.run_id IN (?)
-                       AND f.outcome = -1)
+                       AND ${FAILED_ROW})
             GROUP BY a.run_day`,
-          [ids, this.windowSeconds(q.attributionDays), days[0], days[days.length - 1], ids],
+          [
+            ids,
+            attributionWindowSeconds(q.attributionDays, this.config),
+            days[0],
+            days[days.length - 1],
+            ids,
+          ],
         ),
       ]);
       for (const r of perRun) {
@@ -276,7 +273,10 @@ export class PushStatisticsService {
     const range = parseStatsRange(q.startTime, q.endTime);
     const page = q.page ?? 1;
     const pagesize = Math.min(q.pagesize ?? 20, MAX_RUNS_PAGE_SIZE);
-    const { where, params } = this.runFilter(range, q.name, q.id);
+    const { where, params } = runFilter(range, {
+      name: q.name,
+      pushIds: q.id !== undefined ? [q.id] : undefined,
+    });
     const [count]: { n: string | number }[] = await this.db.query(
       `SELECT COUNT(*) AS n FROM wechat_push_runs r WHERE ${where}`,
       params,
@@ -317,12 +317,11 @@ export class PushStatisticsService {
       ] = await Promise.all([
         this.runCounters(ids),
         this.db.query(
-          `SELECT a.run_id, COUNT(DISTINCT a.order_number) AS orders,
-                  COUNT(DISTINCT a.recipient_key) AS buyers
+          `SELECT a.run_id, ${ORDERS_AND_BUYERS}
              FROM wechat_push_attributions a
             WHERE a.run_id IN (?) AND a.lag_seconds <= ?
             GROUP BY a.run_id`,
-          [ids, this.windowSeconds(q.attributionDays)],
+          [ids, attributionWindowSeconds(q.attributionDays, this.config)],
         ),
         // Members' figures count accepted recipients only.
         this.db.query(
@@ -388,44 +387,12 @@ export class PushStatisticsService {
     );
   }
 
-  private windowSeconds(days: number | undefined): number {
-    return (days ?? this.config.STATS_ATTRIBUTION_DAYS) * 86_400;
-  }
-
-  private runFilter(
-    range: StatsRange,
-    name: string | undefined,
-    pushId?: number,
-  ): { where: string; params: unknown[] } {
-    const clauses = ['r.slot_at >= ?', 'r.slot_at <= ?'];
-    const params: unknown[] = [range.from, range.to];
-    if (name) {
-      clauses.push(`r.rule_name LIKE ? ESCAPE '\\\\'`);
-      params.push(`%${escapeLike(name)}%`);
-    }
-    if (pushId !== undefined) {
-      clauses.push('r.push_id = ?');
-      params.push(pushId);
-    }
-    return { where: clauses.join(' AND '), params };
-  }
-
-  private scopeRuns(range: StatsRange, name: string | undefined): Promise<ScopeRun[]> {
-    const { where, params } = this.runFilter(range, name);
-    return this.db.query(
-      `SELECT r.id, DATE(r.slot_at) AS day, r.accepted_count + r.fail_count AS est
-         FROM wechat_push_runs r WHERE ${where}`,
-      params,
-    );
-  }
-
   /** Whether the scope is a large share of all delivery rows (estimated from run counters). */
   private async streams(runs: ScopeRun[]): Promise<boolean> {
-    const scope = runs.reduce((sum, r) => sum + Number(r.est ?? 0), 0);
     const [all]: { n: string | number | null }[] = await this.db.query(
       'SELECT SUM(accepted_count + fail_count) AS n FROM wechat_push_runs',
     );
-    const total = Number(all.n ?? 0);
-    return total > 0 && scope >= total * STREAM_SHARE;
+    const total = num(all.n);
+    return total > 0 && scopeSize(runs) >= total * STREAM_SHARE;
   }
 }
