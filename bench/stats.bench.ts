@@ -18,15 +18,15 @@ import { loadavg } from 'node:os';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig, shanghaiInstant } from '@app/common';
+import { buildDataSourceOptions, createTriggers, dropTriggers, runMigrations } from '@app/database';
 import {
-  createGoodsLabelTriggers,
-  dropGoodsLabelTriggers,
-  buildDataSourceOptions,
-  runMigrations,
   deriveBatchStatistics,
+  EffectAnalysisService,
+  GOODS_LABEL_TRIGGERS,
+  GoodsDimension,
+  PushStatisticsService,
   writeDeliveryRows,
-} from '@app/database';
-import { EffectAnalysisService, GoodsDimension, PushStatisticsService } from '@app/stats';
+} from '@app/stats';
 import { BaselinePushStatistics } from './stats-baseline';
 
 const RUNS = 200;
@@ -353,7 +353,7 @@ async function linkWriteCost(db: DataSource): Promise<void> {
     const times: Record<string, number[]> = { with: [], without: [] };
     for (let round = 0; round < 3; round++) {
       for (const variant of ['with', 'without'] as const) {
-        if (variant === 'without') await dropGoodsLabelTriggers(qr);
+        if (variant === 'without') await dropTriggers(qr, GOODS_LABEL_TRIGGERS);
         try {
           await qr.startTransaction();
           const t = process.hrtime.bigint();
@@ -366,7 +366,7 @@ async function linkWriteCost(db: DataSource): Promise<void> {
         } finally {
           // Rolled back before the triggers' DDL, which would commit the links.
           if (qr.isTransactionActive) await qr.rollbackTransaction();
-          if (variant === 'without') await createGoodsLabelTriggers(qr);
+          if (variant === 'without') await createTriggers(qr, GOODS_LABEL_TRIGGERS);
         }
       }
     }

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { formatDateTime } from '@app/common';
-import { LabelType, writeDeliveryRows } from '@app/database';
+import { LabelType } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
+import { StatsIngest, writeDeliveryRows } from '@app/stats';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { eventually, PIPELINE_TABLES } from '../../../test/utils/pipeline';
@@ -511,7 +512,7 @@ describe('admin console in a browser', () => {
     );
     const batchId = Number(batch.insertId);
     await writeDeliveryRows(api.db, batchId, new Date());
-    const repo = new DeliveryRepository(api.db);
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
     await repo.applyResults(
       batchId,
       [
@@ -710,7 +711,7 @@ describe('admin console in a browser', () => {
     );
     const batchId = Number(batch.insertId);
     await writeDeliveryRows(api.db, batchId, new Date());
-    const repo = new DeliveryRepository(api.db);
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
     await repo.applyResults(
       batchId,
       [

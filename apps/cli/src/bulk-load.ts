@@ -1,30 +1,19 @@
 import { Readable } from 'node:stream';
 import { createConnection, Connection } from 'mysql2/promise';
-import { DbConnectionSettings, dropDatabase, runMigrations } from '@app/database';
 import {
+  AUDIENCE_TRIGGERS,
   backfillBuyerProjection,
-  createBuyerProjectionTriggers,
-  dropBuyerProjectionTriggers,
-} from '@app/database/migrations/1732400000000-audience-buyer-projection';
-import {
-  createAttributionTriggers,
-  dropAttributionTriggers,
-} from '@app/database/migrations/1732600000000-delivery-and-statistics';
-import {
   backfillLabelOrders,
-  createLabelOrderTriggers,
-  dropLabelOrderTriggers,
-} from '@app/database/migrations/1732620000000-customer-label-orders';
-import {
   backfillSharedExternalIds,
-  createSharedExternalIdTriggers,
-  dropSharedExternalIdTriggers,
-} from '@app/database/migrations/1732650000000-shared-external-ids';
+} from '@app/audience';
 import {
-  backfillGoodsLabels,
-  createGoodsLabelTriggers,
-  dropGoodsLabelTriggers,
-} from '@app/database/migrations/1732660000000-attribution-goods-labels';
+  createTriggers,
+  DbConnectionSettings,
+  dropDatabase,
+  dropTriggers,
+  runMigrations,
+} from '@app/database';
+import { backfillGoodsLabels, STATS_TRIGGERS } from '@app/stats';
 
 /**
  * Bulk loading of the company tables, shared by `gen:data` and `gen:demo`: rows go in with
@@ -100,7 +89,7 @@ export interface BulkLoadOptions {
   log: (msg: string) => void;
   /**
    * Derive `order_buyers` / `customer_last_order` from the loaded orders with the
-   * migration's backfill; false when `fill` loads those two tables itself.
+   * audience's backfill; false when `fill` loads those two tables itself.
    */
   backfillProjection: boolean;
 }
@@ -127,7 +116,7 @@ export async function bulkLoadCompany(
     timezone: '+08:00',
     supportBigNumbers: true,
   });
-  // The migration's helpers expect TypeORM's query(): rows, not [rows, fields].
+  // The trigger and backfill helpers expect TypeORM's query(): rows, not [rows, fields].
   const rowsOf = {
     query: async (sql: string, params?: unknown[]) => (await conn.query(sql, params))[0],
   };
@@ -151,14 +140,11 @@ export async function bulkLoadCompany(
     ];
     const indexes = new Map<string, IndexDef[]>();
     await step('drop secondary indexes and triggers', async () => {
-      await dropBuyerProjectionTriggers(rowsOf);
-      await dropLabelOrderTriggers(rowsOf);
-      // Each customer's trigger would look its id up in an index dropped for the load.
-      await dropSharedExternalIdTriggers(rowsOf);
-      // A fresh database has no deliveries, so attributing orders would find nothing.
-      await dropAttributionTriggers(rowsOf);
-      // Each label link's trigger would look for attribution rows of its order.
-      await dropGoodsLabelTriggers(rowsOf);
+      // The audience projections are backfilled after the load; each customer's shared-id check
+      // would look its id up in an index dropped for the load; a fresh database has no
+      // deliveries, so attributing orders would find nothing; each label link's goods-label
+      // trigger would look for attribution rows of its order.
+      await dropTriggers(rowsOf, [...AUDIENCE_TRIGGERS, ...STATS_TRIGGERS]);
       for (const t of tables) {
         const defs = await secondaryIndexes(conn, t);
         indexes.set(t, defs);
@@ -190,13 +176,7 @@ export async function bulkLoadCompany(
     await step('shared external ids backfill', () => backfillSharedExternalIds(rowsOf));
     // Attribution rows already present (a load into a database with deliveries) get their lists.
     await step('attribution goods labels backfill', () => backfillGoodsLabels(rowsOf));
-    await step('triggers', async () => {
-      await createSharedExternalIdTriggers(rowsOf);
-      await createBuyerProjectionTriggers(rowsOf);
-      await createLabelOrderTriggers(rowsOf);
-      await createAttributionTriggers(rowsOf);
-      await createGoodsLabelTriggers(rowsOf);
-    });
+    await step('triggers', () => createTriggers(rowsOf, [...AUDIENCE_TRIGGERS, ...STATS_TRIGGERS]));
     await step('analyze', () => conn.query(`ANALYZE TABLE ${tables.join(', ')}`));
     return (Date.now() - t0) / 1000;
   } finally {

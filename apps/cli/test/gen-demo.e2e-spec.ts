@@ -1,8 +1,8 @@
 import { createConnection, Connection } from 'mysql2/promise';
 import { DateTime } from 'luxon';
+import { backfillBuyerProjection } from '@app/audience';
 import { BUSINESS_TZ } from '@app/common';
 import { dropDatabase } from '@app/database';
-import { backfillBuyerProjection } from '@app/database/migrations/1732400000000-audience-buyer-projection';
 import { dbSettings } from '../../../test/test-env';
 import { generateDemo } from '../src/gen-demo.command';
 

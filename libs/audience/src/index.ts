@@ -2,3 +2,12 @@ export * from './audience-rule';
 export { AudienceCursor, AudienceStrategy } from './audience-query';
 export * from './select-audience.service';
 export * from './audience.module';
+export {
+  AUDIENCE_TRIGGERS,
+  BUYER_PROJECTION_TRIGGERS,
+  LABEL_ORDER_TRIGGERS,
+  SHARED_EXTERNAL_ID_TRIGGERS,
+  backfillBuyerProjection,
+  backfillLabelOrders,
+  backfillSharedExternalIds,
+} from './audience.triggers';

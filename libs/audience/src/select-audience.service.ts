@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
+import type { SqlRunner } from '@app/database';
 import {
   AudienceCursor,
   AudienceRow,
@@ -43,11 +44,6 @@ export interface AudiencePreview {
 }
 
 export const PREVIEW_SAMPLE_SIZE = 20;
-
-/** A DataSource, a QueryRunner or an EntityManager: whatever runs the page queries. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
 
 /**
  * Selects a rule's audience (SPEC §6) at the instant `at`: distinct, non-empty external

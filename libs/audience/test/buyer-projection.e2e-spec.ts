@@ -1,4 +1,4 @@
-import { backfillBuyerProjection } from '@app/database/migrations/1732400000000-audience-buyer-projection';
+import { backfillBuyerProjection } from '@app/audience';
 import { shanghaiInstant } from '@app/common';
 import {
   AudienceHarness,

@@ -1,4 +1,4 @@
-import { backfillLabelOrders } from '@app/database/migrations/1732620000000-customer-label-orders';
+import { backfillLabelOrders } from '@app/audience';
 import { shanghaiInstant } from '@app/common';
 import { LabelType } from '@app/database';
 import {

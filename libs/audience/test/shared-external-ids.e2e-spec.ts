@@ -1,4 +1,4 @@
-import { backfillSharedExternalIds } from '@app/database/migrations/1732650000000-shared-external-ids';
+import { backfillSharedExternalIds } from '@app/audience';
 import { secondWaitsForFirst } from '../../../test/utils/db';
 import { AudienceHarness, resetCompanyTables, startAudience } from './audience-fixtures';
 

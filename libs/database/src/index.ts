@@ -1,5 +1,6 @@
 export * from './data-source.options';
 export * from './migrate';
 export * from './database.module';
-export * from './migrations';
+export { ALL_MIGRATIONS } from './migrations';
+export * from './triggers';
 export * from './entities/wechat-label.entity';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AudienceModule } from '@app/audience';
 import { PushConfigModule } from '@app/push-config';
+import { StatsModule } from '@app/stats';
 import { WecomModule } from '@app/wecom';
 import { PushBatch } from './entities/push-batch.entity';
 import { PushRun } from './entities/push-run.entity';
@@ -22,6 +23,7 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     PushConfigModule,
     AudienceModule,
     WecomModule,
+    StatsModule,
   ],
   providers: [
     PushRunRepository,

@@ -4,3 +4,13 @@ export * from './push-statistics.service';
 export * from './stats.module';
 export * from './effect-analysis.service';
 export * from './report-csv';
+export { StatsIngest } from './ingest/stats-ingest.service';
+export { writeDeliveryRows } from './ingest/delivery-rows';
+export { deriveBatchStatistics } from './ingest/batch-statistics';
+export {
+  ATTRIBUTION_TRIGGERS,
+  GOODS_LABEL_TRIGGERS,
+  GOODS_LABELS_MAX_CHARS,
+  STATS_TRIGGERS,
+  backfillGoodsLabels,
+} from './ingest/stats.triggers';

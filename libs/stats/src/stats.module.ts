@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { PushStatisticsService } from './push-statistics.service';
 import { EffectAnalysisService } from './effect-analysis.service';
+import { StatsIngest } from './ingest/stats-ingest.service';
 
-/** Effect statistics over delivery rows and order attributions; imported by the api. */
+/**
+ * Effect statistics: the query side over delivery rows and order attributions (imported by
+ * the api) and the ingest side that derives them (imported by the pipeline).
+ */
 @Module({
-  providers: [PushStatisticsService, EffectAnalysisService],
-  exports: [PushStatisticsService, EffectAnalysisService],
+  providers: [PushStatisticsService, EffectAnalysisService, StatsIngest],
+  exports: [PushStatisticsService, EffectAnalysisService, StatsIngest],
 })
 export class StatsModule {}

@@ -1,7 +1,6 @@
 import { shanghaiInstant } from '@app/common';
-import { EffectAnalysisService } from '@app/stats';
-import { writeDeliveryRows } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
+import { EffectAnalysisService, StatsIngest, writeDeliveryRows } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { resetPipelineTables } from '../../../test/utils/pipeline';
@@ -289,7 +288,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       [LINKS],
     );
     await insertOrders(ORDERS_BEFORE_DELIVERY_ROWS);
-    const repo = new DeliveryRepository(api.db);
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
     let batchId = 0;
     for (const run of RUNS) {
       await api.db.query(

@@ -1,4 +1,4 @@
-import { backfillGoodsLabels, GOODS_LABELS_MAX_CHARS } from '@app/database';
+import { backfillGoodsLabels, GOODS_LABELS_MAX_CHARS } from '@app/stats';
 import { secondWaitsForFirst, truncate } from '../../../test/utils/db';
 import { AudienceHarness, startAudience } from '../../audience/test/audience-fixtures';
 

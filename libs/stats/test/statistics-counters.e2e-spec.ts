@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Clock, shanghaiInstant } from '@app/common';
 import { DeliveryRepository, TrackDeliveryService } from '@app/pipeline';
-import { PushStatisticsService, StatsQuery } from '@app/stats';
+import { PushStatisticsService, StatsIngest, StatsQuery } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { BaselinePushStatistics } from '../../../bench/stats-baseline';
@@ -218,7 +218,10 @@ describe('statistics counters stay equal to the figures computed from the rows',
     ]);
     // Run 1 pushes 1–20, run 2 pushes 11–30 on the same day: 10 shared recipients.
     const audiences = [ids.slice(0, 20), ids.slice(10)];
-    const repos = [p.worker.get(DeliveryRepository), new DeliveryRepository(p.db)];
+    const repos = [
+      p.worker.get(DeliveryRepository),
+      new DeliveryRepository(p.db, new StatsIngest(p.db)),
+    ];
     for (const [i, recipients] of audiences.entries()) {
       const slotAt = shanghaiInstant('2025-05-06', `1${i}:00:00`);
       await p.db.query(

@@ -1,6 +1,6 @@
 import { shanghaiInstant } from '@app/common';
-import { writeDeliveryRows } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
+import { StatsIngest, writeDeliveryRows } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { resetPipelineTables } from '../../../test/utils/pipeline';
@@ -164,7 +164,7 @@ describe('effect statistics over a hand-built fixture (SPEC §7)', () => {
       ],
     ]);
     await insertOrders(ORDERS_BEFORE_DELIVERY_ROWS);
-    const repo = new DeliveryRepository(api.db);
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
     let batchId = 0;
     for (const run of RUNS) {
       await api.db.query(

@@ -56,12 +56,7 @@ export class AudienceBuyerProjection1732400000000 implements MigrationInterface 
   }
 }
 
-/** TypeORM's QueryRunner, or anything whose query() resolves to the result rows. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
-export const BUYER_PROJECTION_TRIGGERS = [
+const BUYER_PROJECTION_TRIGGERS = [
   'trg_youzan_orders_buyers_ai',
   'trg_youzan_orders_buyers_au',
   'trg_youzan_orders_buyers_ad',
@@ -118,7 +113,7 @@ const REMOVE_BUYERS = (o: 'OLD') => `
     )}`;
 
 /** Creates the triggers that keep order_buyers and customer_last_order in step with youzan_orders. */
-export async function createBuyerProjectionTriggers(q: SqlRunner): Promise<void> {
+async function createBuyerProjectionTriggers(q: QueryRunner): Promise<void> {
   const [ai, au, ad] = BUYER_PROJECTION_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON youzan_orders FOR EACH ROW
@@ -142,10 +137,6 @@ export async function createBuyerProjectionTriggers(q: SqlRunner): Promise<void>
     END`);
 }
 
-export async function dropBuyerProjectionTriggers(q: SqlRunner): Promise<void> {
-  for (const name of BUYER_PROJECTION_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
-}
-
 /** user_ids is VARCHAR(255), so at most 128 comma-separated items. */
 const MAX_BUYERS_PER_ORDER = 128;
 
@@ -156,7 +147,7 @@ type Key = string | number;
  * Bounds are read from the table, never computed, so sparse or 64-bit ids work.
  */
 async function* keyRanges(
-  q: SqlRunner,
+  q: QueryRunner,
   table: string,
   column: string,
   size: number,
@@ -192,7 +183,7 @@ const rangeParams = (lo: Key, hi: Key | null) => (hi === null ? [lo] : [lo, hi])
  * chunks so no statement holds millions of row locks. Idempotent (upserts), so it may run
  * while the triggers already handle new writes.
  */
-export async function backfillBuyerProjection(q: SqlRunner, chunk = 200_000): Promise<void> {
+async function backfillBuyerProjection(q: QueryRunner, chunk = 200_000): Promise<void> {
   await q.query(`DROP TEMPORARY TABLE IF EXISTS tmp_buyer_item_no`);
   await q.query(`CREATE TEMPORARY TABLE tmp_buyer_item_no (n INT NOT NULL PRIMARY KEY)`);
   await q.query(

@@ -116,14 +116,9 @@ export class DeliveryAndStatistics1732600000000 implements MigrationInterface {
  * The longest attribution window statistics may ask for. Attributions are kept for orders up
  * to this many days after a push; a longer window would need a backfill.
  */
-export const ATTRIBUTION_MAX_DAYS = 90;
+const ATTRIBUTION_MAX_DAYS = 90;
 
-/** Drops the attribution triggers (bulk loads into a fresh database, which has no deliveries). */
-export async function dropAttributionTriggers(q: SqlRunner): Promise<void> {
-  for (const name of ATTRIBUTION_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
-}
-
-export const ATTRIBUTION_TRIGGERS = [
+const ATTRIBUTION_TRIGGERS = [
   'trg_order_buyers_attribution_ai',
   'trg_order_buyers_attribution_au',
   'trg_order_buyers_attribution_ad',
@@ -148,11 +143,6 @@ const UNATTRIBUTE = (o: 'OLD') => `
       DELETE FROM wechat_push_attributions
        WHERE order_id = ${o}.order_id AND customer_id = ${o}.customer_id;`;
 
-/** TypeORM's QueryRunner or DataSource: anything whose query() resolves to the result. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
 const EXT_COLUMN = `ext VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$'`;
 
 /**
@@ -161,7 +151,7 @@ const EXT_COLUMN = `ext VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unico
  * (INSERT IGNORE on the primary key), so the send hook, the tracking job and this
  * migration may all call it. Returns the rows inserted now.
  */
-export async function writeDeliveryRows(q: SqlRunner, batchId: number, now: Date): Promise<number> {
+async function writeDeliveryRows(q: QueryRunner, batchId: number, now: Date): Promise<number> {
   // Read first, then write from parameters: an INSERT … SELECT from the batch and run rows
   // would hold shared locks on them and stall the slot job updating its run meanwhile.
   const [batch] = (await q.query(
@@ -232,7 +222,7 @@ export async function writeDeliveryRows(q: SqlRunner, batchId: number, now: Date
  * order write reaches the attributions in the same transaction. Cost per order row: one
  * index dive into idx_deliveries_recipient.
  */
-export async function createAttributionTriggers(q: SqlRunner): Promise<void> {
+async function createAttributionTriggers(q: QueryRunner): Promise<void> {
   const [ai, au, ad] = ATTRIBUTION_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON order_buyers FOR EACH ROW

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { SqlRunner } from './1732600000000-delivery-and-statistics';
 
 /**
  * `wechat_push_recipient_outcomes`: one narrow row per (recipient, run) — what statistics
@@ -37,15 +36,15 @@ export class RecipientOutcomes1732610000000 implements MigrationInterface {
 }
 
 /** The funnel stage of one delivery row, ordered so that MAX() is a recipient's best outcome. */
-export const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
+const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
   CASE d.status WHEN 1 THEN 3 WHEN 3 THEN 2 WHEN 2 THEN 1 ELSE 0 END)`;
 
 /**
  * The backfill of this migration: the outcome rows of one batch as the table stood then
- * (later columns are filled by their own migrations). At run time writeRecipientOutcomes
- * (1732640000000) derives them.
+ * (later columns are filled by their own migrations). At run time libs/stats's ingest
+ * side derives them.
  */
-async function writeOutcomesAsOf1732610000000(q: SqlRunner, batchId: number): Promise<void> {
+async function writeOutcomesAsOf1732610000000(q: QueryRunner, batchId: number): Promise<void> {
   await q.query(
     `INSERT INTO wechat_push_recipient_outcomes (recipient_key, run_day, run_id, outcome)
      SELECT d.recipient_key, d.run_day, d.run_id, ${OUTCOME_OF_DELIVERY}

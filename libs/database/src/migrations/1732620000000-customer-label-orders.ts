@@ -42,12 +42,7 @@ export class CustomerLabelOrders1732620000000 implements MigrationInterface {
   }
 }
 
-/** TypeORM's QueryRunner, or anything whose query() resolves to the result rows. */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
-export const LABEL_ORDER_TRIGGERS = [
+const LABEL_ORDER_TRIGGERS = [
   'trg_wcl_label_orders_ai',
   'trg_wcl_label_orders_au',
   'trg_wcl_label_orders_ad',
@@ -84,7 +79,7 @@ const REMOVE_ORDER = (o: 'OLD') => `
      WHERE l.order_id = ${o}.id;`;
 
 /** Creates the triggers that keep customer_label_orders in step with links and orders. */
-export async function createLabelOrderTriggers(q: SqlRunner): Promise<void> {
+async function createLabelOrderTriggers(q: QueryRunner): Promise<void> {
   const [lai, lau, lad, oai, oau, oad] = LABEL_ORDER_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${lai} AFTER INSERT ON wechat_customers_labels FOR EACH ROW
@@ -123,7 +118,7 @@ export async function createLabelOrderTriggers(q: SqlRunner): Promise<void> {
     END`);
 }
 
-export async function dropLabelOrderTriggers(q: SqlRunner): Promise<void> {
+async function dropLabelOrderTriggers(q: QueryRunner): Promise<void> {
   for (const name of LABEL_ORDER_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
 }
 
@@ -134,7 +129,7 @@ export async function dropLabelOrderTriggers(q: SqlRunner): Promise<void> {
  * appending to the key instead of inserting at random places was 5× faster (500K links:
  * 8 s instead of 45 s on the 1/10 benchmark set). Idempotent.
  */
-export async function backfillLabelOrders(q: SqlRunner, chunk = 500_000): Promise<void> {
+async function backfillLabelOrders(q: QueryRunner, chunk = 500_000): Promise<void> {
   type Key = string | number;
   const index = 'FORCE INDEX (idx_wcl_label_order)';
   const [first] = (await q.query(`SELECT MIN(label_id) AS k FROM wechat_customers_labels`)) as {

@@ -1,6 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { SqlRunner } from './1732600000000-delivery-and-statistics';
-import { writeRecipientOutcomes } from './1732640000000-outcomes-by-rule';
 
 /**
  * Statistics at scale (docs/STATISTICS.md "Query plans", docs/BENCHMARKS.md):
@@ -85,53 +83,4 @@ function countsSelect(where: string): string {
       FROM wechat_push_deliveries d
      WHERE ${where}
      GROUP BY d.batch_id, d.sender_userid IS NOT NULL, IFNULL(d.sender_userid, '')`;
-}
-
-/**
- * (Re)derives the counters of one batch from its delivery rows: the batch's old rows are
- * replaced (a member may have gained or lost recipients). Call it inside the transaction
- * that also refreshes the batch's outcomes.
- */
-export async function writeBatchCounts(q: SqlRunner, batchId: number): Promise<void> {
-  await q.query('DELETE FROM wechat_push_batch_counts WHERE batch_id = ?', [batchId]);
-  await q.query(
-    `INSERT INTO wechat_push_batch_counts (${COUNT_COLUMNS}) ${countsSelect('d.batch_id = ?')}`,
-    [batchId],
-  );
-}
-
-/**
- * Adds the batch's recipients that also have an outcome row of another run on the batch's
- * day. The caller holds the day's lock (`dayRepeatsLock`) from before its transaction's
- * first read until after its commit, so of two runs of one day derived at once the second
- * sees the first's committed rows.
- */
-export async function writeDayRepeats(q: SqlRunner, batchId: number): Promise<void> {
-  await q.query(
-    `INSERT IGNORE INTO wechat_push_day_repeats (run_day, recipient_key)
-     SELECT o.run_day, o.recipient_key
-       FROM wechat_push_deliveries d
-       JOIN wechat_push_recipient_outcomes o
-         ON o.recipient_key = d.recipient_key AND o.run_day = d.run_day
-      WHERE d.batch_id = ?
-      GROUP BY o.run_day, o.recipient_key
-     HAVING COUNT(*) > 1`,
-    [batchId],
-  );
-}
-
-/** The name of the advisory lock serialising writeDayRepeats for one run day. */
-export function dayRepeatsLock(runDay: string): string {
-  return `wpp:day-repeats:${runDay}`;
-}
-
-/**
- * Every statistics row of one batch from its delivery rows: outcomes, counters, day repeats.
- * Call it in one transaction (holding the day's lock, see writeDayRepeats), so the outcomes
- * and the counters always agree.
- */
-export async function deriveBatchStatistics(q: SqlRunner, batchId: number): Promise<void> {
-  await writeRecipientOutcomes(q, batchId);
-  await writeBatchCounts(q, batchId);
-  await writeDayRepeats(q, batchId);
 }

@@ -1,6 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { SqlRunner } from './1732600000000-delivery-and-statistics';
-import { OUTCOME_OF_DELIVERY } from './1732610000000-recipient-outcomes';
 
 /**
  * `wechat_push_recipient_outcomes.push_id` and `idx_outcomes_push (push_id, recipient_key,
@@ -31,19 +29,4 @@ export class OutcomesByRule1732640000000 implements MigrationInterface {
       ALTER TABLE wechat_push_recipient_outcomes
         DROP KEY idx_outcomes_push, DROP COLUMN push_id`);
   }
-}
-
-/**
- * (Re)derives the outcome rows of one batch from its delivery rows (idempotent). A
- * recipient is in one batch of a run (the audience is de-duplicated), so a batch's rows
- * replace what they derived before.
- */
-export async function writeRecipientOutcomes(q: SqlRunner, batchId: number): Promise<void> {
-  await q.query(
-    `INSERT INTO wechat_push_recipient_outcomes (recipient_key, run_day, run_id, push_id, outcome)
-     SELECT d.recipient_key, d.run_day, d.run_id, d.push_id, ${OUTCOME_OF_DELIVERY}
-       FROM wechat_push_deliveries d WHERE d.batch_id = ?
-     ON DUPLICATE KEY UPDATE outcome = VALUES(outcome), push_id = VALUES(push_id)`,
-    [batchId],
-  );
 }

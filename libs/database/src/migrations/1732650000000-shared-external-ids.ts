@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { SqlRunner } from './1732600000000-delivery-and-statistics';
 
 /**
  * `customer_shared_external_ids`: every external id that two or more customers hold (or
@@ -45,7 +44,7 @@ export class SharedExternalIds1732650000000 implements MigrationInterface {
   }
 }
 
-export const SHARED_EXTERNAL_ID_TRIGGERS = [
+const SHARED_EXTERNAL_ID_TRIGGERS = [
   'trg_customers_shared_external_ai',
   'trg_customers_shared_external_au',
 ] as const;
@@ -62,7 +61,7 @@ const ADD_IF_SHARED = `
       END IF;
     END IF;`;
 
-export async function createSharedExternalIdTriggers(q: SqlRunner): Promise<void> {
+async function createSharedExternalIdTriggers(q: QueryRunner): Promise<void> {
   const [ai, au] = SHARED_EXTERNAL_ID_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${ai} AFTER INSERT ON customers FOR EACH ROW
@@ -82,12 +81,12 @@ export async function createSharedExternalIdTriggers(q: SqlRunner): Promise<void
     END`);
 }
 
-export async function dropSharedExternalIdTriggers(q: SqlRunner): Promise<void> {
+async function dropSharedExternalIdTriggers(q: QueryRunner): Promise<void> {
   for (const name of SHARED_EXTERNAL_ID_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
 }
 
 /** Lists every id two or more customers hold now (idempotent; one pass over the index). */
-export async function backfillSharedExternalIds(q: SqlRunner): Promise<void> {
+async function backfillSharedExternalIds(q: QueryRunner): Promise<void> {
   await q.query(`
     INSERT INTO customer_shared_external_ids (external_userid)
     SELECT external_userid FROM customers FORCE INDEX (idx_customers_external)

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import type { SqlRunner } from './1732600000000-delivery-and-statistics';
 
 /**
  * `wechat_push_attributions.goods_labels`: the label ids of the attributed order row
@@ -58,9 +57,9 @@ export class AttributionGoodsLabels1732660000000 implements MigrationInterface {
 }
 
 /** Longest list carried on the row; longer lists are NULL (read the links instead). */
-export const GOODS_LABELS_MAX_CHARS = 1000;
+const GOODS_LABELS_MAX_CHARS = 1000;
 
-export const GOODS_LABEL_TRIGGERS = [
+const GOODS_LABEL_TRIGGERS = [
   'trg_attributions_goods_labels_bi',
   'trg_wcl_goods_labels_ai',
   'trg_wcl_goods_labels_au',
@@ -82,7 +81,7 @@ const REFRESH_ORDER = (orderId: string) => `
         UPDATE wechat_push_attributions SET goods_labels = labels WHERE order_id = ${orderId};
       END IF;`;
 
-export async function createGoodsLabelTriggers(q: SqlRunner): Promise<void> {
+async function createGoodsLabelTriggers(q: QueryRunner): Promise<void> {
   const [bi, ai, au, ad] = GOODS_LABEL_TRIGGERS;
   await q.query(`
     CREATE TRIGGER ${bi} BEFORE INSERT ON wechat_push_attributions FOR EACH ROW
@@ -121,7 +120,7 @@ export async function createGoodsLabelTriggers(q: SqlRunner): Promise<void> {
     END`);
 }
 
-export async function dropGoodsLabelTriggers(q: SqlRunner): Promise<void> {
+async function dropGoodsLabelTriggers(q: QueryRunner): Promise<void> {
   for (const name of GOODS_LABEL_TRIGGERS) await q.query(`DROP TRIGGER IF EXISTS ${name}`);
 }
 
@@ -129,7 +128,7 @@ export async function dropGoodsLabelTriggers(q: SqlRunner): Promise<void> {
  * Sets the list of every attribution row from the links present (idempotent; one grouped
  * read of the attributed orders' links, in chunks of order ids so no statement runs long).
  */
-export async function backfillGoodsLabels(q: SqlRunner, chunk = 200_000): Promise<void> {
+async function backfillGoodsLabels(q: QueryRunner, chunk = 200_000): Promise<void> {
   const [range] = (await q.query(
     'SELECT MIN(order_id) AS lo, MAX(order_id) AS hi FROM wechat_push_attributions',
   )) as { lo: string | number | null; hi: string | number | null }[];

@@ -27,28 +27,3 @@ export const ALL_MIGRATIONS = [
   SharedExternalIds1732650000000,
   AttributionGoodsLabels1732660000000,
 ];
-export {
-  ATTRIBUTION_MAX_DAYS,
-  ATTRIBUTION_TRIGGERS,
-  writeDeliveryRows,
-} from './1732600000000-delivery-and-statistics';
-export { OUTCOME_OF_DELIVERY } from './1732610000000-recipient-outcomes';
-export { writeRecipientOutcomes } from './1732640000000-outcomes-by-rule';
-export {
-  dayRepeatsLock,
-  deriveBatchStatistics,
-  writeBatchCounts,
-  writeDayRepeats,
-} from './1732630000000-statistics-counters';
-export type { SqlRunner } from './1732600000000-delivery-and-statistics';
-export {
-  SHARED_EXTERNAL_ID_TRIGGERS,
-  backfillSharedExternalIds,
-} from './1732650000000-shared-external-ids';
-export {
-  GOODS_LABELS_MAX_CHARS,
-  GOODS_LABEL_TRIGGERS,
-  backfillGoodsLabels,
-  createGoodsLabelTriggers,
-  dropGoodsLabelTriggers,
-} from './1732660000000-attribution-goods-labels';

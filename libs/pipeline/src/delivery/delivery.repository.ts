@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { formatDateTime } from '@app/common';
-import { dayRepeatsLock, deriveBatchStatistics, writeDeliveryRows } from '@app/database';
+import { StatsIngest } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
@@ -41,8 +41,6 @@ const toTask = (r: TaskRow): DeliveryTask => ({
 });
 
 const DAY_MS = 24 * 3600_000;
-/** How long deriving a batch's statistics waits for another batch of the same day. */
-const DAY_LOCK_WAIT_SECONDS = 60;
 
 /**
  * Delivery rows, tracking tasks and reminders. Results are applied with one statement per
@@ -51,7 +49,10 @@ const DAY_LOCK_WAIT_SECONDS = 60;
  */
 @Injectable()
 export class DeliveryRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly stats: StatsIngest,
+  ) {}
 
   /** Creates the tracking task of a sent batch; false when it exists or the batch is not sent. */
   async createTask(batchId: number, firstPollAt: Date, now: Date): Promise<boolean> {
@@ -76,8 +77,8 @@ export class DeliveryRepository {
 
   /** Writes the batch's recipient rows (idempotent) and records that they exist. */
   async writeRows(batchId: number, now: Date): Promise<number> {
-    const n = await writeDeliveryRows(this.db, batchId, now);
-    await this.deriving(batchId, (em) => deriveBatchStatistics(em, batchId));
+    const n = await this.stats.writeDeliveryRows(batchId, now);
+    await this.stats.deriveBatch(batchId);
     await this.db.query(
       'UPDATE wechat_push_delivery_tasks SET rows_at = ?, updated_at = ? WHERE batch_id = ? AND rows_at IS NULL',
       [now, now, batchId],
@@ -130,9 +131,9 @@ export class DeliveryRepository {
    * (rows written without a tracking task: fixtures, tools).
    */
   async refreshOutcomes(batchId: number): Promise<void> {
-    await this.deriving(batchId, async (em) => {
-      await deriveBatchStatistics(em, batchId);
-      await em.query('UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ?', [
+    await this.stats.deriving(batchId, async (tx, derive) => {
+      await derive();
+      await tx.query('UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ?', [
         batchId,
       ]);
     });
@@ -145,54 +146,15 @@ export class DeliveryRepository {
    * whether it derived them.
    */
   refreshStatistics(batchId: number): Promise<boolean> {
-    return this.deriving(batchId, async (em) => {
-      const claimed: { affectedRows?: number } = await em.query(
+    return this.stats.deriving(batchId, async (tx, derive) => {
+      const claimed = (await tx.query(
         'UPDATE wechat_push_delivery_tasks SET stats_dirty = 0 WHERE batch_id = ? AND stats_dirty = 1',
         [batchId],
-      );
+      )) as { affectedRows?: number };
       if (!claimed.affectedRows) return false;
-      await deriveBatchStatistics(em, batchId);
+      await derive();
       return true;
     });
-  }
-
-  /**
-   * Runs `work` in one transaction while holding the advisory lock of the batch's run day,
-   * taken before the transaction's first read and released after its commit: batches of
-   * two runs of one day derived at once see each other's outcomes (writeDayRepeats). A
-   * worker that dies drops its connection, and with it the lock and the transaction.
-   */
-  private async deriving<T>(batchId: number, work: (q: QueryRunner) => Promise<T>): Promise<T> {
-    const qr = this.db.createQueryRunner();
-    await qr.connect();
-    try {
-      const [row]: { day: string | null }[] = await qr.query(
-        `SELECT DATE_FORMAT(r.slot_at, '%Y-%m-%d') AS day
-           FROM wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id WHERE b.id = ?`,
-        [batchId],
-      );
-      const lock = dayRepeatsLock(row?.day ?? 'none');
-      const [got]: { ok: number | string | null }[] = await qr.query(
-        'SELECT GET_LOCK(?, ?) AS ok',
-        [lock, DAY_LOCK_WAIT_SECONDS],
-      );
-      if (Number(got?.ok) !== 1) throw new Error(`statistics of ${lock} stayed locked`);
-      try {
-        await qr.startTransaction();
-        try {
-          const out = await work(qr);
-          await qr.commitTransaction();
-          return out;
-        } catch (e) {
-          await qr.rollbackTransaction();
-          throw e;
-        }
-      } finally {
-        await qr.query('SELECT RELEASE_LOCK(?)', [lock]);
-      }
-    } finally {
-      await qr.release();
-    }
   }
 
   /** Accepted recipients of the batch without a final status yet. */

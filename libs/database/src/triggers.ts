@@ -1,0 +1,38 @@
+/** A DataSource, a QueryRunner or an EntityManager: anything whose query() resolves to the rows. */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * A trigger as the lib owning its tables defines it. The migrations that first created it
+ * keep their own frozen copy; an e2e test compares this definition with the installed one.
+ */
+export interface TriggerDefinition {
+  name: string;
+  /** The business rule the trigger keeps, in one line (docs and test names show it). */
+  rule: string;
+  timing: 'BEFORE' | 'AFTER';
+  event: 'INSERT' | 'UPDATE' | 'DELETE';
+  table: string;
+  /** What follows FOR EACH ROW (information_schema.TRIGGERS.ACTION_STATEMENT). */
+  body: string;
+}
+
+/** Creates the triggers in order (the order decides which of two same-event triggers runs first). */
+export async function createTriggers(
+  q: SqlRunner,
+  triggers: readonly TriggerDefinition[],
+): Promise<void> {
+  for (const t of triggers) {
+    await q.query(
+      `CREATE TRIGGER ${t.name} ${t.timing} ${t.event} ON ${t.table} FOR EACH ROW ${t.body}`,
+    );
+  }
+}
+
+export async function dropTriggers(
+  q: SqlRunner,
+  triggers: readonly TriggerDefinition[],
+): Promise<void> {
+  for (const t of triggers) await q.query(`DROP TRIGGER IF EXISTS ${t.name}`);
+}
