@@ -1,8 +1,11 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { PipelineQueues } from './pipeline-queues.service';
 import { QueueName } from './queue.contracts';
+
+const QUEUES = Object.values(QueueName);
 
 /** BullMQ on the deployment's Redis, prefixed by REDIS_KEY_PREFIX; producers for every queue. */
 @Module({
@@ -14,14 +17,15 @@ import { QueueName } from './queue.contracts';
         prefix: `${config.REDIS_KEY_PREFIX}:bull`,
       }),
     }),
-    BullModule.registerQueue(
-      { name: QueueName.SCHEDULE },
-      { name: QueueName.SLOT },
-      { name: QueueName.BATCH },
-      { name: QueueName.DELIVERY },
-    ),
+    BullModule.registerQueue(...QUEUES.map((name) => ({ name }))),
   ],
-  providers: [PipelineQueues],
+  providers: [
+    {
+      provide: PipelineQueues,
+      inject: QUEUES.map((name) => getQueueToken(name)),
+      useFactory: (...queues: Queue[]) => new PipelineQueues(queues),
+    },
+  ],
   exports: [PipelineQueues, BullModule],
 })
 export class PipelineQueuesModule {}

@@ -1,41 +1,29 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
 import { Job, JobsOptions, Queue } from 'bullmq';
 import { JOB_OPTIONS, JOB_QUEUE, JobName, JobPayloads, QueueName } from './queue.contracts';
 
 /** The only way work enters a queue: typed by the contracts, options from one table. */
-@Injectable()
 export class PipelineQueues {
-  private readonly queues: Record<QueueName, Queue>;
+  private readonly queues = new Map<string, Queue>();
 
-  constructor(
-    @InjectQueue(QueueName.SCHEDULE) schedule: Queue,
-    @InjectQueue(QueueName.SLOT) slot: Queue,
-    @InjectQueue(QueueName.BATCH) batch: Queue,
-    @InjectQueue(QueueName.DELIVERY) delivery: Queue,
-  ) {
-    this.queues = {
-      [QueueName.SCHEDULE]: schedule,
-      [QueueName.SLOT]: slot,
-      [QueueName.BATCH]: batch,
-      [QueueName.DELIVERY]: delivery,
-    };
+  /** Given a producer for every queue of the contracts (see PipelineQueuesModule). */
+  constructor(queues: readonly Queue[]) {
+    for (const q of queues) this.queues.set(q.name, q);
   }
 
   queue(name: QueueName): Queue {
-    return this.queues[name];
+    return this.queues.get(name) as Queue;
   }
 
   all(): Queue[] {
-    return Object.values(this.queues);
+    return [...this.queues.values()];
   }
 
   add<K extends JobName>(name: K, payload: JobPayloads[K], opts: JobsOptions = {}): Promise<Job> {
-    return this.queues[JOB_QUEUE[name]].add(name, payload, { ...JOB_OPTIONS[name], ...opts });
+    return this.queue(JOB_QUEUE[name]).add(name, payload, { ...JOB_OPTIONS[name], ...opts });
   }
 
   getJob(queue: QueueName, jobId: string): Promise<Job | undefined> {
-    return this.queues[queue].getJob(jobId);
+    return this.queue(queue).getJob(jobId);
   }
 
   /**

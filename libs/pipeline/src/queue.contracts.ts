@@ -54,6 +54,17 @@ export interface JobPayloads {
   [JobName.TRACK_DELIVERY]: TrackDeliveryPayload;
 }
 
+/**
+ * How many jobs of each queue one worker runs at once, from `WORKER_CONCURRENCY`. The worker
+ * starts one BullMQ worker per entry, so a new queue is started once it is listed here.
+ */
+export const QUEUE_CONCURRENCY: { [Q in QueueName]: (workerConcurrency: number) => number } = {
+  [QueueName.SCHEDULE]: () => 1,
+  [QueueName.SLOT]: (c) => Math.max(1, Math.ceil(c / 2)),
+  [QueueName.BATCH]: (c) => c,
+  [QueueName.DELIVERY]: () => 1,
+};
+
 /** Which queue carries each job. */
 export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   [JobName.SCAN]: QueueName.SCHEDULE,
