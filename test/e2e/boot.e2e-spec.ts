@@ -1,6 +1,8 @@
+import { Job, Queue } from 'bullmq';
 import { createDatabaseIfMissing, dropDatabase } from '@app/database';
+import { JobName, QueueName } from '@app/pipeline';
 import { dbSettings } from '../test-env';
-import { pollUntil, runTs } from '../utils/process';
+import { pollUntil, RunningProcess, runTs } from '../utils/process';
 
 /** The real entry points as real processes: fail fast at boot, shut down cleanly. */
 describe('app processes', () => {
@@ -38,6 +40,46 @@ describe('app processes', () => {
     } finally {
       await dropDatabase(dbSettings(name));
     }
+  });
+
+  describe('the worker checks before it starts: it exits non-zero and a waiting job stays waiting', () => {
+    let queue: Queue;
+    let job: Job;
+    beforeEach(async () => {
+      queue = new Queue(QueueName.SCHEDULE, {
+        connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+        prefix: `${process.env.REDIS_KEY_PREFIX}:bull`,
+      });
+      job = await queue.add(JobName.SCAN, { reason: 'manual' });
+    });
+    afterEach(async () => {
+      await job.remove();
+      await queue.close();
+    });
+
+    const refusesBeforeAnyJob = async (p: RunningProcess, message: RegExp) => {
+      expect((await p.exited()).code).not.toBe(0);
+      expect(p.output()).toMatch(message);
+      expect(p.output()).not.toMatch(/worker started/);
+      expect(await job.getState()).toBe('waiting');
+      expect((await queue.getJob(job.id as string))?.attemptsMade).toBe(0);
+    };
+
+    it('with a job handler removed', async () => {
+      const p = runTs('apps/worker/test/fixtures/worker-missing-handler.ts', [], {});
+      await refusesBeforeAnyJob(p, /worker failed to start: .*job 'send-batch' has no handler/);
+    });
+
+    it('on a database with pending migrations', async () => {
+      const name = `${process.env.DB_NAME}_unmigrated`;
+      await createDatabaseIfMissing(dbSettings(name));
+      try {
+        const p = runTs('apps/worker/src/main.ts', [], { DB_NAME: name });
+        await refusesBeforeAnyJob(p, /pending migrations: run `npm run migration:run`/);
+      } finally {
+        await dropDatabase(dbSettings(name));
+      }
+    });
   });
 
   it('the worker starts, serves /health on WORKER_PORT, and exits 0 on SIGTERM', async () => {

@@ -1,24 +1,19 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
-import { DiscoveryService, NestFactory } from '@nestjs/core';
-import { WorkerHost } from '@nestjs/bullmq';
+import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { exitGracefullyOnSignals, loadConfigOrExit } from '@app/common';
+import { QueueWorkers } from './queue-workers.service';
 import { WorkerModule, WorkerWithHealthModule } from './worker.module';
 
 /**
  * Stops every queue worker from taking jobs and waits for the running ones, before Nest's
  * shutdown hooks run: those close the HTTP agents and database pools (module destroy runs
- * before BullMQ's own close), which would cut an in-flight WeCom call and leave its batch
+ * deeper modules first), which would cut an in-flight WeCom call and leave its batch
  * `unknown`.
  */
-async function drainQueueWorkers(app: INestApplicationContext): Promise<void> {
-  const hosts = app
-    .get(DiscoveryService, { strict: false })
-    .getProviders()
-    .map((w) => w.instance as unknown)
-    .filter((i): i is WorkerHost => i instanceof WorkerHost);
-  await Promise.all(hosts.map((h) => h.worker.close()));
+function drainQueueWorkers(app: INestApplicationContext): Promise<void> {
+  return app.get(QueueWorkers, { strict: false }).close();
 }
 
 async function bootstrap(): Promise<void> {

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig, BUSINESS_TZ } from '@app/common';
+import { assertNoPendingMigrations } from '@app/database';
 import {
   HOURLY_SCAN_CRON,
   HOURLY_SCAN_SCHEDULER_ID,
@@ -8,17 +10,16 @@ import {
   PipelineQueues,
   QueueName,
 } from '@app/pipeline';
-import { BatchProcessor } from './processors/batch.processor';
-import { DeliveryProcessor } from './processors/delivery.processor';
-import { checkJobHandlers } from './processors/job-handlers';
-import { ScheduleProcessor } from './processors/schedule.processor';
-import { SlotProcessor } from './processors/slot.processor';
+import { checkJobHandlers, JobHandlerDiscovery } from './processors/job-handlers';
+import { QueueWorkers } from './queue-workers.service';
 
 /**
- * At start: refuse to run with a job lacking its handler; size the workers from config;
- * set the global WeCom rate limit on the batch queue (shared by every worker replica);
- * upsert the hourly scan's job scheduler (constant id, so replicas converge on one); and
- * run one scan now, so a worker that was down catches up at once.
+ * Check, then start. Refuses to run when a job of the contracts has no handler, two, or one
+ * on the wrong queue, or when the database has a pending migration; only then sets the
+ * global WeCom rate limit on the batch queue (shared by every worker replica) and starts one
+ * BullMQ worker per queue, sized from config. Last, upserts the hourly scan's job scheduler
+ * (constant id, so replicas converge on one) and runs one scan now, so a worker that was
+ * down catches up at once.
  */
 @Injectable()
 export class WorkerBootstrap implements OnApplicationBootstrap {
@@ -26,28 +27,22 @@ export class WorkerBootstrap implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
     private readonly queues: PipelineQueues,
-    private readonly scheduleProcessor: ScheduleProcessor,
-    private readonly slotProcessor: SlotProcessor,
-    private readonly batchProcessor: BatchProcessor,
-    private readonly deliveryProcessor: DeliveryProcessor,
+    private readonly handlers: JobHandlerDiscovery,
+    private readonly workers: QueueWorkers,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    checkJobHandlers([
-      this.scheduleProcessor,
-      this.slotProcessor,
-      this.batchProcessor,
-      this.deliveryProcessor,
-    ]);
-    this.slotProcessor.worker.concurrency = Math.max(
-      1,
-      Math.ceil(this.config.WORKER_CONCURRENCY / 2),
-    );
-    this.batchProcessor.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    const handlers = this.handlers.discover();
+    checkJobHandlers(handlers);
+    // Explicit here rather than left to the order of Nest's hooks across modules: a worker
+    // must not take a job from a database it cannot serve.
+    await assertNoPendingMigrations(this.dataSource);
     await this.queues
       .queue(QueueName.BATCH)
       .setGlobalRateLimit(this.config.WECOM_MAX_CALLS_PER_SECOND, 1000);
+    this.workers.start(handlers, this.config.WORKER_CONCURRENCY);
     if (!this.config.SCHEDULER_ENABLED) {
       this.logger.warn(
         'SCHEDULER_ENABLED=false: this worker runs jobs but does not schedule scans',
@@ -58,7 +53,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap {
       .queue(QueueName.SCHEDULE)
       .upsertJobScheduler(
         HOURLY_SCAN_SCHEDULER_ID,
-        { pattern: HOURLY_SCAN_CRON, tz: 'Asia/Shanghai' },
+        { pattern: HOURLY_SCAN_CRON, tz: BUSINESS_TZ },
         { name: JobName.SCAN, data: { reason: 'hourly' }, opts: JOB_OPTIONS[JobName.SCAN] },
       );
     await this.queues.add(JobName.SCAN, { reason: 'startup' });

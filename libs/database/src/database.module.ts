@@ -3,11 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
+import { assertNoPendingMigrations } from './migrate';
 
-/**
- * Refuses to start an app whose database lacks a migration: migrations run as their
- * own step (`npm run migration:run`), never inside a replica's boot.
- */
+/** Every app refuses to start on a database with pending migrations. */
 @Injectable()
 export class PendingMigrationsCheck implements OnApplicationBootstrap {
   private readonly logger = new Logger(PendingMigrationsCheck.name);
@@ -15,10 +13,11 @@ export class PendingMigrationsCheck implements OnApplicationBootstrap {
   constructor(private readonly dataSource: DataSource) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (await this.dataSource.showMigrations()) {
-      const msg = 'database has pending migrations: run `npm run migration:run` first';
-      this.logger.error(msg);
-      throw new Error(msg);
+    try {
+      await assertNoPendingMigrations(this.dataSource);
+    } catch (e) {
+      this.logger.error((e as Error).message);
+      throw e;
     }
   }
 }

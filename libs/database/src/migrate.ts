@@ -15,6 +15,16 @@ export async function runMigrations(s: DbConnectionSettings): Promise<string[]> 
   }
 }
 
+/**
+ * Refuses a database that lacks a migration: migrations run as their own step
+ * (`npm run migration:run`), never inside a replica's boot.
+ */
+export async function assertNoPendingMigrations(ds: DataSource): Promise<void> {
+  if (await ds.showMigrations()) {
+    throw new Error('database has pending migrations: run `npm run migration:run` first');
+  }
+}
+
 /** A connection to the server, not to a database (to create or drop one). */
 function serverConnection(s: DbConnectionSettings) {
   return createConnection({

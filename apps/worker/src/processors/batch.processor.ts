@@ -1,24 +1,19 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { Injectable } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
 import { JobName, QueueName, SendBatchPayload, SendBatchService, SendOutcome } from '@app/pipeline';
-import { JobHandlerSet } from './job-handlers';
+import { OnJob } from './job-handlers';
 
 /**
  * One batch, one add_msg_template call, exactly once (see SendBatchService). A retryable
  * WeCom error puts the job back as delayed for the wait the service chose; the queue's own
  * retries only cover unexpected failures (e.g. MySQL unreachable).
  */
-@Processor(QueueName.BATCH)
-export class BatchProcessor extends WorkerHost implements JobHandlerSet {
-  readonly queue = QueueName.BATCH;
-  readonly handles = [JobName.SEND_BATCH] as const;
+@Injectable()
+export class BatchProcessor {
+  constructor(private readonly sendBatch: SendBatchService) {}
 
-  constructor(private readonly sendBatch: SendBatchService) {
-    super();
-  }
-
-  async process(job: Job<SendBatchPayload>, token?: string): Promise<SendOutcome> {
-    if (job.name !== JobName.SEND_BATCH) throw new UnrecoverableError(`no handler for ${job.name}`);
+  @OnJob({ name: JobName.SEND_BATCH, queue: QueueName.BATCH })
+  async send(job: Job<SendBatchPayload>, token?: string): Promise<SendOutcome> {
     const outcome = await this.sendBatch.send(job.data);
     if (typeof outcome === 'object') {
       await job.moveToDelayed(Date.now() + outcome.retryInMs, token);

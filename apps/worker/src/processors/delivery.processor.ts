@@ -1,5 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { Injectable } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
 import {
   JobName,
   QueueName,
@@ -7,25 +7,18 @@ import {
   TrackDeliveryService,
   TrackOutcome,
 } from '@app/pipeline';
-import { JobHandlerSet } from './job-handlers';
+import { OnJob } from './job-handlers';
 
 /**
  * One sent batch's delivery tracking. While the task is not final the same job (same id)
  * is put back as delayed until the next poll, so a batch never has two tracking jobs.
  */
-@Processor(QueueName.DELIVERY)
-export class DeliveryProcessor extends WorkerHost implements JobHandlerSet {
-  readonly queue = QueueName.DELIVERY;
-  readonly handles = [JobName.TRACK_DELIVERY] as const;
+@Injectable()
+export class DeliveryProcessor {
+  constructor(private readonly delivery: TrackDeliveryService) {}
 
-  constructor(private readonly delivery: TrackDeliveryService) {
-    super();
-  }
-
-  async process(job: Job<TrackDeliveryPayload>, token?: string): Promise<TrackOutcome> {
-    if (job.name !== JobName.TRACK_DELIVERY) {
-      throw new UnrecoverableError(`no handler for ${job.name}`);
-    }
+  @OnJob({ name: JobName.TRACK_DELIVERY, queue: QueueName.DELIVERY })
+  async track(job: Job<TrackDeliveryPayload>, token?: string): Promise<TrackOutcome> {
     const outcome = await this.delivery.track(job.data.batchId);
     if (typeof outcome === 'object') {
       await job.moveToDelayed(Date.now() + outcome.nextInMs, token);

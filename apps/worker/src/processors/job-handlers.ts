@@ -1,26 +1,90 @@
-import { JobName, JOB_QUEUE, QueueName } from '@app/pipeline';
+import { Injectable } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Job } from 'bullmq';
+import { JOB_QUEUE, JobName, JobPayloads, QueueName } from '@app/pipeline';
 
-/** Implemented by every processor: the job names it handles on its queue. */
-export interface JobHandlerSet {
-  readonly queue: QueueName;
-  readonly handles: readonly JobName[];
+const ON_JOB = Symbol('on-job');
+
+interface JobRoute {
+  name: JobName;
+  queue: QueueName;
+}
+
+type HandlerMethod<K extends JobName> = (
+  job: Job<JobPayloads[K]>,
+  token?: string,
+) => Promise<unknown>;
+
+/**
+ * Marks a provider's method as the handler of one job of the contracts; the payload type
+ * follows from the job name. The queue is stated here too, so a handler whose queue does not
+ * carry its job is caught at boot instead of never running.
+ */
+export function OnJob<K extends JobName>(route: { name: K; queue: QueueName }) {
+  return <M extends HandlerMethod<K>>(
+    _target: object,
+    _key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    Reflect.defineMetadata(ON_JOB, route, descriptor.value as object);
+  };
+}
+
+/** A discovered `@OnJob` method, bound to its provider. */
+export interface JobHandler extends JobRoute {
+  /** `Class.method`, for messages. */
+  owner: string;
+  run(job: Job, token?: string): Promise<unknown>;
+}
+
+/** Every `@OnJob` method of every provider of the app. */
+@Injectable()
+export class JobHandlerDiscovery {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  discover(): JobHandler[] {
+    const handlers: JobHandler[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object | null;
+      for (const key of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[key] as (job: Job, token?: string) => Promise<unknown>;
+        const route = Reflect.getMetadata(ON_JOB, method) as JobRoute | undefined;
+        if (!route) continue;
+        handlers.push({
+          ...route,
+          owner: `${instance.constructor.name}.${key}`,
+          run: method.bind(instance),
+        });
+      }
+    }
+    return handlers;
+  }
 }
 
 /**
- * The worker refuses to start when a job of the contracts has no handler, has two, or is
- * handled on a queue that does not carry it — so a producer can never enqueue work that
- * nothing will run.
+ * Refuses (throws, listing every problem) when a job of the contracts has no handler, has
+ * two, or is handled on a queue that does not carry it — so a producer can never enqueue
+ * work that nothing will run.
  */
-export function checkJobHandlers(sets: readonly JobHandlerSet[]): void {
+export function checkJobHandlers(handlers: readonly (JobRoute & { owner: string })[]): void {
   const problems: string[] = [];
   for (const name of Object.values(JobName)) {
-    const owners = sets.filter((s) => s.handles.includes(name));
+    const owners = handlers.filter((h) => h.name === name);
     if (owners.length === 0) problems.push(`job '${name}' has no handler`);
-    if (owners.length > 1) problems.push(`job '${name}' has ${owners.length} handlers`);
+    if (owners.length > 1) {
+      problems.push(
+        `job '${name}' has ${owners.length} handlers (${owners.map((o) => o.owner).join(', ')})`,
+      );
+    }
     for (const o of owners) {
       if (o.queue !== JOB_QUEUE[name]) {
         problems.push(
-          `job '${name}' is handled on queue '${o.queue}' but travels on '${JOB_QUEUE[name]}'`,
+          `job '${name}' is handled on queue '${o.queue}' (${o.owner}) but travels on '${JOB_QUEUE[name]}'`,
         );
       }
     }

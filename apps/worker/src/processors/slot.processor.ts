@@ -1,20 +1,15 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Injectable } from '@nestjs/common';
+import { Job } from 'bullmq';
 import { FireOutcome, FireSlotPayload, FireSlotService, JobName, QueueName } from '@app/pipeline';
-import { JobHandlerSet } from './job-handlers';
+import { OnJob } from './job-handlers';
 
 /** A rule slot firing: run row, rule re-check, attachments, audience → batch jobs. */
-@Processor(QueueName.SLOT)
-export class SlotProcessor extends WorkerHost implements JobHandlerSet {
-  readonly queue = QueueName.SLOT;
-  readonly handles = [JobName.FIRE_SLOT] as const;
+@Injectable()
+export class SlotProcessor {
+  constructor(private readonly fireSlot: FireSlotService) {}
 
-  constructor(private readonly fireSlot: FireSlotService) {
-    super();
-  }
-
-  async process(job: Job<FireSlotPayload>): Promise<FireOutcome> {
-    if (job.name !== JobName.FIRE_SLOT) throw new UnrecoverableError(`no handler for ${job.name}`);
+  @OnJob({ name: JobName.FIRE_SLOT, queue: QueueName.SLOT })
+  fire(job: Job<FireSlotPayload>): Promise<FireOutcome> {
     return this.fireSlot.fire(job.data);
   }
 }
