@@ -65,7 +65,7 @@ const REMOVE_BUYERS = (o: 'OLD') => `
 export const BUYER_PROJECTION_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_youzan_orders_buyers_ai',
-    rule: "every valid buyer id in a new order's user_ids becomes a buyer of it, and its last order moves forward",
+    rule: 'every valid buyer id of a new order is one of its buyers (junk and repeats ignored), and its time raises their last order',
     timing: 'AFTER',
     event: 'INSERT',
     table: 'youzan_orders',
@@ -75,7 +75,7 @@ export const BUYER_PROJECTION_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_youzan_orders_buyers_au',
-    rule: "a change of an order's id, buyers or time replaces its buyers and recomputes each affected buyer's last order",
+    rule: 'an order whose buyers or time change moves between buyers, and each affected last order is recomputed',
     timing: 'AFTER',
     event: 'UPDATE',
     table: 'youzan_orders',
@@ -90,7 +90,7 @@ export const BUYER_PROJECTION_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_youzan_orders_buyers_ad',
-    rule: "a deleted order loses its buyers, and each one's last order falls back to their latest remaining order (none: no row)",
+    rule: "a deleted order is no one's order any more, and a buyer left without orders has no last order",
     timing: 'AFTER',
     event: 'DELETE',
     table: 'youzan_orders',
@@ -135,7 +135,7 @@ const REMOVE_ORDER = (o: 'OLD') => `
 export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_wcl_label_orders_ai',
-    rule: 'a new label link of an existing order is projected with that order time',
+    rule: "a label link is projected with its order's time once that order exists",
     timing: 'AFTER',
     event: 'INSERT',
     table: 'wechat_customers_labels',
@@ -146,7 +146,7 @@ export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   // values (its order is unchanged by this statement).
   {
     name: 'trg_wcl_label_orders_au',
-    rule: 'a label link whose id, label, customer or order changes has its projection row replaced',
+    rule: 'a label link whose label, customer or order changes moves its projection row',
     timing: 'AFTER',
     event: 'UPDATE',
     table: 'wechat_customers_labels',
@@ -169,7 +169,7 @@ export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_youzan_orders_label_orders_ai',
-    rule: 'links written before their order are projected when the order arrives',
+    rule: 'an order arriving after its label links projects them',
     timing: 'AFTER',
     event: 'INSERT',
     table: 'youzan_orders',
@@ -178,7 +178,7 @@ export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_youzan_orders_label_orders_au',
-    rule: "an order whose id or time changes moves its links' projection rows to the new time",
+    rule: "an order whose id or time changes moves its links' projection rows",
     timing: 'AFTER',
     event: 'UPDATE',
     table: 'youzan_orders',
@@ -191,7 +191,7 @@ export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_youzan_orders_label_orders_ad',
-    rule: "a deleted order takes its links' projection rows with it",
+    rule: 'a deleted order takes the projection rows of its links with it',
     timing: 'AFTER',
     event: 'DELETE',
     table: 'youzan_orders',

@@ -37,7 +37,7 @@ describe('buyer projection kept in step with youzan_orders', () => {
   });
   afterAll(() => h.close());
 
-  it('insert: one row per valid buyer, duplicates and junk ignored', async () => {
+  it('every valid buyer id of a new order is one of its buyers (junk and repeats ignored), and its time raises their last order', async () => {
     await insertFixture(h.db, {
       orders: [
         { id: 1, userIds: ' 1, 2,2,x,,-3,3 ', at: '2025-01-01 10:00:00' },
@@ -59,7 +59,7 @@ describe('buyer projection kept in step with youzan_orders', () => {
     ]);
   });
 
-  it('update of user_ids moves the order between buyers and recomputes both', async () => {
+  it('an order whose buyers or time change moves between buyers, and each affected last order is recomputed: new user_ids', async () => {
     await h.db.query(`UPDATE youzan_orders SET user_ids = '3,4' WHERE id = 2`);
     expect(await buyers()).toContain('2:4@2025-02-01 00:00:00');
     expect(await buyers()).not.toContain('2:2@2025-02-01 00:00:00');
@@ -71,7 +71,7 @@ describe('buyer projection kept in step with youzan_orders', () => {
     ]);
   });
 
-  it('update of the order time moves last_order_at back as well as forward', async () => {
+  it('an order whose buyers or time change moves between buyers, and each affected last order is recomputed: a new time, back as well as forward', async () => {
     await h.db.query(
       `UPDATE youzan_orders SET order_creation_time = '2024-12-01 00:00:00' WHERE id = 2`,
     );
@@ -85,13 +85,13 @@ describe('buyer projection kept in step with youzan_orders', () => {
     expect(await lastOrders()).toContain('4@2024-12-01 00:00:00');
   });
 
-  it('delete removes the order and drops customers left without orders', async () => {
+  it("a deleted order is no one's order any more, and a buyer left without orders has no last order", async () => {
     await h.db.query(`DELETE FROM youzan_orders WHERE id = 1`);
     expect(await buyers()).toEqual(['2:3@2024-12-01 00:00:00', '2:4@2024-12-01 00:00:00']);
     expect(await lastOrders()).toEqual(['3@2024-12-01 00:00:00', '4@2024-12-01 00:00:00']);
   });
 
-  it('the migration backfill derives exactly what the triggers maintain', async () => {
+  it('the backfill derives exactly what the triggers maintain', async () => {
     await insertFixture(h.db, {
       orders: Array.from({ length: 50 }, (_, i) => ({
         id: 100 + i,

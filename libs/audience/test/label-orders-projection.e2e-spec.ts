@@ -52,7 +52,7 @@ describe('customer_label_orders kept in step with label links and orders', () =>
   });
   afterAll(() => h.close());
 
-  it('link insert: a row with its order time; a link to a missing order waits for the order', async () => {
+  it("a label link is projected with its order's time once that order exists", async () => {
     await insertFixture(h.db, {
       orders: [
         { id: 1, userIds: '1', at: '2025-01-01 10:00:00' },
@@ -80,14 +80,14 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     ]);
   });
 
-  it('order insert: adds the rows of links that were there before it', async () => {
+  it('an order arriving after its label links projects them', async () => {
     await insertFixture(h.db, { orders: [{ id: 3, userIds: '4', at: '2025-03-01 08:00:00' }] });
     const l = await linkId(4, 10, 3);
     expect(await projection()).toContain(`${l}:10/4@2025-03-01 08:00:00`);
     expect(await projection()).toEqual(await derived());
   });
 
-  it('link update: label, customer and order changes move the row', async () => {
+  it('a label link whose label, customer or order changes moves its projection row', async () => {
     const l = await linkId(1, 11, 1);
     await h.db.query(`UPDATE wechat_customers_labels SET label_id = 13 WHERE id = ?`, [l]);
     expect(await projection()).toContain(`${l}:13/1@2025-01-01 10:00:00`);
@@ -102,7 +102,7 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     expect(await projection()).toEqual(await derived());
   });
 
-  it('order update: a new time moves its rows back as well as forward; other columns do not matter', async () => {
+  it("an order whose id or time changes moves its links' projection rows: a new time, back as well as forward; other columns do not matter", async () => {
     await h.db.query(
       `UPDATE youzan_orders SET order_creation_time = '2024-12-01 00:00:00' WHERE id = 2`,
     );
@@ -117,7 +117,7 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     expect(await projection()).toEqual(await derived());
   });
 
-  it('order update of its id: the links of the old id lose their rows, those of the new id gain them', async () => {
+  it("an order whose id or time changes moves its links' projection rows: the links of the old id lose theirs, those of the new id gain them", async () => {
     await insertFixture(h.db, { links: [[6, 14, 50]] });
     await h.db.query(`UPDATE youzan_orders SET id = 50 WHERE id = 3`);
     const l = await linkId(6, 14, 50);
@@ -127,10 +127,15 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     expect(p).toEqual(await derived());
   });
 
-  it('deletes: a link takes its row, an order the rows of all its links', async () => {
+  it('a deleted label link leaves the projection', async () => {
     const l = await linkId(2, 10, 2);
     await h.db.query(`DELETE FROM wechat_customers_labels WHERE id = ?`, [l]);
     expect((await projection()).filter((r) => r.startsWith(`${l}:`))).toEqual([]);
+    expect(await projection()).toEqual(await derived());
+  });
+
+  it('a deleted order takes the projection rows of its links with it', async () => {
+    expect((await projection()).some((r) => r.endsWith('@2025-01-01 10:00:00'))).toBe(true);
     await h.db.query(`DELETE FROM youzan_orders WHERE id = 1`);
     const p = await projection();
     expect(p.filter((r) => r.endsWith('@2025-01-01 10:00:00'))).toEqual([]);
@@ -138,7 +143,7 @@ describe('customer_label_orders kept in step with label links and orders', () =>
     expect(p.length).toBe(2);
   });
 
-  it('the migration backfill derives exactly what the triggers maintain', async () => {
+  it('the backfill derives exactly what the triggers maintain', async () => {
     await insertFixture(h.db, {
       orders: Array.from({ length: 40 }, (_, i) => ({
         id: 100 + i,

@@ -37,7 +37,7 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
   beforeEach(() => resetCompanyTables(h.db));
   afterAll(() => h.close());
 
-  it('lists an id once a second customer holds it, in any case; unshared and empty ids never', async () => {
+  it('a customer inserted with an external id another customer holds lists that id as shared, in any case; unshared and empty ids never', async () => {
     await addCustomer(1, 'wm1');
     await addCustomer(2, 'wm2');
     await addCustomer(3, null);
@@ -49,7 +49,7 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
     expect((await listed()).map((e) => e.toLowerCase())).toEqual(await shared());
   });
 
-  it('lists an id a customer is updated to while another holds it, also from NULL', async () => {
+  it('a customer updated to an external id another customer holds lists that id as shared, also from NULL', async () => {
     await addCustomer(1, 'wm1');
     await addCustomer(2, 'wm2');
     await addCustomer(3, null);
@@ -74,7 +74,7 @@ describe('customer_shared_external_ids kept by triggers on customers', () => {
     expect(await listed()).toEqual(['race1']);
   });
 
-  it('the migration backfill lists exactly the ids shared now', async () => {
+  it('the backfill lists exactly the ids shared now', async () => {
     await h.db.query(
       `INSERT INTO customers (id, name, external_userid) VALUES
         (1, 'a', 'wm1'), (2, 'b', 'WM1'), (3, 'c', 'wm3'), (4, 'd', 'wm4'), (5, 'e', 'wm4'),

@@ -3,9 +3,9 @@ import { secondWaitsForFirst, truncate } from '../../../test/utils/db';
 import { AudienceHarness, startAudience } from '../../audience/test/audience-fixtures';
 
 /**
- * wechat_push_attributions.goods_labels (migration 1732660000000) must always equal the label
- * ids of the row's order in wechat_customers_labels — the goods breakdown counts from it —
- * or be NULL when they do not fit. Real MariaDB, the migration's triggers.
+ * wechat_push_attributions.goods_labels must always equal the label ids of the row's order in
+ * wechat_customers_labels — the goods breakdown counts from it — or be NULL when they do not
+ * fit. Real MariaDB, GOODS_LABEL_TRIGGERS as the migrations installed them.
  */
 describe('goods_labels on attribution rows, kept by triggers', () => {
   let h: AudienceHarness;
@@ -57,23 +57,42 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
       )) as { o: number; b: number; l: string | null }[]
     ).map((r) => [Number(r.o), Number(r.b), r.l]);
 
-  it('a new attribution row takes its order’s list; every link change rewrites the lists of the orders it touches', async () => {
+  it("a new attribution row carries its order's label ids, NULL when they do not fit", async () => {
     await link(10, 30);
     await link(10, 4);
     await attribute(10, 1);
     await attribute(11, 1);
+    await attribute(10, 2); // the same order pushed in another batch
     expect(await stored()).toEqual([
       [10, 1, '4,30'],
+      [10, 2, '4,30'],
       [11, 1, ''],
     ]);
-    await attribute(10, 2); // the same order pushed in another batch
+  });
+
+  it('a new label link adds its label id to the attribution rows of its order', async () => {
+    await link(10, 30);
+    await attribute(10, 1);
+    await attribute(10, 2);
+    await attribute(11, 1);
     await link(10, 7);
+    await link(11, 4);
     await link(12, 7); // an order nobody was attributed: nothing to rewrite
     expect(await stored()).toEqual([
-      [10, 1, '4,7,30'],
-      [10, 2, '4,7,30'],
-      [11, 1, ''],
+      [10, 1, '7,30'],
+      [10, 2, '7,30'],
+      [11, 1, '4'],
     ]);
+    expect(await stored()).toEqual(await truth());
+  });
+
+  it('a label link moved to another label or order rewrites the lists of both orders', async () => {
+    await link(10, 30);
+    await link(10, 4);
+    await link(10, 7);
+    await attribute(10, 1);
+    await attribute(10, 2);
+    await attribute(11, 1);
     await h.db.query(
       'UPDATE wechat_customers_labels SET label_id = 5 WHERE order_id = 10 AND label_id = 30',
     );
@@ -83,6 +102,22 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
     expect(await stored()).toEqual([
       [10, 1, '5,7'],
       [10, 2, '5,7'],
+      [11, 1, '4'],
+    ]);
+    expect(await stored()).toEqual(await truth());
+  });
+
+  it('a deleted label link leaves the lists of its order', async () => {
+    await link(10, 5);
+    await link(10, 7);
+    await link(11, 4);
+    await attribute(10, 1);
+    await attribute(10, 2);
+    await attribute(11, 1);
+    await h.db.query('DELETE FROM wechat_customers_labels WHERE order_id = 10 AND label_id = 5');
+    expect(await stored()).toEqual([
+      [10, 1, '7'],
+      [10, 2, '7'],
       [11, 1, '4'],
     ]);
     await h.db.query('DELETE FROM wechat_customers_labels WHERE order_id = 10');
@@ -115,7 +150,7 @@ describe('goods_labels on attribution rows, kept by triggers', () => {
     expect(await stored()).toEqual([[20, 1, null]]);
   });
 
-  it('the migration backfill writes exactly the lists of the links present', async () => {
+  it('the backfill writes exactly the lists of the links present', async () => {
     await link(1, 2);
     await link(1, 1);
     await link(3, 9);

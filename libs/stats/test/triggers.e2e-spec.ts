@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AUDIENCE_TRIGGERS } from '@app/audience';
 import { createTriggers, dropTriggers, TriggerDefinition } from '@app/database';
 import { STATS_TRIGGERS } from '@app/stats';
@@ -57,6 +59,21 @@ describe('triggers: the runtime definitions are the ones the migrations installe
   it('every installed trigger has a runtime definition, once', async () => {
     expect([...(await installed()).keys()].sort()).toEqual(defined.map((t) => t.name).sort());
   });
+
+  it.each(defined.map((t) => [t.name, t.rule] as const))(
+    'the rule %s keeps is the name of a test in libs/audience or libs/stats',
+    async (_name, rule) => {
+      const root = join(__dirname, '..', '..');
+      const names: string[] = [];
+      for (const dir of [join(root, 'audience', 'test'), join(root, 'stats', 'test')]) {
+        for (const f of (await readdir(dir)).filter((n) => n.endsWith('.e2e-spec.ts'))) {
+          const source = await readFile(join(dir, f), 'utf8');
+          for (const m of source.matchAll(/\bit\(\s*(['"`])(.*?)\1,/gs)) names.push(m[2]);
+        }
+      }
+      expect(names.filter((n) => n.startsWith(rule))).not.toEqual([]);
+    },
+  );
 
   it('dropping and recreating them from the definitions restores what the migrations installed, in the same order', async () => {
     const before = await installed();

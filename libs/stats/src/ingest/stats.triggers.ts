@@ -40,7 +40,7 @@ const UNATTRIBUTE = (o: 'OLD') => `
 export const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_order_buyers_attribution_ai',
-    rule: `a buyer's order within ${ATTRIBUTION_MAX_DAYS} days after a push that WeCom accepted for them is attributed to that push`,
+    rule: `an order its buyer places within ${ATTRIBUTION_MAX_DAYS} days after a push WeCom accepted for them is attributed to that push`,
     timing: 'AFTER',
     event: 'INSERT',
     table: 'order_buyers',
@@ -49,7 +49,7 @@ export const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_order_buyers_attribution_au',
-    rule: 'a changed order (time, buyer) is attributed again from its new values, never from its old ones',
+    rule: 'an order whose time or buyer changes is attributed again from its new values',
     timing: 'AFTER',
     event: 'UPDATE',
     table: 'order_buyers',
@@ -58,7 +58,7 @@ export const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_order_buyers_attribution_ad',
-    rule: 'a deleted order (or a buyer removed from it) is no longer attributed to any push',
+    rule: 'an order that is deleted, or loses a buyer, is no longer attributed to them',
     timing: 'AFTER',
     event: 'DELETE',
     table: 'order_buyers',
@@ -97,7 +97,7 @@ const REFRESH_ORDER = (orderId: string) => `
 export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_attributions_goods_labels_bi',
-    rule: "a new attribution row carries its order's label ids (NULL when the list is too long)",
+    rule: "a new attribution row carries its order's label ids, NULL when they do not fit",
     timing: 'BEFORE',
     event: 'INSERT',
     table: 'wechat_push_attributions',
@@ -111,7 +111,7 @@ export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
   // measures these triggers against none). A list that grows too long becomes NULL; NULL stays.
   {
     name: 'trg_wcl_goods_labels_ai',
-    rule: "a new label link of an attributed order adds its label id to that order's attribution rows",
+    rule: 'a new label link adds its label id to the attribution rows of its order',
     timing: 'AFTER',
     event: 'INSERT',
     table: 'wechat_customers_labels',
@@ -123,7 +123,7 @@ export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_wcl_goods_labels_au',
-    rule: 'a label link moved to another order or label re-reads the lists of both orders',
+    rule: 'a label link moved to another label or order rewrites the lists of both orders',
     timing: 'AFTER',
     event: 'UPDATE',
     table: 'wechat_customers_labels',
@@ -139,7 +139,7 @@ export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
   },
   {
     name: 'trg_wcl_goods_labels_ad',
-    rule: "a deleted label link leaves its order's attribution lists",
+    rule: 'a deleted label link leaves the lists of its order',
     timing: 'AFTER',
     event: 'DELETE',
     table: 'wechat_customers_labels',
