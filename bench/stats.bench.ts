@@ -1,20 +1,33 @@
 /**
- * `npm run bench:stats [-- --db wpp_bench_stats --reuse]`
+ * `npm run bench:stats [-- --db wpp_bench_stats --reuse --baseline e4d27f4]`
  *
  * Effect statistics at scale (docs/BENCHMARKS.md): 200 runs × 10,000 recipients (2,000,000
  * delivery rows over 1,000,000 customers, 2 % in fail lists, statuses 0–3), 1,000,000 orders
- * in the range (5 % with two buyers, nicknames shared by 5 customers each). Ours
- * (PushStatisticsService: SQL aggregates) against the seed's method (load every result JSON,
+ * in the range (5 % with two buyers, nicknames shared by 5 customers each). This tree's
+ * services against a baseline commit's and against the seed's method (load every result JSON,
  * set arithmetic in Node, then orders by nickname with an IN list) on the same data.
  * Rows are written through the real path (writeDeliveryRows per batch; orders through the
  * youzan_orders triggers), and those write costs are reported too.
  *
- * Options: `--reuse` (keep the data set of an earlier run), `--only-analysis` (only goods,
- * compare and report), `--compare-only`, `--labels-only` (only write the label links),
- * `--link-cost` (what the goods-label triggers add to a label link write, side by side).
+ * Options:
+ * - `--db <name>`: the bench's database (default wpp_bench_stats); `--reuse` keeps the data set
+ *   of an earlier run in it.
+ * - `--baseline <commit>` (or BENCH_BASELINE): `git worktree add` that commit into a temporary
+ *   directory (node_modules linked to this tree's), serve its PushStatisticsService and
+ *   EffectAnalysisService from a child process run in it (bench/stats-calls.ts), call them
+ *   alternately with this tree's on the same data (the figures must be equal), print the
+ *   ratios; the worktree is removed at the end.
+ * - `--runs N`, `--customers N`, `--orders N`: a smaller data set (defaults 200, 1,000,000,
+ *   1,000,000; customers a multiple of 10,000), e.g. to try the bench end to end.
+ * - `--only-analysis` (only goods, compare and report), `--compare-only`, `--labels-only`
+ *   (only write the label links), `--link-cost` (what the goods-label triggers add to a label
+ *   link write, side by side).
  */
 import 'reflect-metadata';
-import { loadavg } from 'node:os';
+import { ChildProcess, execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig, shanghaiInstant } from '@app/common';
@@ -27,20 +40,20 @@ import {
   PushStatisticsService,
   writeDeliveryRows,
 } from '@app/stats';
-import { BaselinePushStatistics } from './stats-baseline';
-
-const RUNS = 200;
-const PER_RUN = 10_000;
-const CUSTOMERS = 1_000_000;
-const ORDERS = 1_000_000;
-const DAYS = 50;
-const FIRST_DAY = '2025-03-01';
-const ORDER_CHUNK = 50_000;
+import type { CallReply, CallRequest, ReadyMessage, StatsCall } from './stats-calls';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
+
+const RUNS = Number(arg('runs') ?? 200);
+const PER_RUN = 10_000;
+const CUSTOMERS = Number(arg('customers') ?? 1_000_000);
+const ORDERS = Number(arg('orders') ?? 1_000_000);
+const DAYS = Math.ceil(RUNS / 4);
+const FIRST_DAY = '2025-03-01';
+const ORDER_CHUNK = 50_000;
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const round = (x: number) => Math.round(x * 10) / 10;
 
@@ -78,7 +91,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
     `INSERT INTO bench_n (n) VALUES ${Array.from({ length: 10_000 }, (_, i) => `(${i})`).join(',')}`,
   );
 
-  await timed('1,000,000 customers', async () => {
+  await timed(`${CUSTOMERS} customers`, async () => {
     for (let a = 0; a < CUSTOMERS / 10_000; a += 10) {
       await q(
         `INSERT INTO customers (id, name, nickname, external_userid)
@@ -86,13 +99,13 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
                 CONCAT('用户', (a.n * 10000 + b.n) MOD 200000),
                 CONCAT('wmBench', LPAD(a.n * 10000 + b.n + 1, 9, '0'))
            FROM bench_n a JOIN bench_n b WHERE a.n >= ? AND a.n < ?`,
-        [a, a + 10],
+        [a, Math.min(a + 10, CUSTOMERS / 10_000)],
       );
     }
   });
 
   const recipient = `CONCAT('wmBench', LPAD(((r.id * 7919 + x.n * 104729) MOD ${CUSTOMERS}) + 1, 9, '0'))`;
-  await timed('200 runs, batches and seed-shaped result rows', async () => {
+  await timed(`${RUNS} runs, batches and seed-shaped result rows`, async () => {
     for (let r = 1; r <= RUNS; r++) {
       const pushId = 1 + ((r - 1) % 5);
       const day = Math.floor((r - 1) / 4);
@@ -137,7 +150,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   });
 
   const writes: number[] = [];
-  await timed('delivery rows through writeDeliveryRows (200 × 10,000)', async () => {
+  await timed(`delivery rows through writeDeliveryRows (${RUNS} × 10,000)`, async () => {
     for (let b = 1; b <= RUNS; b++) {
       const t = process.hrtime.bigint();
       await writeDeliveryRows(db, b, new Date());
@@ -160,7 +173,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   );
   const refreshes: number[] = [];
   await timed(
-    'statistics rows after a poll (outcomes, counters, day repeats; one transaction per batch, 200 × 10,000)',
+    `statistics rows after a poll (outcomes, counters, day repeats; one transaction per batch, ${RUNS} × 10,000)`,
     async () => {
       for (let b = 1; b <= RUNS; b++) {
         const t = process.hrtime.bigint();
@@ -177,7 +190,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   const orderStart = shanghaiInstant(FIRST_DAY);
   const orderSeconds = (DAYS + 7) * 86_400;
   const orderTime = await timed(
-    '1,000,000 orders through the youzan_orders triggers (order_buyers, attributions)',
+    `${ORDERS} orders through the youzan_orders triggers (order_buyers, attributions)`,
     async () => {
       const t = process.hrtime.bigint();
       for (let from = 0; from < ORDERS; from += ORDER_CHUNK) {
@@ -190,7 +203,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
                   ? + INTERVAL ((n.k * 40503) MOD ${orderSeconds}) SECOND
              FROM (SELECT a.n * 10000 + b.n AS k FROM bench_n a JOIN bench_n b
                     WHERE a.n * 10000 + b.n >= ? AND a.n * 10000 + b.n < ?) n`,
-          [orderStart, from, from + ORDER_CHUNK],
+          [orderStart, from, Math.min(from + ORDER_CHUNK, ORDERS)],
         );
       }
       return ms(t);
@@ -320,6 +333,119 @@ async function seedQueries(
   }
 }
 
+/**
+ * A baseline commit's statistics services: the commit checked out in a temporary worktree,
+ * bench/stats-calls.ts of this tree run there by ts-node under the worktree's tsconfig (so
+ * `@app/*` resolves into it), on the bench's database.
+ */
+class BaselineTree {
+  private next = 0;
+  private readonly waiting = new Map<number, (r: CallReply) => void>();
+
+  private constructor(
+    readonly commit: string,
+    private readonly dir: string,
+    private readonly child: ChildProcess,
+    readonly calls: Set<StatsCall>,
+  ) {
+    child.on('message', (m: CallReply) => {
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+    });
+  }
+
+  static async open(commit: string, dbName: string): Promise<BaselineTree> {
+    const dir = mkdtempSync(join(tmpdir(), 'wpp-bench-baseline-'));
+    execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
+    try {
+      symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
+      const child = fork(join(__dirname, 'stats-calls.ts'), [], {
+        cwd: dir,
+        execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: join(dir, 'tsconfig.json'),
+          BENCH_STATS_DB: dbName,
+        },
+      });
+      const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+        child.once('message', resolve);
+        child.once('exit', (code) => reject(new Error(`baseline ${commit} exited (${code})`)));
+      });
+      return new BaselineTree(commit, dir, child, new Set(ready.calls));
+    } catch (e) {
+      BaselineTree.remove(dir);
+      throw e;
+    }
+  }
+
+  /** The call's figures and its time as measured in the baseline's process. */
+  call<T>(call: StatsCall, args: unknown): Promise<{ ms: number; out: T }> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (r) =>
+        'error' in r ? reject(new Error(`baseline ${call}: ${r.error}`)) : resolve(r as never),
+      );
+      this.child.send({ id, call, args } satisfies CallRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.connected) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.disconnect();
+      await exited;
+    }
+    BaselineTree.remove(this.dir);
+  }
+
+  private static remove(dir: string): void {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Timing<T> {
+  median: number;
+  max: number;
+  out: T;
+}
+
+const summary = <T>(times: number[], out: T): Timing<T> => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], out };
+};
+
+/**
+ * This tree's call and the baseline's, one warm-up each, then alternated `times` times; the
+ * bench fails if their figures differ. Without a baseline (or a call it lacks), ours only.
+ */
+async function measurePair<T>(
+  ours: () => Promise<T>,
+  baseline: BaselineTree | undefined,
+  call: StatsCall,
+  args: unknown,
+  times = 5,
+): Promise<{ ours: Timing<T>; base?: Timing<T> }> {
+  if (!baseline?.calls.has(call)) return { ours: await measure(ours, times) };
+  let out = await ours();
+  let base = (await baseline.call<T>(call, args)).out;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = process.hrtime.bigint();
+    out = await ours();
+    a.push(ms(t));
+    const r = await baseline.call<T>(call, args);
+    b.push(r.ms);
+    base = r.out;
+  }
+  if (JSON.stringify(out) !== JSON.stringify(base)) {
+    throw new Error(`${call} ${JSON.stringify(args)}: figures differ from ${baseline.commit}`);
+  }
+  return { ours: summary(a, out), base: summary(b, base) };
+}
+
 async function measure<T>(
   work: () => Promise<T>,
   times = 5,
@@ -416,6 +542,7 @@ async function main(): Promise<void> {
   await runMigrations(settings);
   const db = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 4 });
   await db.initialize();
+  let baseline: BaselineTree | undefined;
   try {
     if (process.argv.includes('--link-cost')) {
       await linkWriteCost(db);
@@ -441,11 +568,17 @@ async function main(): Promise<void> {
       console.log(`generating the data set in ${dbName}`);
       meta = await generate(db);
     }
+    const baselineCommit = arg('baseline') ?? process.env.BENCH_BASELINE;
+    if (baselineCommit) {
+      baseline = await BaselineTree.open(baselineCommit, dbName);
+      console.log(`baseline ${baselineCommit}: ${[...baseline.calls].join(', ')}`);
+    }
     if (process.argv.includes('--only-analysis')) {
       // Only the effect analysis block (goods, compare, report), e.g. while tuning it.
       await analysisBench(
         db,
         new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig),
+        baseline,
         FIRST_DAY,
         '2025-04-19',
       );
@@ -460,81 +593,67 @@ async function main(): Promise<void> {
     console.log('data:', counts, 'write costs:', meta);
 
     const stats = new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig);
-    // The queries before the counters and the per-day correction (bench/stats-baseline.ts),
-    // measured in the same run, each call right after ours.
-    const before = new BaselinePushStatistics(db, { STATS_ATTRIBUTION_DAYS: 7 });
     const end = '2025-04-19';
     const scenarios: { what: string; name?: string; startTime: string; endTime: string }[] = [
-      { what: 'all 200 runs (2,000,000 rows)', startTime: FIRST_DAY, endTime: end },
-      { what: 'one rule: 40 runs', name: '召回规则-3', startTime: FIRST_DAY, endTime: end },
-      { what: 'one day: 4 runs', startTime: '2025-03-10', endTime: '2025-03-10' },
+      { what: 'all runs', startTime: FIRST_DAY, endTime: end },
+      { what: 'one rule', name: '召回规则-3', startTime: FIRST_DAY, endTime: end },
+      { what: 'one day', startTime: '2025-03-10', endTime: '2025-03-10' },
     ];
     const table: string[] = [];
-    const ratio = (old: number, ours: number) => `${(old / ours).toFixed(1)}×`;
     const row = (
       what: string,
-      ours: { median: number; max: number },
-      old: { median: number; max: number },
+      t: { ours: Timing<unknown>; base?: Timing<unknown> },
       rest = '| | | | | | |',
     ) =>
-      `| ${what} | ${round(ours.median)} / ${round(ours.max)} | ${round(old.median)} / ${round(old.max)} | ${ratio(old.median, ours.median)} ${rest}`;
-    const same = (a: unknown, b: unknown, what: string) => {
-      if (JSON.stringify(a) !== JSON.stringify(b))
-        throw new Error(`${what}: figures differ from the baseline`);
-    };
+      `| ${what} | ${round(t.ours.median)} / ${round(t.ours.max)} | ${
+        t.base
+          ? `${round(t.base.median)} / ${round(t.base.max)} | ${(t.ours.median / t.base.median).toFixed(2)}`
+          : '— | —'
+      } ${rest}`;
     for (const s of scenarios) {
-      const ours = await measure(() => stats.result(s));
-      const old = await measure(() => before.result(s));
-      same(ours.out, old.out, `result ${s.what}`);
+      const t = await measurePair(() => stats.result(s), baseline, 'result', s);
       const seed = await seedMethod(
         settings,
         s.name ?? '',
         shanghaiInstant(s.startTime),
         shanghaiInstant(s.endTime, '23:59:59'),
       );
-      const f = ours.out;
+      const f = t.ours.out;
       table.push(
         row(
           `result: ${s.what}`,
-          ours,
-          old,
+          t,
           `| ${round(seed.loadMs)} | ${
             seed.orderMs === null ? `failed: ${seed.orderError}` : round(seed.orderMs)
           } | ${f.pushCount} / ${f.failCount} / ${f.successCount} | ${seed.push} / ${seed.fail} / ${seed.success} | ${f.orderCount} | ${seed.orders ?? '—'} |`,
         ),
       );
     }
-    const calls: { what: string; ours: () => Promise<unknown>; old: () => Promise<unknown> }[] = [
+    const calls: {
+      what: string;
+      call: 'runs' | 'daily';
+      args: { name?: string; startTime: string; endTime: string; pagesize?: number };
+    }[] = [
       {
         what: 'runs: one rule, page of 20 runs',
-        ours: () =>
-          stats.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
-        old: () =>
-          before.runs({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 }),
+        call: 'runs',
+        args: { name: '召回规则-3', startTime: FIRST_DAY, endTime: end, pagesize: 20 },
       },
       {
         what: 'runs: all rules, page of 100 runs',
-        ours: () =>
-          stats.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
-        old: () =>
-          before.runs({ name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 }),
+        call: 'runs',
+        args: { name: '召回规则', startTime: FIRST_DAY, endTime: end, pagesize: 100 },
       },
+      { what: 'daily: all runs', call: 'daily', args: { startTime: FIRST_DAY, endTime: end } },
       {
-        what: 'daily: all 200 runs, 50 days',
-        ours: () => stats.daily({ startTime: FIRST_DAY, endTime: end }),
-        old: () => before.daily({ startTime: FIRST_DAY, endTime: end }),
-      },
-      {
-        what: 'daily: one rule, 50 days',
-        ours: () => stats.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
-        old: () => before.daily({ name: '召回规则-3', startTime: FIRST_DAY, endTime: end }),
+        what: 'daily: one rule',
+        call: 'daily',
+        args: { name: '召回规则-3', startTime: FIRST_DAY, endTime: end },
       },
     ];
     for (const c of calls) {
-      const ours = await measure(c.ours);
-      const old = await measure(c.old);
-      same(ours.out, old.out, c.what);
-      table.push(row(c.what, ours, old));
+      const ours = () => (c.call === 'runs' ? stats.runs(c.args) : stats.daily(c.args));
+      table.push(row(c.what, await measurePair<unknown>(ours, baseline, c.call, c.args)));
     }
     // Secondary-index scans slow down while any transaction older than the index pages is
     // open on the server (docs/STATISTICS.md, MVCC note): report the oldest one.
@@ -547,13 +666,14 @@ async function main(): Promise<void> {
         .join(', ')}; oldest open transaction on the server: ${oldest?.age ?? 'none'} s`,
     );
     console.log(
-      '\n| call | ours median / max ms | before (c192a1d) median / max ms | before ÷ ours | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |',
+      `\n| call | ours median / max ms | baseline ${baseline?.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |`,
     );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const line of table) console.log(line);
 
-    await analysisBench(db, stats, FIRST_DAY, end);
+    await analysisBench(db, stats, baseline, FIRST_DAY, end);
   } finally {
+    await baseline?.close();
     await db.destroy();
   }
 }
@@ -580,7 +700,7 @@ const LABEL_COUNTS: [GoodsDimension, number, number][] = [
 async function ensureLabels(db: DataSource): Promise<void> {
   const [has] = await db.query('SELECT COUNT(*) AS n FROM wechat_customers_labels');
   if (Number(has.n) > 0) return;
-  await timed('labels of 1,000,000 orders (wechat_labels, wechat_customers_labels)', async () => {
+  await timed(`labels of ${ORDERS} orders (wechat_labels, wechat_customers_labels)`, async () => {
     await db.query('DELETE FROM wechat_labels');
     let id = 0;
     for (const [dim, type, n] of LABEL_COUNTS) {
@@ -605,7 +725,7 @@ async function ensureLabels(db: DataSource): Promise<void> {
     for (let from = 0; from < ORDERS; from += CHUNK) {
       // A range of a.n (the primary key), not a filter on a.n * 10000 + b.n over all 10^8 pairs.
       const orders = `(SELECT a.n * 10000 + b.n AS k FROM bench_n a JOIN bench_n b
-                        WHERE a.n >= ${from / 10_000} AND a.n < ${(from + CHUNK) / 10_000}) o`;
+                        WHERE a.n >= ${from / 10_000} AND a.n < ${Math.min(from + CHUNK, ORDERS) / 10_000}) o`;
       const select = (label: string, extra = '') =>
         `SELECT ((o.k * 2654435761) MOD ${CUSTOMERS}) + 1, ${label}, o.k + 1 FROM ${orders}
           WHERE (o.k + 1) MOD 20 <> 7 ${extra}`;
@@ -682,6 +802,7 @@ async function goodsSeedWay(
 async function analysisBench(
   db: DataSource,
   stats: PushStatisticsService,
+  baseline: BaselineTree | undefined,
   from: string,
   to: string,
 ): Promise<void> {
@@ -702,17 +823,24 @@ async function analysisBench(
     (r: { id: number }) => Number(r.id),
   );
   const rows: string[] = [];
+  const cells = (t: { ours: Timing<unknown>; base?: Timing<unknown> }) =>
+    `${round(t.ours.median)} / ${round(t.ours.max)} | ${
+      t.base
+        ? `${round(t.base.median)} / ${round(t.base.max)} | ${(t.ours.median / t.base.median).toFixed(2)}`
+        : '— | —'
+    }`;
   // The result endpoint on the same data in the same run, for reference.
   const reference = await measure(() => stats.result(all), 3);
   const result = reference.out;
   rows.push(
-    `| (reference) result: all 200 runs | ${round(reference.median)} / ${round(reference.max)} | | | ${result.orderCount} orders |`,
+    `| (reference) result: all runs | ${round(reference.median)} / ${round(reference.max)} | | | | | ${result.orderCount} orders |`,
   );
   const compareOnly = process.argv.includes('--compare-only');
   for (const dimension of (compareOnly ? [] : ['sku', 'city']) as GoodsDimension[]) {
-    const ours = await measure(() => analysis.goods({ ...all, dimension }), 3);
-    const heap = await peakHeapGrowth(() => analysis.goods({ ...all, dimension }));
-    const g = ours.out;
+    const q = { ...all, dimension };
+    const t = await measurePair(() => analysis.goods(q), baseline, 'goods', q, 3);
+    const heap = await peakHeapGrowth(() => analysis.goods(q));
+    const g = t.ours.out;
     if (g.totalOrders !== result.orderCount || g.totalBuyers !== result.buyerCount) {
       throw new Error(`goods ${dimension} totals differ from result`);
     }
@@ -721,31 +849,34 @@ async function analysisBench(
       s.out.orders === g.totalOrders &&
       s.out.buyers === g.totalBuyers &&
       s.out.top.every(([k, n], i) => g.rows[i]?.id === k && g.rows[i]?.orderCount === n);
-    const seed = `${round(s.median)} / ${round(s.max)} | ${round(s.median / ours.median)}×`;
+    const seed = `${round(s.median)} (seed way) | ${round(s.median / t.ours.median)}×`;
     const check = same ? 'same totals and top 10' : 'DIFFERENT';
     const sum = g.rows.reduce((x, r) => x + r.share, 0);
     rows.push(
-      `| goods ${dimension}: all 200 runs, top 10 | ${round(ours.median)} / ${round(ours.max)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check}; heap + array buffers peaked ${heap} MiB above the start |`,
+      `| goods ${dimension}: all runs, top 10 | ${cells(t)} | ${seed} | ${g.totalOrders} orders, ${g.rows.length} rows, shares Σ ${Math.round(sum * 10_000) / 10_000} ${check}; heap + array buffers peaked ${heap} MiB above the start |`,
     );
   }
   if (!compareOnly) {
-    const oneRule = await measure(
-      () => analysis.goods({ ...all, id: 3, dimension: 'sku', limit: 100 }),
-      3,
-    );
-    const oneDay = await measure(
-      () => analysis.goods({ startTime: '2025-03-10', endTime: '2025-03-10', dimension: 'sku' }),
-      3,
+    const ruleQ = { ...all, id: 3, dimension: 'sku' as const, limit: 100 };
+    const dayQ = { startTime: '2025-03-10', endTime: '2025-03-10', dimension: 'sku' as const };
+    const oneRule = await measurePair(() => analysis.goods(ruleQ), baseline, 'goods', ruleQ, 3);
+    const oneDay = await measurePair(() => analysis.goods(dayQ), baseline, 'goods', dayQ, 3);
+    rows.push(
+      `| goods sku: one day, top 10 | ${cells(oneDay)} | | | ${oneDay.ours.out.totalOrders} orders |`,
     );
     rows.push(
-      `| goods sku: one day (4 runs), top 10 | ${round(oneDay.median)} / ${round(oneDay.max)} | | | ${oneDay.out.totalOrders} orders |`,
-    );
-    rows.push(
-      `| goods sku: one rule (40 runs), top 100 | ${round(oneRule.median)} / ${round(oneRule.max)} | | | ${oneRule.out.totalOrders} orders |`,
+      `| goods sku: one rule, top 100 | ${cells(oneRule)} | | | ${oneRule.ours.out.totalOrders} orders |`,
     );
   }
   const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const compare = await measure(() => analysis.compare({ ids, ...all }), 3);
+  const compareQ = { ids, ...all };
+  const compare = await measurePair(
+    () => analysis.compare(compareQ),
+    baseline,
+    'compare',
+    compareQ,
+    3,
+  );
   const nCalls = await measure(
     () =>
       Promise.all(
@@ -759,24 +890,25 @@ async function analysisBench(
     for (const id of ids) out.push(await stats.result({ ...all, name: `召回规则-${id}` }));
     return out;
   }, 3);
-  const equal = compare.out.every(
+  const equal = compare.ours.out.every(
     ({ pushId: _p, ruleName: _n, ...f }, i) => JSON.stringify(f) === JSON.stringify(nSeq.out[i]),
   );
   rows.push(
-    `| compare: 10 rules, all 200 runs | ${round(compare.median)} / ${round(compare.max)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
+    `| compare: 10 rules, all runs | ${cells(compare)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.ours.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
   );
   if (!compareOnly) {
-    const month = await measure(() => analysis.report({ ...all, granularity: 'month' }), 1);
-    const week = await measure(() => analysis.report({ ...all, granularity: 'week' }), 1);
-    rows.push(
-      `| report month: all 200 runs | ${round(month.median)} / ${round(month.max)} | | | ${month.out.length} rows |`,
-    );
-    rows.push(
-      `| report week: all 200 runs | ${round(week.median)} / ${round(week.max)} | | | ${week.out.length} rows |`,
-    );
+    for (const granularity of ['month', 'week'] as const) {
+      const q = { ...all, granularity };
+      const t = await measurePair(() => analysis.report(q), baseline, 'report', q, 1);
+      rows.push(
+        `| report ${granularity}: all runs | ${cells(t)} | | | ${t.ours.out.length} rows |`,
+      );
+    }
   }
-  console.log('\n| call | ours median / max ms | seed-style median / max ms | ratio | check |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log(
+    `\n| call | ours median / max ms | baseline ${baseline?.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed-style median / max ms | seed-style ÷ ours | check |`,
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
 }
 
