@@ -22,7 +22,7 @@ import {
 } from './utils/browser';
 
 /**
- * The operators' console in a real browser (Debian's chromium via playwright-core) against
+ * The operators' console in a real browser (Chromium via playwright-core; utils/chromium.ts says which) against
  * the real api (built console served at /admin), MariaDB and Redis. One operator session
  * walks through the pages in order, as an operator would.
  */
