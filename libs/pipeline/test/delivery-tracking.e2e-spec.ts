@@ -120,7 +120,7 @@ describe('delivery tracking: per-recipient results, paging, reminders', () => {
     await seedBuyers(p.db, 2, { daysAgo: 35, prefix: 'lost', firstId: 100 });
     await seedBuyers(p.db, 2, { daysAgo: 35, prefix: 'cap', firstId: 200 });
     await seedBuyers(p.db, 1, { daysAgo: 35, prefix: 'nf', firstId: 300 });
-    const { batches } = await pushOnce('送达跟踪');
+    const { runId, batches } = await pushOnce('送达跟踪');
     expect(batches).toHaveLength(1);
     const batchId = Number(batches[0].id);
 
@@ -170,13 +170,15 @@ describe('delivery tracking: per-recipient results, paging, reminders', () => {
     expect(await tracker.track(batchId)).toBe('final');
     expect(await p.sim.requests(SEND_RESULT)).toBe(calls);
 
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(
-      p.clock.now(),
+    // The run's day, not the moved clock's: pushed late in the evening, the clock is tomorrow by now.
+    const [{ day }] = await p.db.query(
+      "SELECT DATE_FORMAT(slot_at, '%Y-%m-%d') AS day FROM wechat_push_runs WHERE id = ?",
+      [runId],
     );
     const stats = await p.api.post('/statistic/wechatpush/result', {
       name: '送达跟踪',
-      startTime: today,
-      endTime: today,
+      startTime: day,
+      endTime: day,
     });
     expect(stats.body.data).toMatchObject({
       pushCount: 10,
