@@ -13,6 +13,8 @@ export default defineConfig({
   root: here,
   base: '/admin/',
   plugins: [react()],
+  // The one lib written for the browser too (no imports); the others are Node-only.
+  resolve: { alias: { '@app/contracts': `${here}../../libs/contracts/src/index.ts` } },
   build: {
     outDir: process.env.ADMIN_OUT_DIR ?? `${here}../../dist/admin`,
     emptyOutDir: true,

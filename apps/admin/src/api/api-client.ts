@@ -1,26 +1,18 @@
 import { filenameFromDisposition } from './content-disposition';
 import type {
-  AudiencePreview,
-  CancelReport,
-  CompareQuery,
-  DailyFigures,
+  DataOf,
+  ErrorEnvelope,
   FieldError,
-  GoodsBreakdown,
-  GoodsQuery,
-  LabelLibrary,
   ListQuery,
-  Page,
   PushRuleBody,
-  PushRuleListItem,
-  PushFigures,
   PushRuleView,
   ReportQuery,
-  ReportRow,
-  RuleFigures,
-  RunFigures,
+  RequestOf,
+  Route,
   RunStatsQuery,
-  RunView,
   StatsQuery,
+  CompareQuery,
+  GoodsQuery,
 } from './types';
 
 /** A failed call: the API's error envelope, or a network failure (`status` 0). */
@@ -47,11 +39,8 @@ export interface ApiClientOptions {
   fetch?: Fetch;
 }
 
-interface Envelope<T> {
-  success: boolean;
-  data?: T;
-  error?: { code?: string; message?: string; details?: FieldError[] };
-}
+/** What a response body may be: trusted only as far as `post` checks it. */
+type Envelope<T> = { success?: unknown; data?: T; error?: Partial<ErrorEnvelope['error']> };
 
 /** Every API route is a POST with a JSON body answering `{success, data}` or an error envelope. */
 export function createApiClient(opts: ApiClientOptions) {
@@ -90,18 +79,22 @@ export function createApiClient(opts: ApiClientOptions) {
     );
   }
 
-  async function post<T>(path: string, body: unknown = {}, token = opts.token()): Promise<T> {
+  async function post<P extends Route>(
+    path: P,
+    body: RequestOf<P>,
+    token = opts.token(),
+  ): Promise<DataOf<P>> {
     const res = await send(path, body, token);
-    const envelope = await readEnvelope<T>(res);
+    const envelope = await readEnvelope<DataOf<P>>(res);
     if (res.status === 401) opts.onUnauthorized();
     if (!res.ok || !envelope || envelope.success !== true) throw failure(res, envelope);
-    return envelope.data as T;
+    return envelope.data as DataOf<P>;
   }
 
   /** A route answering a file (no envelope on success, the error envelope otherwise). */
-  async function postForFile(
-    path: string,
-    body: unknown,
+  async function postForFile<P extends Route>(
+    path: P,
+    body: RequestOf<P>,
     fallbackName: string,
   ): Promise<{ blob: Blob; filename: string }> {
     const res = await send(path, body, opts.token());
@@ -114,30 +107,27 @@ export function createApiClient(opts: ApiClientOptions) {
 
   return {
     /** Checks a token without storing it: resolves when the API accepts it. */
-    checkToken: (token: string) =>
-      post<Page<PushRuleListItem>>('/wechatpush/lists', { page: 1, pagesize: 1 }, token),
-    listRules: (q: ListQuery) => post<Page<PushRuleListItem>>('/wechatpush/lists', q),
-    ruleInfo: (id: number) => post<PushRuleView>('/wechatpush/info', { id }),
-    createRule: (body: PushRuleBody) => post<boolean>('/wechatpush/create', body),
-    editRule: (body: PushRuleView) => post<boolean>('/wechatpush/edit', body),
-    setStatus: (id: number, status: number) =>
-      post<boolean>('/wechatpush/editstatus', { id, status }),
-    deleteRule: (id: number) => post<boolean>('/wechatpush/delete', { id }),
-    labels: () => post<LabelLibrary>('/wechatpush/labels', {}),
-    preview: (body: PushRuleBody) => post<AudiencePreview>('/wechatpush/preview', body),
-    trigger: (id: number) => post<{ runId: number }>('/wechatpush/trigger', { id }),
+    checkToken: (token: string) => post('/wechatpush/lists', { page: 1, pagesize: 1 }, token),
+    listRules: (q: ListQuery) => post('/wechatpush/lists', q),
+    ruleInfo: (id: number) => post('/wechatpush/info', { id }),
+    createRule: (body: PushRuleBody) => post('/wechatpush/create', body),
+    editRule: (body: PushRuleView) => post('/wechatpush/edit', body),
+    setStatus: (id: number, status: PushRuleView['status']) =>
+      post('/wechatpush/editstatus', { id, status }),
+    deleteRule: (id: number) => post('/wechatpush/delete', { id }),
+    labels: () => post('/wechatpush/labels', {}),
+    preview: (body: PushRuleBody) => post('/wechatpush/preview', body),
+    trigger: (id: number) => post('/wechatpush/trigger', { id }),
     runs: (id: number, page: number, pagesize: number) =>
-      post<Page<RunView>>('/wechatpush/runs', { id, page, pagesize }),
-    resendBatch: (batchId: number) =>
-      post<{ batchId: number; resends: number }>('/wechatpush/batch/resend', { batchId }),
-    cancelRun: (runId: number) => post<CancelReport>('/wechatpush/run/cancel', { runId }),
-    effectResult: (q: StatsQuery) => post<PushFigures>('/statistic/wechatpush/result', q),
-    effectDaily: (q: StatsQuery) => post<DailyFigures[]>('/statistic/wechatpush/daily', q),
-    effectRuns: (q: RunStatsQuery) => post<Page<RunFigures>>('/statistic/wechatpush/runs', q),
-    effectGoods: (q: GoodsQuery) => post<GoodsBreakdown>('/statistic/wechatpush/goods', q),
-    effectCompare: (q: CompareQuery) => post<RuleFigures[]>('/statistic/wechatpush/compare', q),
-    reportRows: (q: ReportQuery) =>
-      post<ReportRow[]>('/statistic/wechatpush/report', { ...q, format: 'json' }),
+      post('/wechatpush/runs', { id, page, pagesize }),
+    resendBatch: (batchId: number) => post('/wechatpush/batch/resend', { batchId }),
+    cancelRun: (runId: number) => post('/wechatpush/run/cancel', { runId }),
+    effectResult: (q: StatsQuery) => post('/statistic/wechatpush/result', q),
+    effectDaily: (q: StatsQuery) => post('/statistic/wechatpush/daily', q),
+    effectRuns: (q: RunStatsQuery) => post('/statistic/wechatpush/runs', q),
+    effectGoods: (q: GoodsQuery) => post('/statistic/wechatpush/goods', q),
+    effectCompare: (q: CompareQuery) => post('/statistic/wechatpush/compare', q),
+    reportRows: (q: ReportQuery) => post('/statistic/wechatpush/report', { ...q, format: 'json' }),
     /** The report as the API's CSV file, with the file name the API gives it. */
     reportCsv: (q: ReportQuery) =>
       postForFile(

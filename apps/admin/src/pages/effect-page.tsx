@@ -20,7 +20,7 @@ import ReactEChartsCore from 'echarts-for-react/lib/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
-import type { DailyFigures, Page, PushFigures, RunFigures } from '../api/types';
+import type { DailyFigures, PushFigures, RunFigures, RunFiguresPage } from '../api/types';
 import { echarts, type BarSeriesOption, type ChartOption } from '../components/echarts-core';
 import { GoodsBreakdownCard } from '../effect/goods-breakdown';
 import { ReportDownloadCard } from '../effect/report-download';
@@ -159,7 +159,7 @@ export function EffectPage() {
   const [form] = Form.useForm<SearchValues>();
   const [figures, setFigures] = useState<PushFigures>();
   const [daily, setDaily] = useState<DailyFigures[]>([]);
-  const [runs, setRuns] = useState<Page<RunFigures>>();
+  const [runs, setRuns] = useState<RunFiguresPage>();
   const [loading, setLoading] = useState(false);
   const [exporting, setExporting] = useState(false);
 

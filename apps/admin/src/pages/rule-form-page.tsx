@@ -35,7 +35,8 @@ import {
   type RuleFormValues,
   toRuleBody,
 } from '../rules/rule-form-model';
-import { LIMITS, utf8Bytes, validateRule } from '../rules/validate-rule';
+import { RULE_LIMITS, utf8Bytes } from '@app/contracts';
+import { validateRule } from '../rules/validate-rule';
 
 const EMPTY_LIBRARY: LabelLibrary = {
   cityLabels: [],
@@ -234,7 +235,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                 <Form.Item label="推送名称" name="name" required>
                   <Input
                     placeholder="例如：45天未购买用户召回"
-                    maxLength={LIMITS.nameMaxLength}
+                    maxLength={RULE_LIMITS.nameMaxLength}
                     showCount
                   />
                 </Form.Item>
@@ -270,7 +271,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                     <Form.Item label="距最后一次购买至少（天）" name="lastOrderDay" required>
                       <InputNumber
                         min={0}
-                        max={LIMITS.maxDays}
+                        max={RULE_LIMITS.maxDays}
                         precision={0}
                         style={{ width: '100%' }}
                       />
@@ -280,7 +281,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                     <Form.Item label="至多（天）" name="lastOrderDayLimit" required>
                       <InputNumber
                         min={0}
-                        max={LIMITS.maxDays}
+                        max={RULE_LIMITS.maxDays}
                         precision={0}
                         style={{ width: '100%' }}
                       />
@@ -368,7 +369,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                 <Form.Item
                   label="文本内容"
                   name="content"
-                  extra={`${contentBytes} / ${LIMITS.textMaxBytes} 字节（企业微信按 UTF-8 字节计算，一个汉字 3 字节）`}
+                  extra={`${contentBytes} / ${RULE_LIMITS.textMaxBytes} 字节（企业微信按 UTF-8 字节计算，一个汉字 3 字节）`}
                 >
                   <Input.TextArea rows={5} placeholder="喵～主人，猫砂告急…" />
                 </Form.Item>

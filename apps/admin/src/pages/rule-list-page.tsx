@@ -18,7 +18,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
-import type { Page, PushRuleListItem } from '../api/types';
+import type { PushRuleListItem, PushRuleListPage } from '../api/types';
 import { MAX_COMPARE } from '../effect/analysis';
 
 interface SearchValues {
@@ -35,7 +35,7 @@ export function RuleListPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [form] = Form.useForm<SearchValues>();
-  const [result, setResult] = useState<Page<PushRuleListItem>>();
+  const [result, setResult] = useState<PushRuleListPage>();
   const [loading, setLoading] = useState(false);
   const [busyId, setBusyId] = useState<number>();
   // Rules ticked for 规则对比, kept across pages and searches.

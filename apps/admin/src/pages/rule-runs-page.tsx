@@ -14,7 +14,7 @@ import {
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
-import type { BatchView, Page, PushRuleView, RunView } from '../api/types';
+import type { BatchView, PushRuleView, RunPage, RunView } from '../api/types';
 import {
   ACTIVE_RUN_STATES,
   BATCH_STATES,
@@ -35,7 +35,7 @@ export function RuleRunsPage() {
   const id = Number(useParams().id);
   const [rule, setRule] = useState<PushRuleView>();
   const [ruleError, setRuleError] = useState<string>();
-  const [runs, setRuns] = useState<Page<RunView>>();
+  const [runs, setRuns] = useState<RunPage>();
   const [page, setPage] = useState(1);
   const [pagesize, setPagesize] = useState(10);
   const [loading, setLoading] = useState(false);

@@ -1,10 +1,11 @@
 import dayjs, { type Dayjs } from 'dayjs';
+import { splitLabelList } from '@app/contracts';
 import type { FieldError, PushRuleBody, PushRuleView, Slot } from '../api/types';
 
 /** The form's own shape: label lists as arrays, the date range as one picker value. */
 export interface RuleFormValues {
   name: string;
-  status: number;
+  status: PushRuleBody['status'];
   dateRange?: [Dayjs, Dayjs];
   weekDayPushTime: Slot[];
   cityLabels: string[];
@@ -42,15 +43,8 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   miniProgramUrl: '',
 };
 
-/** The API's comma-separated label lists (`，` accepted, as the API does). */
-export const splitLabels = (s: string | undefined | null): string[] => [
-  ...new Set(
-    (s ?? '')
-      .split(/[,，]/)
-      .map((x) => x.trim())
-      .filter(Boolean),
-  ),
-];
+/** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
+export const splitLabels = splitLabelList;
 
 const joinLabels = (items: readonly string[] | undefined) =>
   [...new Set((items ?? []).flatMap((x) => splitLabels(x)))].join(',');

@@ -14,8 +14,6 @@ export const WEEKDAYS: readonly { week: number; label: string }[] = [
 export const weekLabel = (week: number) =>
   WEEKDAYS.find((w) => w.week === week)?.label ?? `星期${week}`;
 
-export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
-
 export const slotKey = (s: Slot) => `${s.week}@${s.time}`;
 
 export const sortSlots = (slots: readonly Slot[]): Slot[] =>

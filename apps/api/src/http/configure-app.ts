@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { ADMIN_PATH, adminRouter } from './admin-static';
@@ -141,7 +141,16 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
         )),
     sendError,
   );
-  const document = SwaggerModule.createDocument(
+  const document = createApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * The OpenAPI document of the api's routes, as /docs serves it; scripts/gen-api-types.ts
+ * builds the console's types from the same document.
+ */
+export function createApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('WeCom Precision Push API')
@@ -154,5 +163,4 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

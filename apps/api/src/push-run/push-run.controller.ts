@@ -4,7 +4,15 @@ import { OperatorId } from '@app/common';
 import { IdDto } from '@app/push-config';
 import { PushRunService } from '@app/pipeline';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
-import { BatchIdDto, RunIdDto, RunsQueryDto } from './push-run.dto';
+import {
+  BatchIdDto,
+  CancelReportView,
+  ResendResultView,
+  RunIdDto,
+  RunPageView,
+  RunsQueryDto,
+  TriggerResultView,
+} from './push-run.dto';
 
 /** Firing a rule now, its run history, and the operator's decisions on batches and runs. */
 @ApiTags('wechatpush runs')
@@ -15,7 +23,7 @@ export class PushRunController {
   @Post('trigger')
   @HttpCode(200)
   @ApiOperation({ summary: '立即执行一次（与定时相同的流水线，记为手动执行）→ {runId}' })
-  @ApiEnvelope()
+  @ApiEnvelope(TriggerResultView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
   trigger(@Body() body: IdDto, @OperatorId() operatorId: number) {
     return this.runs.trigger(body.id, operatorId);
@@ -27,7 +35,7 @@ export class PushRunController {
     summary:
       '执行记录：每次触发的时间槽、状态（pending/selecting/sending/completed/skipped/missed/failed/cancelled）、原因、人数、批次',
   })
-  @ApiEnvelope()
+  @ApiEnvelope(RunPageView)
   list(@Body() body: RunsQueryDto) {
     return this.runs.list(body.id, body.page ?? 1, body.pagesize ?? 10);
   }
@@ -37,7 +45,7 @@ export class PushRunController {
   @ApiOperation({
     summary: '重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE）',
   })
-  @ApiEnvelope()
+  @ApiEnvelope(ResendResultView)
   resend(@Body() body: BatchIdDto) {
     return this.runs.resend(body.batchId);
   }
@@ -47,7 +55,7 @@ export class PushRunController {
   @ApiOperation({
     summary: '取消执行：未发送的批次取消，已创建的企业微信群发任务调用 cancel_groupmsg_send',
   })
-  @ApiEnvelope()
+  @ApiEnvelope(CancelReportView)
   cancel(@Body() body: RunIdDto) {
     return this.runs.cancel(body.runId);
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { BatchState, BatchView, CancelReport, RunState, RunView } from '@app/pipeline';
 
 export class RunsQueryDto {
   @ApiProperty({ description: '规则 id' })
@@ -33,4 +34,71 @@ export class RunIdDto {
   @IsInt()
   @Min(1)
   runId: number;
+}
+
+export class TriggerResultView {
+  @ApiProperty({ description: '新建（或已存在的同一时刻）执行记录 id' }) runId: number;
+}
+
+export class BatchRecordView implements BatchView {
+  @ApiProperty() id: number;
+  @ApiProperty({ description: '执行内的批次序号，从 1 开始' }) batchNo: number;
+  @ApiProperty({ enum: BatchState }) state: BatchState;
+  @ApiProperty() recipientCount: number;
+  @ApiProperty({ description: '调用企业微信的次数' }) attempts: number;
+  @ApiProperty({ description: '运营重发的次数' }) resends: number;
+  @ApiProperty({ type: String, nullable: true }) msgid: string | null;
+  @ApiProperty({ type: Number, nullable: true }) errcode: number | null;
+  @ApiProperty({ type: String, nullable: true }) errmsg: string | null;
+  @ApiProperty({ description: 'fail_list 中的接收人数' }) failCount: number;
+  @ApiProperty({ type: String, nullable: true, description: 'YYYY-MM-DD HH:mm:ss' })
+  finishedAt: string | null;
+}
+
+export class RunRecordView implements RunView {
+  @ApiProperty() id: number;
+  @ApiProperty({ enum: ['scheduled', 'manual'] }) kind: 'scheduled' | 'manual';
+  @ApiProperty({ description: '时间槽（手动执行为触发时间），YYYY-MM-DD HH:mm:ss' })
+  slotAt: string;
+  @ApiProperty({ enum: RunState }) state: RunState;
+  @ApiProperty({ type: String, nullable: true, description: '跳过、错过或失败的原因' })
+  reason: string | null;
+  @ApiProperty({ description: '执行时的规则名称' }) ruleName: string;
+  @ApiProperty({ type: Number, nullable: true }) audienceCount: number | null;
+  @ApiProperty({ type: Number, nullable: true }) batchCount: number | null;
+  @ApiProperty() sentBatches: number;
+  @ApiProperty() failedBatches: number;
+  @ApiProperty() unknownBatches: number;
+  @ApiProperty({ description: '企业微信接受的接收人数' }) acceptedCount: number;
+  @ApiProperty() failCount: number;
+  @ApiProperty({ type: String, nullable: true }) startedAt: string | null;
+  @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: [BatchRecordView] }) batches: BatchRecordView[];
+}
+
+export class RunPageView {
+  @ApiProperty({ type: [RunRecordView] }) data: RunRecordView[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pagesize: number;
+  @ApiProperty({ description: 'ceil(total / pagesize)' }) pages: number;
+}
+
+export class ResendResultView {
+  @ApiProperty() batchId: number;
+  @ApiProperty({ description: '含本次在内的重发次数' }) resends: number;
+}
+
+export class TaskCancelFailureView {
+  @ApiProperty() msgid: string;
+  @ApiProperty({ type: Number, nullable: true }) errcode: number | null;
+  @ApiProperty() errmsg: string;
+}
+
+export class CancelReportView implements CancelReport {
+  @ApiProperty() runId: number;
+  @ApiProperty({ description: '本次取消的未发送批次数' }) cancelledBatches: number;
+  @ApiProperty({ type: [String], description: '已调用 cancel_groupmsg_send 的 msgid' })
+  cancelledTasks: string[];
+  @ApiProperty({ type: [TaskCancelFailureView] }) taskCancelFailures: TaskCancelFailureView[];
 }

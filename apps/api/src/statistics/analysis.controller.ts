@@ -1,15 +1,5 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiExtraModels,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EffectAnalysisService, reportCsv, REPORT_CSV_COLUMNS } from '@app/stats';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
@@ -21,16 +11,6 @@ import {
   ReportRowView,
   RuleFiguresView,
 } from './analysis.dto';
-
-const arrayOf = (model: object) => ({
-  schema: {
-    type: 'object',
-    properties: {
-      success: { type: 'boolean', example: true },
-      data: { type: 'array', items: { $ref: getSchemaPath(model as never) } },
-    },
-  },
-});
 
 /** Effect analysis (issue 9): goods of the attributed orders, rules compared, reports. */
 @ApiTags('statistic')
@@ -55,10 +35,7 @@ export class AnalysisController {
     summary:
       '规则对比：每个规则一行，完整漏斗与转化率（每行等于只含该规则执行的 result），一次计算',
   })
-  @ApiBearerAuth()
-  @ApiExtraModels(RuleFiguresView)
-  @ApiOkResponse(arrayOf(RuleFiguresView))
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  @ApiEnvelope(RuleFiguresView, { isArray: true })
   @ApiNotFoundResponse({ description: 'NOT_FOUND：从未存在的规则 id（details 的 field 为 ids）' })
   compare(@Body() body: CompareQueryDto) {
     return this.analysis.compare(body);
@@ -69,11 +46,8 @@ export class AnalysisController {
   @ApiOperation({
     summary: `周报 / 月报：每个规则每个周期一行（仅有执行的），json 或 csv（UTF-8 BOM，表头：${REPORT_CSV_COLUMNS.map(([h]) => h).join(',')}）`,
   })
-  @ApiBearerAuth()
-  @ApiExtraModels(ReportRowView)
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse(arrayOf(ReportRowView))
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  @ApiEnvelope(ReportRowView, { isArray: true })
   async report(@Body() body: ReportQueryDto, @Res() res: Response): Promise<void> {
     const rows = await this.analysis.report(body);
     if (body.format === 'json') {

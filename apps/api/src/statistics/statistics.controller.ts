@@ -1,13 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiExtraModels,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PushStatisticsService } from '@app/stats';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
@@ -46,18 +38,7 @@ export class StatisticsController {
   @Post('daily')
   @HttpCode(200)
   @ApiOperation({ summary: '按天的效果（图表用）：范围内每天一行，当天内去重；范围最多 366 天' })
-  @ApiBearerAuth()
-  @ApiExtraModels(DailyFiguresView)
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        success: { type: 'boolean', example: true },
-        data: { type: 'array', items: { $ref: getSchemaPath(DailyFiguresView) } },
-      },
-    },
-  })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  @ApiEnvelope(DailyFiguresView, { isArray: true })
   daily(@Body() body: StatsQueryDto) {
     return this.stats.daily(body);
   }

@@ -15,12 +15,13 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { DATE_PATTERN, RULE_LIMITS, RULE_STATUSES, TIME_PATTERN } from '@app/contracts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-export const MAX_DAYS = 3650;
-export const MAX_LABEL_FIELD_LENGTH = 20000;
-export const MAX_SLOTS = 200;
+export const MAX_DAYS = RULE_LIMITS.maxDays;
+const MAX_LABEL_FIELD_LENGTH = RULE_LIMITS.labelFieldMaxLength;
+const STATUSES = [...RULE_STATUSES];
 
 export class WeekDayPushTimeDto {
   @ApiProperty({ description: '星期几，1-7（7 表示周日）', minimum: 1, maximum: 7, example: 1 })
@@ -31,28 +32,31 @@ export class WeekDayPushTimeDto {
 
   @ApiProperty({ description: '推送时间 HH:mm（Asia/Shanghai），00:00-23:59', example: '10:00' })
   @IsString()
-  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'time must be HH:mm between 00:00 and 23:59' })
+  @Matches(TIME_PATTERN, { message: 'time must be HH:mm between 00:00 and 23:59' })
   time: string;
 }
 
 /** The rule body of create and edit, in the seed's camelCase shape. */
 export class PushRuleDto {
-  @ApiProperty({ description: '推送名称，去除首尾空格后唯一（未删除的规则之间）', maxLength: 255 })
+  @ApiProperty({
+    description: '推送名称，去除首尾空格后唯一（未删除的规则之间）',
+    maxLength: RULE_LIMITS.nameMaxLength,
+  })
   @Transform(trim)
   @IsString()
   @IsNotEmpty({ message: 'name is required' })
-  @MaxLength(255)
+  @MaxLength(RULE_LIMITS.nameMaxLength)
   name: string;
 
-  @ApiPropertyOptional({ description: '0 进行中，1 暂停', enum: [0, 1], default: 0 })
+  @ApiPropertyOptional({ description: '0 进行中，1 暂停', enum: STATUSES, default: 0 })
   @IsOptional()
   @IsInt()
-  @IsIn([0, 1])
+  @IsIn(STATUSES)
   status?: number;
 
   @ApiProperty({ description: '生效开始日期 YYYY-MM-DD', example: '2024-01-01' })
   @IsString()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startDate must be YYYY-MM-DD' })
+  @Matches(DATE_PATTERN, { message: 'startDate must be YYYY-MM-DD' })
   startDate: string;
 
   @ApiProperty({
@@ -60,13 +64,13 @@ export class PushRuleDto {
     example: '2024-12-31',
   })
   @IsString()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'endDate must be YYYY-MM-DD' })
+  @Matches(DATE_PATTERN, { message: 'endDate must be YYYY-MM-DD' })
   endDate: string;
 
   @ApiProperty({ type: [WeekDayPushTimeDto], description: '推送时间（至少一个，不可重复）' })
   @IsArray()
   @ArrayMinSize(1, { message: 'weekDayPushTime needs at least one slot' })
-  @ArrayMaxSize(MAX_SLOTS)
+  @ArrayMaxSize(RULE_LIMITS.maxSlots)
   @ValidateNested({ each: true })
   @Type(() => WeekDayPushTimeDto)
   weekDayPushTime: WeekDayPushTimeDto[];
@@ -123,7 +127,7 @@ export class PushRuleDto {
   @Max(MAX_DAYS)
   lastOrderDayLimit: number;
 
-  @ApiPropertyOptional({ description: '文本内容，UTF-8 不超过 4000 字节' })
+  @ApiPropertyOptional({ description: `文本内容，UTF-8 不超过 ${RULE_LIMITS.textMaxBytes} 字节` })
   @IsOptional()
   @IsString()
   content?: string;
@@ -132,10 +136,12 @@ export class PushRuleDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(RULE_LIMITS.urlMaxLength)
   img?: string;
 
-  @ApiPropertyOptional({ description: '小程序卡片标题，UTF-8 不超过 64 字节' })
+  @ApiPropertyOptional({
+    description: `小程序卡片标题，UTF-8 不超过 ${RULE_LIMITS.miniProgramTitleMaxBytes} 字节`,
+  })
   @IsOptional()
   @IsString()
   miniProgramTitle?: string;
@@ -144,7 +150,7 @@ export class PushRuleDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(RULE_LIMITS.urlMaxLength)
   miniProgramImg?: string;
 
   @ApiPropertyOptional({
@@ -154,7 +160,7 @@ export class PushRuleDto {
   @IsOptional()
   @Transform(trim)
   @IsString()
-  @MaxLength(1024)
+  @MaxLength(RULE_LIMITS.urlMaxLength)
   miniProgramUrl?: string;
 }
 
@@ -173,9 +179,9 @@ export class IdDto {
 }
 
 export class EditStatusDto extends IdDto {
-  @ApiProperty({ description: '0 进行中，1 暂停', enum: [0, 1] })
+  @ApiProperty({ description: '0 进行中，1 暂停', enum: STATUSES })
   @IsInt()
-  @IsIn([0, 1])
+  @IsIn(STATUSES)
   status: number;
 }
 
@@ -220,7 +226,7 @@ export class ListPushRulesDto {
 export class PushRuleView {
   @ApiProperty() id: number;
   @ApiProperty() name: string;
-  @ApiProperty({ enum: [0, 1] }) status: number;
+  @ApiProperty({ enum: STATUSES }) status: number;
   @ApiProperty() startDate: string;
   @ApiProperty() endDate: string;
   @ApiProperty({ type: [WeekDayPushTimeDto] }) weekDayPushTime: WeekDayPushTimeDto[];
@@ -242,7 +248,7 @@ export class PushRuleListItem {
   @ApiProperty() id: number;
   @ApiProperty() name: string;
   @ApiProperty({ description: 'YYYY-MM-DD HH:mm:ss (Asia/Shanghai)' }) createTime: string;
-  @ApiProperty({ enum: [0, 1] }) status: number;
+  @ApiProperty({ enum: STATUSES }) status: number;
   @ApiProperty({ example: '2024-01-01~2024-12-31' }) usefulTime: string;
 }
 

@@ -1,0 +1,327 @@
+/**
+ * A push rule's validation, once, for the api and the console: push-config's DTO takes
+ * its limits and patterns from here and its `checkRuleSemantics` runs `ruleSemanticProblems`;
+ * the console's form runs `ruleProblems`. Problems carry the API's field path, a stable code the console words in
+ * Chinese, and the API's English message.
+ */
+
+export const RULE_LIMITS = {
+  nameMaxLength: 255,
+  maxSlots: 200,
+  maxDays: 3650,
+  labelFieldMaxLength: 20000,
+  /** WeCom's add_msg_template limits, in UTF-8 bytes. */
+  textMaxBytes: 4000,
+  miniProgramTitleMaxBytes: 64,
+  urlMaxLength: 1024,
+} as const;
+
+export const RULE_STATUSES = [0, 1] as const;
+export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+export const LABEL_FIELDS = [
+  'cityLabels',
+  'storeLabels',
+  'brandLabels',
+  'cateLabels',
+  'skuLabels',
+] as const;
+export const MEDIA_URL_FIELDS = ['img', 'miniProgramImg'] as const;
+const URL_FIELDS = ['img', 'miniProgramImg', 'miniProgramUrl'] as const;
+
+/** A rule body as the API reads it after the DTO's trimming (name and the three URLs). */
+export interface RuleInput {
+  name: string;
+  status?: number;
+  startDate: string;
+  endDate: string;
+  weekDayPushTime: readonly { week: number; time: string }[];
+  cityLabels?: string;
+  storeLabels?: string;
+  brandLabels?: string;
+  cateLabels?: string;
+  skuLabels?: string;
+  lastOrderDay: number;
+  lastOrderDayLimit: number;
+  content?: string;
+  img?: string;
+  miniProgramTitle?: string;
+  miniProgramImg?: string;
+  miniProgramUrl?: string;
+}
+
+export type RuleProblemCode =
+  | 'name-required'
+  | 'name-too-long'
+  | 'status-invalid'
+  | 'date-format'
+  | 'date-not-calendar'
+  | 'end-before-start'
+  | 'slots-empty'
+  | 'slots-too-many'
+  | 'slot-week'
+  | 'slot-time'
+  | 'slot-duplicate'
+  | 'labels-too-long'
+  | 'days-not-integer'
+  | 'days-out-of-range'
+  | 'day-window-inverted'
+  | 'url-too-long'
+  | 'mini-program-partial'
+  | 'content-required'
+  | 'content-too-long'
+  | 'mini-program-title-too-long'
+  | 'url-not-absolute'
+  | 'url-scheme'
+  | 'url-credentials'
+  | 'url-refused';
+
+export interface RuleProblem {
+  /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
+  field: string;
+  code: RuleProblemCode;
+  /** The API's wording. */
+  message: string;
+}
+
+export interface RuleCheckOptions {
+  /**
+   * The server's further check of an image URL that passed the static ones (private
+   * addresses, against its allow-list): the reason it is refused, or undefined.
+   */
+  refuseMediaUrl?: (url: string) => string | undefined;
+}
+
+/** UTF-8 length, as WeCom counts text limits. */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** Characters as class-validator's MaxLength counts them (a surrogate pair is one). */
+export function charLength(s: string): number {
+  return s.length - (s.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+}
+
+/** A real proleptic Gregorian date written `YYYY-MM-DD` (2023-02-29 is not). */
+export function isCalendarDate(s: string): boolean {
+  if (!DATE_PATTERN.test(s)) return false;
+  const [y, m, d] = s.split('-').map(Number);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+  return m >= 1 && m <= 12 && d >= 1 && d <= days;
+}
+
+const present = (s: string | undefined | null): s is string => typeof s === 'string' && s !== '';
+const isWholeDays = (n: number) => Number.isInteger(n) && n >= 0 && n <= RULE_LIMITS.maxDays;
+
+/** The static part of the API's image URL check: an absolute http(s) URL without credentials. */
+function urlProblem(value: string): [RuleProblemCode, string] | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return ['url-not-absolute', 'must be an absolute http(s) URL'];
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return ['url-scheme', 'only http and https URLs are allowed'];
+  if (url.username || url.password)
+    return ['url-credentials', 'credentials in URLs are not allowed'];
+  return undefined;
+}
+
+/**
+ * The checks of each field on its own — what the DTO's decorators check on the api (whose
+ * messages class-validator words; the API never returns these).
+ */
+export function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const add = (field: string, code: RuleProblemCode, message: string) =>
+    problems.push({ field, code, message });
+
+  const name = rule.name.trim();
+  if (name === '') add('name', 'name-required', 'name is required');
+  else if (charLength(name) > RULE_LIMITS.nameMaxLength)
+    add('name', 'name-too-long', `name must be at most ${RULE_LIMITS.nameMaxLength} characters`);
+
+  if (rule.status !== undefined && !(RULE_STATUSES as readonly number[]).includes(rule.status))
+    add('status', 'status-invalid', 'status must be 0 or 1');
+
+  for (const field of ['startDate', 'endDate'] as const) {
+    if (!DATE_PATTERN.test(rule[field])) add(field, 'date-format', `${field} must be YYYY-MM-DD`);
+  }
+
+  const slots = rule.weekDayPushTime;
+  if (slots.length === 0)
+    add('weekDayPushTime', 'slots-empty', 'weekDayPushTime needs at least one slot');
+  if (slots.length > RULE_LIMITS.maxSlots)
+    add('weekDayPushTime', 'slots-too-many', `at most ${RULE_LIMITS.maxSlots} slots`);
+  slots.forEach((slot, i) => {
+    if (!Number.isInteger(slot.week) || slot.week < 1 || slot.week > 7)
+      add(`weekDayPushTime[${i}].week`, 'slot-week', 'week must be 1..7');
+    if (!TIME_PATTERN.test(slot.time))
+      add(`weekDayPushTime[${i}].time`, 'slot-time', 'time must be HH:mm between 00:00 and 23:59');
+  });
+
+  for (const field of LABEL_FIELDS) {
+    if (charLength(rule[field] ?? '') > RULE_LIMITS.labelFieldMaxLength)
+      add(field, 'labels-too-long', `${field} is too long`);
+  }
+
+  for (const field of ['lastOrderDay', 'lastOrderDayLimit'] as const) {
+    const v = rule[field];
+    if (!Number.isInteger(v)) add(field, 'days-not-integer', `${field} must be an integer`);
+    else if (!isWholeDays(v))
+      add(field, 'days-out-of-range', `${field} must be 0..${RULE_LIMITS.maxDays}`);
+  }
+
+  for (const field of URL_FIELDS) {
+    if (charLength((rule[field] ?? '').trim()) > RULE_LIMITS.urlMaxLength)
+      add(field, 'url-too-long', `${field} must be at most ${RULE_LIMITS.urlMaxLength} characters`);
+  }
+  return problems;
+}
+
+/**
+ * The checks that span fields or need more than a decorator, in the order the API reports
+ * them. A check whose input a field check refuses is skipped, so a field gets one problem.
+ */
+export function ruleSemanticProblems(
+  rule: RuleInput,
+  options: RuleCheckOptions = {},
+): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const add = (field: string, code: RuleProblemCode, message: string) =>
+    problems.push({ field, code, message });
+
+  const datesOk = (['startDate', 'endDate'] as const).map((field) => {
+    const ok = isCalendarDate(rule[field]);
+    if (!ok && DATE_PATTERN.test(rule[field]))
+      add(field, 'date-not-calendar', `${field} is not a real calendar date`);
+    return ok;
+  });
+  if (datesOk[0] && datesOk[1] && rule.startDate > rule.endDate)
+    add('endDate', 'end-before-start', 'endDate must not be before startDate');
+
+  const seen = new Map<string, number>();
+  rule.weekDayPushTime.forEach((slot, i) => {
+    const key = `${slot.week}@${slot.time}`;
+    const first = seen.get(key);
+    if (first !== undefined)
+      add(
+        `weekDayPushTime[${i}]`,
+        'slot-duplicate',
+        `duplicate slot: same as weekDayPushTime[${first}]`,
+      );
+    else seen.set(key, i);
+  });
+
+  if (
+    isWholeDays(rule.lastOrderDay) &&
+    isWholeDays(rule.lastOrderDayLimit) &&
+    rule.lastOrderDay > rule.lastOrderDayLimit
+  )
+    add(
+      'lastOrderDayLimit',
+      'day-window-inverted',
+      'lastOrderDayLimit must be greater than or equal to lastOrderDay',
+    );
+
+  const mini = [
+    ['miniProgramTitle', rule.miniProgramTitle],
+    ['miniProgramImg', rule.miniProgramImg],
+    ['miniProgramUrl', rule.miniProgramUrl],
+  ] as const;
+  const miniCount = mini.filter(([, v]) => present(v)).length;
+  if (miniCount > 0 && miniCount < 3) {
+    for (const [field, v] of mini)
+      if (!present(v))
+        add(
+          field,
+          'mini-program-partial',
+          'mini-program fields must be given all together or not at all',
+        );
+  }
+  if (!present(rule.content) && !present(rule.img) && miniCount === 0)
+    add(
+      'content',
+      'content-required',
+      'at least one of content, img or a mini-program card is required',
+    );
+  if (present(rule.content) && utf8Bytes(rule.content) > RULE_LIMITS.textMaxBytes)
+    add(
+      'content',
+      'content-too-long',
+      `content must be at most ${RULE_LIMITS.textMaxBytes} bytes in UTF-8`,
+    );
+  if (
+    present(rule.miniProgramTitle) &&
+    utf8Bytes(rule.miniProgramTitle) > RULE_LIMITS.miniProgramTitleMaxBytes
+  )
+    add(
+      'miniProgramTitle',
+      'mini-program-title-too-long',
+      `miniProgramTitle must be at most ${RULE_LIMITS.miniProgramTitleMaxBytes} bytes in UTF-8`,
+    );
+
+  for (const field of MEDIA_URL_FIELDS) {
+    const value = (rule[field] ?? '').trim();
+    if (!present(value) || charLength(value) > RULE_LIMITS.urlMaxLength) continue;
+    const problem = urlProblem(value);
+    if (problem) add(field, problem[0], `${field} ${problem[1]}`);
+    else {
+      const refused = options.refuseMediaUrl?.(value);
+      if (refused !== undefined) add(field, 'url-refused', `${field} ${refused}`);
+    }
+  }
+  return problems;
+}
+
+const FIELD_ORDER: readonly string[] = [
+  'name',
+  'status',
+  'startDate',
+  'endDate',
+  'weekDayPushTime',
+  ...LABEL_FIELDS,
+  'lastOrderDay',
+  'lastOrderDayLimit',
+  'content',
+  'img',
+  'miniProgramTitle',
+  'miniProgramImg',
+  'miniProgramUrl',
+];
+const fieldRank = (p: RuleProblem) => FIELD_ORDER.indexOf(p.field.replace(/[[.].*$/, ''));
+
+/**
+ * Every problem of `rule` in the body's field order; empty when the API would accept it
+ * (bar name uniqueness and what `options` adds).
+ */
+export function ruleProblems(rule: RuleInput, options: RuleCheckOptions = {}): RuleProblem[] {
+  return [...ruleFieldProblems(rule), ...ruleSemanticProblems(rule, options)].sort(
+    (a, b) => fieldRank(a) - fieldRank(b),
+  );
+}
+
+/**
+ * Label fields are comma-separated lists; stored normalized: items trimmed, empty ones
+ * and repeats dropped, full-width commas (，) accepted as separators.
+ */
+export function normalizeLabelList(value: string | undefined | null): string {
+  if (!value) return '';
+  const items = value
+    .split(/[,，]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return [...new Set(items)].join(',');
+}
+
+/** The items of a stored label list. */
+export function splitLabelList(value: string | undefined | null): string[] {
+  return normalizeLabelList(value).split(',').filter(Boolean);
+}

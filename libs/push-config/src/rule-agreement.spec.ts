@@ -1,0 +1,178 @@
+import { AppException, createValidationPipe } from '@app/common';
+import { PushRuleDto } from './dto/push-rule.dto';
+import { checkRuleSemantics } from './push-rule.rules';
+import { ruleProblems, RuleInput } from '@app/contracts';
+
+/**
+ * One table for the rule validation the api and the console share (@app/contracts): each row is one rule
+ * body and the request fields it must be refused on. The console runs `ruleProblems`; the
+ * api runs the DTO's decorators (field checks, with this module's limits) and then
+ * `checkRuleSemantics` (this module's other checks), as create does. Both must flag
+ * exactly these fields, or the console would block valid rules or let operators submit
+ * into an error it could have shown.
+ */
+const valid: Required<RuleInput> = {
+  name: '45天未购买用户召回',
+  status: 0,
+  startDate: '2024-01-01',
+  endDate: '2024-12-31',
+  weekDayPushTime: [
+    { week: 1, time: '10:00' },
+    { week: 3, time: '14:00' },
+  ],
+  cityLabels: '上海,北京',
+  storeLabels: '1001',
+  brandLabels: '皇家',
+  cateLabels: '2001',
+  skuLabels: 'SKU001',
+  lastOrderDay: 30,
+  lastOrderDayLimit: 45,
+  content: '喵～主人，猫砂告急…',
+  img: 'https://oss.example.com/a.jpg',
+  miniProgramTitle: '宠本本优惠专场',
+  miniProgramImg: 'https://oss.example.com/mini.jpg',
+  miniProgramUrl: 'pages/home/index',
+};
+
+const pipe = createValidationPipe();
+const distinctFields = (problems: { field: string }[]) =>
+  [...new Set(problems.map((p) => p.field))].sort();
+
+async function apiFields(body: RuleInput, allowedMediaHosts: string[] = []): Promise<string[]> {
+  try {
+    const dto = (await pipe.transform(JSON.parse(JSON.stringify(body)), {
+      type: 'body',
+      metatype: PushRuleDto,
+    })) as PushRuleDto;
+    return distinctFields(checkRuleSemantics(dto, allowedMediaHosts));
+  } catch (e) {
+    if (e instanceof AppException) return distinctFields(e.details);
+    throw e;
+  }
+}
+
+const sharedFields = (body: RuleInput) => distinctFields(ruleProblems(body));
+
+const noContent = {
+  content: '',
+  img: '',
+  miniProgramTitle: '',
+  miniProgramImg: '',
+  miniProgramUrl: '',
+};
+
+const CASES: [string, Partial<RuleInput>, string[]][] = [
+  ['a valid rule', {}, []],
+  ['blank name', { name: '  ' }, ['name']],
+  ['name of 256 characters', { name: '名'.repeat(256) }, ['name']],
+  ['name of 255 characters', { name: '名'.repeat(255) }, []],
+  ['name of 255 characters outside the BMP', { name: '🐱'.repeat(255) }, []],
+  ['status 2', { status: 2 }, ['status']],
+  ['missing start date', { startDate: '' }, ['startDate']],
+  ['start date not a calendar date', { startDate: '2024-02-30' }, ['startDate']],
+  ['29 February of a non-leap year', { endDate: '2023-02-29' }, ['endDate']],
+  ['end before start', { startDate: '2024-06-02', endDate: '2024-06-01' }, ['endDate']],
+  ['start equal to end', { startDate: '2024-05-01', endDate: '2024-05-01' }, []],
+  ['no slot', { weekDayPushTime: [] }, ['weekDayPushTime']],
+  [
+    '201 slots',
+    {
+      weekDayPushTime: Array.from({ length: 201 }, (_, i) => ({
+        week: (i % 7) + 1,
+        time: `10:${String(Math.floor(i / 7)).padStart(2, '0')}`,
+      })),
+    },
+    ['weekDayPushTime'],
+  ],
+  [
+    'week 0 and 8',
+    {
+      weekDayPushTime: [
+        { week: 0, time: '10:00' },
+        { week: 8, time: '10:00' },
+      ],
+    },
+    ['weekDayPushTime[0].week', 'weekDayPushTime[1].week'],
+  ],
+  ['time 24:00', { weekDayPushTime: [{ week: 1, time: '24:00' }] }, ['weekDayPushTime[0].time']],
+  ['time 9:00', { weekDayPushTime: [{ week: 1, time: '9:00' }] }, ['weekDayPushTime[0].time']],
+  [
+    '00:00 and 23:59',
+    {
+      weekDayPushTime: [
+        { week: 7, time: '00:00' },
+        { week: 7, time: '23:59' },
+      ],
+    },
+    [],
+  ],
+  [
+    'duplicate slot',
+    {
+      weekDayPushTime: [
+        { week: 1, time: '10:00' },
+        { week: 1, time: '10:00' },
+      ],
+    },
+    ['weekDayPushTime[1]'],
+  ],
+  ['negative day', { lastOrderDay: -1 }, ['lastOrderDay']],
+  ['fractional day', { lastOrderDay: 1.5 }, ['lastOrderDay']],
+  ['fractional limit', { lastOrderDayLimit: 45.5 }, ['lastOrderDayLimit']],
+  ['limit over 3650', { lastOrderDay: 0, lastOrderDayLimit: 3651 }, ['lastOrderDayLimit']],
+  ['day after limit', { lastOrderDay: 50, lastOrderDayLimit: 45 }, ['lastOrderDayLimit']],
+  ['day equal to limit', { lastOrderDay: 45, lastOrderDayLimit: 45 }, []],
+  ['nothing to send', noContent, ['content']],
+  ['image only', { ...noContent, img: 'https://oss.example.com/a.jpg' }, []],
+  ['text of 4001 bytes', { content: 'a'.repeat(3998) + '喵' }, ['content']],
+  ['text of 4000 bytes', { content: 'a'.repeat(3997) + '喵' }, []],
+  [
+    'mini-program title of 65 bytes',
+    { miniProgramTitle: 'a'.repeat(62) + '喵' },
+    ['miniProgramTitle'],
+  ],
+  ['mini-program without cover', { miniProgramImg: '' }, ['miniProgramImg']],
+  ['mini-program without its page', { miniProgramUrl: '' }, ['miniProgramUrl']],
+  [
+    'mini-program title only',
+    { miniProgramImg: '', miniProgramUrl: '' },
+    ['miniProgramImg', 'miniProgramUrl'],
+  ],
+  ['ftp image', { img: 'ftp://oss.example.com/a.jpg' }, ['img']],
+  ['relative image', { img: 'a.jpg' }, ['img']],
+  [
+    'image with credentials',
+    { miniProgramImg: 'https://u:p@oss.example.com/m.jpg' },
+    ['miniProgramImg'],
+  ],
+  ['image URL of 1100 characters', { img: `https://oss.example.com/${'x'.repeat(1080)}` }, ['img']],
+  ['page path of 1100 characters', { miniProgramUrl: 'p'.repeat(1100) }, ['miniProgramUrl']],
+  ['label list of 20001 characters', { cityLabels: 'x'.repeat(20001) }, ['cityLabels']],
+  ['label list of 20000 characters', { skuLabels: 'x'.repeat(20000) }, []],
+];
+
+describe('rule validation: the api and the console flag the same fields', () => {
+  it.each(CASES)('%s', async (_title, overrides, fields) => {
+    const body = { ...valid, ...overrides };
+    expect(sharedFields(body)).toEqual(fields);
+    expect(await apiFields(body)).toEqual(fields);
+  });
+
+  it('leaves private image addresses to the api, which knows the allow-list', async () => {
+    const body = { ...valid, img: 'http://192.168.1.10/a.jpg' };
+    expect(sharedFields(body)).toEqual([]);
+    expect(await apiFields(body)).toEqual(['img']);
+    expect(await apiFields(body, ['192.168.1.10'])).toEqual([]);
+  });
+
+  it('reports problems in the body field order', () => {
+    const problems = ruleProblems({
+      ...valid,
+      startDate: '2024-06-02',
+      endDate: '2024-06-01',
+      lastOrderDay: -1,
+      name: '',
+    });
+    expect(problems.map((p) => p.field)).toEqual(['name', 'endDate', 'lastOrderDay']);
+  });
+});
