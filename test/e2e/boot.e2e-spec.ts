@@ -53,8 +53,11 @@ describe('app processes', () => {
       job = await queue.add(JobName.SCAN, { reason: 'manual' });
     });
     afterEach(async () => {
-      await job.remove();
-      await queue.close();
+      try {
+        await job.remove();
+      } finally {
+        await queue.close();
+      }
     });
 
     const refusesBeforeAnyJob = async (p: RunningProcess, message: RegExp) => {
