@@ -24,7 +24,14 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -32,6 +39,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { DateTime } from 'luxon';
 import { createConnection, Connection } from 'mysql2/promise';
+import { BUSINESS_TZ } from '@app/common';
 import { createDatabaseIfMissing, dropDatabase, runMigrations } from '@app/database';
 import { pollUntil } from '../test/utils/process';
 
@@ -46,8 +54,17 @@ const SAMPLE_EVERY_MS = 5_000;
 const DRAIN_DEADLINE_MS = 5 * 60_000;
 const PAUSED_RULES = [RULES - 1, RULES - 2]; // rule indexes paused mid-run
 const TOKEN = `bench-reliability-${randomBytes(6).toString('hex')}`;
-const CORP = { WECOM_CORP_ID: 'ww-bench-rel', WECOM_CORP_SECRET: `s-${randomBytes(8).toString('hex')}` };
-const DB = { DB_HOST: '127.0.0.1', DB_PORT: 3306, DB_USER: 'root', DB_PASSWORD: '', DB_NAME: 'wpp_bench_reliability' };
+const CORP = {
+  WECOM_CORP_ID: 'ww-bench-rel',
+  WECOM_CORP_SECRET: `s-${randomBytes(8).toString('hex')}`,
+};
+const DB = {
+  DB_HOST: '127.0.0.1',
+  DB_PORT: 3306,
+  DB_USER: 'root',
+  DB_PASSWORD: '',
+  DB_NAME: 'wpp_bench_reliability',
+};
 const SIM_FAULTS = {
   SIM_SEED: '8',
   SIM_LATENCY_MS: '20',
@@ -80,9 +97,17 @@ interface Proc {
 
 const live = new Set<Proc>();
 
-function startProcess(name: string, cmd: string, args: string[], env: Record<string, string>): Proc {
+function startProcess(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Proc {
   const out = createWriteStream(path.join(LOG_DIR, `${name}.log`), { flags: 'a' });
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });
   const p: Proc = {
@@ -137,17 +162,27 @@ async function seed(): Promise<void> {
   await runMigrations(DB);
   const c = await createConnection({ ...conn(), multipleStatements: true });
   try {
-    const today = DateTime.now().setZone('Asia/Shanghai').startOf('day');
+    const today = DateTime.now().setZone(BUSINESS_TZ).startOf('day');
     const customers: unknown[][] = [];
     const orders: unknown[][] = [];
     for (let id = 1; id <= CUSTOMERS; id++) {
       const daysAgo = 1 + (id % DAYS);
       customers.push([id, `客户${id}`, `wmRel${String(id).padStart(6, '0')}`]);
-      orders.push([id, `REL${id}`, String(id), today.minus({ days: daysAgo }).plus({ hours: 12 }).toFormat('yyyy-MM-dd HH:mm:ss')]);
+      orders.push([
+        id,
+        `REL${id}`,
+        String(id),
+        today.minus({ days: daysAgo }).plus({ hours: 12 }).toFormat('yyyy-MM-dd HH:mm:ss'),
+      ]);
     }
     for (let i = 0; i < CUSTOMERS; i += 5000) {
-      await c.query('INSERT INTO customers (id, name, external_userid) VALUES ?', [customers.slice(i, i + 5000)]);
-      await c.query('INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time) VALUES ?', [orders.slice(i, i + 5000)]);
+      await c.query('INSERT INTO customers (id, name, external_userid) VALUES ?', [
+        customers.slice(i, i + 5000),
+      ]);
+      await c.query(
+        'INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time) VALUES ?',
+        [orders.slice(i, i + 5000)],
+      );
     }
   } finally {
     await c.end();
@@ -155,7 +190,14 @@ async function seed(): Promise<void> {
 }
 
 function conn() {
-  return { host: DB.DB_HOST, port: DB.DB_PORT, user: DB.DB_USER, password: DB.DB_PASSWORD, database: DB.DB_NAME, timezone: '+08:00' };
+  return {
+    host: DB.DB_HOST,
+    port: DB.DB_PORT,
+    user: DB.DB_USER,
+    password: DB.DB_PASSWORD,
+    database: DB.DB_NAME,
+    timezone: '+08:00',
+  };
 }
 
 // ---------------------------------------------------------------- report helpers
@@ -172,7 +214,9 @@ function trend(s: Series): string {
   const n = half.length;
   const mx = half.reduce((a, p) => a + p.t, 0) / n;
   const my = half.reduce((a, p) => a + p.mb, 0) / n;
-  const slope = half.reduce((a, p) => a + (p.t - mx) * (p.mb - my), 0) / half.reduce((a, p) => a + (p.t - mx) ** 2, 0);
+  const slope =
+    half.reduce((a, p) => a + (p.t - mx) * (p.mb - my), 0) /
+    half.reduce((a, p) => a + (p.t - mx) ** 2, 0);
   const peak = Math.max(...xs.map((p) => p.mb));
   const q = Math.floor(xs.length / 4);
   const mean = (ys: { mb: number }[]) => ys.reduce((a, p) => a + p.mb, 0) / ys.length;
@@ -183,30 +227,55 @@ function trend(s: Series): string {
 
 async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
-  if (!existsSync('dist/apps/worker/main.js') || !existsSync('dist/apps/api/main.js') || !existsSync('dist/apps/wecom-simulator/main.js') || process.argv.includes('--build')) {
+  if (
+    !existsSync('dist/apps/worker/main.js') ||
+    !existsSync('dist/apps/api/main.js') ||
+    !existsSync('dist/apps/wecom-simulator/main.js') ||
+    process.argv.includes('--build')
+  ) {
     for (const app of ['api', 'worker', 'wecom-simulator']) {
       log(`building ${app}…`);
       const r = spawnSync('npx', ['nest', 'build', app], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error(`nest build ${app} failed`);
     }
   }
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
-  log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${load}`);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+  log(
+    `machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${load}`,
+  );
 
   log(`seeding ${DB.DB_NAME}: ${CUSTOMERS} customers, one order each 1–${DAYS} days ago`);
   await seed();
 
-  const [redisPort, apiPort, simPort, imgPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [redisPort, apiPort, simPort, imgPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const REDIS_URL = `redis://127.0.0.1:${redisPort}`;
   const startRedis = () =>
-    startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
+    startProcess(
+      'redis',
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {},
+    );
   let redisProc = startRedis();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', () => undefined);
   await pollUntil(async () => (await redis.ping()) === 'PONG', 10_000);
 
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-  const images = http.createServer((_q, s) => s.writeHead(200, { 'content-type': 'image/png' }).end(png)).listen(imgPort, '127.0.0.1');
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const images = http
+    .createServer((_q, s) => s.writeHead(200, { 'content-type': 'image/png' }).end(png))
+    .listen(imgPort, '127.0.0.1');
 
   const env: Record<string, string> = {
     ...Object.fromEntries(Object.entries(DB).map(([k, v]) => [k, String(v)])),
@@ -227,10 +296,18 @@ async function main(): Promise<void> {
     SIM_CORP_SECRET: CORP.WECOM_CORP_SECRET,
     ...SIM_FAULTS,
   });
-  const api = startProcess('api', process.execPath, ['dist/apps/api/main.js'], { ...env, PORT: String(apiPort) });
+  const api = startProcess('api', process.execPath, ['dist/apps/api/main.js'], {
+    ...env,
+    PORT: String(apiPort),
+  });
   let incarnation = 0;
   const startWorker = (slot: 'A' | 'B') =>
-    startProcess(slot === 'A' ? 'worker-A' : `worker-B${++incarnation}`, process.execPath, ['dist/apps/worker/main.js'], env);
+    startProcess(
+      slot === 'A' ? 'worker-A' : `worker-B${++incarnation}`,
+      process.execPath,
+      ['dist/apps/worker/main.js'],
+      env,
+    );
 
   const series = new Map<string, Series>();
   const sample = (name: string, pid: number | undefined) => {
@@ -258,8 +335,16 @@ async function main(): Promise<void> {
   let killer: NodeJS.Timeout | undefined;
   let kills = 0;
   try {
-    await pollUntil(async () => (await fetch(`http://127.0.0.1:${apiPort}/health`)).ok, 90_000, 250);
-    await pollUntil(async () => (await fetch(`http://127.0.0.1:${simPort}/__sim/stats`)).ok, 60_000, 250);
+    await pollUntil(
+      async () => (await fetch(`http://127.0.0.1:${apiPort}/health`)).ok,
+      90_000,
+      250,
+    );
+    await pollUntil(
+      async () => (await fetch(`http://127.0.0.1:${simPort}/__sim/stats`)).ok,
+      60_000,
+      250,
+    );
     const client = async (route: string, body: unknown) => {
       const res = await fetch(`http://127.0.0.1:${apiPort}${route}`, {
         method: 'POST',
@@ -273,7 +358,11 @@ async function main(): Promise<void> {
 
     // Slots: the 10 whole minutes starting at least 90 s from now; rule i's k-th slot in
     // minute (i + 3k) mod 10, so each rule has 4 distinct minutes and each minute 20 slots.
-    const first = DateTime.now().setZone('Asia/Shanghai').plus({ seconds: 90 }).startOf('minute').plus({ minutes: 1 });
+    const first = DateTime.now()
+      .setZone(BUSINESS_TZ)
+      .plus({ seconds: 90 })
+      .startOf('minute')
+      .plus({ minutes: 1 });
     const minuteAt = (m: number) => first.plus({ minutes: m });
     const ruleIds: number[] = [];
     const expectedSlots: { ruleIndex: number; slotAt: number }[] = [];
@@ -284,7 +373,10 @@ async function main(): Promise<void> {
         name,
         startDate: first.minus({ days: 1 }).toFormat('yyyy-MM-dd'),
         endDate: first.plus({ days: 1 }).toFormat('yyyy-MM-dd'),
-        weekDayPushTime: minutes.map((m) => ({ week: minuteAt(m).weekday, time: minuteAt(m).toFormat('HH:mm') })),
+        weekDayPushTime: minutes.map((m) => ({
+          week: minuteAt(m).weekday,
+          time: minuteAt(m).toFormat('HH:mm'),
+        })),
         lastOrderDay: 1,
         lastOrderDayLimit: windowDays(i),
         content: content(i),
@@ -295,7 +387,9 @@ async function main(): Promise<void> {
       for (const m of minutes) expectedSlots.push({ ruleIndex: i, slotAt: minuteAt(m).toMillis() });
     }
     const lastSlot = minuteAt(SLOT_MINUTES - 1).toMillis();
-    log(`${RULES} rules, ${expectedSlots.length} slots from ${first.toFormat('HH:mm')} to ${minuteAt(SLOT_MINUTES - 1).toFormat('HH:mm')} Shanghai; audiences ${expectedAudience(0)}–${expectedAudience(RULES - 1)}`);
+    log(
+      `${RULES} rules, ${expectedSlots.length} slots from ${first.toFormat('HH:mm')} to ${minuteAt(SLOT_MINUTES - 1).toFormat('HH:mm')} Shanghai; audiences ${expectedAudience(0)}–${expectedAudience(RULES - 1)}`,
+    );
 
     const at = async (ms: number) => {
       const wait = ms - Date.now();
@@ -338,7 +432,8 @@ async function main(): Promise<void> {
 
     // Mid-run events, at fixed points of the slot window.
     await at(minuteAt(2).toMillis() + 30_000);
-    for (const i of PAUSED_RULES) await client('/wechatpush/editstatus', { id: ruleIds[i], status: 1 });
+    for (const i of PAUSED_RULES)
+      await client('/wechatpush/editstatus', { id: ruleIds[i], status: 1 });
     const pausedAt = Date.now();
     log(`paused rules ${PAUSED_RULES.map((i) => i + 1).join(', ')}`);
 
@@ -349,7 +444,9 @@ async function main(): Promise<void> {
     redisProc = startRedis();
     await pollUntil(async () => (await redis.ping()) === 'PONG', 10_000);
     const redisRestartedAt = Date.now();
-    log(`Redis: started again with no data (${await redis.dbsize()} keys written by the apps since)`);
+    log(
+      `Redis: started again with no data (${await redis.dbsize()} keys written by the apps since)`,
+    );
 
     await at(lastSlot + 60_000);
     clearInterval(killer);
@@ -360,7 +457,8 @@ async function main(): Promise<void> {
     // Drain: every slot that must run has a run in a final state and no batch is pending or
     // sending. A paused rule's later slots may have a `skipped` run (their job was enqueued
     // before the pause) or none (scans do not enqueue paused rules; Redis lost the job).
-    const pausedLater = (s: { ruleIndex: number; slotAt: number }) => PAUSED_RULES.includes(s.ruleIndex) && s.slotAt > pausedAt;
+    const pausedLater = (s: { ruleIndex: number; slotAt: number }) =>
+      PAUSED_RULES.includes(s.ruleIndex) && s.slotAt > pausedAt;
     const mustRun = expectedSlots.filter((s) => !pausedLater(s));
     const deadline = Date.now() + DRAIN_DEADLINE_MS;
     let open = -1;
@@ -383,29 +481,70 @@ async function main(): Promise<void> {
       `SELECT id, push_id, kind, slot_at, state, reason, audience_count, batch_count, sent_batches, failed_batches, unknown_batches, accepted_count FROM wechat_push_runs`,
     );
     const runs = runRows as {
-      id: number; push_id: number; kind: string; slot_at: Date; state: string; reason: string | null;
-      audience_count: number | null; batch_count: number | null; sent_batches: number; failed_batches: number; unknown_batches: number; accepted_count: number;
+      id: number;
+      push_id: number;
+      kind: string;
+      slot_at: Date;
+      state: string;
+      reason: string | null;
+      audience_count: number | null;
+      batch_count: number | null;
+      sent_batches: number;
+      failed_batches: number;
+      unknown_batches: number;
+      accepted_count: number;
     }[];
-    const [batchRows] = await db.query(`SELECT id, run_id, batch_no, state, recipients, recipient_count, attempts, msgid, errcode FROM wechat_push_batches`);
-    const batches = (batchRows as { id: number; run_id: number; batch_no: number; state: string; recipients: string; recipient_count: number; attempts: number; msgid: string | null; errcode: number | null }[]).map(
-      (b) => ({ ...b, ids: JSON.parse(b.recipients) as string[] }),
+    const [batchRows] = await db.query(
+      `SELECT id, run_id, batch_no, state, recipients, recipient_count, attempts, msgid, errcode FROM wechat_push_batches`,
     );
+    const batches = (
+      batchRows as {
+        id: number;
+        run_id: number;
+        batch_no: number;
+        state: string;
+        recipients: string;
+        recipient_count: number;
+        attempts: number;
+        msgid: string | null;
+        errcode: number | null;
+      }[]
+    ).map((b) => ({ ...b, ids: JSON.parse(b.recipients) as string[] }));
     const ruleIndexOf = new Map(ruleIds.map((id, i) => [id, i]));
     const runKey = (pushId: number, slotAt: number) => `${pushId}@${slotAt}`;
-    const runBySlot = new Map(runs.map((r) => [runKey(Number(r.push_id), new Date(r.slot_at).getTime()), r]));
-    const byState = (xs: { state: string }[]) => xs.reduce<Record<string, number>>((a, x) => ({ ...a, [x.state]: (a[x.state] ?? 0) + 1 }), {});
+    const runBySlot = new Map(
+      runs.map((r) => [runKey(Number(r.push_id), new Date(r.slot_at).getTime()), r]),
+    );
+    const byState = (xs: { state: string }[]) =>
+      xs.reduce<Record<string, number>>((a, x) => ({ ...a, [x.state]: (a[x.state] ?? 0) + 1 }), {});
     const absent = mustRun.filter((s) => !runBySlot.has(runKey(ruleIds[s.ruleIndex], s.slotAt)));
-    const pausedWithoutRun = expectedSlots.filter((s) => pausedLater(s) && !runBySlot.has(runKey(ruleIds[s.ruleIndex], s.slotAt))).length;
+    const pausedWithoutRun = expectedSlots.filter(
+      (s) => pausedLater(s) && !runBySlot.has(runKey(ruleIds[s.ruleIndex], s.slotAt)),
+    ).length;
     const runStates = byState(runs);
     const batchStates = byState(batches);
-    const unexpectedSkips = runs.filter((r) => r.state === 'skipped' && !(PAUSED_RULES.includes(ruleIndexOf.get(Number(r.push_id)) ?? -1) && r.reason === 'rule paused'));
+    const unexpectedSkips = runs.filter(
+      (r) =>
+        r.state === 'skipped' &&
+        !(
+          PAUSED_RULES.includes(ruleIndexOf.get(Number(r.push_id)) ?? -1) &&
+          r.reason === 'rule paused'
+        ),
+    );
     const pausedSlotsAfter = expectedSlots.length - mustRun.length;
 
     const batchesOf = new Map<number, typeof batches>();
-    for (const b of batches) batchesOf.set(Number(b.run_id), [...(batchesOf.get(Number(b.run_id)) ?? []), b]);
+    for (const b of batches)
+      batchesOf.set(Number(b.run_id), [...(batchesOf.get(Number(b.run_id)) ?? []), b]);
     const notTerminalBatches = batches.filter((b) => ['pending', 'sending'].includes(b.state));
-    const runsWithMissingBatches = runs.filter((r) => r.batch_count !== null && (batchesOf.get(Number(r.id))?.length ?? 0) !== r.batch_count);
-    const wrongAudience = runs.filter((r) => ['completed', 'sending'].includes(r.state) && r.audience_count !== expectedAudience(ruleIndexOf.get(Number(r.push_id)) ?? -1));
+    const runsWithMissingBatches = runs.filter(
+      (r) => r.batch_count !== null && (batchesOf.get(Number(r.id))?.length ?? 0) !== r.batch_count,
+    );
+    const wrongAudience = runs.filter(
+      (r) =>
+        ['completed', 'sending'].includes(r.state) &&
+        r.audience_count !== expectedAudience(ruleIndexOf.get(Number(r.push_id)) ?? -1),
+    );
     let mysqlDupRecipients = 0;
     for (const [, bs] of batchesOf) {
       const all = bs.flatMap((b) => b.ids);
@@ -413,7 +552,12 @@ async function main(): Promise<void> {
     }
     const countMismatch = runs.filter((r) => {
       const bs = batchesOf.get(Number(r.id)) ?? [];
-      return r.state === 'completed' && (r.sent_batches !== bs.filter((b) => b.state === 'sent').length || r.unknown_batches !== bs.filter((b) => b.state === 'unknown').length || r.failed_batches !== bs.filter((b) => b.state === 'failed').length);
+      return (
+        r.state === 'completed' &&
+        (r.sent_batches !== bs.filter((b) => b.state === 'sent').length ||
+          r.unknown_batches !== bs.filter((b) => b.state === 'unknown').length ||
+          r.failed_batches !== bs.filter((b) => b.state === 'failed').length)
+      );
     });
 
     // ------------------------------------------------------------ WeCom's account (the ledger)
@@ -426,7 +570,8 @@ async function main(): Promise<void> {
     };
     const ruleOfText = new Map(Array.from({ length: RULES }, (_, i) => [content(i), ruleIds[i]]));
     const batchByMsgid = new Map(batches.filter((b) => b.msgid).map((b) => [b.msgid as string, b]));
-    const digest = (pushId: number, ids: string[]) => `${pushId}:${createHash('sha1').update(ids.join(',')).digest('hex')}`;
+    const digest = (pushId: number, ids: string[]) =>
+      `${pushId}:${createHash('sha1').update(ids.join(',')).digest('hex')}`;
     const unmatchedCandidates = new Map<string, typeof batches>();
     for (const b of batches.filter((x) => !x.msgid)) {
       const run = runs.find((r) => Number(r.id) === Number(b.run_id));
@@ -439,7 +584,10 @@ async function main(): Promise<void> {
     for (const m of ledger.messages) {
       let b = batchByMsgid.get(m.msgid);
       if (!b) {
-        const cands = unmatchedCandidates.get(digest(ruleOfText.get(m.text?.content ?? '') ?? -1, m.externalUserIds)) ?? [];
+        const cands =
+          unmatchedCandidates.get(
+            digest(ruleOfText.get(m.text?.content ?? '') ?? -1, m.externalUserIds),
+          ) ?? [];
         b = cands.find((c) => !ledgerOfBatch.has(Number(c.id))) ?? cands[0];
       }
       if (!b) {
@@ -455,25 +603,44 @@ async function main(): Promise<void> {
       if (n > 1) ledgerDupRecipients += (n - 1) * b.ids.length;
     }
     ledgerDupRecipients += mysqlDupRecipients; // a recipient in two batches of a run reaches WeCom twice
-    const sentNotInLedger = batches.filter((b) => b.state === 'sent' && !ledgerOfBatch.has(Number(b.id))).length;
-    const unknownReached = batches.filter((b) => b.state === 'unknown' && ledgerOfBatch.has(Number(b.id))).length;
-    const failedReached = batches.filter((b) => b.state === 'failed' && ledgerOfBatch.has(Number(b.id))).length;
-    const recipientsDelivered = batches.filter((b) => b.state === 'sent').reduce((a, b) => a + b.ids.length, 0);
+    const sentNotInLedger = batches.filter(
+      (b) => b.state === 'sent' && !ledgerOfBatch.has(Number(b.id)),
+    ).length;
+    const unknownReached = batches.filter(
+      (b) => b.state === 'unknown' && ledgerOfBatch.has(Number(b.id)),
+    ).length;
+    const failedReached = batches.filter(
+      (b) => b.state === 'failed' && ledgerOfBatch.has(Number(b.id)),
+    ).length;
+    const recipientsDelivered = batches
+      .filter((b) => b.state === 'sent')
+      .reduce((a, b) => a + b.ids.length, 0);
     const calls = Object.values(stats.requests).reduce((a, n) => a + n, 0);
     const outcomesOf = (ep: string) => stats.outcomes[ep] ?? {};
     const errcodes: Record<string, number> = {};
-    for (const o of Object.values(stats.outcomes)) for (const [k, n] of Object.entries(o)) errcodes[k] = (errcodes[k] ?? 0) + n;
+    for (const o of Object.values(stats.outcomes))
+      for (const [k, n] of Object.entries(o)) errcodes[k] = (errcodes[k] ?? 0) + n;
 
     // ------------------------------------------------------------ worker logs
     const logs = [...readdirLogs()].join('\n');
     const count = (re: RegExp) => (logs.match(re) ?? []).length;
 
     // ------------------------------------------------------------ report
-    const fired = runs.filter((r) => r.kind === 'scheduled' && !['skipped', 'missed'].includes(r.state)).length;
-    const lost = notTerminalBatches.length + runsWithMissingBatches.reduce((a, r) => a + Math.abs((r.batch_count ?? 0) - (batchesOf.get(Number(r.id))?.length ?? 0)), 0);
+    const fired = runs.filter(
+      (r) => r.kind === 'scheduled' && !['skipped', 'missed'].includes(r.state),
+    ).length;
+    const lost =
+      notTerminalBatches.length +
+      runsWithMissingBatches.reduce(
+        (a, r) => a + Math.abs((r.batch_count ?? 0) - (batchesOf.get(Number(r.id))?.length ?? 0)),
+        0,
+      );
     const lines = [
       '',
-      `date ${new Date().toISOString()}; machine ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average at start ${load}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`,
+      `date ${new Date().toISOString()}; machine ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average at start ${load}, at end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}`,
       `wall time ${((Date.now() - T0) / 60_000).toFixed(1)} min; slots ${first.toFormat('HH:mm')}–${minuteAt(SLOT_MINUTES - 1).toFormat('HH:mm')} Shanghai; drained ${((drainedAt - lastSlot) / 1000).toFixed(0)} s after the last slot minute; Redis restarted at +${((redisRestartedAt - first.toMillis()) / 60_000).toFixed(1)} min`,
       `worker B killed -9 and restarted ${kills} times; rules ${PAUSED_RULES.map((i) => i + 1).join(', ')} paused at +${((pausedAt - first.toMillis()) / 60_000).toFixed(1)} min (${pausedSlotsAfter} of their slots after that)`,
       '',
@@ -507,13 +674,34 @@ async function main(): Promise<void> {
       `logs: ${LOG_DIR}`,
     ];
     for (const l of lines) console.log(l);
-    writeFileSync(path.join(LOG_DIR, 'rss.json'), JSON.stringify({ series: [...series.values()], bPeaks }, null, 1));
+    writeFileSync(
+      path.join(LOG_DIR, 'rss.json'),
+      JSON.stringify({ series: [...series.values()], bPeaks }, null, 1),
+    );
     writeFileSync(path.join(LOG_DIR, 'sim-stats.json'), JSON.stringify(stats, null, 1));
-    if (notTerminalBatches.length) console.log('not final:', notTerminalBatches.map((b) => `${b.id}:${b.state}`).join(' '));
+    if (notTerminalBatches.length)
+      console.log('not final:', notTerminalBatches.map((b) => `${b.id}:${b.state}`).join(' '));
     if (absent.length) console.log('absent slots:', absent.slice(0, 20));
-    if (wrongAudience.length) console.log('wrong audience:', wrongAudience.slice(0, 10).map((r) => `${r.id} ${r.state} ${r.audience_count}`));
-    if (countMismatch.length) console.log('count mismatch runs:', countMismatch.slice(0, 10).map((r) => r.id));
-    const bad = ledgerDupRecipients + lost + absent.length + (runStates.missed ?? 0) + unexpectedSkips.length + sentNotInLedger + failedReached + wrongAudience.length + countMismatch.length;
+    if (wrongAudience.length)
+      console.log(
+        'wrong audience:',
+        wrongAudience.slice(0, 10).map((r) => `${r.id} ${r.state} ${r.audience_count}`),
+      );
+    if (countMismatch.length)
+      console.log(
+        'count mismatch runs:',
+        countMismatch.slice(0, 10).map((r) => r.id),
+      );
+    const bad =
+      ledgerDupRecipients +
+      lost +
+      absent.length +
+      (runStates.missed ?? 0) +
+      unexpectedSkips.length +
+      sentNotInLedger +
+      failedReached +
+      wrongAudience.length +
+      countMismatch.length;
     process.exitCode = bad === 0 ? 0 : 2;
   } finally {
     if (killer) clearInterval(killer);

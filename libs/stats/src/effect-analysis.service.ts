@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DateTime } from 'luxon';
-import { AppException, APP_CONFIG, AppConfig, ErrorDetail, formatDate } from '@app/common';
+import {
+  AppException,
+  APP_CONFIG,
+  AppConfig,
+  BUSINESS_TZ,
+  ErrorDetail,
+  formatDate,
+} from '@app/common';
 import {
   EMPTY_FIGURES,
   FUNNEL_OF_RECIPIENTS,
@@ -164,7 +171,7 @@ export class EffectAnalysisService {
     if (runs.length === 0) {
       return { dimension: q.dimension, totalOrders: 0, totalBuyers: 0, rows: [empty] };
     }
-    const ids = runs.map((r) => Number(r.id));
+    const ids = runs.map((r) => r.id);
     const { tally, keyOf } = await this.goodsTally(
       ids,
       attributionWindowSeconds(q.attributionDays, this.config),
@@ -293,9 +300,9 @@ export class EffectAnalysisService {
     const runs = await scopeRuns(this.db, range, { pushIds: q.ids });
     const perRule = new Map<number, ScopeRun[]>();
     for (const r of runs) {
-      const list = perRule.get(Number(r.push_id)) ?? [];
+      const list = perRule.get(r.push_id) ?? [];
       list.push(r);
-      perRule.set(Number(r.push_id), list);
+      perRule.set(r.push_id, list);
     }
     const withRuns = q.ids.filter((id) => perRule.has(id));
     const funnels = new Map<number, RawFunnel>();
@@ -309,7 +316,7 @@ export class EffectAnalysisService {
       const orderParams: unknown[] = [];
       const window = attributionWindowSeconds(q.attributionDays, this.config);
       for (const pushId of withRuns) {
-        const ruleRuns = (perRule.get(pushId) as ScopeRun[]).map((r) => Number(r.id));
+        const ruleRuns = (perRule.get(pushId) as ScopeRun[]).map((r) => r.id);
         orderSql.push(
           `SELECT ? AS g, ${ORDERS_AND_BUYERS}
              FROM wechat_push_attributions a
@@ -370,7 +377,7 @@ export class EffectAnalysisService {
       half.params.push(
         g.key,
         ...(streamRule ? [g.pushId] : []),
-        g.runs.map((r) => Number(r.id)),
+        g.runs.map((r) => r.id),
       );
     }
     const sets: (RawFunnel & { g: string })[][] = await Promise.all(
@@ -384,12 +391,12 @@ export class EffectAnalysisService {
 
   /** Recipient rows of each rule over all its runs (the runs' counts). */
   private async ruleRows(pushIds: number[]): Promise<Map<number, number>> {
-    const rows: { push_id: unknown; n: unknown }[] = await this.db.query(
+    const rows: { push_id: number; n: unknown }[] = await this.db.query(
       `SELECT r.push_id, SUM(r.accepted_count + r.fail_count) AS n
          FROM wechat_push_runs r WHERE r.push_id IN (?) GROUP BY r.push_id`,
       [pushIds],
     );
-    return new Map(rows.map((r) => [Number(r.push_id), num(r.n)]));
+    return new Map(rows.map((r) => [r.push_id, num(r.n)]));
   }
 
   /**
@@ -400,24 +407,24 @@ export class EffectAnalysisService {
     const range = parseStatsRange(q.startTime, q.endTime);
     const runs = await scopeRuns(this.db, range, { name: q.name });
     if (runs.length === 0) return [];
-    const ids = runs.map((r) => Number(r.id));
+    const ids = runs.map((r) => r.id);
     const period = PERIOD_SQL[q.granularity];
-    const key = (pushId: unknown, p: string) => `${Number(pushId)}|${p}`;
-    const periodOf: { id: unknown; period: string }[] = await this.db.query(
+    const key = (pushId: number, p: string) => `${pushId}|${p}`;
+    const periodOf: { id: number; period: string }[] = await this.db.query(
       `SELECT r.id, ${period('r')} AS period FROM wechat_push_runs r WHERE r.id IN (?)`,
       [ids],
     );
-    const periods = new Map(periodOf.map((r) => [Number(r.id), r.period]));
+    const periods = new Map(periodOf.map((r) => [r.id, r.period]));
     const groups = new Map<string, { key: string; pushId: number; runs: ScopeRun[] }>();
     for (const r of runs) {
-      const k = key(r.push_id, periods.get(Number(r.id)) as string);
-      const group = groups.get(k) ?? { key: k, pushId: Number(r.push_id), runs: [] };
+      const k = key(r.push_id, periods.get(r.id) as string);
+      const group = groups.get(k) ?? { key: k, pushId: r.push_id, runs: [] };
       group.runs.push(r);
       groups.set(k, group);
     }
     const [funnelMap, orders]: [
       Map<string, RawFunnel>,
-      (RawOrders & { g: unknown; period: string | null })[],
+      (RawOrders & { g: number; period: string | null })[],
     ] = await Promise.all([
       this.funnelsOf([...groups.values()]),
       this.groupedOrders(ids, period, q.attributionDays),
@@ -425,15 +432,15 @@ export class EffectAnalysisService {
     const funnels = [...groups.values()].map((g) => ({
       ...(funnelMap.get(g.key) as RawFunnel),
       push_id: g.pushId,
-      period: periods.get(Number(g.runs[0].id)) as string,
+      period: periods.get(g.runs[0].id) as string,
     }));
     const orderMap = new Map(orders.map((o) => [key(o.g, o.period ?? ''), o]));
-    const names = await this.ruleNames([...new Set(runs.map((r) => Number(r.push_id)))]);
+    const names = await this.ruleNames([...new Set(runs.map((r) => r.push_id))]);
     const first = formatDate(range.from);
     const last = formatDate(range.to);
     return funnels
       .map((f) => {
-        const pushId = Number(f.push_id);
+        const pushId = f.push_id;
         const [from, to] = periodDays(q.granularity, f.period);
         return {
           period: f.period,
@@ -455,7 +462,7 @@ export class EffectAnalysisService {
     ids: number[],
     period: ((alias: string) => string) | null,
     attributionDays: number | undefined,
-  ): Promise<(RawOrders & { g: unknown; period: string | null })[]> {
+  ): Promise<(RawOrders & { g: number; period: string | null })[]> {
     const of = (alias: string) =>
       period ? `${alias}.push_id, ${period(alias)}` : `${alias}.push_id`;
     return this.db.query(
@@ -481,20 +488,19 @@ export class EffectAnalysisService {
   private async ruleNames(pushIds: number[]): Promise<Map<number, string>> {
     const names = new Map<number, string>();
     if (pushIds.length === 0) return names;
-    const rules: { id: unknown; name: string }[] = await this.db.query(
+    const rules: { id: number; name: string }[] = await this.db.query(
       'SELECT id, name FROM wechat_push WHERE id IN (?)',
       [pushIds],
     );
-    for (const r of rules) names.set(Number(r.id), r.name);
+    for (const r of rules) names.set(r.id, r.name);
     const unknown = pushIds.filter((id) => !names.has(id));
     if (unknown.length) {
-      const runs: { push_id: unknown; rule_name: string }[] = await this.db.query(
+      const runs: { push_id: number; rule_name: string }[] = await this.db.query(
         `SELECT r.push_id, r.rule_name FROM wechat_push_runs r
           WHERE r.push_id IN (?) ORDER BY r.slot_at DESC, r.id DESC`,
         [unknown],
       );
-      for (const r of runs)
-        if (!names.has(Number(r.push_id))) names.set(Number(r.push_id), r.rule_name);
+      for (const r of runs) if (!names.has(r.push_id)) names.set(r.push_id, r.rule_name);
     }
     return names;
   }
@@ -521,8 +527,8 @@ export class EffectAnalysisService {
 export function periodDays(granularity: ReportGranularity, period: string): [string, string] {
   const start =
     granularity === 'week'
-      ? DateTime.fromISO(`${period}-1`, { zone: 'Asia/Shanghai' })
-      : DateTime.fromISO(`${period}-01`, { zone: 'Asia/Shanghai' });
+      ? DateTime.fromISO(`${period}-1`, { zone: BUSINESS_TZ })
+      : DateTime.fromISO(`${period}-01`, { zone: BUSINESS_TZ });
   const end = start.endOf(granularity === 'week' ? 'week' : 'month');
   return [start.toFormat('yyyy-MM-dd'), end.toFormat('yyyy-MM-dd')];
 }

@@ -173,7 +173,7 @@ export class PushStatisticsService {
     const range = parseStatsRange(q.startTime, q.endTime);
     const runs = await scopeRuns(this.db, range, { name: q.name });
     if (runs.length === 0) return { ...EMPTY_FIGURES };
-    const ids = runs.map((r) => Number(r.id));
+    const ids = runs.map((r) => r.id);
     const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
     // Two independent scans: on two pool connections they run side by side.
     const [[funnel], [orders]]: [RawFunnel[], RawOrders[]] = await Promise.all([
@@ -206,11 +206,11 @@ export class PushStatisticsService {
     const funnels = new Map<string, Funnel>();
     const orders = new Map<string, RawOrders>();
     if (runs.length > 0) {
-      const ids = runs.map((r) => Number(r.id));
-      const dayOf = new Map(runs.map((r) => [Number(r.id), r.day]));
+      const ids = runs.map((r) => r.id);
+      const dayOf = new Map(runs.map((r) => [r.id, r.day]));
       const days = [...new Set(runs.map((r) => r.day))].sort();
       const [perRun, repeats, perDayOrders]: [
-        (RawFunnel & { run_id: number | string })[],
+        (RawFunnel & { run_id: number })[],
         (RepeatCorrection & { day: string })[],
         (RawOrders & { day: string })[],
       ] = await Promise.all([
@@ -251,7 +251,7 @@ export class PushStatisticsService {
         ),
       ]);
       for (const r of perRun) {
-        const day = dayOf.get(Number(r.run_id)) as string;
+        const day = dayOf.get(r.run_id) as string;
         funnels.set(day, addFunnel(funnels.get(day), toFunnel(r)));
       }
       for (const r of repeats) funnels.set(r.day, correctForRepeats(funnels.get(r.day), r));
@@ -282,8 +282,8 @@ export class PushStatisticsService {
       params,
     );
     const rows: {
-      id: number | string;
-      push_id: number | string;
+      id: number;
+      push_id: number;
       rule_name: string;
       kind: string;
       slot_at: Date;
@@ -295,7 +295,7 @@ export class PushStatisticsService {
       [...params, pagesize, (page - 1) * pagesize],
     );
     const total = Number(count.n);
-    const ids = rows.map((r) => Number(r.id));
+    const ids = rows.map((r) => r.id);
     const funnels = new Map<number, RawFunnel>();
     const orders = new Map<number, RawOrders>();
     const senders = new Map<number, SenderFigures[]>();
@@ -303,10 +303,10 @@ export class PushStatisticsService {
       // Within a run each recipient is in one batch only (the audience is de-duplicated), so
       // per-run counts are sums of the batches' counters.
       const [f, o, s]: [
-        (RawFunnel & { run_id: number | string })[],
-        (RawOrders & { run_id: number | string })[],
+        (RawFunnel & { run_id: number })[],
+        (RawOrders & { run_id: number })[],
         {
-          run_id: number | string;
+          run_id: number;
           userid: string;
           assigned: string;
           executed: string;
@@ -336,10 +336,10 @@ export class PushStatisticsService {
           [ids],
         ),
       ]);
-      for (const r of f) funnels.set(Number(r.run_id), r);
-      for (const r of o) orders.set(Number(r.run_id), r);
+      for (const r of f) funnels.set(r.run_id, r);
+      for (const r of o) orders.set(r.run_id, r);
       for (const r of s) {
-        const list = senders.get(Number(r.run_id)) ?? [];
+        const list = senders.get(r.run_id) ?? [];
         const assigned = Number(r.assigned);
         const executed = Number(r.executed);
         const delivered = Number(r.delivered);
@@ -353,19 +353,19 @@ export class PushStatisticsService {
           executionRate: rate(executed, assigned),
           deliveryRate: rate(delivered, assigned),
         });
-        senders.set(Number(r.run_id), list);
+        senders.set(r.run_id, list);
       }
     }
     return {
       data: rows.map((r) => ({
-        runId: Number(r.id),
-        pushId: Number(r.push_id),
+        runId: r.id,
+        pushId: r.push_id,
         ruleName: r.rule_name,
         kind: r.kind,
         slotAt: formatDateTime(r.slot_at),
         state: r.state,
-        ...toFigures(funnels.get(Number(r.id)), orders.get(Number(r.id))),
-        senders: senders.get(Number(r.id)) ?? [],
+        ...toFigures(funnels.get(r.id), orders.get(r.id)),
+        senders: senders.get(r.id) ?? [],
       })),
       total,
       page,
@@ -375,7 +375,7 @@ export class PushStatisticsService {
   }
 
   /** Per-run funnel counts: sums of the run's batch counters (wechat_push_batch_counts). */
-  private runCounters(ids: number[]): Promise<(RawFunnel & { run_id: number | string })[]> {
+  private runCounters(ids: number[]): Promise<(RawFunnel & { run_id: number })[]> {
     return this.db.query(
       `SELECT c.run_id, SUM(c.recipients) AS push, SUM(c.failed) AS fail,
               SUM(c.executed) AS executed, SUM(c.delivered) AS delivered,

@@ -9,8 +9,8 @@ export interface RunFilter {
 }
 
 export interface ScopeRun {
-  id: number | string;
-  push_id: number | string;
+  id: number;
+  push_id: number;
   /** Shanghai date of the run's slot, `YYYY-MM-DD`. */
   day: string;
   /** Its recipient rows: accepted + failed. */
