@@ -22,8 +22,8 @@ import {
 } from './utils/browser';
 
 /**
- * The operators' console in a real browser (Chromium via playwright-core; utils/chromium.ts says which) against
- * the real api (built console served at /admin), MariaDB and Redis. One operator session
+ * The operators' console in a real browser (Chromium via playwright-core; utils/chromium.ts
+ * says which) against the real api (built console served at /admin), MariaDB and Redis. One operator session
  * walks through the pages in order, as an operator would.
  */
 const DAY = 86_400_000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { extractShippedChromium, findChromium } from './utils/chromium';
 
-/** Which Chromium the browser tests drive, and the shipped one unpacked safely by two workers at once. */
+/** Which Chromium the browser tests drive; the shipped one unpacked by two workers at once. */
 describe('the browser tests’ Chromium', () => {
   it('CHROMIUM_PATH wins, and a missing one is an error naming it', async () => {
     await expect(findChromium({ CHROMIUM_PATH: process.execPath })).resolves.toEqual({
