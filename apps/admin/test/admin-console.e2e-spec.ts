@@ -23,8 +23,8 @@ import {
 
 /**
  * The operators' console in a real browser (Chromium via playwright-core; utils/chromium.ts
- * says which) against the real api (built console served at /admin), MariaDB and Redis. One operator session
- * walks through the pages in order, as an operator would.
+ * says which) against the real api (built console served at /admin), MariaDB and Redis. One
+ * operator session walks through the pages in order, as an operator would.
  */
 const DAY = 86_400_000;
 const daysAgo = (n: number) => formatDateTime(new Date(Date.now() - n * DAY));
