@@ -10,7 +10,7 @@ import { JobHandler } from './processors/job-handlers';
 @Injectable()
 export class QueueWorkers implements OnModuleDestroy {
   private readonly logger = new Logger(QueueWorkers.name);
-  private workers: Worker[] = [];
+  private readonly workers: Worker[] = [];
 
   constructor(private readonly queues: PipelineQueues) {}
 
@@ -19,7 +19,7 @@ export class QueueWorkers implements OnModuleDestroy {
     const queues = Object.entries(QUEUE_CONCURRENCY) as [QueueName, (c: number) => number][];
     for (const [name, concurrency] of queues) {
       const byJob = new Map(handlers.filter((h) => h.queue === name).map((h) => [h.name, h]));
-      // The queue's own connection options and key prefix, as @nestjs/bullmq's processors had.
+      // The producer's connection options and key prefix: workers read what the api writes.
       const { connection, prefix } = this.queues.queue(name).opts;
       const worker = new Worker(
         name,
