@@ -12,8 +12,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '@app/common';
-import { AudienceRule, audienceCriteria } from '@app/audience';
-import { audiencePageQuery, labelIdsQuery } from '../libs/audience/src/audience-query';
+import {
+  AudienceRule,
+  audienceCountQuery,
+  audienceCriteria,
+  audiencePageQuery,
+  labelIdsQuery,
+} from '@app/audience';
 import { genLabel } from '../apps/cli/src/gen-data.command';
 import { startAudience } from '../libs/audience/test/audience-fixtures';
 import { SeedMode, seedAudience, SeedStats } from './seed-audience';
@@ -197,7 +202,6 @@ async function explain(db: string, at: Date): Promise<string> {
   process.env.DB_NAME = db;
   const h = await startAudience();
   try {
-    const { audienceCountQuery } = await import('../libs/audience/src/audience-query');
     const out: string[] = [];
     for (const name of ['7 labels', 'no labels']) {
       const c = audienceCriteria(RULES[name], at);

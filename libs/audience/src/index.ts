@@ -1,5 +1,12 @@
 export * from './audience-rule';
-export { AudienceCursor, AudienceStrategy } from './audience-query';
+export {
+  AudienceCursor,
+  AudienceStrategy,
+  // The strategies' statements themselves, for bench:audience to time side by side.
+  audienceCountQuery,
+  audiencePageQuery,
+  labelIdsQuery,
+} from './audience-query';
 export * from './select-audience.service';
 export * from './audience.module';
 export {

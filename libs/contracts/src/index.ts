@@ -1,5 +1,6 @@
 /**
  * What the api and the operators' console share, as code both can run: plain TypeScript
- * with no imports, so Vite bundles it for the browser (test: rule-validation.spec.ts).
+ * that imports nothing but its own files, so Vite bundles it for the browser (test: rule-validation.spec.ts).
  */
+export * from './business-time';
 export * from './rule-validation';

@@ -1,3 +1,5 @@
+import { DATE_PATTERN, isCalendarDate } from './business-time';
+
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
  * its limits and patterns from here and its `checkRuleSemantics` runs `ruleSemanticProblems`;
@@ -17,7 +19,6 @@ export const RULE_LIMITS = {
 } as const;
 
 export const RULE_STATUSES = [0, 1] as const;
-export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const LABEL_FIELDS = [
   'cityLabels',
@@ -105,15 +106,6 @@ export function utf8Bytes(s: string): number {
 /** Characters as class-validator's MaxLength counts them (a surrogate pair is one). */
 export function charLength(s: string): number {
   return s.length - (s.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
-}
-
-/** A real proleptic Gregorian date written `YYYY-MM-DD` (2023-02-29 is not). */
-export function isCalendarDate(s: string): boolean {
-  if (!DATE_PATTERN.test(s)) return false;
-  const [y, m, d] = s.split('-').map(Number);
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  const days = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
-  return m >= 1 && m <= 12 && d >= 1 && d <= days;
 }
 
 const present = (s: string | undefined | null): s is string => typeof s === 'string' && s !== '';

@@ -210,7 +210,7 @@ export class FireSlotService {
         // reset or restored while Redis kept its jobs) would make `add` a silent no-op.
         await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batchId, 0), {
           batchId,
-          runId: Number(run.id),
+          runId: run.id,
         });
         this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId, batchNo });
       }
@@ -235,7 +235,7 @@ export class FireSlotService {
   async enqueueBatches(runId: number): Promise<void> {
     for (const b of await this.runs.findBatchIds(runId, [BatchState.PENDING])) {
       await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {
-        batchId: Number(b.id),
+        batchId: b.id,
         runId: Number(runId),
       });
     }
@@ -268,6 +268,6 @@ export class FireSlotService {
   }
 
   private outcome(run: PushRun): FireOutcome {
-    return { runId: Number(run.id), state: run.state, reason: run.reason };
+    return { runId: run.id, state: run.state, reason: run.reason };
   }
 }

@@ -116,7 +116,8 @@ export class PushRunRepository {
       createdAt: now,
       updatedAt: now,
     });
-    return Number(result.identifiers[0].id);
+    // The insert id of a BIGINT column, a number with the connection's big-number settings.
+    return result.identifiers[0].id as number;
   }
 
   /**

@@ -87,7 +87,7 @@ export class PushRunService {
     // `ensure`: a finished job under this id (a database reset or restored while Redis kept
     // its jobs) would make a plain `add` a no-op and leave the run pending.
     await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload);
-    return { runId: Number(run.id) };
+    return { runId: run.id };
   }
 
   async list(
@@ -101,12 +101,12 @@ export class PushRunService {
       skip: (page - 1) * pagesize,
       take: pagesize,
     });
-    const batches = await this.runs.listBatches(runs.map((r) => Number(r.id)));
+    const batches = await this.runs.listBatches(runs.map((r) => r.id));
     return {
       data: runs.map((r) =>
         toRunView(
           r,
-          batches.filter((b) => Number(b.runId) === Number(r.id)),
+          batches.filter((b) => b.runId === r.id),
         ),
       ),
       total,
@@ -155,11 +155,11 @@ export class PushRunService {
       ]);
     }
     await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batch.id, batch.resends + 1), {
-      batchId: Number(batch.id),
-      runId: Number(batch.runId),
+      batchId: batch.id,
+      runId: batch.runId,
     });
     this.logger.log({ msg: 'batch resend requested', batchId, resends: batch.resends + 1 });
-    return { batchId: Number(batch.id), resends: batch.resends + 1 };
+    return { batchId: batch.id, resends: batch.resends + 1 };
   }
 
   /**
@@ -191,12 +191,12 @@ export class PushRunService {
       }
     }
     const report: CancelReport = {
-      runId: Number(run.id),
+      runId: run.id,
       cancelledBatches,
       cancelledTasks: [],
       taskCancelFailures: [],
     };
-    const sent = (await this.runs.listBatches([Number(run.id)])).filter(
+    const sent = (await this.runs.listBatches([run.id])).filter(
       (b) => b.state === BatchState.SENT && b.msgid,
     );
     for (const b of sent) {
@@ -219,7 +219,7 @@ export class PushRunService {
 
 export function toRunView(r: PushRun, batches: PushBatch[]): RunView {
   return {
-    id: Number(r.id),
+    id: r.id,
     kind: r.kind,
     slotAt: formatDateTime(r.slotAt),
     state: r.state,
@@ -235,7 +235,7 @@ export function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     startedAt: fmt(r.startedAt),
     finishedAt: fmt(r.finishedAt),
     batches: batches.map((b) => ({
-      id: Number(b.id),
+      id: b.id,
       batchNo: b.batchNo,
       state: b.state,
       recipientCount: b.recipientCount,

@@ -107,7 +107,7 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
     for (const run of await this.runs.openRuns(now)) {
       if (run.state === RunState.PENDING || run.state === RunState.SELECTING) {
         const payload = {
-          pushId: Number(run.pushId),
+          pushId: run.pushId,
           kind: run.kind,
           slotAt: run.slotAt.toISOString(),
           ...(run.triggeredBy ? { triggeredBy: Number(run.triggeredBy) } : {}),
@@ -121,8 +121,8 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
       }
       for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
         const outcome = await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {
-          batchId: Number(b.id),
-          runId: Number(run.id),
+          batchId: b.id,
+          runId: run.id,
         });
         if (outcome !== 'present') batches++;
       }

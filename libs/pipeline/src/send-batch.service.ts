@@ -121,12 +121,12 @@ export class SendBatchService {
       ...(marked === 'late' ? { late: true } : {}),
     });
     // An operator cancelled the run during the call: cancel the task WeCom just created.
-    await this.cancelIfRunCancelled(Number(batch.runId), answer.msgid);
+    await this.cancelIfRunCancelled(batch.runId, answer.msgid);
     // --- delivery tracking hook (issue #6) ---------------------------------------------
     // Cheap (a task row and a job); the job writes the recipient rows off the send path.
     // The batch is sent whatever happens here: a failure must not fail the job (a retry
     // would find it sent and stop); the hourly reconcile creates what is missing.
-    await this.delivery.onBatchSent(Number(batch.id)).catch((e: unknown) =>
+    await this.delivery.onBatchSent(batch.id).catch((e: unknown) =>
       this.logger.error({
         msg: 'delivery tracking not started',
         batchId: batch.id,

@@ -80,7 +80,8 @@ export class PushRuleRepository {
 
   async insertRule(em: EntityManager, rule: Partial<WechatPush>): Promise<number> {
     const result = await em.insert(WechatPush, rule);
-    return Number(result.identifiers[0].id);
+    // The insert id of a BIGINT column, a number with the connection's big-number settings.
+    return result.identifiers[0].id as number;
   }
 
   async updateRule(em: EntityManager, id: number, rule: Partial<WechatPush>): Promise<boolean> {
@@ -159,7 +160,7 @@ export class PushRuleRepository {
     pushId?: number,
   ): Promise<ScheduledRule[]> {
     const rows: {
-      id: string | number;
+      id: number;
       start_date: string;
       end_date: string;
       week_day: number;
@@ -174,7 +175,7 @@ export class PushRuleRepository {
     );
     const rules = new Map<number, ScheduledRule>();
     for (const r of rows) {
-      const id = Number(r.id);
+      const id = r.id;
       const rule = rules.get(id) ?? { id, startDate: r.start_date, endDate: r.end_date, slots: [] };
       rule.slots.push({ week: Number(r.week_day), time: r.push_time });
       rules.set(id, rule);

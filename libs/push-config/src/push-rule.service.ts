@@ -179,7 +179,7 @@ export class PushRuleService {
       const { rows, total } = await this.rules.list(filter);
       return {
         data: rows.map((r) => ({
-          id: Number(r.id),
+          id: r.id,
           name: r.name,
           createTime: formatDateTime(r.created_at),
           status: Number(r.status),
@@ -247,7 +247,7 @@ export class PushRuleService {
 
 export function toView(row: RuleWithSlotsRow): PushRuleView {
   return {
-    id: Number(row.id),
+    id: row.id,
     name: row.name,
     status: Number(row.status),
     startDate: row.start_date,

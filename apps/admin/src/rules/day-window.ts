@@ -1,7 +1,9 @@
+import { BUSINESS_TZ } from '@app/contracts';
+
 /** Today's date (YYYY-MM-DD) in Asia/Shanghai, whatever the browser's time zone. */
 export function shanghaiToday(now: Date = new Date()): string {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'Asia/Shanghai',
+    timeZone: BUSINESS_TZ,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',

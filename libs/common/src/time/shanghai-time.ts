@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
+import { BUSINESS_TZ, isCalendarDate } from '@app/contracts';
 
 /**
  * Every date and time a user sees, every slot and every audience window is in
  * Asia/Shanghai, whatever the server's TZ. MySQL DATETIME columns hold Shanghai
  * wall-clock time (the connection runs with timezone +08:00).
  */
-export const BUSINESS_TZ = 'Asia/Shanghai';
+export { BUSINESS_TZ, isCalendarDate };
 /** Shanghai has had no daylight saving since 1991, so its offset is fixed. */
 export const BUSINESS_UTC_OFFSET = '+08:00';
 
@@ -15,25 +16,6 @@ const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d
 
 function inZone(at: Date): DateTime {
   return DateTime.fromJSDate(at, { zone: BUSINESS_TZ });
-}
-
-/** Days in `month` (1..12) of the proleptic Gregorian `year`, as luxon counts them. */
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/**
- * True for a real calendar date written `YYYY-MM-DD` (2024-02-30 is false). Every Shanghai day
- * exists whole (daylight saving moved 02:00, never midnight), so this is plain calendar arithmetic:
- * list filters validate and parse dates on every request, and the zone database is slow.
- */
-export function isCalendarDate(value: string): boolean {
-  const m = DATE_RE.exec(value);
-  if (!m) return false;
-  const month = +m[2];
-  const day = +m[3];
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(+m[1], month);
 }
 
 /** True for `HH:mm` between 00:00 and 23:59. */

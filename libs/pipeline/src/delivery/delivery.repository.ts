@@ -19,8 +19,8 @@ export interface DeliveryTask {
 }
 
 interface TaskRow {
-  batch_id: number | string;
-  run_id: number | string;
+  batch_id: number;
+  run_id: number;
   msgid: string;
   state: DeliveryTaskState;
   sent_at: Date;
@@ -30,8 +30,8 @@ interface TaskRow {
 }
 
 const toTask = (r: TaskRow): DeliveryTask => ({
-  batchId: Number(r.batch_id),
-  runId: Number(r.run_id),
+  batchId: r.batch_id,
+  runId: r.run_id,
   msgid: r.msgid,
   state: r.state,
   sentAt: r.sent_at,
@@ -226,7 +226,7 @@ export class DeliveryRepository {
         'INSERT INTO wechat_push_reminders (batch_id, msgid, reminded_at) VALUES (?, ?, ?)',
         [batchId, msgid, now],
       );
-      return Number(inserted.insertId);
+      return inserted.insertId as number;
     });
   }
 
@@ -254,7 +254,7 @@ export class DeliveryRepository {
 
   /** Sent batches since `since` that have no tracking task (a crash right after markSent). */
   async untrackedSentBatches(since: Date, limit = 1000): Promise<number[]> {
-    const rows: { id: number | string }[] = await this.db.query(
+    const rows: { id: number }[] = await this.db.query(
       `SELECT b.id FROM wechat_push_batches b
          LEFT JOIN wechat_push_delivery_tasks t ON t.batch_id = b.id
         WHERE b.state = 'sent' AND b.msgid IS NOT NULL AND b.finished_at >= ?
@@ -262,7 +262,7 @@ export class DeliveryRepository {
         ORDER BY b.id LIMIT ?`,
       [since, limit],
     );
-    return rows.map((r) => Number(r.id));
+    return rows.map((r) => r.id);
   }
 
   async runState(runId: number): Promise<string | null> {

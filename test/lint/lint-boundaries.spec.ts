@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const ESLINT = join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js');
+
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+/** Lints `code` as if it were the file at `path` (nothing is written), with the project's config. */
+async function lint(path: string, code: string): Promise<LintMessage[]> {
+  const linting = run(
+    process.execPath,
+    [ESLINT, '--stdin', '--stdin-filename', path, '-f', 'json'],
+    {
+      cwd: ROOT,
+    },
+  );
+  linting.child.stdin?.end(code);
+  // eslint exits 1 when it reports errors; its JSON report is on stdout either way.
+  const { stdout } = await linting.catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const [result] = JSON.parse(stdout) as { messages: LintMessage[] }[];
+  return result.messages;
+}
+
+/**
+ * docs/ARCHITECTURE.md's boundaries, kept by `npm run lint`: each row is a deliberate
+ * violation in a fixture, linted as if it lived at that path, and must fail with the rule named.
+ */
+const violations: [string, string, string, RegExp][] = [
+  [
+    'a deep import into another lib',
+    'libs/pipeline/src/fixture.ts',
+    "import { pushFunnel } from '@app/stats/src/push-figures';\nexport const f = pushFunnel;\n",
+    /no deep imports/,
+  ],
+  [
+    'runtime code importing a migration',
+    'apps/cli/src/fixture.ts',
+    "import { InitialSchema1732000000000 } from '@app/database/migrations/1732000000000-initial-schema';\nexport const m = InitialSchema1732000000000;\n",
+    /migrations are frozen history/,
+  ],
+  [
+    'a migration importing another migration',
+    'libs/database/src/migrations/1799999999999-fixture.ts',
+    "import { InitialSchema1732000000000 } from './1732000000000-initial-schema';\nexport const m = InitialSchema1732000000000;\n",
+    /migrations are frozen history/,
+  ],
+  [
+    'a relative import into another lib',
+    'apps/api/src/fixture.ts',
+    "import { Clock } from '../../../libs/common/src/time/clock';\nexport const c = Clock;\n",
+    /@app\/ alias/,
+  ],
+  [
+    'the time zone spelled outside the time helper',
+    'libs/stats/src/fixture.ts',
+    "export const zone = { zone: 'Asia/Shanghai' };\n",
+    /time helper/,
+  ],
+  [
+    'an id converted after it was read',
+    'libs/stats/src/fixture.ts',
+    'export const ids = (rows: { push_id: number }[]) => rows.map((r) => Number(r.push_id));\n',
+    /ids are numbers where rows are read/,
+  ],
+  [
+    'the pipeline querying the rules table itself',
+    'libs/pipeline/src/fixture.ts',
+    'export const sql = `SELECT id FROM wechat_push WHERE status = 0`;\n',
+    /through push-config/,
+  ],
+  [
+    "the pipeline reading a rule's slots through the entity",
+    'libs/pipeline/src/fixture.ts',
+    "import { WechatPushTime } from '@app/push-config';\nexport const e = WechatPushTime;\n",
+    /through push-config/,
+  ],
+  [
+    'the browser-safe contracts importing a package',
+    'libs/contracts/src/fixture.ts',
+    "import { DateTime } from 'luxon';\nexport const d = DateTime;\n",
+    /imports nothing but its own files/,
+  ],
+  [
+    'the console importing a server lib',
+    'apps/admin/src/fixture.ts',
+    "import { formatDate } from '@app/common';\nexport const f = formatDate;\n",
+    /@app\/contracts only/,
+  ],
+];
+
+describe('npm run lint keeps the boundaries', () => {
+  it.each(violations)('fails on %s', async (_name, path, code, expected) => {
+    const messages = await lint(path, code);
+    expect(messages.map((m) => m.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(expected)]),
+    );
+  });
+
+  it('passes the same places when they go through the public surfaces', async () => {
+    const clean = [
+      lint(
+        'libs/pipeline/src/fixture.ts',
+        "import { BUSINESS_TZ } from '@app/common';\nimport { PushRuleRepository } from '@app/push-config';\nexport const x = [BUSINESS_TZ, PushRuleRepository];\n",
+      ),
+      lint(
+        'apps/admin/src/fixture.ts',
+        "import { BUSINESS_TZ } from '@app/contracts';\nexport const id = (p: { id: string }) => [Number(p.id), BUSINESS_TZ];\n",
+      ),
+      lint(
+        'libs/database/src/migrations/index.ts',
+        "import { InitialSchema1732000000000 } from './1732000000000-initial-schema';\nexport const ALL = [InitialSchema1732000000000];\n",
+      ),
+    ];
+    for (const messages of await Promise.all(clean)) expect(messages).toEqual([]);
+  });
+});
