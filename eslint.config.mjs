@@ -36,6 +36,31 @@ const RUNTIME_SYNTAX = [
   },
 ];
 
+/**
+ * Which libs each lib may import (apps sit above every lib; a lib never imports an app).
+ * Anything not listed would run an import back up, or sideways into a sibling's tables.
+ */
+const LIB_DEPENDENCIES = {
+  contracts: [],
+  common: ['contracts'],
+  database: ['common', 'contracts'],
+  'push-config': ['common', 'contracts', 'database'],
+  audience: ['common', 'contracts', 'database', 'push-config'],
+  wecom: ['common', 'contracts'],
+  stats: ['common', 'contracts', 'database', 'push-config'],
+  pipeline: ['audience', 'common', 'contracts', 'database', 'push-config', 'stats', 'wecom'],
+};
+
+/** no-restricted-imports for a lib's own source: the boundaries plus its allowed libs. */
+function libImports(lib, { boundaries = IMPORT_BOUNDARIES, paths = [] } = {}) {
+  const allowed = LIB_DEPENDENCIES[lib];
+  const layering = {
+    group: ['@app/*', ...allowed.map((a) => `!@app/${a}`), '**/apps/**'],
+    message: `libs/${lib} may import ${allowed.length ? allowed.map((a) => `@app/${a}`).join(', ') : 'no lib'} only, and never an app (docs/ARCHITECTURE.md)`,
+  };
+  return ['error', { patterns: [...boundaries, layering], paths }];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -77,6 +102,21 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: IMPORT_BOUNDARIES }],
     },
   },
+  ...Object.keys(LIB_DEPENDENCIES)
+    .filter((lib) => lib !== 'contracts')
+    .map((lib) => ({
+      files: [`libs/${lib}/src/**/*.ts`],
+      ignores: TESTS,
+      rules: {
+        'no-restricted-imports': libImports(lib, {
+          // One definition of a rule the scheduler fires: the pipeline reads rules through push-config.
+          paths:
+            lib === 'pipeline'
+              ? [{ name: '@app/push-config', importNames: ['WechatPushTime'], message: RULE_READS }]
+              : [],
+        }),
+      },
+    })),
   {
     // Runtime code: the business time zone has one home, and ids are typed where rows are read.
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
@@ -136,15 +176,6 @@ export default tseslint.config(
         { selector: 'TemplateElement[value.raw=/\\bwechat_push(_time)?\\b/]', message: RULE_READS },
         { selector: 'Literal[value=/\\bwechat_push(_time)?\\b/]', message: RULE_READS },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: IMPORT_BOUNDARIES,
-          paths: [
-            { name: '@app/push-config', importNames: ['WechatPushTime'], message: RULE_READS },
-          ],
-        },
-      ],
     },
   },
   {
@@ -166,10 +197,9 @@ export default tseslint.config(
       'libs/database/src/data-source.options.ts',
     ],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: IMPORT_BOUNDARIES.filter((p) => p !== MIGRATIONS) },
-      ],
+      'no-restricted-imports': libImports('database', {
+        boundaries: IMPORT_BOUNDARIES.filter((p) => p !== MIGRATIONS),
+      }),
     },
   },
   {
