@@ -81,9 +81,9 @@ async function secondaryIndexes(conn: Connection, table: string): Promise<IndexD
   return [...byName.values()];
 }
 
-export type Step = (what: string, work: () => Promise<unknown>) => Promise<void>;
+type Step = (what: string, work: () => Promise<unknown>) => Promise<void>;
 
-export interface BulkLoadOptions {
+interface BulkLoadOptions {
   /** Prefix of the progress lines, e.g. `gen:data`. */
   label: string;
   log: (msg: string) => void;

@@ -24,7 +24,7 @@ import { bulkLoadCompany, load, tsv, tsvMany } from './bulk-load';
  * the load and rebuilt afterwards, the projection derived by the migration's backfill.
  */
 
-export interface GenDataOptions {
+interface GenDataOptions {
   customers: number;
   orders: number;
   db: string;
@@ -32,15 +32,15 @@ export interface GenDataOptions {
   endDate: string;
 }
 
-export const GEN_CITIES = [
+const GEN_CITIES = [
   '上海', '北京', '苏州', '杭州', '南京', '深圳', '广州', '成都', '武汉', '西安',
   '重庆', '天津', '长沙', '郑州', '青岛', '宁波', '无锡', '厦门', '合肥', '福州',
   '济南', '沈阳', '大连', '昆明', '南昌', '贵阳', '南宁', '太原', '石家庄', '哈尔滨',
 ]; // prettier-ignore
-export const GEN_WAREHOUSES = 20;
-export const GEN_CATEGORIES = 60;
-export const GEN_BRANDS = 100;
-export const GEN_SKUS = 5000;
+const GEN_WAREHOUSES = 20;
+const GEN_CATEGORIES = 60;
+const GEN_BRANDS = 100;
+const GEN_SKUS = 5000;
 
 /** bind_id / name of the generated labels, so a benchmark can name real ones. */
 export const genLabel = {
@@ -77,25 +77,25 @@ const rowRng = (seed: number, stream: number, row: number) =>
 /** Index in [0, n), item 0 most popular (density falls like 1/sqrt). */
 const skewed = (u: number, n: number) => Math.min(n - 1, Math.floor(n * u * u));
 
-export function customerCity(seed: number, customerId: number): number {
+function customerCity(seed: number, customerId: number): number {
   return skewed(rowRng(seed, 1, customerId)(), GEN_CITIES.length);
 }
 
-export function externalUserid(seed: number, customerId: number): string | null | '' {
+function externalUserid(seed: number, customerId: number): string | null | '' {
   const u = rowRng(seed, 2, customerId)();
   if (u < 0.08) return null;
   if (u < 0.1) return '';
   return `wm${seed.toString(36)}_${customerId.toString(36).padStart(6, '0')}`;
 }
 
-export interface GenOrder {
+interface GenOrder {
   id: number;
   buyers: number[];
   createdAt: string;
   labels: number[];
 }
 
-export function genOrder(o: GenDataOptions, id: number, yearStart: number): GenOrder {
+function genOrder(o: GenDataOptions, id: number, yearStart: number): GenOrder {
   const r = rowRng(o.seed, 3, id);
   const first = 1 + Math.floor(r() * o.customers);
   const buyers = [first];
@@ -148,7 +148,7 @@ function parseArgs(args: string[], config: AppConfig): GenDataOptions {
   };
 }
 
-export async function generateData(
+async function generateData(
   o: GenDataOptions,
   base: DbConnectionSettings,
   log: (msg: string) => void = (m) => console.error(m),

@@ -34,7 +34,7 @@ import {
  * `customer_last_order`) is loaded directly, not derived by the migration's backfill.
  */
 
-export interface GenDemoOptions {
+interface GenDemoOptions {
   customers: number;
   orders: number;
   days: number;
@@ -42,7 +42,7 @@ export interface GenDemoOptions {
   now: DateTime;
 }
 
-export interface GenDemoSummary {
+interface GenDemoSummary {
   customers: number;
   orders: number;
   labelLinks: number;
@@ -81,7 +81,7 @@ function weightedPicker(weights: number[]): (u: number) => number {
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Label ids in table order: cities, warehouses, categories, brands, SKUs. */
-export function demoLabels() {
+function demoLabels() {
   const brands = [...new Set(DEMO_PRODUCTS.map((p) => p[1]))];
   const rows: { id: number; bindId: string | null; name: string; type: number }[] = [];
   const add = (bindId: string | null, name: string, type: number) =>
@@ -114,7 +114,7 @@ interface Order {
   payment: number;
 }
 
-export function generateDemoCompany(o: GenDemoOptions) {
+function generateDemoCompany(o: GenDemoOptions) {
   const r = rng(o.seed);
   const nowSec = Math.floor(o.now.toSeconds());
   const day = 86400;

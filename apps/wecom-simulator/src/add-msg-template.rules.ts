@@ -1,7 +1,7 @@
 import { WecomAnswer, wecomError } from './wecom-errcodes';
 
 /** WeCom's limits on add_msg_template (see docs/WECOM.md); lengths are UTF-8 bytes. */
-export const ADD_MSG_TEMPLATE_LIMITS = {
+const ADD_MSG_TEMPLATE_LIMITS = {
   recipients: 10000,
   textBytes: 4000,
   attachments: 9,
@@ -11,22 +11,21 @@ export const ADD_MSG_TEMPLATE_LIMITS = {
   urlBytes: 2048,
 } as const;
 
-export interface AddMsgTemplateContext {
+interface AddMsgTemplateContext {
   isMediaValid(mediaId: unknown, type: string): boolean;
   isKnownSender(userid: string): boolean;
   /** Linked mini-program appids; empty accepts any. */
   miniProgramAppIds: readonly string[];
 }
 
-export interface AcceptedTemplate {
+interface AcceptedTemplate {
   sender?: string;
   externalUserIds: string[];
   text?: { content: string };
   attachments: unknown[];
 }
 
-export type CheckedTemplate =
-  { ok: true; value: AcceptedTemplate } | { ok: false; answer: WecomAnswer };
+type CheckedTemplate = { ok: true; value: AcceptedTemplate } | { ok: false; answer: WecomAnswer };
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const isObject = (v: unknown): v is Record<string, unknown> =>

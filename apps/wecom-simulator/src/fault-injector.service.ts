@@ -2,10 +2,10 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { seededRandom } from './seeded-random';
 import { FaultSettings } from './simulator-settings';
 
-export type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid';
-export type FaultAfterCall = 'timeout' | 'reset';
+type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid';
+type FaultAfterCall = 'timeout' | 'reset';
 
-export interface FaultPlan {
+interface FaultPlan {
   delayMs: number;
   before: FaultBeforeCall | null;
   after: FaultAfterCall | null;

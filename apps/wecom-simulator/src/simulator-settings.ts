@@ -104,7 +104,7 @@ export const NO_FAULTS: FaultSettings = {
   endpoints: [],
 };
 
-export interface SimulatorEnv {
+interface SimulatorEnv {
   port: number;
   host: string;
   behaviour: SimulatorBehaviour;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SimulatorBehaviour } from './simulator-settings';
 
-export interface SimToken {
+interface SimToken {
   value: string;
   expiresAt: number;
   /** Set when the token was revoked early: the errcode its use answers (40014 or 42001). */
@@ -41,7 +41,7 @@ export interface SimMessage {
 }
 
 /** Status of one customer in get_groupmsg_send_result. */
-export type CustomerStatus = 0 | 1 | 2 | 3;
+type CustomerStatus = 0 | 1 | 2 | 3;
 
 export interface SimStats {
   /** Requests per endpoint (path after /cgi-bin/). */

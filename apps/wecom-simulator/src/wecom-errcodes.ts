@@ -1,5 +1,5 @@
 /** The errcodes the simulator answers, with WeCom's wording (errmsg is informative only). */
-export const ERRMSG: Record<number, string> = {
+const ERRMSG: Record<number, string> = {
   [-1]: 'system busy',
   0: 'ok',
   40001: 'invalid credential, access_token is invalid or not latest',

@@ -62,7 +62,7 @@ const REMOVE_BUYERS = (o: 'OLD') => `
     )}`;
 
 /** order_buyers and customer_last_order, re-derived from `user_ids` on every order write. */
-export const BUYER_PROJECTION_TRIGGERS: readonly TriggerDefinition[] = [
+const BUYER_PROJECTION_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_youzan_orders_buyers_ai',
     rule: 'every valid buyer id of a new order is one of its buyers (junk and repeats ignored), and its time raises their last order',
@@ -132,7 +132,7 @@ const REMOVE_ORDER = (o: 'OLD') => `
  * They find an order's links through idx_wcl_order and a projection row through its full
  * primary key, so every write costs a few index dives.
  */
-export const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
+const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_wcl_label_orders_ai',
     rule: "a label link is projected with its order's time once that order exists",
@@ -218,7 +218,7 @@ const ADD_IF_SHARED = `
  * is a locking read, so of two transactions writing one id concurrently the later sees the
  * other (or one is a deadlock victim its writer retries).
  */
-export const SHARED_EXTERNAL_ID_TRIGGERS: readonly TriggerDefinition[] = [
+const SHARED_EXTERNAL_ID_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_customers_shared_external_ai',
     rule: 'a customer inserted with an external id another customer holds lists that id as shared',

@@ -11,9 +11,6 @@ export * from './select-audience.service';
 export * from './audience.module';
 export {
   AUDIENCE_TRIGGERS,
-  BUYER_PROJECTION_TRIGGERS,
-  LABEL_ORDER_TRIGGERS,
-  SHARED_EXTERNAL_ID_TRIGGERS,
   backfillBuyerProjection,
   backfillLabelOrders,
   backfillSharedExternalIds,

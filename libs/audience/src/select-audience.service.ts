@@ -36,14 +36,14 @@ export interface AudiencePage {
   next: AudienceCursor | null;
 }
 
-export interface AudiencePreview {
+interface AudiencePreview {
   count: number;
   sample: string[];
   window: AudienceWindow;
   tookMs: number;
 }
 
-export const PREVIEW_SAMPLE_SIZE = 20;
+const PREVIEW_SAMPLE_SIZE = 20;
 
 /**
  * Selects a rule's audience (SPEC §6) at the instant `at`: distinct, non-empty external

@@ -20,14 +20,14 @@ export const RULE_LIMITS = {
 
 export const RULE_STATUSES = [0, 1] as const;
 export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
-export const LABEL_FIELDS = [
+const LABEL_FIELDS = [
   'cityLabels',
   'storeLabels',
   'brandLabels',
   'cateLabels',
   'skuLabels',
 ] as const;
-export const MEDIA_URL_FIELDS = ['img', 'miniProgramImg'] as const;
+const MEDIA_URL_FIELDS = ['img', 'miniProgramImg'] as const;
 const URL_FIELDS = ['img', 'miniProgramImg', 'miniProgramUrl'] as const;
 
 /** A rule body as the API reads it after the DTO's trimming (name and the three URLs). */
@@ -77,7 +77,7 @@ export type RuleProblemCode =
   | 'url-credentials'
   | 'url-refused';
 
-export interface RuleProblem {
+interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
   field: string;
   code: RuleProblemCode;
@@ -85,7 +85,7 @@ export interface RuleProblem {
   message: string;
 }
 
-export interface RuleCheckOptions {
+interface RuleCheckOptions {
   /**
    * The server's further check of an image URL that passed the static ones (private
    * addresses, against its allow-list): the reason it is refused, or undefined.
@@ -104,7 +104,7 @@ export function utf8Bytes(s: string): number {
 }
 
 /** Characters as class-validator's MaxLength counts them (a surrogate pair is one). */
-export function charLength(s: string): number {
+function charLength(s: string): number {
   return s.length - (s.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
 }
 
@@ -130,7 +130,7 @@ function urlProblem(value: string): [RuleProblemCode, string] | undefined {
  * The checks of each field on its own — what the DTO's decorators check on the api (whose
  * messages class-validator words; the API never returns these).
  */
-export function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
+function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const add = (field: string, code: RuleProblemCode, message: string) =>
     problems.push({ field, code, message });

@@ -10,7 +10,7 @@ export interface DbConnectionSettings {
   DB_POOL_SIZE?: number;
 }
 
-export const MIGRATIONS_TABLE = 'typeorm_migrations';
+const MIGRATIONS_TABLE = 'typeorm_migrations';
 
 /**
  * The one DataSource options object, shared by the Nest apps and the migration CLI.

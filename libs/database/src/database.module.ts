@@ -7,7 +7,7 @@ import { assertNoPendingMigrations } from './migrate';
 
 /** Every app refuses to start on a database with pending migrations. */
 @Injectable()
-export class PendingMigrationsCheck implements OnApplicationBootstrap {
+class PendingMigrationsCheck implements OnApplicationBootstrap {
   private readonly logger = new Logger(PendingMigrationsCheck.name);
 
   constructor(private readonly dataSource: DataSource) {}

@@ -6,7 +6,7 @@ import { BatchState, PushBatch, TERMINAL_BATCH_STATES } from './entities/push-ba
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
 import type { RunKind } from './queue.contracts';
 
-export interface RunKey {
+interface RunKey {
   pushId: number;
   kind: RunKind;
   slotAt: Date;

@@ -217,7 +217,7 @@ export class PushRunService {
   }
 }
 
-export function toRunView(r: PushRun, batches: PushBatch[]): RunView {
+function toRunView(r: PushRun, batches: PushBatch[]): RunView {
   return {
     id: r.id,
     kind: r.kind,

@@ -25,7 +25,7 @@ export type SendOutcome = BatchState | 'skipped' | RetryLater;
  * Exponential from 1 s, or WeCom's own wait when it named a longer one (45009 blocks for
  * the rest of its minute), capped.
  */
-export function retryDelayMs(attempt: number, retryAfterMs: number, capMs: number): number {
+function retryDelayMs(attempt: number, retryAfterMs: number, capMs: number): number {
   return Math.min(capMs, Math.max(1_000 * 2 ** Math.max(0, attempt - 1), retryAfterMs));
 }
 

@@ -4,12 +4,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 
-export interface SlotInput {
+interface SlotInput {
   week: number;
   time: string;
 }
 
-export interface ListFilter {
+interface ListFilter {
   searchText?: string;
   createdFrom?: Date;
   createdTo?: Date;
@@ -17,7 +17,7 @@ export interface ListFilter {
   limit: number;
 }
 
-export interface ListRow {
+interface ListRow {
   id: number;
   name: string;
   status: number;
@@ -27,7 +27,7 @@ export interface ListRow {
 }
 
 /** A rule the scheduler may fire in a window, with its weekly slots. */
-export interface ScheduledRule {
+interface ScheduledRule {
   id: number;
   startDate: string;
   endDate: string;

@@ -245,7 +245,7 @@ export class PushRuleService {
   }
 }
 
-export function toView(row: RuleWithSlotsRow): PushRuleView {
+function toView(row: RuleWithSlotsRow): PushRuleView {
   return {
     id: row.id,
     name: row.name,

@@ -48,7 +48,7 @@ export const MAX_COMPARE_RULES = 10;
 export const OTHER_LABELS_NAME = '其他';
 export const UNLABELLED_NAME = '无标签';
 
-export interface GoodsQuery {
+interface GoodsQuery {
   name?: string;
   /** Rule id (wechat_push.id); not together with `name`. */
   id?: number;
@@ -59,7 +59,7 @@ export interface GoodsQuery {
   limit?: number;
 }
 
-export interface GoodsRow {
+interface GoodsRow {
   id: string | null;
   name: string;
   bucket: 'label' | 'other' | 'unlabelled';
@@ -68,28 +68,28 @@ export interface GoodsRow {
   share: number;
 }
 
-export interface GoodsBreakdown {
+interface GoodsBreakdown {
   dimension: GoodsDimension;
   totalOrders: number;
   totalBuyers: number;
   rows: GoodsRow[];
 }
 
-export interface CompareQuery {
+interface CompareQuery {
   ids: number[];
   startTime: string;
   endTime: string;
   attributionDays?: number;
 }
 
-export interface RuleFigures extends PushFigures {
+interface RuleFigures extends PushFigures {
   pushId: number;
   ruleName: string;
 }
 
 export type ReportGranularity = 'week' | 'month';
 
-export interface ReportQuery {
+interface ReportQuery {
   name?: string;
   startTime: string;
   endTime: string;

@@ -10,7 +10,7 @@ export interface GoodsTallyGroup {
   share: number;
 }
 
-export interface GoodsTallyFigures {
+interface GoodsTallyFigures {
   /** Every group present, labelled ones by orders (descending) then index, 0 last. */
   groups: GoodsTallyGroup[];
   /** The top `limit` labelled groups. */

@@ -8,7 +8,6 @@ export { StatsIngest } from './ingest/stats-ingest.service';
 export { writeDeliveryRows } from './ingest/delivery-rows';
 export { deriveBatchStatistics } from './ingest/batch-statistics';
 export {
-  ATTRIBUTION_TRIGGERS,
   GOODS_LABEL_TRIGGERS,
   GOODS_LABELS_MAX_CHARS,
   STATS_TRIGGERS,

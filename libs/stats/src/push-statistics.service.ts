@@ -44,7 +44,7 @@ export interface RunStatsQuery extends StatsQuery {
   pagesize?: number;
 }
 
-export interface SenderFigures {
+interface SenderFigures {
   userid: string;
   assignedCount: number;
   executedCount: number;
@@ -55,7 +55,7 @@ export interface SenderFigures {
   deliveryRate: number;
 }
 
-export interface RunFigures extends PushFigures {
+interface RunFigures extends PushFigures {
   runId: number;
   pushId: number;
   ruleName: string;
@@ -65,7 +65,7 @@ export interface RunFigures extends PushFigures {
   senders: SenderFigures[];
 }
 
-export interface RunFiguresPage {
+interface RunFiguresPage {
   data: RunFigures[];
   total: number;
   page: number;
@@ -73,13 +73,13 @@ export interface RunFiguresPage {
   pages: number;
 }
 
-export interface DailyFigures extends PushFigures {
+interface DailyFigures extends PushFigures {
   day: string;
 }
 
 /** Daily figures are for charts: one row per day, so the range is bounded. */
-export const MAX_DAILY_DAYS = 366;
-export const MAX_RUNS_PAGE_SIZE = 100;
+const MAX_DAILY_DAYS = 366;
+const MAX_RUNS_PAGE_SIZE = 100;
 
 /**
  * One recipient pushed more than once in a day (`o` = its outcome rows that day): how many

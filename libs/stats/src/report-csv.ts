@@ -1,7 +1,7 @@
 import type { ReportRow } from './effect-analysis.service';
 
 /** The UTF-8 byte order mark: Excel then reads the file as UTF-8 (Chinese headers). */
-export const UTF8_BOM = '\uFEFF';
+const UTF8_BOM = '\uFEFF';
 
 /** The report's CSV columns, in order: Chinese header → field of a report row. */
 export const REPORT_CSV_COLUMNS: [string, keyof ReportRow][] = [

@@ -15,7 +15,7 @@ import {
 import { WecomFatalError, WecomRetryableError } from './wecom-errors';
 import { WECOM_LIMITS } from './wecom-limits';
 
-export interface DownloadedImage {
+interface DownloadedImage {
   data: Buffer;
   contentType: 'image/jpeg' | 'image/png';
   filename: string;
@@ -23,7 +23,7 @@ export interface DownloadedImage {
 }
 
 /** Not WeCom's: the label errors of a download carry as their endpoint. */
-export const IMAGE_DOWNLOAD = 'image-download';
+const IMAGE_DOWNLOAD = 'image-download';
 
 /** The operator's image cannot be used (refused by the SSRF guard, too big, not jpg/png). */
 export class ImageRejectedError extends WecomFatalError {

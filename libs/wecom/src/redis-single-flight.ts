@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
-export interface SingleFlightOptions {
+interface SingleFlightOptions {
   /** How long the loader may hold the lock before another process may take over. */
   lockTtlMs: number;
   /** How long a waiter waits for another process's result before giving up. */
@@ -10,7 +10,7 @@ export interface SingleFlightOptions {
   pollMs?: number;
 }
 
-export interface Loaded {
+interface Loaded {
   value: string;
   ttlMs: number;
 }

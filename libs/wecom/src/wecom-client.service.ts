@@ -16,7 +16,7 @@ interface Page extends WecomAnswer {
 }
 
 /** WeCom's customer group-messaging calls (企业群发). */
-export interface PageOptions {
+interface PageOptions {
   limit?: number;
   /** Awaited before each page's call (e.g. a shared rate limit). */
   beforeCall?: () => Promise<void>;

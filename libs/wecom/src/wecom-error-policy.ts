@@ -11,7 +11,7 @@ import {
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001]);
 
 /** Wrong settings of this deployment; retrying would only risk WeCom banning the IP. */
-export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([
+const CONFIG_ERRCODES: ReadonlySet<number> = new Set([
   40001, // invalid secret
   40013, // invalid corp id
   40091, // secret of another corp
@@ -22,7 +22,7 @@ export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([
 ]);
 
 /** Errcodes after which WeCom did nothing and asks to come back later, with how long to wait. */
-export const RETRYABLE_ERRCODES: ReadonlyMap<number, number> = new Map([
+const RETRYABLE_ERRCODES: ReadonlyMap<number, number> = new Map([
   [-1, 1_000], // system busy
   [6000, 1_000], // data version conflict
   [45009, 60_000], // frequency limit; a minute limit blocks for 60 s
@@ -41,7 +41,7 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-export type TransportFailure =
+type TransportFailure =
   /** Connection refused, DNS failure: the request never left. */
   | { kind: 'not-sent'; code: string }
   /** Timeout, reset or anything else after the request may have left. */

@@ -11,9 +11,9 @@ export const WECOM_LIMITS = {
   minMediaBytes: 6,
 } as const;
 
-export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-export interface LimitViolation {
+interface LimitViolation {
   /** What WeCom would answer for the same request. */
   errcode: number;
   errmsg: string;

@@ -16,7 +16,7 @@ interface UploadAnswer extends WecomAnswer {
   created_at: string;
 }
 
-export interface MediaFile {
+interface MediaFile {
   data: Buffer;
   filename: string;
   contentType: string;

@@ -14,7 +14,7 @@ function isAnswer(data: unknown): data is WecomAnswer {
 }
 
 /** Replaces every occurrence of the given secrets, so no text we keep can carry them. */
-export function scrub(text: string, secrets: readonly string[]): string {
+function scrub(text: string, secrets: readonly string[]): string {
   return secrets.reduce((t, s) => (s ? t.split(s).join('[redacted]') : t), text);
 }
 

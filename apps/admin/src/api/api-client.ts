@@ -30,7 +30,7 @@ export class ApiError extends Error {
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   /** The operator token, read at every call so a new login applies at once. */
   token: () => string | null;
   /** Called on any 401 before the call rejects: the session is over. */

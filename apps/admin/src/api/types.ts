@@ -42,12 +42,10 @@ export type RunPage = Schemas['RunPageView'];
 export type RunState = RunView['state'];
 export type BatchView = Schemas['BatchRecordView'];
 export type BatchState = BatchView['state'];
-export type CancelReport = Schemas['CancelReportView'];
 
 export type StatsQuery = Schemas['StatsQueryDto'];
 export type RunStatsQuery = Schemas['RunStatsQueryDto'];
 export type PushFigures = Schemas['PushFiguresView'];
-export type SenderFigures = Schemas['SenderFiguresView'];
 export type RunFigures = Schemas['RunFiguresView'];
 export type RunFiguresPage = Schemas['RunFiguresPageView'];
 export type DailyFigures = Schemas['DailyFiguresView'];
@@ -61,4 +59,3 @@ export type RuleFigures = Schemas['RuleFiguresView'];
 /** The console asks for a format per call (rows or the CSV file). */
 export type ReportQuery = Omit<Schemas['ReportQueryDto'], 'format'>;
 export type ReportGranularity = ReportQuery['granularity'];
-export type ReportRow = Schemas['ReportRowView'];

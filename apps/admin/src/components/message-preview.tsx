@@ -1,7 +1,7 @@
 import { Typography } from 'antd';
 import { useState } from 'react';
 
-export interface MessageContent {
+interface MessageContent {
   content?: string;
   img?: string;
   miniProgramTitle?: string;

@@ -21,7 +21,7 @@ export const GOODS_DIMENSIONS: { value: GoodsDimension; label: string }[] = [
   { value: 'store', label: '门店' },
 ];
 
-export const DEFAULT_DIMENSION: GoodsDimension = 'sku';
+const DEFAULT_DIMENSION: GoodsDimension = 'sku';
 
 /** A dimension from the URL; anything unknown is the default. */
 export function parseDimension(raw: string | null | undefined): GoodsDimension {
@@ -29,7 +29,7 @@ export function parseDimension(raw: string | null | undefined): GoodsDimension {
 }
 
 /** The API takes 1..100 groups (default 10). */
-export const GOODS_LIMIT = { min: 1, max: 100, default: 10 } as const;
+const GOODS_LIMIT = { min: 1, max: 100, default: 10 } as const;
 export const GOODS_LIMIT_OPTIONS = [5, 10, 20, 50, 100];
 
 /** A limit from the URL or the input: a whole number clamped to 1..100, else the default. */

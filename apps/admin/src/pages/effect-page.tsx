@@ -65,7 +65,7 @@ function csvField(v: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function runsCsv(rows: RunFigures[]): string {
+function runsCsv(rows: RunFigures[]): string {
   const lines = [RUN_FIELDS.map((f) => csvField(f.title)).join(',')];
   for (const r of rows) lines.push(RUN_FIELDS.map((f) => csvField(f.value(r))).join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;

@@ -18,7 +18,7 @@ export function minusDays(date: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
 }
 
-export interface DayWindowExplanation {
+interface DayWindowExplanation {
   /** e.g. 最后一次购买在 45 天前到 30 天前之间 */
   text: string;
   from: string;

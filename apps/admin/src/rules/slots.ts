@@ -14,9 +14,9 @@ export const WEEKDAYS: readonly { week: number; label: string }[] = [
 export const weekLabel = (week: number) =>
   WEEKDAYS.find((w) => w.week === week)?.label ?? `星期${week}`;
 
-export const slotKey = (s: Slot) => `${s.week}@${s.time}`;
+const slotKey = (s: Slot) => `${s.week}@${s.time}`;
 
-export const sortSlots = (slots: readonly Slot[]): Slot[] =>
+const sortSlots = (slots: readonly Slot[]): Slot[] =>
   [...slots].sort((a, b) => a.week - b.week || a.time.localeCompare(b.time));
 
 /**

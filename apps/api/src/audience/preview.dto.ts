@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-export class AudienceWindowView {
+class AudienceWindowView {
   @ApiProperty({ description: '窗口起点（含），Asia/Shanghai', example: '2025-01-29 00:00:00' })
   from: string;
 

@@ -8,7 +8,7 @@ export const ADMIN_PATH = '/admin';
  * Where the built console is: `ADMIN_DIST_DIR`, else `dist/admin` under the working
  * directory (where `npm run build:admin` writes it and where the image keeps it).
  */
-export function adminDistDir(): string {
+function adminDistDir(): string {
   return resolve(process.env.ADMIN_DIST_DIR ?? join(process.cwd(), 'dist', 'admin'));
 }
 

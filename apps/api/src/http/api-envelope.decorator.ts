@@ -11,14 +11,14 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBody, ErrorCode, ErrorDetail } from '@app/common';
 
-export class ErrorDetailView implements ErrorDetail {
+class ErrorDetailView implements ErrorDetail {
   @ApiProperty({ description: '请求体中的字段路径，如 weekDayPushTime[1].time' }) field: string;
   @ApiProperty() message: string;
 }
 
 type ErrorFields = ErrorBody['error'];
 
-export class ErrorView implements ErrorFields {
+class ErrorView implements ErrorFields {
   @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.VALIDATION_FAILED })
   code: ErrorCode;
 
@@ -28,7 +28,7 @@ export class ErrorView implements ErrorFields {
 }
 
 /** `{success:false, error}`: every failed call (the filter in @app/common writes it). */
-export class ErrorEnvelopeView implements ErrorBody {
+class ErrorEnvelopeView implements ErrorBody {
   @ApiProperty({ enum: [false] }) success: false;
   @ApiProperty({ type: ErrorView }) error: ErrorView;
 }

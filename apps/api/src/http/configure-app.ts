@@ -14,7 +14,7 @@ import {
 } from '@app/common';
 
 /** Bearer token, or Basic auth whose password is an operator token (for browser pages). */
-export function browserAuth(tokens: OperatorTokens) {
+function browserAuth(tokens: OperatorTokens) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (tokens.fromBrowserHeader(req.headers.authorization) !== undefined) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
@@ -23,10 +23,10 @@ export function browserAuth(tokens: OperatorTokens) {
 }
 
 /** Deepest JSON a request body may nest; the deepest real body (a rule) nests 3 levels. */
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 
 /** Whether `value` nests deeper than `max` (iterative: a deep body must not exhaust the stack). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
+function nestsDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop() as [unknown, number];
@@ -43,7 +43,7 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * allowed because antd and Swagger UI inject <style> elements; images may come from any
  * http(s) host because the console previews the operator's image URLs.
  */
-export function securityHeaders() {
+function securityHeaders() {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

@@ -40,7 +40,7 @@ export class TriggerResultView {
   @ApiProperty({ description: '新建（或已存在的同一时刻）执行记录 id' }) runId: number;
 }
 
-export class BatchRecordView implements BatchView {
+class BatchRecordView implements BatchView {
   @ApiProperty() id: number;
   @ApiProperty({ description: '执行内的批次序号，从 1 开始' }) batchNo: number;
   @ApiProperty({ enum: BatchState }) state: BatchState;
@@ -55,7 +55,7 @@ export class BatchRecordView implements BatchView {
   finishedAt: string | null;
 }
 
-export class RunRecordView implements RunView {
+class RunRecordView implements RunView {
   @ApiProperty() id: number;
   @ApiProperty({ enum: ['scheduled', 'manual'] }) kind: 'scheduled' | 'manual';
   @ApiProperty({ description: '时间槽（手动执行为触发时间），YYYY-MM-DD HH:mm:ss' })
@@ -89,7 +89,7 @@ export class ResendResultView {
   @ApiProperty({ description: '含本次在内的重发次数' }) resends: number;
 }
 
-export class TaskCancelFailureView {
+class TaskCancelFailureView {
   @ApiProperty() msgid: string;
   @ApiProperty({ type: Number, nullable: true }) errcode: number | null;
   @ApiProperty() errmsg: string;

@@ -95,7 +95,7 @@ export class ReportQueryDto extends PickType(StatsQueryDto, [
   format: 'json' | 'csv';
 }
 
-export class GoodsRowView {
+class GoodsRowView {
   @ApiProperty({
     type: String,
     nullable: true,

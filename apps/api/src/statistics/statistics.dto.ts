@@ -110,7 +110,7 @@ export class PushFiguresView {
   userConversionRate: number;
 }
 
-export class SenderFiguresView {
+class SenderFiguresView {
   @ApiProperty({ description: '员工 userid（企业微信分配的发送成员）' }) userid: string;
   @ApiProperty({ description: '分配给该员工的成功接收人数（本次执行内每人一行）' })
   assignedCount: number;
@@ -122,7 +122,7 @@ export class SenderFiguresView {
   @ApiProperty({ description: 'deliveredCount / assignedCount，4 位小数' }) deliveryRate: number;
 }
 
-export class RunFiguresView extends PushFiguresView {
+class RunFiguresView extends PushFiguresView {
   @ApiProperty() runId: number;
   @ApiProperty({ description: '规则 id' }) pushId: number;
   @ApiProperty({ description: '执行时的规则名称' }) ruleName: string;

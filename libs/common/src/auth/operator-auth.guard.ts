@@ -27,7 +27,7 @@ export function isPublicRoute(reflector: Reflector, context: ExecutionContext): 
   );
 }
 
-export interface AuthenticatedRequest extends Request {
+interface AuthenticatedRequest extends Request {
   operatorId?: number;
 }
 

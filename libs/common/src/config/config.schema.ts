@@ -46,7 +46,7 @@ const adminTokens = z.string().transform((v, ctx) => {
 });
 
 /** Development-only operator token, used when ADMIN_TOKENS is unset outside production. */
-export const DEV_ADMIN_TOKENS = '1:dev-operator-token';
+const DEV_ADMIN_TOKENS = '1:dev-operator-token';
 
 export const configSchema = z
   .object({

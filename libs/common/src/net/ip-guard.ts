@@ -56,12 +56,12 @@ export function isBlockedAddress(ip: string): boolean {
 }
 
 /** Host names that always mean this machine. */
-export function isLocalHostname(host: string): boolean {
+function isLocalHostname(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
   return h === 'localhost' || h.endsWith('.localhost') || h === 'metadata.google.internal';
 }
 
-export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 /**
  * Static check of an operator-supplied image URL: http(s) only, and no literal private,

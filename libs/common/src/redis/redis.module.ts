@@ -6,11 +6,6 @@ import { AppConfig } from '../config/config.schema';
 /** Injection token of the shared ioredis client (caches, locks; BullMQ opens its own). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
-/** Connection options BullMQ and our own clients share. */
-export function redisConnectionOptions(config: AppConfig): { url: string } {
-  return { url: config.REDIS_URL };
-}
-
 /** `prefix:part:part` — every key this deployment writes starts with REDIS_KEY_PREFIX. */
 export function redisKey(config: AppConfig, ...parts: (string | number)[]): string {
   return [config.REDIS_KEY_PREFIX, ...parts].join(':');

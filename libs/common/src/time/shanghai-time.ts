@@ -7,8 +7,6 @@ import { BUSINESS_TZ, isCalendarDate } from '@app/contracts';
  * wall-clock time (the connection runs with timezone +08:00).
  */
 export { BUSINESS_TZ, isCalendarDate };
-/** Shanghai has had no daylight saving since 1991, so its offset is fixed. */
-export const BUSINESS_UTC_OFFSET = '+08:00';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;

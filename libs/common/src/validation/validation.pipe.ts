@@ -18,7 +18,7 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
 }
 
 /** Turns class-validator errors into the envelope's `details`, one per failed constraint. */
-export function toErrorDetails(errors: ValidationError[]): ErrorDetail[] {
+function toErrorDetails(errors: ValidationError[]): ErrorDetail[] {
   return flatten(errors);
 }
 

@@ -16,7 +16,7 @@ export interface PollFacts {
   runCancelled: boolean;
 }
 
-export type PollDecision =
+type PollDecision =
   | { state: 'final'; reason: string }
   | { state: 'expired'; reason: string }
   | { state: 'tracking'; nextInMs: number; remind: boolean };

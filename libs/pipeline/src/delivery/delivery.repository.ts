@@ -7,7 +7,7 @@ import type { GroupMsgSendResult } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
 
-export interface DeliveryTask {
+interface DeliveryTask {
   batchId: number;
   runId: number;
   msgid: string;

@@ -11,7 +11,7 @@ import { WecomCallBudget } from './wecom-call-budget';
 /** Poll again after `nextInMs`; otherwise the task's tracking ended (or there is none). */
 export type TrackOutcome = { nextInMs: number } | DeliveryTaskState | 'skipped';
 
-export interface PollReport {
+interface PollReport {
   senders: number;
   pendingSenders: number;
   resultRows: number;

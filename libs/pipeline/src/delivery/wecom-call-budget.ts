@@ -51,4 +51,4 @@ export class WecomCallBudget {
 }
 
 /** The window of WECOM_MAX_CALLS_PER_SECOND (the worker sets the batch queue's limit with it). */
-export const WINDOW_MS = 1000;
+const WINDOW_MS = 1000;

@@ -23,7 +23,7 @@ export const MAX_DAYS = RULE_LIMITS.maxDays;
 const MAX_LABEL_FIELD_LENGTH = RULE_LIMITS.labelFieldMaxLength;
 const STATUSES = [...RULE_STATUSES];
 
-export class WeekDayPushTimeDto {
+class WeekDayPushTimeDto {
   @ApiProperty({ description: '星期几，1-7（7 表示周日）', minimum: 1, maximum: 7, example: 1 })
   @IsInt()
   @Min(1)
@@ -244,7 +244,7 @@ export class PushRuleView {
   @ApiProperty() miniProgramUrl: string;
 }
 
-export class PushRuleListItem {
+class PushRuleListItem {
   @ApiProperty() id: number;
   @ApiProperty() name: string;
   @ApiProperty({ description: 'YYYY-MM-DD HH:mm:ss (Asia/Shanghai)' }) createTime: string;
@@ -260,7 +260,7 @@ export class PushRuleListPage {
   @ApiProperty({ description: 'ceil(total / pagesize)' }) pages: number;
 }
 
-export class IdNameLabel {
+class IdNameLabel {
   @ApiProperty({ description: 'bind_id' }) id: string;
   @ApiProperty() name: string;
 }

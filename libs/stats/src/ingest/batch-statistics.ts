@@ -1,7 +1,7 @@
 import type { SqlRunner } from '@app/database';
 
 /** The funnel stage of one delivery row, ordered so that MAX() is a recipient's best outcome. */
-export const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
+const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
   CASE d.status WHEN 1 THEN 3 WHEN 3 THEN 2 WHEN 2 THEN 1 ELSE 0 END)`;
 
 /**
@@ -9,7 +9,7 @@ export const OUTCOME_OF_DELIVERY = `IF(d.accepted = 0, -1,
  * recipient is in one batch of a run (the audience is de-duplicated), so a batch's rows
  * replace what they derived before.
  */
-export async function writeRecipientOutcomes(q: SqlRunner, batchId: number): Promise<void> {
+async function writeRecipientOutcomes(q: SqlRunner, batchId: number): Promise<void> {
   await q.query(
     `INSERT INTO wechat_push_recipient_outcomes (recipient_key, run_day, run_id, push_id, outcome)
      SELECT d.recipient_key, d.run_day, d.run_id, d.push_id, ${OUTCOME_OF_DELIVERY}
@@ -41,7 +41,7 @@ function countsSelect(where: string): string {
  * replaced (a member may have gained or lost recipients). Call it inside the transaction
  * that also refreshes the batch's outcomes.
  */
-export async function writeBatchCounts(q: SqlRunner, batchId: number): Promise<void> {
+async function writeBatchCounts(q: SqlRunner, batchId: number): Promise<void> {
   await q.query('DELETE FROM wechat_push_batch_counts WHERE batch_id = ?', [batchId]);
   await q.query(
     `INSERT INTO wechat_push_batch_counts (${COUNT_COLUMNS}) ${countsSelect('d.batch_id = ?')}`,
@@ -55,7 +55,7 @@ export async function writeBatchCounts(q: SqlRunner, batchId: number): Promise<v
  * first read until after its commit, so of two runs of one day derived at once the second
  * sees the first's committed rows.
  */
-export async function writeDayRepeats(q: SqlRunner, batchId: number): Promise<void> {
+async function writeDayRepeats(q: SqlRunner, batchId: number): Promise<void> {
   await q.query(
     `INSERT IGNORE INTO wechat_push_day_repeats (run_day, recipient_key)
      SELECT o.run_day, o.recipient_key

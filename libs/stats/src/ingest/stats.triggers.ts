@@ -37,7 +37,7 @@ const UNATTRIBUTE = (o: 'OLD') => `
  * order write reaches the attributions in the same transaction. Cost per order row: one
  * index dive into idx_deliveries_recipient.
  */
-export const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
+const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
   {
     name: 'trg_order_buyers_attribution_ai',
     rule: `an order its buyer places within ${ATTRIBUTION_MAX_DAYS} days after a push WeCom accepted for them is attributed to that push`,

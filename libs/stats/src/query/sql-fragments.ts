@@ -20,7 +20,7 @@ export const ORDERS_AND_BUYERS =
 export const FAILED_ROW = 'f.outcome = -1';
 
 /** The recipients that failed in runs `(?)` ({@link FAILED_ROW}). */
-export const FAILED_IN_RUNS = `SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
+const FAILED_IN_RUNS = `SELECT f.recipient_key FROM wechat_push_recipient_outcomes f
                                 WHERE f.run_id IN (?) AND ${FAILED_ROW}`;
 
 /**
