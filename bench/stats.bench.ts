@@ -15,8 +15,8 @@
  * - `--baseline <commit>` (or BENCH_BASELINE): `git worktree add` that commit into a temporary
  *   directory (node_modules linked to this tree's), serve its PushStatisticsService and
  *   EffectAnalysisService from a child process run in it (bench/stats-calls.ts), call them
- *   alternately with this tree's on the same data (the figures must be equal), print the
- *   ratios; the worktree is removed at the end.
+ *   alternately with this tree's, served the same way from a child process of its own, on the
+ *   same data (the figures must be equal), print the ratios; the worktree is removed at the end.
  * - `--runs N`, `--customers N`, `--orders N`: a smaller data set (defaults 200, 1,000,000,
  *   1,000,000; customers a multiple of 10,000), e.g. to try the bench end to end.
  * - `--only-analysis` (only goods, compare and report), `--compare-only`, `--labels-only`
@@ -334,17 +334,20 @@ async function seedQueries(
 }
 
 /**
- * A baseline commit's statistics services: the commit checked out in a temporary worktree,
- * bench/stats-calls.ts of this tree run there by ts-node under the worktree's tsconfig (so
- * `@app/*` resolves into it), on the bench's database.
+ * One tree's statistics services in a process of their own: bench/stats-calls.ts run by
+ * ts-node under the tree's tsconfig (so `@app/*` resolves into it), on the bench's database.
+ * A baseline commit is checked out in a temporary worktree; this tree serves from its own
+ * folder, so both sides are timed in fresh processes of the same kind (not one of them in
+ * the bench's process, whose heap holds the generated data).
  */
-class BaselineTree {
+class StatsTree {
   private next = 0;
   private readonly waiting = new Map<number, (r: CallReply) => void>();
 
   private constructor(
     readonly commit: string,
-    private readonly dir: string,
+    /** The temporary worktree, removed on close. */
+    private readonly worktree: string | undefined,
     private readonly child: ChildProcess,
     readonly calls: Set<StatsCall>,
   ) {
@@ -354,11 +357,12 @@ class BaselineTree {
     });
   }
 
-  static async open(commit: string, dbName: string): Promise<BaselineTree> {
-    const dir = mkdtempSync(join(tmpdir(), 'wpp-bench-baseline-'));
-    execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
+  /** The baseline `commit`'s services, or this tree's without one. */
+  static async open(dbName: string, commit?: string): Promise<StatsTree> {
+    const dir = commit ? mkdtempSync(join(tmpdir(), 'wpp-bench-baseline-')) : process.cwd();
+    if (commit) execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
     try {
-      symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
+      if (commit) symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
       const child = fork(join(__dirname, 'stats-calls.ts'), [], {
         cwd: dir,
         execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
@@ -370,21 +374,21 @@ class BaselineTree {
       });
       const ready = await new Promise<ReadyMessage>((resolve, reject) => {
         child.once('message', resolve);
-        child.once('exit', (code) => reject(new Error(`baseline ${commit} exited (${code})`)));
+        child.once('exit', (code) => reject(new Error(`${commit ?? 'this tree'} exited (${code})`)));
       });
-      return new BaselineTree(commit, dir, child, new Set(ready.calls));
+      return new StatsTree(commit ?? 'this tree', commit ? dir : undefined, child, new Set(ready.calls));
     } catch (e) {
-      BaselineTree.remove(dir);
+      if (commit) StatsTree.remove(dir);
       throw e;
     }
   }
 
-  /** The call's figures and its time as measured in the baseline's process. */
+  /** The call's figures and its time as measured in the tree's process. */
   call<T>(call: StatsCall, args: unknown): Promise<{ ms: number; out: T }> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, (r) =>
-        'error' in r ? reject(new Error(`baseline ${call}: ${r.error}`)) : resolve(r as never),
+        'error' in r ? reject(new Error(`${this.commit} ${call}: ${r.error}`)) : resolve(r as never),
       );
       this.child.send({ id, call, args } satisfies CallRequest);
     });
@@ -396,7 +400,7 @@ class BaselineTree {
       this.child.disconnect();
       await exited;
     }
-    BaselineTree.remove(this.dir);
+    if (this.worktree) StatsTree.remove(this.worktree);
   }
 
   private static remove(dir: string): void {
@@ -416,32 +420,41 @@ const summary = <T>(times: number[], out: T): Timing<T> => {
   return { median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1], out };
 };
 
+/** This tree's services and a baseline commit's, each in a process of its own. */
+interface Trees {
+  ours: StatsTree;
+  baseline: StatsTree;
+}
+
 /**
  * This tree's call and the baseline's, one warm-up each, then alternated `times` times; the
- * bench fails if their figures differ. Without a baseline (or a call it lacks), ours only.
+ * bench fails if their figures (and this process's, `ours`) differ. Without a baseline (or a
+ * call it lacks), `ours` in this process only.
  */
 async function measurePair<T>(
   ours: () => Promise<T>,
-  baseline: BaselineTree | undefined,
+  trees: Trees | undefined,
   call: StatsCall,
   args: unknown,
   times = 5,
 ): Promise<{ ours: Timing<T>; base?: Timing<T> }> {
-  if (!baseline?.calls.has(call)) return { ours: await measure(ours, times) };
-  let out = await ours();
-  let base = (await baseline.call<T>(call, args)).out;
+  if (!trees?.baseline.calls.has(call)) return { ours: await measure(ours, times) };
+  const here = await ours();
+  let out = (await trees.ours.call<T>(call, args)).out;
+  let base = (await trees.baseline.call<T>(call, args)).out;
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < times; i++) {
-    const t = process.hrtime.bigint();
-    out = await ours();
-    a.push(ms(t));
-    const r = await baseline.call<T>(call, args);
+    const o = await trees.ours.call<T>(call, args);
+    a.push(o.ms);
+    out = o.out;
+    const r = await trees.baseline.call<T>(call, args);
     b.push(r.ms);
     base = r.out;
   }
-  if (JSON.stringify(out) !== JSON.stringify(base)) {
-    throw new Error(`${call} ${JSON.stringify(args)}: figures differ from ${baseline.commit}`);
+  const figures = JSON.stringify(out);
+  if (figures !== JSON.stringify(base) || figures !== JSON.stringify(here)) {
+    throw new Error(`${call} ${JSON.stringify(args)}: figures differ from ${trees.baseline.commit}`);
   }
   return { ours: summary(a, out), base: summary(b, base) };
 }
@@ -542,7 +555,7 @@ async function main(): Promise<void> {
   await runMigrations(settings);
   const db = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 4 });
   await db.initialize();
-  let baseline: BaselineTree | undefined;
+  let baseline: Trees | undefined;
   try {
     if (process.argv.includes('--link-cost')) {
       await linkWriteCost(db);
@@ -570,8 +583,11 @@ async function main(): Promise<void> {
     }
     const baselineCommit = arg('baseline') ?? process.env.BENCH_BASELINE;
     if (baselineCommit) {
-      baseline = await BaselineTree.open(baselineCommit, dbName);
-      console.log(`baseline ${baselineCommit}: ${[...baseline.calls].join(', ')}`);
+      baseline = {
+        ours: await StatsTree.open(dbName),
+        baseline: await StatsTree.open(dbName, baselineCommit),
+      };
+      console.log(`baseline ${baselineCommit}: ${[...baseline.baseline.calls].join(', ')}`);
     }
     if (process.argv.includes('--only-analysis')) {
       // Only the effect analysis block (goods, compare, report), e.g. while tuning it.
@@ -666,14 +682,15 @@ async function main(): Promise<void> {
         .join(', ')}; oldest open transaction on the server: ${oldest?.age ?? 'none'} s`,
     );
     console.log(
-      `\n| call | ours median / max ms | baseline ${baseline?.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |`,
+      `\n| call | ours median / max ms | baseline ${baseline?.baseline.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed: load JSON + sets ms | seed: orders by nickname ms | ours push / fail / success | seed push / fail / success | ours orders (7 d) | seed orders |`,
     );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const line of table) console.log(line);
 
     await analysisBench(db, stats, baseline, FIRST_DAY, end);
   } finally {
-    await baseline?.close();
+    await baseline?.ours.close();
+    await baseline?.baseline.close();
     await db.destroy();
   }
 }
@@ -802,7 +819,7 @@ async function goodsSeedWay(
 async function analysisBench(
   db: DataSource,
   stats: PushStatisticsService,
-  baseline: BaselineTree | undefined,
+  baseline: Trees | undefined,
   from: string,
   to: string,
 ): Promise<void> {
@@ -906,7 +923,7 @@ async function analysisBench(
     }
   }
   console.log(
-    `\n| call | ours median / max ms | baseline ${baseline?.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed-style median / max ms | seed-style ÷ ours | check |`,
+    `\n| call | ours median / max ms | baseline ${baseline?.baseline.commit ?? '(none)'} median / max ms | ours ÷ baseline | seed-style median / max ms | seed-style ÷ ours | check |`,
   );
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
