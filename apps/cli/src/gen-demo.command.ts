@@ -312,22 +312,8 @@ export async function generateDemo(
         put('wechat_customers_labels', ['customer_id', 'label_id', 'order_id'], linkLines),
       );
       await step('buyer projection', async () => {
-        // The statistics' attribution triggers on order_buyers have nothing to attribute yet
-        // (no push was ever sent here) but cost a statement per row: off for the load.
-        const [triggers] = (await conn.query(
-          `SELECT TRIGGER_NAME AS name, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
-                  ACTION_STATEMENT AS body
-             FROM information_schema.TRIGGERS
-            WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'order_buyers'`,
-        )) as unknown as [{ name: string; timing: string; event: string; body: string }[]];
-        for (const t of triggers) await conn.query(`DROP TRIGGER ${t.name}`);
         buyerLines.sort((a, b) => Number(a.split('\t', 1)[0]) - Number(b.split('\t', 1)[0]));
         await put('order_buyers', ['customer_id', 'order_creation_time', 'order_id'], buyerLines);
-        for (const t of triggers) {
-          await conn.query(
-            `CREATE TRIGGER ${t.name} ${t.timing} ${t.event} ON order_buyers FOR EACH ROW ${t.body}`,
-          );
-        }
         await put(
           'customer_last_order',
           ['customer_id', 'last_order_at'],

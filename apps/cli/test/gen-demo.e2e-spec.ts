@@ -1,8 +1,9 @@
 import { createConnection, Connection } from 'mysql2/promise';
 import { DateTime } from 'luxon';
-import { backfillBuyerProjection } from '@app/audience';
+import { AUDIENCE_TRIGGERS, backfillBuyerProjection } from '@app/audience';
 import { BUSINESS_TZ } from '@app/common';
 import { dropDatabase } from '@app/database';
+import { STATS_TRIGGERS } from '@app/stats';
 import { dbSettings } from '../../../test/test-env';
 import { generateDemo } from '../src/gen-demo.command';
 
@@ -85,6 +86,20 @@ describe('gen:demo', () => {
       [fmt(now.minus({ days: 60 }).startOf('day')), fmt(now.minus({ days: 45 }).endOf('day'))],
     );
     expect(lapsed.n).toBeGreaterThan(30);
+  });
+
+  it('leaves every trigger of order_buyers in place after the load', async () => {
+    const [rows] = await conn.query(
+      `SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS
+        WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = 'order_buyers'`,
+    );
+    const defined = [...AUDIENCE_TRIGGERS, ...STATS_TRIGGERS].filter(
+      (t) => t.table === 'order_buyers',
+    );
+    expect(defined.length).toBeGreaterThan(0);
+    expect((rows as { name: string }[]).map((r) => r.name).sort()).toEqual(
+      defined.map((t) => t.name).sort(),
+    );
   });
 
   it('loads the buyer projection exactly as the migration would derive it from the orders', async () => {
