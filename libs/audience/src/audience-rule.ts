@@ -1,5 +1,5 @@
 import { addDays, endOfDay, formatDateTime, startOfDay } from '@app/common';
-import { MAX_DAYS, splitLabelList } from '@app/push-config';
+import { RULE_LIMITS, splitLabelList } from '@app/contracts';
 
 /**
  * Who a rule targets: the saved entity (WechatPush) and the request body (PushRuleDto)
@@ -43,10 +43,10 @@ export interface AudienceCriteria {
  */
 export function audienceWindow(rule: AudienceRule, at: Date): AudienceWindow {
   const { lastOrderDay: d, lastOrderDayLimit: l } = rule;
-  const whole = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_DAYS;
+  const whole = (n: number) => Number.isInteger(n) && n >= 0 && n <= RULE_LIMITS.maxDays;
   if (!whole(d) || !whole(l) || d > l) {
     throw new RangeError(
-      `need whole days 0 ≤ lastOrderDay (${d}) ≤ lastOrderDayLimit (${l}) ≤ ${MAX_DAYS}`,
+      `need whole days 0 ≤ lastOrderDay (${d}) ≤ lastOrderDayLimit (${l}) ≤ ${RULE_LIMITS.maxDays}`,
     );
   }
   return {

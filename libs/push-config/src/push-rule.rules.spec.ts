@@ -1,5 +1,6 @@
 import type { PushRuleDto } from './dto/push-rule.dto';
-import { checkRuleSemantics, normalizeLabelList, splitLabelList } from './push-rule.rules';
+import { normalizeLabelList, splitLabelList } from '@app/contracts';
+import { checkRuleSemantics } from './push-rule.rules';
 import { escapeLike } from './push-rule.repository';
 
 const base = (): PushRuleDto => ({

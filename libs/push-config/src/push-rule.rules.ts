@@ -2,8 +2,6 @@ import { checkPublicHttpUrl, ErrorDetail } from '@app/common';
 import type { PushRuleDto } from './dto/push-rule.dto';
 import { ruleSemanticProblems } from '@app/contracts';
 
-export { normalizeLabelList, splitLabelList } from '@app/contracts';
-
 /**
  * Rules that span fields or need configuration, after the DTO's per-field checks: the
  * shared rule validation plus the media host allow-list only the server knows.

@@ -26,7 +26,8 @@ import {
   PushRuleView,
 } from './dto/push-rule.dto';
 import { PushStatus, WechatPush } from './entities/wechat-push.entity';
-import { checkRuleSemantics, normalizeLabelList } from './push-rule.rules';
+import { normalizeLabelList } from '@app/contracts';
+import { checkRuleSemantics } from './push-rule.rules';
 import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
 import { RuleReadCache } from './rule-read-cache';
 

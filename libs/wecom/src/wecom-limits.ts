@@ -1,17 +1,17 @@
+import { RULE_LIMITS, utf8Bytes } from '@app/contracts';
 import { AddMsgTemplateInput, WecomAttachment } from './wecom.types';
 
 /** WeCom's documented limits (docs/WECOM.md); text lengths are UTF-8 bytes. */
 export const WECOM_LIMITS = {
   maxRecipients: 10_000,
-  maxTextBytes: 4000,
+  // The content limits a rule is validated against, so a rule that passes is one WeCom takes.
+  maxTextBytes: RULE_LIMITS.textMaxBytes,
   maxAttachments: 9,
-  maxMiniProgramTitleBytes: 64,
+  maxMiniProgramTitleBytes: RULE_LIMITS.miniProgramTitleMaxBytes,
   maxImageBytes: 10 * 1024 * 1024,
   /** WeCom refuses files of 5 bytes or less. */
   minMediaBytes: 6,
 } as const;
-
-const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 interface LimitViolation {
   /** What WeCom would answer for the same request. */

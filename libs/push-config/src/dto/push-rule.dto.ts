@@ -19,7 +19,7 @@ import { DATE_PATTERN, RULE_LIMITS, RULE_STATUSES, TIME_PATTERN } from '@app/con
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-export const MAX_DAYS = RULE_LIMITS.maxDays;
+const MAX_DAYS = RULE_LIMITS.maxDays;
 const MAX_LABEL_FIELD_LENGTH = RULE_LIMITS.labelFieldMaxLength;
 const STATUSES = [...RULE_STATUSES];
 
