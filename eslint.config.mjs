@@ -44,11 +44,21 @@ const LIB_DEPENDENCIES = {
   contracts: [],
   common: ['contracts'],
   database: ['common', 'contracts'],
-  'push-config': ['common', 'contracts', 'database'],
-  audience: ['common', 'contracts', 'database', 'push-config'],
+  'contact-policy': ['common', 'contracts', 'database'],
+  'push-config': ['common', 'contact-policy', 'contracts', 'database'],
+  audience: ['common', 'contact-policy', 'contracts', 'database', 'push-config'],
   wecom: ['common', 'contracts'],
   stats: ['common', 'contracts', 'database', 'push-config'],
-  pipeline: ['audience', 'common', 'contracts', 'database', 'push-config', 'stats', 'wecom'],
+  pipeline: [
+    'audience',
+    'common',
+    'contact-policy',
+    'contracts',
+    'database',
+    'push-config',
+    'stats',
+    'wecom',
+  ],
 };
 
 /** no-restricted-imports for a lib's own source: the boundaries plus its allowed libs. */

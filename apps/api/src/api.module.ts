@@ -25,6 +25,8 @@ import { StatisticsController } from './statistics/statistics.controller';
 import { AnalysisController } from './statistics/analysis.controller';
 import { OperatorThrottlerGuard, rateLimitModule } from './http/rate-limit';
 import { CachedRuleReads } from './http/cached-rule-reads';
+import { PolicyController } from './contact-policy/policy.controller';
+import { SuppressionController } from './contact-policy/suppression.controller';
 
 @Module({
   imports: [
@@ -47,6 +49,8 @@ import { CachedRuleReads } from './http/cached-rule-reads';
     HealthController,
     StatisticsController,
     AnalysisController,
+    PolicyController,
+    SuppressionController,
   ],
   providers: [
     OperatorTokens,

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
+import { ContactLedger, ContactPolicyService, RulePolicy } from '@app/contact-policy';
+import { addExclusions, ExclusionCounts, noExclusions, RULE_POLICY_LIMITS } from '@app/contracts';
 import type { SqlRunner } from '@app/database';
 import {
   AudienceCursor,
@@ -37,7 +39,9 @@ export interface AudiencePage {
 }
 
 interface AudiencePreview {
+  /** Who a run now would reach: the rule's audience less the policy's exclusions. */
   count: number;
+  excluded: ExclusionCounts;
   sample: string[];
   window: AudienceWindow;
   tookMs: number;
@@ -59,6 +63,8 @@ export class SelectAudienceService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly policy: ContactPolicyService,
+    private readonly ledger: ContactLedger,
   ) {}
 
   get batchSize(): number {
@@ -141,16 +147,63 @@ export class SelectAudienceService {
     return (await this.page(rule, at, null, n)).externalUserids;
   }
 
-  /** What preview shows: size, a sample and the window, computed now, nothing sent. */
-  async preview(rule: AudienceRule, at: Date): Promise<AudiencePreview> {
+  /**
+   * What preview shows, computed now, nothing sent: who a run would reach — the audience's
+   * pages read from one snapshot, each checked against the contact policy exactly as the
+   * run's reservation checks it (docs/AUDIENCE.md) — the exclusions by reason, a sample of
+   * the reached and the window. `rule` is a saved rule (its id for the cooldown) or a
+   * request body (no history yet: no cooldown).
+   */
+  async preview(
+    rule: AudienceRule & { id?: number; cooldownDays?: number; capExempt?: boolean },
+    at: Date,
+  ): Promise<AudiencePreview> {
     const started = process.hrtime.bigint();
     const window = audienceCriteria(rule, at).window;
-    const [count, sample] = await Promise.all([
-      this.count(rule, at),
-      this.sample(rule, at, PREVIEW_SAMPLE_SIZE),
-    ]);
+    const result = this.config.CONTACT_POLICY_ENABLED
+      ? await this.reach(rule, at)
+      : await Promise.all([this.count(rule, at), this.sample(rule, at, PREVIEW_SAMPLE_SIZE)]).then(
+          ([count, sample]) => ({ count, sample, excluded: noExclusions() }),
+        );
     const tookMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-    return { count, sample, window, tookMs };
+    return { ...result, window, tookMs };
+  }
+
+  private async reach(
+    rule: AudienceRule & { id?: number; cooldownDays?: number; capExempt?: boolean },
+    at: Date,
+  ): Promise<{ count: number; excluded: ExclusionCounts; sample: string[] }> {
+    const policy = await this.policy.current();
+    const rulePolicy: RulePolicy = {
+      pushId: rule.id ?? 0,
+      cooldownDays: rule.id ? (rule.cooldownDays ?? RULE_POLICY_LIMITS.cooldownDays.default) : 0,
+      capExempt: rule.capExempt ?? false,
+    };
+    const snapshot = this.db.createQueryRunner();
+    await snapshot.connect();
+    let count = 0;
+    let excluded = noExclusions();
+    const sample: string[] = [];
+    try {
+      await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      for await (const page of this.pages(rule, at, null, this.batchSize, snapshot)) {
+        const verdict = await this.ledger.check(
+          snapshot,
+          page.externalUserids,
+          policy,
+          rulePolicy,
+          at,
+        );
+        count += verdict.allowed.length;
+        excluded = addExclusions(excluded, verdict.excluded);
+        if (sample.length < PREVIEW_SAMPLE_SIZE)
+          sample.push(...verdict.allowed.slice(0, PREVIEW_SAMPLE_SIZE - sample.length));
+      }
+    } finally {
+      await snapshot.query('COMMIT').catch(() => undefined);
+      await snapshot.release();
+    }
+    return { count, excluded, sample };
   }
 
   private async plan(

@@ -6,6 +6,7 @@
 export const BUSINESS_TZ = 'Asia/Shanghai';
 
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** A real proleptic Gregorian date written `YYYY-MM-DD` (2023-02-29 is not). */
 export function isCalendarDate(s: string): boolean {

@@ -4,3 +4,4 @@
  */
 export * from './business-time';
 export * from './rule-validation';
+export * from './contact-policy';

@@ -1,4 +1,5 @@
-import { DATE_PATTERN, isCalendarDate } from './business-time';
+import { DATE_PATTERN, isCalendarDate, TIME_PATTERN } from './business-time';
+import { isQuietTime, QuietHours, RULE_POLICY_LIMITS } from './contact-policy';
 
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
@@ -19,7 +20,6 @@ export const RULE_LIMITS = {
 } as const;
 
 export const RULE_STATUSES = [0, 1] as const;
-export const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 const LABEL_FIELDS = [
   'cityLabels',
   'storeLabels',
@@ -49,6 +49,12 @@ export interface RuleInput {
   miniProgramTitle?: string;
   miniProgramImg?: string;
   miniProgramUrl?: string;
+  /** Contact policy (docs/AUDIENCE.md): not picked again by this rule within N days; 0 = off. */
+  cooldownDays?: number;
+  /** 1 selects first … 10 last, when slots of several rules fall in the same minute. */
+  priority?: number;
+  /** A service notice: not capped, does not count against the caps. */
+  capExempt?: boolean;
 }
 
 export type RuleProblemCode =
@@ -75,7 +81,11 @@ export type RuleProblemCode =
   | 'url-not-absolute'
   | 'url-scheme'
   | 'url-credentials'
-  | 'url-refused';
+  | 'url-refused'
+  | 'cooldown-invalid'
+  | 'priority-invalid'
+  | 'cap-exempt-invalid'
+  | 'slot-quiet-hours';
 
 interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
@@ -91,6 +101,8 @@ interface RuleCheckOptions {
    * addresses, against its allow-list): the reason it is refused, or undefined.
    */
   refuseMediaUrl?: (url: string) => string | undefined;
+  /** The contact policy's quiet hours: a slot inside them is refused. */
+  quietHours?: QuietHours | null;
 }
 
 /** UTF-8 length, as WeCom counts text limits. */
@@ -175,6 +187,28 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
     if (charLength((rule[field] ?? '').trim()) > RULE_LIMITS.urlMaxLength)
       add(field, 'url-too-long', `${field} must be at most ${RULE_LIMITS.urlMaxLength} characters`);
   }
+
+  const { cooldownDays, priority } = RULE_POLICY_LIMITS;
+  if (
+    rule.cooldownDays !== undefined &&
+    !(
+      Number.isInteger(rule.cooldownDays) &&
+      rule.cooldownDays >= cooldownDays.min &&
+      rule.cooldownDays <= cooldownDays.max
+    )
+  )
+    add(
+      'cooldownDays',
+      'cooldown-invalid',
+      `cooldownDays must be an integer ${cooldownDays.min}..${cooldownDays.max}`,
+    );
+  if (
+    rule.priority !== undefined &&
+    !(Number.isInteger(rule.priority) && rule.priority >= priority.min && rule.priority <= priority.max)
+  )
+    add('priority', 'priority-invalid', `priority must be an integer ${priority.min}..${priority.max}`);
+  if (rule.capExempt !== undefined && typeof rule.capExempt !== 'boolean')
+    add('capExempt', 'cap-exempt-invalid', 'capExempt must be a boolean');
   return problems;
 }
 
@@ -210,6 +244,12 @@ export function ruleSemanticProblems(
         `duplicate slot: same as weekDayPushTime[${first}]`,
       );
     else seen.set(key, i);
+    if (TIME_PATTERN.test(slot.time) && isQuietTime(slot.time, options.quietHours ?? null))
+      add(
+        `weekDayPushTime[${i}].time`,
+        'slot-quiet-hours',
+        `slot ${slot.time} falls inside the quiet hours ${options.quietHours?.start}–${options.quietHours?.end}`,
+      );
   });
 
   if (
@@ -287,6 +327,9 @@ const FIELD_ORDER: readonly string[] = [
   'miniProgramTitle',
   'miniProgramImg',
   'miniProgramUrl',
+  'cooldownDays',
+  'priority',
+  'capExempt',
 ];
 const fieldRank = (p: RuleProblem) => FIELD_ORDER.indexOf(p.field.replace(/[[.].*$/, ''));
 

@@ -50,6 +50,7 @@ export class PushRunRepository {
     ruleName: string,
     now: Date,
     triggeredBy?: number,
+    forced = false,
   ): Promise<PushRun> {
     await this.db
       .createQueryBuilder()
@@ -62,6 +63,7 @@ export class PushRunRepository {
         state: RunState.PENDING,
         ruleName,
         triggeredBy: triggeredBy ?? null,
+        forced,
         createdAt: now,
         updatedAt: now,
       })

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
+import { AppException, Clock, ErrorCode, formatClockTime, formatDateTime } from '@app/common';
+import { ContactPolicyService } from '@app/contact-policy';
+import { ExclusionCounts, isQuietTime, noExclusions } from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
 import { WecomClient, WecomError } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
@@ -32,6 +34,8 @@ export interface RunView {
   reason: string | null;
   ruleName: string;
   audienceCount: number | null;
+  excluded: ExclusionCounts;
+  forced: boolean;
   batchCount: number | null;
   sentBatches: number;
   failedBatches: number;
@@ -64,19 +68,39 @@ export class PushRunService {
     private readonly runs: PushRunRepository,
     private readonly queues: PipelineQueues,
     private readonly wecom: WecomClient,
+    private readonly policy: ContactPolicyService,
   ) {}
 
-  /** Fires a rule once now through the same pipeline, recorded as a manual run. */
-  async trigger(pushId: number, operatorId: number): Promise<{ runId: number }> {
+  /**
+   * Fires a rule once now through the same pipeline, recorded as a manual run. Inside the
+   * contact policy's quiet hours it is refused (409 QUIET_HOURS) unless `force` is set,
+   * which the run records.
+   */
+  async trigger(pushId: number, operatorId: number, force = false): Promise<{ runId: number }> {
     const rule = await this.rules.findActive(pushId);
     if (!rule) throw AppException.notFound('推送规则');
     const now = this.clock.now();
+    const { quietHours } = await this.policy.current();
+    const quiet = isQuietTime(formatClockTime(now), quietHours);
+    if (quiet && !force) {
+      throw new AppException(
+        ErrorCode.QUIET_HOURS,
+        `当前处于免打扰时段 ${quietHours?.start}–${quietHours?.end}，如确需发送请使用 force`,
+        [
+          {
+            field: 'force',
+            message: `now (${formatClockTime(now)}) is inside the quiet hours ${quietHours?.start}–${quietHours?.end}; send force: true to trigger anyway`,
+          },
+        ],
+      );
+    }
     const slotAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const run = await this.runs.ensureRun(
       { pushId, kind: 'manual', slotAt },
       rule.name,
       now,
       operatorId,
+      quiet,
     );
     const payload = {
       pushId,
@@ -226,6 +250,8 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     reason: r.reason,
     ruleName: r.ruleName,
     audienceCount: r.audienceCount,
+    excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
+    forced: r.forced,
     batchCount: r.batchCount,
     sentBatches: r.sentBatches,
     failedBatches: r.failedBatches,

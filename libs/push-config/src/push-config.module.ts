@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WechatLabel } from '@app/database';
+import { ContactPolicyModule } from '@app/contact-policy';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushResult } from './entities/wechat-push-result.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
@@ -9,8 +10,11 @@ import { PushRuleService } from './push-rule.service';
 import { RuleReadCache } from './rule-read-cache';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([WechatPush, WechatPushTime, WechatPushResult, WechatLabel])],
+  imports: [
+    TypeOrmModule.forFeature([WechatPush, WechatPushTime, WechatPushResult, WechatLabel]),
+    ContactPolicyModule,
+  ],
   providers: [PushRuleRepository, PushRuleService, RuleReadCache],
-  exports: [PushRuleRepository, PushRuleService, TypeOrmModule],
+  exports: [PushRuleRepository, PushRuleService, TypeOrmModule, ContactPolicyModule],
 })
 export class PushConfigModule {}

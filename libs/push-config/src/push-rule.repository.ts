@@ -58,6 +58,9 @@ export interface RuleWithSlotsRow {
   mini_program_title: string | null;
   mini_program_img: string | null;
   mini_program_url: string | null;
+  cooldown_days: number;
+  priority: number;
+  cap_exempt: number;
   slots: string | null;
 }
 
@@ -130,6 +133,7 @@ export class PushRuleRepository {
       `SELECT p.id, p.name, p.status, p.start_date, p.end_date, p.city_labels, p.store_labels,
               p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
               p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
+              p.cooldown_days, p.priority, p.cap_exempt,
               (SELECT GROUP_CONCAT(CONCAT(t.week_day, '@', t.push_time)
                         ORDER BY t.week_day, t.push_time SEPARATOR ',')
                  FROM wechat_push_time t WHERE t.push_id = p.id) AS slots

@@ -1,6 +1,6 @@
 import { checkPublicHttpUrl, ErrorDetail } from '@app/common';
 import type { PushRuleDto } from './dto/push-rule.dto';
-import { ruleSemanticProblems } from '@app/contracts';
+import { QuietHours, ruleSemanticProblems } from '@app/contracts';
 
 /**
  * Rules that span fields or need configuration, after the DTO's per-field checks: the
@@ -10,12 +10,13 @@ import { ruleSemanticProblems } from '@app/contracts';
 export function checkRuleSemantics(
   rule: PushRuleDto,
   allowedMediaHosts: readonly string[],
+  quietHours: QuietHours | null = null,
 ): ErrorDetail[] {
   const refuseMediaUrl = (url: string) => {
     const check = checkPublicHttpUrl(url, allowedMediaHosts);
     return check.ok ? undefined : check.reason;
   };
-  return ruleSemanticProblems(rule, { refuseMediaUrl }).map(({ field, message }) => ({
+  return ruleSemanticProblems(rule, { refuseMediaUrl, quietHours }).map(({ field, message }) => ({
     field,
     message,
   }));

@@ -15,6 +15,7 @@ import {
   parseBusinessDateTime,
 } from '@app/common';
 import { LabelType, WechatLabel } from '@app/database';
+import { ContactPolicyService } from '@app/contact-policy';
 import {
   EditPushRuleDto,
   EditStatusDto,
@@ -26,7 +27,7 @@ import {
   PushRuleView,
 } from './dto/push-rule.dto';
 import { PushStatus, WechatPush } from './entities/wechat-push.entity';
-import { normalizeLabelList } from '@app/contracts';
+import { normalizeLabelList, RULE_POLICY_LIMITS } from '@app/contracts';
 import { checkRuleSemantics } from './push-rule.rules';
 import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
 import { RuleReadCache } from './rule-read-cache';
@@ -55,6 +56,7 @@ export class PushRuleService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly cache: RuleReadCache,
+    private readonly policy: ContactPolicyService,
   ) {}
 
   /** Lets the pipeline hear about rule changes without this lib depending on it. */
@@ -62,20 +64,34 @@ export class PushRuleService {
     this.listeners.push(listener);
   }
 
-  /** Throws VALIDATION_FAILED with every cross-field problem of a rule body. */
-  validate(rule: PushRuleDto): void {
-    const problems = checkRuleSemantics(rule, this.config.MEDIA_ALLOWED_HOSTS);
+  /**
+   * Throws VALIDATION_FAILED with every cross-field problem of a rule body, slots inside the
+   * contact policy's quiet hours included.
+   */
+  async validate(rule: PushRuleDto): Promise<void> {
+    const { quietHours } = await this.policy.current();
+    const problems = checkRuleSemantics(rule, this.config.MEDIA_ALLOWED_HOSTS, quietHours);
     if (problems.length > 0) throw AppException.validation(problems);
   }
 
+  /** A rule may be made (or stop being) cap-exempt only by who may change the policy. */
+  private assertMayExempt(operatorId: number, requested: boolean | undefined, stored: boolean) {
+    if (requested !== undefined && requested !== stored)
+      this.policy.assertMayChangePolicy(operatorId, 'capExempt');
+  }
+
   async create(rule: PushRuleDto, operatorId: number): Promise<number> {
-    this.validate(rule);
+    await this.validate(rule);
+    this.assertMayExempt(operatorId, rule.capExempt, false);
     const now = this.clock.now();
     let id: number;
     try {
       id = await this.rules.transaction(async (em) => {
         const newId = await this.rules.insertRule(em, {
           ...this.toColumns(rule),
+          cooldownDays: rule.cooldownDays ?? RULE_POLICY_LIMITS.cooldownDays.default,
+          priority: rule.priority ?? RULE_POLICY_LIMITS.priority.default,
+          capExempt: rule.capExempt ?? false,
           isDeleted: 0,
           createdBy: operatorId,
           updatedBy: operatorId,
@@ -100,12 +116,19 @@ export class PushRuleService {
   }
 
   async edit(rule: EditPushRuleDto, operatorId: number): Promise<void> {
-    this.validate(rule);
+    await this.validate(rule);
+    const stored = await this.rules.findActive(rule.id);
+    if (!stored) throw AppException.notFound('推送规则');
+    this.assertMayExempt(operatorId, rule.capExempt, stored.capExempt);
     const now = this.clock.now();
     try {
       await this.rules.transaction(async (em) => {
+        // The policy fields are optional in the seed's shape: omitted, they keep their value.
         const updated = await this.rules.updateRule(em, rule.id, {
           ...this.toColumns(rule),
+          ...(rule.cooldownDays === undefined ? {} : { cooldownDays: rule.cooldownDays }),
+          ...(rule.priority === undefined ? {} : { priority: rule.priority }),
+          ...(rule.capExempt === undefined ? {} : { capExempt: rule.capExempt }),
           updatedBy: operatorId,
           updatedAt: now,
         });
@@ -269,6 +292,9 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     miniProgramTitle: row.mini_program_title ?? '',
     miniProgramImg: row.mini_program_img ?? '',
     miniProgramUrl: row.mini_program_url ?? '',
+    cooldownDays: Number(row.cooldown_days),
+    priority: Number(row.priority),
+    capExempt: Number(row.cap_exempt) === 1,
   };
 }
 

@@ -32,6 +32,9 @@ const valid: Required<RuleInput> = {
   miniProgramTitle: '宠本本优惠专场',
   miniProgramImg: 'https://oss.example.com/mini.jpg',
   miniProgramUrl: 'pages/home/index',
+  cooldownDays: 7,
+  priority: 5,
+  capExempt: false,
 };
 
 const pipe = createValidationPipe();
@@ -122,6 +125,13 @@ const CASES: [string, Partial<RuleInput>, string[]][] = [
   ['limit over 3650', { lastOrderDay: 0, lastOrderDayLimit: 3651 }, ['lastOrderDayLimit']],
   ['day after limit', { lastOrderDay: 50, lastOrderDayLimit: 45 }, ['lastOrderDayLimit']],
   ['day equal to limit', { lastOrderDay: 45, lastOrderDayLimit: 45 }, []],
+  ['cooldown 0 (off) and 365', { cooldownDays: 0 }, []],
+  ['cooldown 366', { cooldownDays: 366 }, ['cooldownDays']],
+  ['cooldown fractional', { cooldownDays: 1.5 }, ['cooldownDays']],
+  ['priority 1 and 10', { priority: 10 }, []],
+  ['priority 0', { priority: 0 }, ['priority']],
+  ['priority 11', { priority: 11 }, ['priority']],
+  ['capExempt not a boolean', { capExempt: 1 as unknown as boolean }, ['capExempt']],
   ['nothing to send', noContent, ['content']],
   ['image only', { ...noContent, img: 'https://oss.example.com/a.jpg' }, []],
   ['text of 4001 bytes', { content: 'a'.repeat(3998) + '喵' }, ['content']],

@@ -21,6 +21,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/policy/get': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 触达策略：频次上限、最小间隔、企业微信接收上限、免打扰时段、禁发日期 */
+    post: operations['PolicyController_get'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/policy/update': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 修改触达策略（任意字段子集）；记录修改人与时间。无权限 → 403 FORBIDDEN */
+    post: operations['PolicyController_update'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/statistic/wechatpush/compare': {
     parameters: {
       query?: never;
@@ -117,6 +151,74 @@ export interface paths {
     put?: never;
     /** 每次执行的效果（新到旧，分页），含每位员工的执行 / 送达 */
     post: operations['StatisticsController_runs'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/suppression/add': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 加入勿扰名单（已在名单中的保持原记录） */
+    post: operations['SuppressionController_add'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/suppression/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 从 CSV 批量导入（multipart 字段 file；每行一个 external_userid，可选第二列原因，可有表头）；返回逐行错误 */
+    post: operations['SuppressionController_import'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/suppression/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 勿扰名单（分页，按 external_userid 或原因搜索，按来源筛选），最新在前 */
+    post: operations['SuppressionController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/suppression/remove': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 移出勿扰名单 */
+    post: operations['SuppressionController_remove'];
     delete?: never;
     options?: never;
     head?: never;
@@ -332,9 +434,11 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     AudiencePreviewView: {
-      /** @description 目标客户数（去重后的 external_userid） */
+      /** @description 现在执行会触达的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户 */
       count: number;
-      /** @description 前 20 个 external_userid（与发送顺序一致） */
+      /** @description 触达策略排除的客户数，按原因（每人只计一次，按字段顺序取第一个原因） */
+      excluded: components['schemas']['ExclusionCountsView'];
+      /** @description 会触达的前 20 个 external_userid（与发送顺序一致） */
       sample: string[];
       /** @description 计算耗时（毫秒） */
       tookMs: number;
@@ -441,6 +545,8 @@ export interface components {
        * @example 蓝氏,皇家
        */
       brandLabels?: string;
+      /** @description 服务通知：不受频次上限约束、也不计入上限（仍遵守勿扰、不可达与本规则冷却）；仅可修改触达策略的操作员可设置 */
+      capExempt?: boolean;
       /**
        * @description 二级品类标签 bind_id，逗号分隔
        * @example 2001,2002
@@ -453,6 +559,8 @@ export interface components {
       cityLabels?: string;
       /** @description 文本内容，UTF-8 不超过 4000 字节 */
       content?: string;
+      /** @description 冷却天数：被本规则推送过的客户 N 天内不再被本规则选中（0 关闭；新建默认 7，编辑时不传则保持原值） */
+      cooldownDays?: number;
       /**
        * @description 生效结束日期 YYYY-MM-DD（含），不早于 startDate
        * @example 2024-12-31
@@ -486,6 +594,8 @@ export interface components {
       miniProgramUrl?: string;
       /** @description 推送名称，去除首尾空格后唯一（未删除的规则之间） */
       name: string;
+      /** @description 优先级 1–10，1 最先：同一分钟触发的多条规则，数字大的等数字小的先占用客户（新建默认 5，编辑时不传则保持原值） */
+      priority?: number;
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -533,6 +643,7 @@ export interface components {
       | 'NAME_TAKEN'
       | 'CONFLICT'
       | 'INVALID_STATE'
+      | 'QUIET_HOURS'
       | 'RATE_LIMITED'
       | 'SERVICE_UNAVAILABLE'
       | 'INTERNAL_ERROR';
@@ -553,6 +664,22 @@ export interface components {
       /** @description 未预期错误的编号，日志中可查 */
       errorId?: string;
       message: string;
+    };
+    ExclusionCountsView: {
+      /** @description 本规则冷却期内 */
+      cooldown: number;
+      /** @description 当日（上海）已达上限 */
+      dayCap: number;
+      /** @description 距上次触达不足最小间隔 */
+      gap: number;
+      /** @description 勿扰名单 */
+      suppressed: number;
+      /** @description 不可达：企业微信报告“客户不是好友”（status 2） */
+      unreachable: number;
+      /** @description 企业微信接收上限（本系统所知）已满 */
+      wecomCap: number;
+      /** @description 近 7 天已达上限 */
+      weekCap: number;
     };
     GoodsBreakdownView: {
       /**
@@ -622,6 +749,15 @@ export interface components {
       id: string;
       name: string;
     };
+    ImportRowErrorView: {
+      /** @description 稳定错误码：EMPTY_ID | ID_TOO_LONG | REASON_TOO_LONG | DUPLICATE_IN_FILE */
+      code: string;
+      message: string;
+      /** @description CSV 行号（从 1 开始，含表头） */
+      row: number;
+      /** @description 该行的 external_userid 原文 */
+      value: string;
+    };
     LabelLibrary: {
       brandLabels: string[];
       cateLabels: components['schemas']['IdNameLabel'][];
@@ -642,6 +778,20 @@ export interface components {
       searchText?: string;
       /** @description 创建日期起（含），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
       startTime?: string;
+    };
+    PolicyView: {
+      blackoutDates: string[];
+      /** @description 当前操作员能否修改策略（及设置服务通知规则） */
+      canEdit: boolean;
+      maxPerDay: number;
+      maxPerWeek: number;
+      minGapHours: number;
+      quietHours: components['schemas']['QuietHoursView'] | null;
+      /** @description 最后修改时间 YYYY-MM-DD HH:mm:ss */
+      updatedAt: string;
+      /** @description 最后修改人（操作员 id） */
+      updatedBy: number | null;
+      wecomCap: components['schemas']['WecomCapView'];
     };
     PushFiguresView: {
       /** @description 购买人数：有上述订单的成功接收人，去重 */
@@ -675,6 +825,8 @@ export interface components {
        * @example 蓝氏,皇家
        */
       brandLabels?: string;
+      /** @description 服务通知：不受频次上限约束、也不计入上限（仍遵守勿扰、不可达与本规则冷却）；仅可修改触达策略的操作员可设置 */
+      capExempt?: boolean;
       /**
        * @description 二级品类标签 bind_id，逗号分隔
        * @example 2001,2002
@@ -687,6 +839,8 @@ export interface components {
       cityLabels?: string;
       /** @description 文本内容，UTF-8 不超过 4000 字节 */
       content?: string;
+      /** @description 冷却天数：被本规则推送过的客户 N 天内不再被本规则选中（0 关闭；新建默认 7，编辑时不传则保持原值） */
+      cooldownDays?: number;
       /**
        * @description 生效结束日期 YYYY-MM-DD（含），不早于 startDate
        * @example 2024-12-31
@@ -715,6 +869,8 @@ export interface components {
       miniProgramUrl?: string;
       /** @description 推送名称，去除首尾空格后唯一（未删除的规则之间） */
       name: string;
+      /** @description 优先级 1–10，1 最先：同一分钟触发的多条规则，数字大的等数字小的先占用客户（新建默认 5，编辑时不传则保持原值） */
+      priority?: number;
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -759,9 +915,13 @@ export interface components {
     };
     PushRuleView: {
       brandLabels: string;
+      /** @description 服务通知：不受频次上限约束 */
+      capExempt: boolean;
       cateLabels: string;
       cityLabels: string;
       content: string;
+      /** @description 冷却天数（0 关闭） */
+      cooldownDays: number;
       endDate: string;
       id: number;
       img: string;
@@ -771,12 +931,30 @@ export interface components {
       miniProgramTitle: string;
       miniProgramUrl: string;
       name: string;
+      /** @description 优先级 1–10，1 最先 */
+      priority: number;
       skuLabels: string;
       startDate: string;
       /** @enum {number} */
       status: 0 | 1;
       storeLabels: string;
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
+    };
+    QuietHoursDto: {
+      /**
+       * @description 结束 HH:mm（不含）；早于开始表示跨午夜
+       * @example 09:00
+       */
+      end: string;
+      /**
+       * @description 开始 HH:mm（含），Asia/Shanghai
+       * @example 21:00
+       */
+      start: string;
+    };
+    QuietHoursView: {
+      end: string;
+      start: string;
     };
     ReportQueryDto: {
       /** @description 归因窗口（天）：推送后多少天内的订单计入；默认 STATS_ATTRIBUTION_DAYS（7） */
@@ -936,12 +1114,17 @@ export interface components {
     RunRecordView: {
       /** @description 企业微信接受的接收人数 */
       acceptedCount: number;
+      /** @description 选中并写入批次的客户数 */
       audienceCount: number | null;
       batchCount: number | null;
       batches: components['schemas']['BatchRecordView'][];
+      /** @description 触达策略排除的客户数，按原因（未选择的执行全为 0） */
+      excluded: components['schemas']['ExclusionCountsView'];
       failCount: number;
       failedBatches: number;
       finishedAt: string | null;
+      /** @description 免打扰时段内以 force 手动执行 */
+      forced: boolean;
       id: number;
       /** @enum {string} */
       kind: 'scheduled' | 'manual';
@@ -1029,14 +1212,118 @@ export interface components {
        */
       startTime: string;
     };
+    SuppressionAddDto: {
+      /** @description external_userid，1–10000 个 */
+      externalUserIds: string[];
+      /** @description 原因（如“客户投诉”） */
+      reason?: string;
+      /**
+       * @description 来源：manual 手动、complaint 客户投诉（import 由导入写入）
+       * @default manual
+       * @enum {string}
+       */
+      source?: 'manual' | 'complaint';
+    };
+    SuppressionChangeView: {
+      /** @description 新加入（或移出）的客户数 */
+      changed: number;
+      /** @description 已在（或本不在）名单中的客户数 */
+      unchanged: number;
+    };
+    SuppressionImportView: {
+      /** @description 新加入名单的客户数 */
+      added: number;
+      /** @description 已在名单中的客户数 */
+      alreadySuppressed: number;
+      /** @description 未导入的行及原因 */
+      errors: components['schemas']['ImportRowErrorView'][];
+      /** @description 读到的数据行数（不含表头） */
+      rows: number;
+    };
+    SuppressionListDto: {
+      /** @default 1 */
+      page: number;
+      /** @default 10 */
+      pagesize: number;
+      /** @description 按 external_userid 或原因模糊搜索（字面匹配） */
+      searchText?: string;
+      /** @enum {string} */
+      source?: 'manual' | 'import' | 'complaint';
+    };
+    SuppressionPageView: {
+      data: components['schemas']['SuppressionView'][];
+      page: number;
+      pages: number;
+      pagesize: number;
+      total: number;
+    };
+    SuppressionRemoveDto: {
+      /** @description external_userid，1–10000 个 */
+      externalUserIds: string[];
+    };
+    SuppressionView: {
+      /** @description YYYY-MM-DD HH:mm:ss */
+      createdAt: string;
+      /** @description 操作员 id */
+      createdBy: number | null;
+      externalUserId: string;
+      reason: string | null;
+      /** @enum {string} */
+      source: 'manual' | 'import' | 'complaint';
+    };
     TaskCancelFailureView: {
       errcode: number | null;
       errmsg: string;
       msgid: string;
     };
+    TriggerDto: {
+      /**
+       * @description 免打扰时段内仍要执行（记录在执行记录上）；否则时段内返回 409 QUIET_HOURS
+       * @default false
+       */
+      force?: boolean;
+      /**
+       * @description 规则 id
+       * @example 1
+       */
+      id: number;
+    };
     TriggerResultView: {
       /** @description 新建（或已存在的同一时刻）执行记录 id */
       runId: number;
+    };
+    UpdatePolicyDto: {
+      /**
+       * @description 禁发日期 YYYY-MM-DD（如春节）；整体替换
+       * @example [
+       *       "2027-02-06"
+       *     ]
+       */
+      blackoutDates?: string[];
+      /** @description 每位客户每个自然日（上海）最多推送次数，1–50 */
+      maxPerDay?: number;
+      /** @description 每位客户滚动 7 天内最多推送次数，1–350 */
+      maxPerWeek?: number;
+      /** @description 两次推送之间至少间隔的小时数，0–720（0 关闭） */
+      minGapHours?: number;
+      /** @description 免打扰时段；null 关闭（默认关闭） */
+      quietHours?: components['schemas']['QuietHoursDto'] | null;
+      wecomCap?: components['schemas']['WecomCapDto'];
+    };
+    WecomCapDto: {
+      /** @description 上限（不传或 null：企业微信对该周期的默认值） */
+      limit?: number | null;
+      /**
+       * @description 企业微信管理后台“群发规则”：month 每月（默认，上限=当月天数）、week 每周 7 条、day 每天 1 条
+       * @enum {string}
+       */
+      period: 'month' | 'week' | 'day';
+    };
+    WecomCapView: {
+      /** @description null：企业微信默认值 */
+      limit: number | null;
+      /** @enum {string} */
+      period: 'month' | 'week' | 'day';
     };
     WeekDayPushTimeDto: {
       /**
@@ -1174,6 +1461,99 @@ export interface operations {
             status?: string;
           };
         };
+      };
+    };
+  };
+  PolicyController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['PolicyView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  PolicyController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdatePolicyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['PolicyView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description FORBIDDEN（不在 POLICY_OPERATOR_IDS 中） */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -1436,6 +1816,191 @@ export interface operations {
         content: {
           'application/json': {
             data: components['schemas']['RunFiguresPageView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  SuppressionController_add: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SuppressionAddDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SuppressionChangeView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  SuppressionController_import: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /** Format: binary */
+          file: string;
+          /** @description 未给出原因列时各行使用的原因 */
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SuppressionImportView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  SuppressionController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SuppressionListDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SuppressionPageView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  SuppressionController_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SuppressionRemoveDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['SuppressionChangeView'];
             /** @enum {boolean} */
             success: true;
           };
@@ -2014,7 +2579,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['IdDto'];
+        'application/json': components['schemas']['TriggerDto'];
       };
     };
     responses: {
@@ -2050,6 +2615,13 @@ export interface operations {
       };
       /** @description NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description QUIET_HOURS（免打扰时段内且未带 force: true） */
+      409: {
         headers: {
           [name: string]: unknown;
         };

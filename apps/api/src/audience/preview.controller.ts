@@ -59,7 +59,7 @@ export class PreviewController {
       type: 'body',
       metatype: PushRuleDto,
     })) as PushRuleDto;
-    this.rules.validate(rule);
+    await this.rules.validate(rule);
     return rule;
   }
 }

@@ -1,7 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OperatorId } from '@app/common';
-import { IdDto } from '@app/push-config';
 import { PushRunService } from '@app/pipeline';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
@@ -11,6 +15,7 @@ import {
   RunIdDto,
   RunPageView,
   RunsQueryDto,
+  TriggerDto,
   TriggerResultView,
 } from './push-run.dto';
 
@@ -25,8 +30,9 @@ export class PushRunController {
   @ApiOperation({ summary: '立即执行一次（与定时相同的流水线，记为手动执行）→ {runId}' })
   @ApiEnvelope(TriggerResultView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  trigger(@Body() body: IdDto, @OperatorId() operatorId: number) {
-    return this.runs.trigger(body.id, operatorId);
+  @ApiConflictResponse({ description: 'QUIET_HOURS（免打扰时段内且未带 force: true）' })
+  trigger(@Body() body: TriggerDto, @OperatorId() operatorId: number) {
+    return this.runs.trigger(body.id, operatorId, body.force === true);
   }
 
   @Post('runs')

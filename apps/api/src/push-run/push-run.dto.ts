@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ExclusionCountsView } from '../contact-policy/exclusions.view';
 import { BatchState, BatchView, CancelReport, RunState, RunView } from '@app/pipeline';
 
 export class RunsQueryDto {
@@ -20,6 +21,21 @@ export class RunsQueryDto {
   @Min(1)
   @Max(100)
   pagesize?: number;
+}
+
+export class TriggerDto {
+  @ApiProperty({ description: '规则 id', example: 1 })
+  @IsInt()
+  @Min(1)
+  id: number;
+
+  @ApiPropertyOptional({
+    description: '免打扰时段内仍要执行（记录在执行记录上）；否则时段内返回 409 QUIET_HOURS',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
 }
 
 export class BatchIdDto {
@@ -64,7 +80,14 @@ class RunRecordView implements RunView {
   @ApiProperty({ type: String, nullable: true, description: '跳过、错过或失败的原因' })
   reason: string | null;
   @ApiProperty({ description: '执行时的规则名称' }) ruleName: string;
-  @ApiProperty({ type: Number, nullable: true }) audienceCount: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: '选中并写入批次的客户数' })
+  audienceCount: number | null;
+  @ApiProperty({
+    type: ExclusionCountsView,
+    description: '触达策略排除的客户数，按原因（未选择的执行全为 0）',
+  })
+  excluded: ExclusionCountsView;
+  @ApiProperty({ description: '免打扰时段内以 force 手动执行' }) forced: boolean;
   @ApiProperty({ type: Number, nullable: true }) batchCount: number | null;
   @ApiProperty() sentBatches: number;
   @ApiProperty() failedBatches: number;

@@ -116,6 +116,22 @@ export const configSchema = z
     BATCH_RETRY_MAX_DELAY_MS: int(120000, 100, 3600000),
     SHUTDOWN_TIMEOUT_MS: int(30000, 0, 600000),
     SCHEDULER_ENABLED: bool.default('true'),
+    /**
+     * Contact policy: how long a rule's slot waits for the selections of higher-priority
+     * rules of the same minute (then it selects anyway, and says so in the log).
+     */
+    /**
+     * The contact policy (caps, cooldowns, opt-outs) applies to every selection. `false` is
+     * for benchmarks and emergencies only: nothing is excluded and no contact is recorded,
+     * so the caps undercount afterwards (the worker warns at start).
+     */
+    CONTACT_POLICY_ENABLED: bool.default('true'),
+    POLICY_PRIORITY_WAIT_SECONDS: int(120, 0, 3600),
+    /**
+     * Operator ids who may change the global contact policy and mark a rule cap-exempt
+     * (comma separated); empty: every operator (until accounts and roles exist).
+     */
+    POLICY_OPERATOR_IDS: csv,
 
     /** First get_groupmsg_task / get_groupmsg_send_result poll this long after a batch was sent. */
     DELIVERY_POLL_DELAY_MINUTES: int(10, 0, 24 * 60),

@@ -16,6 +16,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   /** The target exists but its state does not allow the operation (e.g. resending a sent batch). */
   INVALID_STATE = 'INVALID_STATE',
+  /** A manual trigger inside the contact policy's quiet hours without `force: true`. */
+  QUIET_HOURS = 'QUIET_HOURS',
   RATE_LIMITED = 'RATE_LIMITED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
@@ -34,6 +36,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NAME_TAKEN]: 409,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.INVALID_STATE]: 409,
+  [ErrorCode.QUIET_HOURS]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,

@@ -9,6 +9,7 @@ import { StatisticsCounters1732630000000 } from './1732630000000-statistics-coun
 import { OutcomesByRule1732640000000 } from './1732640000000-outcomes-by-rule';
 import { SharedExternalIds1732650000000 } from './1732650000000-shared-external-ids';
 import { AttributionGoodsLabels1732660000000 } from './1732660000000-attribution-goods-labels';
+import { ContactPolicy1733400000000 } from './1733400000000-contact-policy';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -26,4 +27,5 @@ export const ALL_MIGRATIONS = [
   OutcomesByRule1732640000000,
   SharedExternalIds1732650000000,
   AttributionGoodsLabels1732660000000,
+  ContactPolicy1733400000000,
 ];

@@ -53,6 +53,18 @@ export class PushRun {
   @Column({ name: 'audience_count', type: 'int', nullable: true })
   audienceCount: number | null;
 
+  /** JSON ExclusionCounts: customers the contact policy kept out so far (null: none selected). */
+  @Column({ type: 'text', nullable: true })
+  excluded: string | null;
+
+  /** A manual trigger inside quiet hours that said `force: true`. */
+  @Column({
+    type: 'tinyint',
+    default: 0,
+    transformer: { to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0), from: (v: number) => v === 1 },
+  })
+  forced: boolean;
+
   @Column({ name: 'batch_count', type: 'int', nullable: true })
   batchCount: number | null;
 

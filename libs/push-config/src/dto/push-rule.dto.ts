@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -15,7 +16,13 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DATE_PATTERN, RULE_LIMITS, RULE_STATUSES, TIME_PATTERN } from '@app/contracts';
+import {
+  DATE_PATTERN,
+  RULE_LIMITS,
+  RULE_POLICY_LIMITS,
+  RULE_STATUSES,
+  TIME_PATTERN,
+} from '@app/contracts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -162,6 +169,38 @@ export class PushRuleDto {
   @IsString()
   @MaxLength(RULE_LIMITS.urlMaxLength)
   miniProgramUrl?: string;
+
+  @ApiPropertyOptional({
+    description:
+      '冷却天数：被本规则推送过的客户 N 天内不再被本规则选中（0 关闭；新建默认 7，编辑时不传则保持原值）',
+    minimum: RULE_POLICY_LIMITS.cooldownDays.min,
+    maximum: RULE_POLICY_LIMITS.cooldownDays.max,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(RULE_POLICY_LIMITS.cooldownDays.min)
+  @Max(RULE_POLICY_LIMITS.cooldownDays.max)
+  cooldownDays?: number;
+
+  @ApiPropertyOptional({
+    description:
+      '优先级 1–10，1 最先：同一分钟触发的多条规则，数字大的等数字小的先占用客户（新建默认 5，编辑时不传则保持原值）',
+    minimum: RULE_POLICY_LIMITS.priority.min,
+    maximum: RULE_POLICY_LIMITS.priority.max,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(RULE_POLICY_LIMITS.priority.min)
+  @Max(RULE_POLICY_LIMITS.priority.max)
+  priority?: number;
+
+  @ApiPropertyOptional({
+    description:
+      '服务通知：不受频次上限约束、也不计入上限（仍遵守勿扰、不可达与本规则冷却）；仅可修改触达策略的操作员可设置',
+  })
+  @IsOptional()
+  @IsBoolean()
+  capExempt?: boolean;
 }
 
 export class EditPushRuleDto extends PushRuleDto {
@@ -236,6 +275,9 @@ export class PushRuleView {
   @ApiProperty() cateLabels: string;
   @ApiProperty() skuLabels: string;
   @ApiProperty() lastOrderDay: number;
+  @ApiProperty({ description: '冷却天数（0 关闭）' }) cooldownDays: number;
+  @ApiProperty({ description: '优先级 1–10，1 最先' }) priority: number;
+  @ApiProperty({ description: '服务通知：不受频次上限约束' }) capExempt: boolean;
   @ApiProperty() lastOrderDayLimit: number;
   @ApiProperty() content: string;
   @ApiProperty() img: string;

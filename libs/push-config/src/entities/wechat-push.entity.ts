@@ -61,6 +61,23 @@ export class WechatPush {
   @Column({ name: 'mini_program_url', type: 'varchar', length: 1024, nullable: true })
   miniProgramUrl: string | null;
 
+  /** Contact policy: not picked again by this rule within N days (0 = off). */
+  @Column({ name: 'cooldown_days', type: 'smallint', unsigned: true, default: 7 })
+  cooldownDays: number;
+
+  /** 1 selects first … 10 last, among slots of the same minute. */
+  @Column({ type: 'tinyint', unsigned: true, default: 5 })
+  priority: number;
+
+  /** A service notice: neither capped nor counted against the caps. */
+  @Column({
+    name: 'cap_exempt',
+    type: 'tinyint',
+    default: 0,
+    transformer: { to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0), from: (v: number) => v === 1 },
+  })
+  capExempt: boolean;
+
   @Column({ name: 'is_deleted', type: 'int', default: 0 })
   isDeleted: number;
 

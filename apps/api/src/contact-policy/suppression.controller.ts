@@ -1,0 +1,92 @@
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppException, OperatorId } from '@app/common';
+import { SuppressionService } from '@app/contact-policy';
+import { ApiEnvelope } from '../http/api-envelope.decorator';
+import {
+  SuppressionAddDto,
+  SuppressionChangeView,
+  SuppressionImportView,
+  SuppressionListDto,
+  SuppressionPageView,
+  SuppressionRemoveDto,
+} from './suppression.dto';
+
+/** Largest CSV `/suppression/import` takes. */
+const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
+/** 勿扰名单: customers who must never be selected by any rule. */
+@ApiTags('suppression')
+@Controller('suppression')
+export class SuppressionController {
+  constructor(private readonly suppression: SuppressionService) {}
+
+  @Post('add')
+  @HttpCode(200)
+  @ApiOperation({ summary: '加入勿扰名单（已在名单中的保持原记录）' })
+  @ApiEnvelope(SuppressionChangeView)
+  add(@Body() body: SuppressionAddDto, @OperatorId() operatorId: number) {
+    return this.suppression.add(body.externalUserIds, {
+      source: body.source ?? 'manual',
+      reason: body.reason ?? null,
+      operatorId,
+    });
+  }
+
+  @Post('remove')
+  @HttpCode(200)
+  @ApiOperation({ summary: '移出勿扰名单' })
+  @ApiEnvelope(SuppressionChangeView)
+  remove(@Body() body: SuppressionRemoveDto) {
+    return this.suppression.remove(body.externalUserIds);
+  }
+
+  @Post('list')
+  @HttpCode(200)
+  @ApiOperation({ summary: '勿扰名单（分页，按 external_userid 或原因搜索，按来源筛选），最新在前' })
+  @ApiEnvelope(SuppressionPageView)
+  list(@Body() body: SuppressionListDto) {
+    return this.suppression.list(body);
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '从 CSV 批量导入（multipart 字段 file；每行一个 external_userid，可选第二列原因，可有表头）；返回逐行错误',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary' },
+        reason: { type: 'string', description: '未给出原因列时各行使用的原因' },
+      },
+    },
+  })
+  @ApiEnvelope(SuppressionImportView)
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: IMPORT_MAX_BYTES, files: 1 } }))
+  import(
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() body: { reason?: unknown },
+    @OperatorId() operatorId: number,
+  ) {
+    if (!file) {
+      throw AppException.validation([
+        { field: 'file', message: 'a CSV file is required (multipart field "file")' },
+      ]);
+    }
+    const reason = typeof body?.reason === 'string' && body.reason.trim() ? body.reason.trim() : null;
+    return this.suppression.importCsv(file.buffer, { reason, operatorId });
+  }
+}
