@@ -7,9 +7,11 @@ import { sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
 import { ComparePage } from './pages/compare-page';
 import { EffectPage } from './pages/effect-page';
+import { PolicyPage } from './pages/policy-page';
 import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
 import { RuleListPage } from './pages/rule-list-page';
 import { RuleRunsPage } from './pages/rule-runs-page';
+import { SuppressionPage } from './pages/suppression-page';
 
 export interface LoginState {
   from?: string;
@@ -76,6 +78,8 @@ export function AdminApp() {
           <Route path="/rules/:id/runs" element={<RuleRunsPage />} />
           <Route path="/effect" element={<EffectPage />} />
           <Route path="/compare" element={<ComparePage />} />
+          <Route path="/policy" element={<PolicyPage />} />
+          <Route path="/suppression" element={<SuppressionPage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

@@ -51,6 +51,32 @@ describe('api client', () => {
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
   });
 
+  it('sends force only when asked, so the seed request shape stays unchanged', async () => {
+    const f = fakeFetch(200, { success: true, data: { runId: 5 } });
+    const api = createApiClient({ token: () => 'tok', onUnauthorized: jest.fn(), fetch: f.fetch });
+    await api.trigger(3);
+    await api.trigger(3, true);
+    expect(f.calls.map((c) => JSON.parse(c.init.body as string))).toEqual([
+      { id: 3 },
+      { id: 3, force: true },
+    ]);
+  });
+
+  it('uploads a CSV as multipart with the bearer token and no JSON content type', async () => {
+    const report = { rows: 1, added: 1, alreadySuppressed: 0, errors: [] };
+    const f = fakeFetch(200, { success: true, data: report });
+    const api = createApiClient({ token: () => 'tok', onUnauthorized: jest.fn(), fetch: f.fetch });
+    const file = new Blob(['wm-1\n'], { type: 'text/csv' });
+    await expect(api.importSuppressions(file, 'ids.csv', '投诉')).resolves.toEqual(report);
+    const { url, init } = f.calls[0];
+    expect(url).toBe('/suppression/import');
+    expect(init.headers).toEqual({ Authorization: 'Bearer tok' });
+    const form = init.body as FormData;
+    expect(form).toBeInstanceOf(FormData);
+    expect((form.get('file') as File).name).toBe('ids.csv');
+    expect(form.get('reason')).toBe('投诉');
+  });
+
   it('checks a login token without using the stored one', async () => {
     const f = fakeFetch(200, { success: true, data: { data: [], total: 0 } });
     const api = createApiClient({ token: () => null, onUnauthorized: jest.fn(), fetch: f.fetch });

@@ -4,6 +4,7 @@ import type {
   ErrorEnvelope,
   FieldError,
   ListQuery,
+  PolicyUpdate,
   PushRuleBody,
   PushRuleView,
   ReportQuery,
@@ -13,6 +14,8 @@ import type {
   StatsQuery,
   CompareQuery,
   GoodsQuery,
+  SuppressionAdd,
+  SuppressionQuery,
 } from './types';
 
 /** A failed call: the API's error envelope, or a network failure (`status` 0). */
@@ -48,13 +51,15 @@ export function createApiClient(opts: ApiClientOptions) {
   const base = opts.baseUrl ?? '';
 
   async function send(path: string, body: unknown, token: string | null): Promise<Response> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    const json = !(body instanceof FormData);
+    // A FormData body gets its multipart Content-Type (with the boundary) from fetch itself.
+    const headers: Record<string, string> = json ? { 'Content-Type': 'application/json' } : {};
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
       return await doFetch(`${base}${path}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify(body),
+        body: json ? JSON.stringify(body) : (body as FormData),
       });
     } catch {
       throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试');
@@ -81,7 +86,7 @@ export function createApiClient(opts: ApiClientOptions) {
 
   async function post<P extends Route>(
     path: P,
-    body: RequestOf<P>,
+    body: RequestOf<P> | FormData,
     token = opts.token(),
   ): Promise<DataOf<P>> {
     const res = await send(path, body, token);
@@ -117,11 +122,25 @@ export function createApiClient(opts: ApiClientOptions) {
     deleteRule: (id: number) => post('/wechatpush/delete', { id }),
     labels: () => post('/wechatpush/labels', {}),
     preview: (body: PushRuleBody) => post('/wechatpush/preview', body),
-    trigger: (id: number) => post('/wechatpush/trigger', { id }),
+    /** `force`: trigger inside the policy's quiet hours (otherwise 409 QUIET_HOURS). */
+    trigger: (id: number, force = false) =>
+      post('/wechatpush/trigger', force ? { id, force } : { id }),
     runs: (id: number, page: number, pagesize: number) =>
       post('/wechatpush/runs', { id, page, pagesize }),
     resendBatch: (batchId: number) => post('/wechatpush/batch/resend', { batchId }),
     cancelRun: (runId: number) => post('/wechatpush/run/cancel', { runId }),
+    policy: () => post('/policy/get', {}),
+    updatePolicy: (body: PolicyUpdate) => post('/policy/update', body),
+    suppressions: (q: SuppressionQuery) => post('/suppression/list', q),
+    suppress: (body: SuppressionAdd) => post('/suppression/add', body),
+    unsuppress: (externalUserIds: string[]) => post('/suppression/remove', { externalUserIds }),
+    /** A CSV of external ids (multipart field `file`; `reason` for rows without one). */
+    importSuppressions: (file: Blob, filename: string, reason?: string) => {
+      const form = new FormData();
+      form.append('file', file, filename);
+      if (reason) form.append('reason', reason);
+      return post('/suppression/import', form);
+    },
     effectResult: (q: StatsQuery) => post('/statistic/wechatpush/result', q),
     effectDaily: (q: StatsQuery) => post('/statistic/wechatpush/daily', q),
     effectRuns: (q: RunStatsQuery) => post('/statistic/wechatpush/runs', q),

@@ -59,3 +59,15 @@ export type RuleFigures = Schemas['RuleFiguresView'];
 /** The console asks for a format per call (rows or the CSV file). */
 export type ReportQuery = Omit<Schemas['ReportQueryDto'], 'format'>;
 export type ReportGranularity = ReportQuery['granularity'];
+
+export type ExclusionCounts = Schemas['ExclusionCountsView'];
+export type PolicyView = Schemas['PolicyView'];
+export type PolicyUpdate = Schemas['UpdatePolicyDto'];
+export type WecomCapPeriod = PolicyView['wecomCap']['period'];
+export type SuppressionView = Schemas['SuppressionView'];
+export type SuppressionSource = SuppressionView['source'];
+export type SuppressionPage = Schemas['SuppressionPageView'];
+export type SuppressionQuery = Schemas['SuppressionListDto'];
+export type SuppressionAdd = Schemas['SuppressionAddDto'];
+export type ImportReport = Schemas['SuppressionImportView'];
+export type ImportRowError = Schemas['ImportRowErrorView'];

@@ -3,6 +3,8 @@ import {
   DiffOutlined,
   LogoutOutlined,
   PlusOutlined,
+  SafetyOutlined,
+  StopOutlined,
   UnorderedListOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu } from 'antd';
@@ -11,7 +13,11 @@ import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 export function AdminLayout({ onLogout }: { onLogout: () => void }) {
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const selected = ['/rules/new', '/effect', '/compare'].includes(pathname) ? pathname : '/rules';
+  const selected = ['/rules/new', '/effect', '/compare', '/policy', '/suppression'].includes(
+    pathname,
+  )
+    ? pathname
+    : '/rules';
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="admin-header">
@@ -26,6 +32,8 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
             { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
             { key: '/effect', icon: <BarChartOutlined />, label: '推送效果' },
             { key: '/compare', icon: <DiffOutlined />, label: '规则对比' },
+            { key: '/policy', icon: <SafetyOutlined />, label: '触达策略' },
+            { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单' },
           ]}
         />
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>

@@ -1,6 +1,7 @@
 import { TeamOutlined } from '@ant-design/icons';
-import { Button, Descriptions, Statistic, Typography } from 'antd';
+import { Alert, Button, Descriptions, Statistic, Typography } from 'antd';
 import type { AudiencePreview } from '../api/types';
+import { describeReach, exclusionTotal } from '../rules/exclusions';
 
 /** The 预估人数 button and what preview answered: count, window and a sample. */
 export function AudiencePreviewPanel({
@@ -19,7 +20,17 @@ export function AudiencePreviewPanel({
       </Button>
       {result && (
         <div data-testid="audience-preview" style={{ marginTop: 12 }}>
-          <Statistic title="目标客户数（按当前规则，现在计算）" value={result.count} suffix="人" />
+          <Statistic
+            title="可触达客户数（按当前规则和触达策略，现在计算）"
+            value={result.count}
+            suffix="人"
+          />
+          <Alert
+            data-testid="audience-exclusions"
+            type={exclusionTotal(result.excluded) > 0 ? 'warning' : 'success'}
+            style={{ marginTop: 8 }}
+            message={describeReach(result.count, result.excluded)}
+          />
           <Descriptions size="small" column={1} style={{ marginTop: 8 }}>
             <Descriptions.Item label="购买时间窗口">
               {result.window.from} 至 {result.window.to}

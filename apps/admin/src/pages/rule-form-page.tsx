@@ -14,13 +14,14 @@ import {
   Select,
   Skeleton,
   Space,
+  Switch,
   Typography,
 } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
-import type { AudiencePreview, FieldError, LabelLibrary } from '../api/types';
+import type { AudiencePreview, FieldError, LabelLibrary, PolicyView } from '../api/types';
 import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
@@ -35,7 +36,7 @@ import {
   type RuleFormValues,
   toRuleBody,
 } from '../rules/rule-form-model';
-import { RULE_LIMITS, utf8Bytes } from '@app/contracts';
+import { RULE_LIMITS, RULE_POLICY_LIMITS, utf8Bytes } from '@app/contracts';
 import { validateRule } from '../rules/validate-rule';
 
 const EMPTY_LIBRARY: LabelLibrary = {
@@ -62,6 +63,7 @@ export function RuleFormPage({ id }: { id?: number }) {
   const [banner, setBanner] = useState<string>();
   const [preview, setPreview] = useState<AudiencePreview>();
   const [previewing, setPreviewing] = useState(false);
+  const [policy, setPolicy] = useState<PolicyView>();
 
   useEffect(() => {
     let live = true;
@@ -69,6 +71,18 @@ export function RuleFormPage({ id }: { id?: number }) {
       .labels()
       .then((l) => live && setLibrary(l))
       .catch((e: unknown) => live && message.error(`加载标签库失败：${(e as Error).message}`));
+    return () => {
+      live = false;
+    };
+  }, [api, message]);
+
+  // The policy's quiet hours check the slots here as the API will; canEdit gates capExempt.
+  useEffect(() => {
+    let live = true;
+    api
+      .policy()
+      .then((p) => live && setPolicy(p))
+      .catch((e: unknown) => live && message.error(`加载触达策略失败：${(e as Error).message}`));
     return () => {
       live = false;
     };
@@ -123,7 +137,8 @@ export function RuleFormPage({ id }: { id?: number }) {
     [form],
   );
 
-  const clientErrors = () => validateRule(toRuleBody(form.getFieldsValue(true)));
+  const quietHours = policy?.quietHours ?? null;
+  const clientErrors = () => validateRule(toRuleBody(form.getFieldsValue(true)), quietHours);
 
   const onValuesChange = (changed: Partial<RuleFormValues>) => {
     const changedFields = new Set(Object.keys(changed));
@@ -260,9 +275,71 @@ export function RuleFormPage({ id }: { id?: number }) {
               </Card>
 
               <Card title="推送时间（北京时间）" size="small">
-                <Form.Item name="weekDayPushTime" required label="每周推送时间">
+                <Form.Item
+                  name="weekDayPushTime"
+                  required
+                  label="每周推送时间"
+                  extra={
+                    quietHours
+                      ? `免打扰时段 ${quietHours.start}–${quietHours.end}（触达策略）内不能推送`
+                      : undefined
+                  }
+                >
                   <SlotEditor />
                 </Form.Item>
+              </Card>
+
+              <Card title="触达策略" size="small">
+                <Typography.Paragraph type="secondary">
+                  每位客户的频次上限、最小间隔和勿扰名单对所有推送生效（见「触达策略」页）。
+                </Typography.Paragraph>
+                <Row gutter={16}>
+                  <Col xs={24} md={8}>
+                    <Form.Item
+                      label="冷却天数"
+                      name="cooldownDays"
+                      required
+                      extra="本推送触达过的客户，这些天内不再被本推送选中；0 表示不冷却"
+                    >
+                      <InputNumber
+                        min={RULE_POLICY_LIMITS.cooldownDays.min}
+                        max={RULE_POLICY_LIMITS.cooldownDays.max}
+                        precision={0}
+                        addonAfter="天"
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={8}>
+                    <Form.Item
+                      label="优先级"
+                      name="priority"
+                      required
+                      extra="1 最先、10 最后：同一分钟有多条推送时，优先级高的先选人"
+                    >
+                      <InputNumber
+                        min={RULE_POLICY_LIMITS.priority.min}
+                        max={RULE_POLICY_LIMITS.priority.max}
+                        precision={0}
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={8}>
+                    <Form.Item
+                      label="服务通知（不受频次上限）"
+                      name="capExempt"
+                      valuePropName="checked"
+                      tooltip={
+                        policy?.canEdit
+                          ? '服务通知不受频次上限约束，也不计入上限；仍遵守勿扰名单与冷却天数'
+                          : '仅可修改触达策略的操作员可设置服务通知'
+                      }
+                    >
+                      <Switch disabled={!policy?.canEdit} />
+                    </Form.Item>
+                  </Col>
+                </Row>
               </Card>
 
               <Card title="目标人群" size="small">

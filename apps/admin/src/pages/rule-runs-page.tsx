@@ -5,14 +5,17 @@ import {
   Button,
   Card,
   Popconfirm,
+  Popover,
   Space,
   Table,
   Tag,
+  Tooltip,
   Typography,
   type TableColumnsType,
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type { BatchView, PushRuleView, RunPage, RunView } from '../api/types';
 import {
@@ -24,6 +27,7 @@ import {
   RUN_STATES,
   runKindLabel,
 } from '../rules/run-labels';
+import { exclusionItems, exclusionTotal } from '../rules/exclusions';
 
 const POLL_MS = 3000;
 const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'));
@@ -31,7 +35,7 @@ const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'
 /** 执行记录: every firing of one rule, its batches, and the resend / cancel decisions. */
 export function RuleRunsPage() {
   const api = useApi();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const id = Number(useParams().id);
   const [rule, setRule] = useState<PushRuleView>();
   const [ruleError, setRuleError] = useState<string>();
@@ -75,6 +79,28 @@ export function RuleRunsPage() {
       message.success(`${what}：已提交`);
     } catch (e) {
       message.error(`${what}失败：${(e as Error).message}`);
+    }
+    await load(true);
+  };
+
+  /** Inside the policy's quiet hours the API answers 409 until the operator confirms. */
+  const trigger = async () => {
+    try {
+      await api.trigger(id);
+      message.success('立即执行：已提交');
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'QUIET_HOURS') {
+        modal.confirm({
+          title: '免打扰时段',
+          content: '当前处于免打扰时段，现在发送会打扰客户。仍要发送？（执行记录将标记为“强制”）',
+          okText: '仍要发送',
+          okButtonProps: { danger: true },
+          cancelText: '不发送',
+          onOk: () => act('强制执行', () => api.trigger(id, true)),
+        });
+        return;
+      }
+      message.error(`立即执行失败：${(e as Error).message}`);
     }
     await load(true);
   };
@@ -143,7 +169,21 @@ export function RuleRunsPage() {
 
   const columns: TableColumnsType<RunView> = [
     { title: '时间槽', dataIndex: 'slotAt', width: 170 },
-    { title: '方式', dataIndex: 'kind', width: 90, render: runKindLabel },
+    {
+      title: '方式',
+      dataIndex: 'kind',
+      width: 120,
+      render: (kind: string, r) => (
+        <Space size={4}>
+          {runKindLabel(kind)}
+          {r.forced && (
+            <Tooltip title="在免打扰时段内由运营确认后强制执行">
+              <Tag color="volcano">强制</Tag>
+            </Tooltip>
+          )}
+        </Space>
+      ),
+    },
     {
       title: '状态',
       dataIndex: 'state',
@@ -157,6 +197,31 @@ export function RuleRunsPage() {
       render: (r: string | null) => describeReason(r) || '—',
     },
     { title: '目标人数', dataIndex: 'audienceCount', width: 100, render: num },
+    {
+      title: '策略排除',
+      dataIndex: 'excluded',
+      width: 100,
+      render: (excluded: RunView['excluded']) => {
+        const items = exclusionItems(excluded);
+        if (items.length === 0) return '0';
+        return (
+          <Popover
+            title="触达策略排除（每人只计一次）"
+            content={
+              <ul className="exclusion-list" style={{ margin: 0, paddingLeft: 16 }}>
+                {items.map((i) => (
+                  <li key={i.label}>
+                    {i.label}：{num(i.count)} 人
+                  </li>
+                ))}
+              </ul>
+            }
+          >
+            <Typography.Link>{num(exclusionTotal(excluded))}</Typography.Link>
+          </Popover>
+        );
+      },
+    },
     {
       title: '批次（成功/失败/未知/总数）',
       key: 'batches',
@@ -218,7 +283,7 @@ export function RuleRunsPage() {
             description="按当前规则立即筛选人群并发送（记为手动执行），不受状态和有效期限制。"
             okText="立即执行"
             cancelText="取消"
-            onConfirm={() => act('立即执行', () => api.trigger(id))}
+            onConfirm={() => trigger()}
           >
             <Button type="primary" icon={<ThunderboltOutlined />}>
               立即执行
@@ -240,7 +305,7 @@ export function RuleRunsPage() {
         columns={columns}
         dataSource={runs?.data ?? []}
         loading={loading}
-        scroll={{ x: 1300 }}
+        scroll={{ x: 1430 }}
         locale={{ emptyText: '还没有执行记录' }}
         expandable={{
           rowExpandable: (r) => r.batches.length > 0,

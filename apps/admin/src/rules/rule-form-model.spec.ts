@@ -1,6 +1,7 @@
 import dayjs from 'dayjs';
 import type { PushRuleView } from '../api/types';
 import {
+  EMPTY_RULE_FORM,
   errorsByFormField,
   formFieldOf,
   fromRuleView,
@@ -28,6 +29,9 @@ const view: PushRuleView = {
   miniProgramTitle: '',
   miniProgramImg: '',
   miniProgramUrl: '',
+  cooldownDays: 14,
+  priority: 2,
+  capExempt: true,
 };
 
 describe('rule form model', () => {
@@ -51,6 +55,17 @@ describe('rule form model', () => {
     expect([body.startDate, body.endDate]).toEqual(['2024-02-01', '2024-02-29']);
   });
 
+  it('fills a new form with the rule policy defaults and sends an emptied number as NaN', () => {
+    expect(toRuleBody(EMPTY_RULE_FORM)).toMatchObject({
+      cooldownDays: 7,
+      priority: 5,
+      capExempt: false,
+    });
+    const body = toRuleBody({ ...EMPTY_RULE_FORM, cooldownDays: null, priority: null });
+    expect(body.cooldownDays).toBeNaN();
+    expect(body.priority).toBeNaN();
+  });
+
   it('splits stored lists, dropping blanks and repeats', () => {
     expect(splitLabels('a, b,,a，c')).toEqual(['a', 'b', 'c']);
     expect(splitLabels('')).toEqual([]);
@@ -64,6 +79,9 @@ describe('rule form model', () => {
     ['weekDayPushTime[2].time', 'weekDayPushTime'],
     ['weekDayPushTime[1]', 'weekDayPushTime'],
     ['miniProgramImg', 'miniProgramImg'],
+    ['cooldownDays', 'cooldownDays'],
+    ['priority', 'priority'],
+    ['capExempt', 'capExempt'],
     ['body', undefined],
     ['id', undefined],
   ])('API field %s shows on form field %s', (api, form) => {
@@ -88,6 +106,9 @@ describe('rule form model', () => {
     expect(
       localizeApiMessage('img must not point at a private, loopback or link-local address'),
     ).toBe('地址不能指向内网、回环或链路本地地址');
+    expect(localizeApiMessage('slot 22:00 falls inside the quiet hours 21:00–09:00')).toBe(
+      '该推送时间处于免打扰时段',
+    );
     expect(localizeApiMessage('something new')).toBe('something new');
   });
 });

@@ -1,5 +1,5 @@
 import dayjs, { type Dayjs } from 'dayjs';
-import { splitLabelList } from '@app/contracts';
+import { RULE_POLICY_LIMITS, splitLabelList } from '@app/contracts';
 import type { FieldError, PushRuleBody, PushRuleView, Slot } from '../api/types';
 
 /** The form's own shape: label lists as arrays, the date range as one picker value. */
@@ -20,6 +20,9 @@ export interface RuleFormValues {
   miniProgramTitle: string;
   miniProgramImg: string;
   miniProgramUrl: string;
+  cooldownDays: number | null;
+  priority: number | null;
+  capExempt: boolean;
 }
 
 export type RuleFormField = keyof RuleFormValues;
@@ -41,6 +44,9 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   miniProgramTitle: '',
   miniProgramImg: '',
   miniProgramUrl: '',
+  cooldownDays: RULE_POLICY_LIMITS.cooldownDays.default,
+  priority: RULE_POLICY_LIMITS.priority.default,
+  capExempt: false,
 };
 
 /** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
@@ -72,6 +78,10 @@ export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
     miniProgramTitle: text(v.miniProgramTitle),
     miniProgramImg: trimmed(v.miniProgramImg),
     miniProgramUrl: trimmed(v.miniProgramUrl),
+    // An emptied number box is sent as NaN so the shared checks name the field.
+    cooldownDays: v.cooldownDays ?? Number.NaN,
+    priority: v.priority ?? Number.NaN,
+    capExempt: v.capExempt ?? false,
   };
 }
 
@@ -93,6 +103,9 @@ export function fromRuleView(r: PushRuleView): RuleFormValues {
     miniProgramTitle: r.miniProgramTitle,
     miniProgramImg: r.miniProgramImg,
     miniProgramUrl: r.miniProgramUrl,
+    cooldownDays: r.cooldownDays,
+    priority: r.priority,
+    capExempt: r.capExempt,
   };
 }
 
@@ -116,6 +129,9 @@ export function formFieldOf(apiField: string): RuleFormField | undefined {
     'miniProgramTitle',
     'miniProgramImg',
     'miniProgramUrl',
+    'cooldownDays',
+    'priority',
+    'capExempt',
   ];
   return fields.find((f) => f === root);
 }
@@ -133,6 +149,8 @@ const API_MESSAGES: readonly [RegExp, string][] = [
   [/at least one of content, img/, '文本、图片、小程序卡片至少填写一项'],
   [/at most \d+ bytes/, '内容超过企业微信的长度限制'],
   [/name is required/, '请填写推送名称'],
+  [/falls inside the quiet hours/, '该推送时间处于免打扰时段'],
+  [/only the operators in POLICY_OPERATOR_IDS/, '仅可修改触达策略的操作员可设置服务通知'],
 ];
 
 /** The API's field messages are English; operators read Chinese where we know the meaning. */

@@ -23,6 +23,9 @@ const valid: PushRuleBody = {
   miniProgramTitle: '宠本本优惠专场',
   miniProgramImg: 'https://oss.example.com/mini.jpg',
   miniProgramUrl: 'pages/home/index',
+  cooldownDays: 7,
+  priority: 5,
+  capExempt: false,
 };
 
 describe('validateRule (the api rule checks, in the operators’ words)', () => {
@@ -63,8 +66,51 @@ describe('validateRule (the api rule checks, in the operators’ words)', () => 
       { img: 'ftp://a.example/x.jpg' },
       [{ field: 'img', message: '只允许 http 或 https 地址' }],
     ],
+    [
+      'cooldown over a year',
+      { cooldownDays: 366 },
+      [{ field: 'cooldownDays', message: '冷却天数必须是 0 到 365 之间的整数' }],
+    ],
+    [
+      'emptied cooldown',
+      { cooldownDays: Number.NaN },
+      [{ field: 'cooldownDays', message: '冷却天数必须是 0 到 365 之间的整数' }],
+    ],
+    [
+      'priority 0',
+      { priority: 0 },
+      [{ field: 'priority', message: '优先级必须是 1 到 10 之间的整数' }],
+    ],
+    [
+      'service-notice switch not a boolean',
+      { capExempt: 'yes' as unknown as boolean },
+      [{ field: 'capExempt', message: '服务通知开关只能是开或关' }],
+    ],
   ])('%s', (_title, overrides, errors) => {
     expect(validateRule({ ...valid, ...overrides })).toEqual(errors);
+  });
+
+  it('flags a slot inside the policy quiet hours (over midnight), and none without them', () => {
+    const rule = {
+      ...valid,
+      weekDayPushTime: [
+        { week: 1, time: '10:00' },
+        { week: 2, time: '22:30' },
+        { week: 3, time: '08:59' },
+        { week: 4, time: '09:00' },
+      ],
+    };
+    expect(validateRule(rule, { start: '21:00', end: '09:00' })).toEqual([
+      {
+        field: 'weekDayPushTime[1].time',
+        message: '周二 22:30 处于免打扰时段（21:00–09:00），请调整推送时间或触达策略',
+      },
+      {
+        field: 'weekDayPushTime[2].time',
+        message: '周三 08:59 处于免打扰时段（21:00–09:00），请调整推送时间或触达策略',
+      },
+    ]);
+    expect(validateRule(rule)).toEqual([]);
   });
 
   it('writes every message in Chinese', () => {

@@ -1,5 +1,13 @@
-import { ruleProblems, type RuleInput, type RuleProblemCode, RULE_LIMITS } from '@app/contracts';
+import {
+  type QuietHours,
+  ruleProblems,
+  type RuleInput,
+  type RuleProblemCode,
+  RULE_LIMITS,
+  RULE_POLICY_LIMITS,
+} from '@app/contracts';
 import type { FieldError } from '../api/types';
+import { weekLabel } from './slots';
 
 /**
  * The API's rule validation (@app/contracts, the same code the api runs) in the operators' words. Field names are the API's, so client and server errors land
@@ -33,13 +41,35 @@ const MESSAGES: Record<RuleProblemCode, (field: string) => string> = {
   'url-scheme': () => '只允许 http 或 https 地址',
   'url-credentials': () => '地址中不能包含用户名或密码',
   'url-refused': () => '不能指向内网、本机或链路本地地址',
+  'cooldown-invalid': () =>
+    `冷却天数必须是 ${RULE_POLICY_LIMITS.cooldownDays.min} 到 ${RULE_POLICY_LIMITS.cooldownDays.max} 之间的整数`,
+  'priority-invalid': () =>
+    `优先级必须是 ${RULE_POLICY_LIMITS.priority.min} 到 ${RULE_POLICY_LIMITS.priority.max} 之间的整数`,
+  'cap-exempt-invalid': () => '服务通知开关只能是开或关',
+  'slot-quiet-hours': () => '该推送时间处于免打扰时段',
 };
 
 function dateMessage(field: string): string {
   return field === 'startDate' ? '请选择有效的开始日期' : '请选择有效的结束日期';
 }
 
-/** Every problem of `rule`, each naming the API field it belongs to; empty when valid. */
-export function validateRule(rule: RuleInput): FieldError[] {
-  return ruleProblems(rule).map(({ field, code }) => ({ field, message: MESSAGES[code](field) }));
+/**
+ * Every problem of `rule`, each naming the API field it belongs to; empty when valid.
+ * `quietHours` is the contact policy's: the API refuses a slot inside them.
+ */
+export function validateRule(rule: RuleInput, quietHours: QuietHours | null = null): FieldError[] {
+  return ruleProblems(rule, { quietHours }).map(({ field, code }) => ({
+    field,
+    message:
+      code === 'slot-quiet-hours' && quietHours
+        ? quietSlotMessage(rule, field, quietHours)
+        : MESSAGES[code](field),
+  }));
+}
+
+/** Names the slot: the form shows a field's messages together, one per distinct text. */
+function quietSlotMessage(rule: RuleInput, field: string, quiet: QuietHours): string {
+  const slot = rule.weekDayPushTime[Number(/\[(\d+)\]/.exec(field)?.[1])];
+  const which = slot ? `${weekLabel(slot.week)} ${slot.time} ` : '';
+  return `${which}处于免打扰时段（${quiet.start}–${quiet.end}），请调整推送时间或触达策略`;
 }
