@@ -750,12 +750,15 @@ export interface components {
       name: string;
     };
     ImportRowErrorView: {
-      /** @description 稳定错误码：EMPTY_ID | ID_TOO_LONG | REASON_TOO_LONG | DUPLICATE_IN_FILE */
-      code: string;
+      /**
+       * @description 稳定错误码：EMPTY_ID 空 ID、ID_TOO_LONG 超过 128 字符、REASON_TOO_LONG 原因超过 255 字符、DUPLICATE_IN_FILE 文件中重复（首次出现的行照常导入）
+       * @enum {string}
+       */
+      code: 'EMPTY_ID' | 'ID_TOO_LONG' | 'REASON_TOO_LONG' | 'DUPLICATE_IN_FILE';
       message: string;
-      /** @description CSV 行号（从 1 开始，含表头） */
+      /** @description 该行在文件中的行号（从 1 开始，表头与空行也计数） */
       row: number;
-      /** @description 该行的 external_userid 原文 */
+      /** @description 该行的 external_userid（去掉首尾空白） */
       value: string;
     };
     LabelLibrary: {
@@ -1233,11 +1236,11 @@ export interface components {
     SuppressionImportView: {
       /** @description 新加入名单的客户数 */
       added: number;
-      /** @description 已在名单中的客户数 */
+      /** @description 已在名单中的客户数（保持原记录） */
       alreadySuppressed: number;
-      /** @description 未导入的行及原因 */
+      /** @description 未导入的行及原因，按行号顺序，至多 1000 条（之后的错误行不再列出）；未导入的行数总是 rows − added − alreadySuppressed */
       errors: components['schemas']['ImportRowErrorView'][];
-      /** @description 读到的数据行数（不含表头） */
+      /** @description 读到的数据行数（不含表头与空行） */
       rows: number;
     };
     SuppressionListDto: {
@@ -1927,6 +1930,15 @@ export interface operations {
       };
       /** @description UNAUTHORIZED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE（文件超过 20971520 字节） */
+      413: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,14 +1,28 @@
 import {
+  BadRequestException,
   Body,
+  CallHandler,
   Controller,
+  ExecutionContext,
   HttpCode,
+  Injectable,
+  NestInterceptor,
+  PayloadTooLargeException,
   Post,
   UploadedFile,
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppException, OperatorId } from '@app/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { Observable } from 'rxjs';
+import { AppException, ErrorCode, OperatorId } from '@app/common';
 import { SuppressionService } from '@app/contact-policy';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
@@ -20,8 +34,39 @@ import {
   SuppressionRemoveDto,
 } from './suppression.dto';
 
+/** The one multipart route: configure-app's JSON-only body check must pass its body to multer. */
+export const SUPPRESSION_IMPORT_PATH = '/suppression/import';
 /** Largest CSV `/suppression/import` takes. */
 const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+const REASON_MAX = 255;
+
+/**
+ * multer's own errors (a file over the limit, a second file, a file under another field,
+ * a broken multipart body) as the envelope naming `file`; Nest's plain HttpExceptions would
+ * reach the client without the field.
+ */
+@Injectable()
+class CsvUploadInterceptor implements NestInterceptor {
+  private readonly multer = new (FileInterceptor('file', {
+    limits: { fileSize: IMPORT_MAX_BYTES, files: 1 },
+  }))();
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    try {
+      return await this.multer.intercept(context, next);
+    } catch (e) {
+      if (e instanceof PayloadTooLargeException) {
+        throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, 'CSV 文件过大', [
+          { field: 'file', message: `the file must not exceed ${IMPORT_MAX_BYTES} bytes` },
+        ]);
+      }
+      if (e instanceof BadRequestException) {
+        throw AppException.validation([{ field: 'file', message: e.message }]);
+      }
+      throw e;
+    }
+  }
+}
 
 /** 勿扰名单: customers who must never be selected by any rule. */
 @ApiTags('suppression')
@@ -51,7 +96,9 @@ export class SuppressionController {
 
   @Post('list')
   @HttpCode(200)
-  @ApiOperation({ summary: '勿扰名单（分页，按 external_userid 或原因搜索，按来源筛选），最新在前' })
+  @ApiOperation({
+    summary: '勿扰名单（分页，按 external_userid 或原因搜索，按来源筛选），最新在前',
+  })
   @ApiEnvelope(SuppressionPageView)
   list(@Body() body: SuppressionListDto) {
     return this.suppression.list(body);
@@ -70,12 +117,20 @@ export class SuppressionController {
       required: ['file'],
       properties: {
         file: { type: 'string', format: 'binary' },
-        reason: { type: 'string', description: '未给出原因列时各行使用的原因' },
+        reason: {
+          type: 'string',
+          maxLength: REASON_MAX,
+          description: '未给出原因列时各行使用的原因',
+        },
       },
     },
   })
   @ApiEnvelope(SuppressionImportView)
-  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: IMPORT_MAX_BYTES, files: 1 } }))
+  @ApiPayloadTooLargeResponse({
+    description: `PAYLOAD_TOO_LARGE（文件超过 ${IMPORT_MAX_BYTES} 字节）`,
+    schema: { $ref: getSchemaPath('ErrorEnvelopeView') },
+  })
+  @UseInterceptors(CsvUploadInterceptor)
   import(
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() body: { reason?: unknown },
@@ -86,7 +141,13 @@ export class SuppressionController {
         { field: 'file', message: 'a CSV file is required (multipart field "file")' },
       ]);
     }
-    const reason = typeof body?.reason === 'string' && body.reason.trim() ? body.reason.trim() : null;
+    const reason =
+      typeof body?.reason === 'string' && body.reason.trim() ? body.reason.trim() : null;
+    if (reason !== null && Array.from(reason).length > REASON_MAX) {
+      throw AppException.validation([
+        { field: 'reason', message: `reason must be at most ${REASON_MAX} characters` },
+      ]);
+    }
     return this.suppression.importCsv(file.buffer, { reason, operatorId });
   }
 }

@@ -107,17 +107,25 @@ export class SuppressionChangeView {
 }
 
 class ImportRowErrorView {
-  @ApiProperty({ description: 'CSV 行号（从 1 开始，含表头）' }) row: number;
-  @ApiProperty({ description: '该行的 external_userid 原文' }) value: string;
-  @ApiProperty({ description: '稳定错误码：EMPTY_ID | ID_TOO_LONG | REASON_TOO_LONG | DUPLICATE_IN_FILE' })
+  @ApiProperty({ description: '该行在文件中的行号（从 1 开始，表头与空行也计数）' }) row: number;
+  @ApiProperty({ description: '该行的 external_userid（去掉首尾空白）' }) value: string;
+  @ApiProperty({
+    enum: ['EMPTY_ID', 'ID_TOO_LONG', 'REASON_TOO_LONG', 'DUPLICATE_IN_FILE'],
+    description:
+      '稳定错误码：EMPTY_ID 空 ID、ID_TOO_LONG 超过 128 字符、REASON_TOO_LONG 原因超过 255 字符、DUPLICATE_IN_FILE 文件中重复（首次出现的行照常导入）',
+  })
   code: string;
   @ApiProperty() message: string;
 }
 
 export class SuppressionImportView {
-  @ApiProperty({ description: '读到的数据行数（不含表头）' }) rows: number;
+  @ApiProperty({ description: '读到的数据行数（不含表头与空行）' }) rows: number;
   @ApiProperty({ description: '新加入名单的客户数' }) added: number;
-  @ApiProperty({ description: '已在名单中的客户数' }) alreadySuppressed: number;
-  @ApiProperty({ type: [ImportRowErrorView], description: '未导入的行及原因' })
+  @ApiProperty({ description: '已在名单中的客户数（保持原记录）' }) alreadySuppressed: number;
+  @ApiProperty({
+    type: [ImportRowErrorView],
+    description:
+      '未导入的行及原因，按行号顺序，至多 1000 条（之后的错误行不再列出）；未导入的行数总是 rows − added − alreadySuppressed',
+  })
   errors: ImportRowErrorView[];
 }
