@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Clock, OffsetClock } from '@app/common';
+import { ContactPolicyShape, DEFAULT_CONTACT_POLICY } from '@app/contracts';
 import { PushRunRepository, ScheduleSlotsService } from '@app/pipeline';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ApiHarness, startApi } from './api-app';
@@ -31,6 +32,11 @@ export const PIPELINE_TABLES = [
   'wechat_push_recipient_outcomes',
   'wechat_push_batch_counts',
   'wechat_push_day_repeats',
+  'contact_ledger',
+  'contact_locks',
+  'contact_suppressions',
+  'contact_unreachable',
+  'contact_policy_changes',
 ];
 
 export interface PipelineHarness {
@@ -94,7 +100,39 @@ export async function startPipeline(
   };
 }
 
-export const resetPipelineTables = (db: DataSource) => truncate(db, ...PIPELINE_TABLES);
+/** Empties the pipeline's tables and puts the contact policy back to its defaults. */
+export async function resetPipelineTables(db: DataSource): Promise<void> {
+  await truncate(db, ...PIPELINE_TABLES);
+  await setPolicy(db, DEFAULT_CONTACT_POLICY);
+}
+
+/** Stores a contact policy (as /policy/update would, without the API). */
+export async function setPolicy(db: DataSource, p: Partial<ContactPolicyShape>): Promise<void> {
+  const all = { ...DEFAULT_CONTACT_POLICY, ...p };
+  await db.query(
+    `UPDATE contact_policy SET max_per_day = ?, max_per_week = ?, min_gap_hours = ?,
+            wecom_cap_period = ?, wecom_cap_limit = ?, quiet_start = ?, quiet_end = ?,
+            blackout_dates = ? WHERE id = 1`,
+    [
+      all.maxPerDay,
+      all.maxPerWeek,
+      all.minGapHours,
+      all.wecomCap.period,
+      all.wecomCap.limit ?? null,
+      all.quietHours?.start ?? null,
+      all.quietHours?.end ?? null,
+      JSON.stringify(all.blackoutDates),
+    ],
+  );
+}
+
+/** A policy that lets every send through: for tests of other features that send repeatedly. */
+export const PERMISSIVE_POLICY: Partial<ContactPolicyShape> = {
+  maxPerDay: 50,
+  maxPerWeek: 350,
+  minGapHours: 0,
+  wecomCap: { period: 'month', limit: 31 },
+};
 
 /** `n` reachable customers whose only order was `daysAgo` days ago (ids ext-<prefix>-<i>). */
 export async function seedBuyers(

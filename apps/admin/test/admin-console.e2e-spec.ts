@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { ContactLedger } from '@app/contact-policy';
 import { formatDateTime } from '@app/common';
 import { LabelType } from '@app/database';
 import { DeliveryRepository } from '@app/pipeline';
@@ -512,7 +513,7 @@ describe('admin console in a browser', () => {
     );
     const batchId = Number(batch.insertId);
     await writeDeliveryRows(api.db, batchId, new Date());
-    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db), new ContactLedger(api.db));
     await repo.applyResults(
       batchId,
       [
@@ -711,7 +712,7 @@ describe('admin console in a browser', () => {
     );
     const batchId = Number(batch.insertId);
     await writeDeliveryRows(api.db, batchId, new Date());
-    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db), new ContactLedger(api.db));
     await repo.applyResults(
       batchId,
       [

@@ -159,7 +159,9 @@ export function policyProblems(input: Partial<ContactPolicyShape>): PolicyProble
       add('quietHours.end', 'quiet-empty', 'quietHours.end must differ from quietHours.start');
   }
   const dates = input.blackoutDates;
-  if (dates !== undefined) {
+  if (dates !== undefined && !Array.isArray(dates))
+    add('blackoutDates', 'date-format', 'blackoutDates must be an array of YYYY-MM-DD dates');
+  else if (dates !== undefined) {
     if (dates.length > POLICY_LIMITS.blackoutDates)
       add(
         'blackoutDates',

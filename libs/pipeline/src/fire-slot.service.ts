@@ -3,6 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, formatClockTime, formatDate, weekDay } from '@app/common';
 import { AudienceCursor, AudiencePage, SelectAudienceService } from '@app/audience';
+import { ContactLedger, ContactPolicyService, RulePolicy, slotRefusal } from '@app/contact-policy';
+import {
+  addExclusions,
+  ContactPolicyShape,
+  ExclusionCounts,
+  noExclusions,
+} from '@app/contracts';
 import { PushRuleRepository, PushStatus, WechatPush } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
@@ -23,7 +30,19 @@ const READ_AHEAD_PAGES = 8;
 /** The run stopped being 'selecting' under this job (cancelled, or another job selects it). */
 class SelectionStopped extends Error {}
 
-export type FireOutcome = { runId: number; state: RunState; reason?: string | null };
+/** How often a page's reservation is retried after InnoDB chose it as a deadlock victim. */
+const RESERVE_ATTEMPTS = 5;
+/** How soon a slot waiting for higher-priority selections of its minute looks again. */
+const PRIORITY_RECHECK_MS = 500;
+
+const isDeadlock = (e: unknown) =>
+  (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_LOCK_DEADLOCK' ||
+  (e as { driverError?: { code?: string } })?.driverError?.code === 'ER_LOCK_DEADLOCK';
+
+export type FireOutcome =
+  | { runId: number; state: RunState; reason?: string | null }
+  /** Higher-priority selections of the same minute are not done: run this job again later. */
+  | { runId: number; waitMs: number };
 
 /**
  * One slot firing (SPEC §5–§6): records the run, re-reads the rule (paused, deleted, slot
@@ -45,6 +64,8 @@ export class FireSlotService {
     private readonly queues: PipelineQueues,
     private readonly audience: SelectAudienceService,
     private readonly attachments: WecomAttachmentService,
+    private readonly policy: ContactPolicyService,
+    private readonly ledger: ContactLedger,
   ) {}
 
   async fire(p: FireSlotPayload): Promise<FireOutcome> {
@@ -73,6 +94,10 @@ export class FireSlotService {
         });
         this.logger.log({ msg: 'slot not sent', pushId: p.pushId, slotAt: p.slotAt, ...refusal });
         return { runId: run.id, ...refusal };
+      }
+      if (p.kind === 'scheduled' && rule) {
+        const waitMs = await this.priorityWait(rule, slotAt, now);
+        if (waitMs > 0) return { runId: run.id, waitMs };
       }
       await this.runs.transitionRun(run.id, [RunState.PENDING], RunState.SELECTING, now, {
         startedAt: now,
@@ -167,12 +192,23 @@ export class FireSlotService {
     at: Date,
     message: Promise<'ready' | 'failed' | 'stopped'>,
   ): Promise<{ audience: number; batches: number } | null> {
-    const start: AudienceCursor | null = run.selectCursor
-      ? (JSON.parse(run.selectCursor) as AudienceCursor)
-      : null;
+    let cursor: string | null = run.selectCursor;
+    const start: AudienceCursor | null = cursor ? (JSON.parse(cursor) as AudienceCursor) : null;
     let batchNo = run.batchCount ?? 0;
     let audience = run.audienceCount ?? 0;
-    if (batchNo > 0 && start === null) return { audience, batches: batchNo }; // finished before a crash
+    let excluded: ExclusionCounts = run.excluded
+      ? (JSON.parse(run.excluded) as ExclusionCounts)
+      : noExclusions();
+    // Finished before a crash: a page was committed (a batch, or its exclusions) and no
+    // page is left.
+    if ((batchNo > 0 || run.excluded !== null) && start === null)
+      return { audience, batches: batchNo };
+    const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
+    const rulePolicy: RulePolicy = {
+      pushId: rule.id,
+      cooldownDays: rule.cooldownDays,
+      capExempt: rule.capExempt,
+    };
     const snapshot = this.db.createQueryRunner();
     let reading: ReadAhead<AudiencePage> | undefined;
     await snapshot.connect();
@@ -184,35 +220,27 @@ export class FireSlotService {
       );
       for await (const page of reading) {
         if ((await message) !== 'ready') return null;
-        if (page.externalUserids.length === 0) continue;
-        const no = batchNo + 1;
-        const now = this.clock.now();
-        const batchId = await this.runs.transaction(async (em) => {
-          const id = await this.runs.insertBatch(em, run.id, no, page.externalUserids, now);
-          const advanced = await this.runs.advanceSelection(
-            em,
-            run.id,
-            batchNo,
-            {
-              cursor: page.next ? JSON.stringify(page.next) : null,
-              batchCount: no,
-              audienceCount: audience + page.externalUserids.length,
-            },
-            now,
-          );
-          // The run left 'selecting' (cancelled): roll this page back and stop.
-          if (!advanced) throw new SelectionStopped();
-          return id;
+        const next = page.next ? JSON.stringify(page.next) : null;
+        if (page.externalUserids.length === 0) continue; // only ever the last page
+        const committed = await this.commitPage(run, rule, rulePolicy, policy, page.externalUserids, {
+          batchNo,
+          audience,
+          excluded,
+          cursor,
+          next,
         });
-        batchNo = no;
-        audience += page.externalUserids.length;
+        batchNo = committed.batchNo;
+        audience = committed.audience;
+        excluded = committed.excluded;
+        cursor = next;
+        if (committed.batchId === null) continue;
         // `ensure`, not `add`: a finished job under this id (left by a database that was
         // reset or restored while Redis kept its jobs) would make `add` a silent no-op.
-        await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batchId, 0), {
-          batchId,
+        await this.queues.ensure(JobName.SEND_BATCH, batchJobId(committed.batchId, 0), {
+          batchId: committed.batchId,
           runId: run.id,
         });
-        this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId, batchNo });
+        this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId: committed.batchId, batchNo });
       }
     } catch (e) {
       if (e instanceof SelectionStopped) return null;
@@ -229,6 +257,96 @@ export class FireSlotService {
       await snapshot.release();
     }
     return { audience, batches: batchNo };
+  }
+
+  /**
+   * One page in one transaction: the contact policy reserves the page's customers (locks
+   * them, checks them against what is committed now — docs/AUDIENCE.md "Reservations"), the
+   * allowed ones become the next batch with their ledger rows, and the run records the
+   * keyset position and the counts. All or nothing; a deadlock victim is retried.
+   */
+  private async commitPage(
+    run: PushRun,
+    rule: WechatPush,
+    rulePolicy: RulePolicy,
+    policy: ContactPolicyShape | null,
+    ids: string[],
+    prev: {
+      batchNo: number;
+      audience: number;
+      excluded: ExclusionCounts;
+      cursor: string | null;
+      next: string | null;
+    },
+  ): Promise<{ batchId: number | null; batchNo: number; audience: number; excluded: ExclusionCounts }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runs.transaction(async (em) => {
+          const now = this.clock.now();
+          const verdict = policy
+            ? await this.ledger.reserve(em, ids, policy, rulePolicy, now)
+            : { allowed: ids, excluded: noExclusions() };
+          const allowed = verdict.allowed;
+          const no = allowed.length > 0 ? prev.batchNo + 1 : prev.batchNo;
+          let batchId: number | null = null;
+          if (allowed.length > 0) {
+            batchId = await this.runs.insertBatch(em, run.id, no, allowed, now);
+            if (policy) {
+              await this.ledger.record(em, allowed, {
+                pushId: rule.id,
+                runId: run.id,
+                batchId,
+                at: now,
+                counted: !rule.capExempt,
+              });
+            }
+          }
+          const excluded = addExclusions(prev.excluded, verdict.excluded);
+          const advanced = await this.runs.advanceSelection(
+            em,
+            run.id,
+            { batchCount: prev.batchNo, cursor: prev.cursor },
+            {
+              cursor: prev.next,
+              batchCount: no,
+              audienceCount: prev.audience + allowed.length,
+              excluded: JSON.stringify(excluded),
+            },
+            now,
+          );
+          // The run left 'selecting' (cancelled): roll this page back and stop.
+          if (!advanced) throw new SelectionStopped();
+          return { batchId, batchNo: no, audience: prev.audience + allowed.length, excluded };
+        }, 'READ COMMITTED');
+      } catch (e) {
+        if (!isDeadlock(e) || attempt >= RESERVE_ATTEMPTS) throw e;
+        this.logger.warn({ msg: 'reservation deadlock, retrying', runId: run.id, attempt });
+      }
+    }
+  }
+
+  /**
+   * How long this scheduled slot should still wait for the selections of higher-priority
+   * rules of the same minute (lower `priority`, or equal and a lower id): 0 once every one of
+   * them has left pending/selecting (or never will: paused, deleted, refused), or once
+   * POLICY_PRIORITY_WAIT_SECONDS after the slot have passed (then it selects anyway).
+   */
+  private async priorityWait(rule: WechatPush, slotAt: Date, now: Date): Promise<number> {
+    const deadline = slotAt.getTime() + this.config.POLICY_PRIORITY_WAIT_SECONDS * 1000;
+    if (now.getTime() >= deadline) return 0;
+    const peers = (
+      await this.rules.findSlotPeers(formatDate(slotAt), weekDay(slotAt), formatClockTime(slotAt))
+    ).filter(
+      (p) => p.priority < rule.priority || (p.priority === rule.priority && p.id < rule.id),
+    );
+    if (peers.length === 0) return 0;
+    const waiting = await this.runs.selectionsOpen(
+      peers.map((p) => p.id),
+      slotAt,
+    );
+    if (waiting.length === 0) return 0;
+    this.logger.debug({ msg: 'slot waits for higher-priority selections', pushId: rule.id, waiting });
+    return Math.min(PRIORITY_RECHECK_MS, deadline - now.getTime());
   }
 
   /** One job per pending batch; job ids make a repeat of this a no-op (see `ensure`). */
@@ -258,6 +376,8 @@ export class FireSlotService {
     if (!slots.some((s) => s.weekDay === weekDay(slotAt) && s.pushTime === time)) {
       return skipped('slot no longer in the rule');
     }
+    const policyRefusal = slotRefusal(await this.policy.current(), slotAt);
+    if (policyRefusal) return skipped(`contact policy: ${policyRefusal}`);
     if (!isWithinGrace(slotAt, now, this.config.MISFIRE_GRACE_MINUTES)) {
       return {
         state: RunState.MISSED,
@@ -267,7 +387,7 @@ export class FireSlotService {
     return null;
   }
 
-  private outcome(run: PushRun): FireOutcome {
+  private outcome(run: PushRun): { runId: number; state: RunState; reason?: string | null } {
     return { runId: run.id, state: run.state, reason: run.reason };
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
+import { ContactLedger } from '@app/contact-policy';
 import { WechatPushResult, WechatPushResultJson } from '@app/push-config';
 import { BatchState, PushBatch, TERMINAL_BATCH_STATES } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
@@ -42,7 +44,10 @@ async function transition<E extends PushRun | PushBatch>(
  */
 @Injectable()
 export class PushRunRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: ContactLedger,
+  ) {}
 
   /** The run of a slot, created on first sight; the unique key makes this idempotent. */
   async ensureRun(
@@ -97,8 +102,8 @@ export class PushRunRepository {
     return transition(em, PushRun, id, from, to, TERMINAL_RUN_STATES.includes(to), now, patch);
   }
 
-  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  transaction<T>(work: (em: EntityManager) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+    return isolation ? this.db.transaction(isolation, work) : this.db.transaction(work);
   }
 
   /** Inserts a pending batch; returns its id. */
@@ -124,32 +129,46 @@ export class PushRunRepository {
 
   /**
    * Records a committed page of a selecting run: the keyset position after it and the
-   * counts so far. Conditional on the previous batch count, so two selectors of one run
-   * cannot both record page N.
+   * counts so far. Conditional on the previous batch count and position, so two selectors
+   * of one run cannot both record page N (also a page whose customers were all excluded).
    */
   async advanceSelection(
     em: EntityManager,
     runId: number,
-    previousBatchCount: number,
-    next: { cursor: string | null; batchCount: number; audienceCount: number },
+    prev: { batchCount: number; cursor: string | null },
+    next: { cursor: string | null; batchCount: number; audienceCount: number; excluded: string },
     now: Date,
   ): Promise<boolean> {
-    const result = await em
-      .createQueryBuilder()
-      .update(PushRun)
-      .set({
-        selectCursor: next.cursor,
-        batchCount: next.batchCount,
-        audienceCount: next.audienceCount,
-        updatedAt: now,
-      })
-      .where('id = :id AND state = :selecting AND COALESCE(batch_count, 0) = :prev', {
-        id: runId,
-        selecting: RunState.SELECTING,
-        prev: previousBatchCount,
-      })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    const result: { affectedRows?: number } = await em.query(
+      `UPDATE wechat_push_runs
+          SET select_cursor = ?, batch_count = ?, audience_count = ?, excluded = ?, updated_at = ?
+        WHERE id = ? AND state = ? AND COALESCE(batch_count, 0) = ? AND select_cursor <=> ?`,
+      [
+        next.cursor,
+        next.batchCount,
+        next.audienceCount,
+        next.excluded,
+        now,
+        runId,
+        RunState.SELECTING,
+        prev.batchCount,
+        prev.cursor,
+      ],
+    );
+    return (result.affectedRows ?? 0) > 0;
+  }
+
+  /** Of these rules, those whose run of this scheduled slot is not yet past selection. */
+  async selectionsOpen(pushIds: number[], slotAt: Date): Promise<number[]> {
+    if (pushIds.length === 0) return [];
+    const done: { push_id: number | string }[] = await this.db.query(
+      `SELECT push_id FROM wechat_push_runs
+        WHERE kind = 'scheduled' AND slot_at = ? AND push_id IN (?)
+          AND state NOT IN ('pending', 'selecting')`,
+      [slotAt, pushIds],
+    );
+    const finished = new Set(done.map((r) => Number(r.push_id)));
+    return pushIds.filter((id) => !finished.has(id));
   }
 
   findBatch(id: number): Promise<PushBatch | null> {
@@ -184,16 +203,43 @@ export class PushRunRepository {
     return row ? (JSON.parse(row.recipients) as string[]) : [];
   }
 
-  /** Moves a batch from one of `from` to `to`; false when another actor moved it first. */
-  transitionBatch(
+  /**
+   * Moves a batch from one of `from` to `to`; false when another actor moved it first. A
+   * batch that ends failed or cancelled gives its customers' contact reservations back, in
+   * the same transaction.
+   */
+  async transitionBatch(
     id: number,
     from: readonly BatchState[],
     to: BatchState,
     now: Date,
     patch: Partial<PushBatch> = {},
-    em: EntityManager = this.db.manager,
+    em?: EntityManager,
   ): Promise<boolean> {
-    return transition(em, PushBatch, id, from, to, TERMINAL_BATCH_STATES.includes(to), now, patch);
+    const releases = to === BatchState.FAILED || to === BatchState.CANCELLED;
+    const move = async (tx: EntityManager) => {
+      const moved = await transition(
+        tx,
+        PushBatch,
+        id,
+        from,
+        to,
+        TERMINAL_BATCH_STATES.includes(to),
+        now,
+        patch,
+      );
+      if (moved && releases) {
+        await this.ledger.releaseBatch(
+          tx,
+          id,
+          to === BatchState.FAILED ? 'batch_failed' : 'batch_cancelled',
+          now,
+        );
+      }
+      return moved;
+    };
+    if (em) return move(em);
+    return releases ? this.db.transaction(move) : move(this.db.manager);
   }
 
   /** Claims a pending batch for one send attempt. */
@@ -254,6 +300,8 @@ export class PushRunRepository {
           ? 'late'
           : false;
       if (!moved) return false;
+      // The caps count from the task's creation; WeCom's refusals are given back.
+      await this.ledger.onTaskCreated(em, batch.id, result.add.fail_list, now);
       await em.insert(WechatPushResult, {
         name: rule.name,
         pushId: rule.pushId,

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppException, Clock, ErrorCode, formatClockTime, formatDateTime } from '@app/common';
-import { ContactPolicyService } from '@app/contact-policy';
+import { ContactLedger, ContactPolicyService } from '@app/contact-policy';
 import { ExclusionCounts, isQuietTime, noExclusions } from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
 import { WecomClient, WecomError } from '@app/wecom';
@@ -69,6 +69,7 @@ export class PushRunService {
     private readonly queues: PipelineQueues,
     private readonly wecom: WecomClient,
     private readonly policy: ContactPolicyService,
+    private readonly ledger: ContactLedger,
   ) {}
 
   /**
@@ -159,6 +160,8 @@ export class PushRunService {
         em,
       );
       if (ok) {
+        // A failed batch gave its reservations back: its customers are reserved again.
+        await this.ledger.reclaimBatch(em, batch.id, now);
         await this.runs.transitionRun(
           batch.runId,
           [RunState.COMPLETED, RunState.SENDING],

@@ -7,8 +7,10 @@ import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
   eventually,
   PipelineHarness,
+  PERMISSIVE_POLICY,
   resetPipelineTables,
   seedBuyers,
+  setPolicy,
   startPipeline,
 } from '../../../test/utils/pipeline';
 
@@ -464,7 +466,9 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
 
     it('recovers from an invalidated access token with one replay', async () => {
       await seedBuyers(p.db, 3, { daysAgo: 40 });
-      const pushId = await createRule({ name: '令牌失效' });
+      // The same customers twice in a row: the contact policy would (rightly) stop the second.
+      await setPolicy(p.db, PERMISSIVE_POLICY);
+      const pushId = await createRule({ name: '令牌失效', cooldownDays: 0 });
       await trigger(pushId);
       await finishedRun(pushId, 'first run');
       expect(await p.sim.revokeTokens(40014)).toBeGreaterThan(0);

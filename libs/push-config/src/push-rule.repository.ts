@@ -187,6 +187,25 @@ export class PushRuleRepository {
     return [...rules.values()];
   }
 
+  /**
+   * Active rules with a slot at this Shanghai date, weekday and minute, with their priority:
+   * the selections the contact policy orders (docs/AUDIENCE.md "Priorities").
+   */
+  async findSlotPeers(
+    date: string,
+    weekDay: number,
+    time: string,
+  ): Promise<{ id: number; priority: number }[]> {
+    const rows: { id: number | string; priority: number | string }[] = await this.dataSource.query(
+      `SELECT DISTINCT p.id, p.priority
+         FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
+        WHERE ${ACTIVE_RULE} AND p.start_date <= ? AND p.end_date >= ?
+          AND t.week_day = ? AND t.push_time = ?`,
+      [date, date, weekDay, time],
+    );
+    return rows.map((r) => ({ id: Number(r.id), priority: Number(r.priority) }));
+  }
+
   findSlots(pushId: number): Promise<WechatPushTime[]> {
     return this.dataSource
       .getRepository(WechatPushTime)

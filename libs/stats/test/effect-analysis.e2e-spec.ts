@@ -1,3 +1,4 @@
+import { ContactLedger } from '@app/contact-policy';
 import { shanghaiInstant } from '@app/common';
 import { DeliveryRepository } from '@app/pipeline';
 import { EffectAnalysisService, StatsIngest, writeDeliveryRows } from '@app/stats';
@@ -288,7 +289,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       [LINKS],
     );
     await insertOrders(ORDERS_BEFORE_DELIVERY_ROWS);
-    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db), new ContactLedger(api.db));
     let batchId = 0;
     for (const run of RUNS) {
       await api.db.query(

@@ -1,5 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { ContactLedger } from '@app/contact-policy';
 import { Clock, shanghaiInstant } from '@app/common';
 import { DeliveryRepository, TrackDeliveryService } from '@app/pipeline';
 import {
@@ -284,7 +285,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
     const audiences = [ids.slice(0, 20), ids.slice(10)];
     const repos = [
       p.worker.get(DeliveryRepository),
-      new DeliveryRepository(p.db, new StatsIngest(p.db)),
+      new DeliveryRepository(p.db, new StatsIngest(p.db), new ContactLedger(p.db)),
     ];
     for (const [i, recipients] of audiences.entries()) {
       const slotAt = shanghaiInstant('2025-05-06', `1${i}:00:00`);

@@ -1,3 +1,4 @@
+import { ContactLedger } from '@app/contact-policy';
 import { shanghaiInstant } from '@app/common';
 import { DeliveryRepository } from '@app/pipeline';
 import { StatsIngest, writeDeliveryRows } from '@app/stats';
@@ -164,7 +165,7 @@ describe('effect statistics over a hand-built fixture (SPEC §7)', () => {
       ],
     ]);
     await insertOrders(ORDERS_BEFORE_DELIVERY_ROWS);
-    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db));
+    const repo = new DeliveryRepository(api.db, new StatsIngest(api.db), new ContactLedger(api.db));
     let batchId = 0;
     for (const run of RUNS) {
       await api.db.query(

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { SUPPRESSION_IMPORT_PATH } from '../contact-policy/suppression.controller';
 import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import { rateLimitMiddleware } from './rate-limit';
@@ -100,6 +101,8 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
   );
   app.use((req: Request, _res: Response, next: NextFunction) => {
     if (req.method === 'POST' && req.body === undefined) {
+      // The upload route's multipart body is read by multer in the route's interceptor.
+      if (req.path === SUPPRESSION_IMPORT_PATH && req.is('multipart/form-data')) return next();
       const hasBody =
         Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
       if (hasBody) {

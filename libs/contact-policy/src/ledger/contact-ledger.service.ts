@@ -52,7 +52,8 @@ export class ContactLedger {
 
   /**
    * The facts of each customer in `ids` as `runner` sees them (a snapshot, or the
-   * reservation's locking transaction); customers with none are absent from the map.
+   * reservation's locking transaction); customers with none are absent from the map, whose
+   * keys are the lower-cased ids.
    */
   async facts(
     runner: SqlRunner,
@@ -62,9 +63,12 @@ export class ContactLedger {
   ): Promise<Map<string, ContactFacts>> {
     const out = new Map<string, ContactFacts>();
     if (ids.length === 0) return out;
+    // Keyed by the lower-cased id: the columns' collation (utf8mb4_unicode_520_ci) matches
+    // ids case-insensitively, so a row stored as `WMabc` is a fact of `wmabc` too.
     const get = (e: string) => {
-      let f = out.get(e);
-      if (!f) out.set(e, (f = { ...NO_FACTS }));
+      const key = e.toLowerCase();
+      let f = out.get(key);
+      if (!f) out.set(key, (f = { ...NO_FACTS }));
       return f;
     };
     const list = [...ids];
@@ -128,7 +132,7 @@ export class ContactLedger {
     const facts = await this.facts(runner, ids, rule, w);
     const verdict: PolicyVerdict = { allowed: [], excluded: noExclusions(), reasons: new Map() };
     for (const e of ids) {
-      const f = facts.get(e);
+      const f = facts.get(e.toLowerCase());
       const reason = f ? exclusionOf(f, policy, rule, w) : null;
       if (reason) {
         verdict.excluded[reason]++;
@@ -143,8 +147,9 @@ export class ContactLedger {
    * index order so two reservations cannot deadlock on them), then checks them with what is
    * committed now. Call inside the batch's transaction, before it writes its batch and its
    * ledger rows (`record`): a second reservation of any of these customers waits until this
-   * transaction ends, then sees its rows. READ COMMITTED or REPEATABLE READ alike: the lock
-   * is this transaction's first statement, so its first read comes after it.
+   * transaction ends, then sees its rows. Run it under READ COMMITTED (the pipeline does):
+   * under REPEATABLE READ it is only right as the transaction's first read, since a
+   * snapshot taken before the lock would not see the other reservation's rows.
    */
   async reserve(
     tx: SqlRunner,

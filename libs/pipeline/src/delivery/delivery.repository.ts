@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { formatDateTime } from '@app/common';
+import { ContactLedger } from '@app/contact-policy';
 import { StatsIngest } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
 
@@ -52,6 +53,7 @@ export class DeliveryRepository {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly stats: StatsIngest,
+    private readonly ledger: ContactLedger,
   ) {}
 
   /** Creates the tracking task of a sent batch; false when it exists or the batch is not sent. */
@@ -115,6 +117,14 @@ export class DeliveryRepository {
         [JSON.stringify(rows), batchId, now],
       );
       const changed = result.affectedRows ?? 0;
+      // The contact ledger hears the same answers: 2 and 3 give the reservation back (and 2
+      // marks the customer unreachable), 1 makes them reachable again.
+      await this.ledger.onResults(
+        em,
+        batchId,
+        rows.map((r) => ({ e: r.e, s: r.s })),
+        now,
+      );
       // In the same transaction: whoever polls next knows the statistics rows are behind.
       if (changed > 0) {
         await em.query(

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@app/common';
+import { ContactLedger } from '@app/contact-policy';
 import { GroupMsgTask, WecomClient, WecomError, WecomRetryableError } from '@app/wecom';
 import { RunState } from '../entities/push-run.entity';
 import { PipelineQueues } from '../pipeline-queues.service';
@@ -49,6 +50,7 @@ export class TrackDeliveryService {
     private readonly repo: DeliveryRepository,
     private readonly queues: PipelineQueues,
     private readonly wecom: WecomClient,
+    private readonly ledger: ContactLedger,
   ) {
     this.budget = new WecomCallBudget(queues, config.WECOM_MAX_CALLS_PER_SECOND);
   }
@@ -140,6 +142,12 @@ export class TrackDeliveryService {
       pendingSenders: report.pendingSenders,
       lastError: null,
     });
+    if (decision.state !== 'tracking') {
+      // The task ended (expired, or its run was cancelled): who is still at "not sent" will
+      // not receive it, and their contact reservations are given back.
+      const released = await this.ledger.releaseUnsent(batchId, now);
+      if (released) this.logger.log({ msg: 'unsent reservations released', batchId, released });
+    }
     this.logger.log({ msg: 'delivery polled', batchId, ...report, state: decision.state });
     return decision.state === 'tracking' ? { nextInMs: decision.nextInMs } : decision.state;
   }
