@@ -2,7 +2,13 @@ import Redis from 'ioredis';
 import { formatDateTime, weekDay } from '@app/common';
 import { plainRuleBody } from '../utils/rule-factory';
 import { ApiHarness, startApi } from '../utils/api-app';
-import { eventually, resetPipelineTables, seedBuyers } from '../utils/pipeline';
+import {
+  eventually,
+  PERMISSIVE_POLICY,
+  resetPipelineTables,
+  seedBuyers,
+  setPolicy,
+} from '../utils/pipeline';
 import { RunningProcess, runTs } from '../utils/process';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
 
@@ -62,13 +68,18 @@ describe('worker processes', () => {
     await sim.close();
   });
 
-  const createRule = async (name: string, slot: { week: number; time: string }) => {
+  const createRule = async (
+    name: string,
+    slot: { week: number; time: string },
+    extra: Record<string, unknown> = {},
+  ) => {
     const body = plainRuleBody({
       name,
       content: `内容-${name}`,
       startDate: '2020-01-01',
       endDate: '2099-12-31',
       weekDayPushTime: [slot],
+      ...extra,
     });
     expect((await api.post('/wechatpush/create', body)).status).toBe(200);
     const [row] = await api.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);
@@ -87,6 +98,8 @@ describe('worker processes', () => {
 
   it('two worker replicas and repeated scans: each slot runs once, each recipient gets each rule once', async () => {
     await seedBuyers(api.db, 1_000, { daysAgo: 40 });
+    // Three sends a day to one customer: the contact policy would (rightly) allow one.
+    await setPolicy(api.db, PERMISSIVE_POLICY);
     const now = new Date();
     const slot = { week: weekDay(now), time: formatDateTime(now).slice(11, 16) }; // the current minute
     const rules = [
@@ -128,6 +141,49 @@ describe('worker processes', () => {
     expect(sentBy[0] + sentBy[1]).toBe(30);
     expect(Math.min(...sentBy)).toBeGreaterThan(0);
   }, 120_000);
+
+  it('contact policy: two workers selecting two overlapping rules in the same minute take no customer past the day cap', async () => {
+    await seedBuyers(api.db, 600, { daysAgo: 40 });
+    await seedBuyers(api.db, 400, { daysAgo: 33, prefix: 'n', firstId: 1_001 });
+    const now = new Date();
+    const slot = { week: weekDay(now), time: formatDateTime(now).slice(11, 16) };
+    // Equal priority and no waiting between them: both select at once, so only the
+    // reservation's customer locks keep the day cap (1 a day, the default policy).
+    const wide = await createRule('重叠宽', slot, { lastOrderDay: 30, lastOrderDayLimit: 45 });
+    const narrow = await createRule('重叠窄', slot, { lastOrderDay: 38, lastOrderDayLimit: 45 });
+    const env = { POLICY_PRIORITY_WAIT_SECONDS: '0', PUSH_BATCH_SIZE: '50' };
+    const a = startWorker(env);
+    const b = startWorker(env);
+    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    const runs = await eventually(
+      async () => {
+        const rows: { push_id: number; state: string; audience_count: number; excluded: string }[] =
+          await api.db.query('SELECT * FROM wechat_push_runs ORDER BY push_id');
+        return rows.length === 2 && rows.every((r) => r.state === 'completed') ? rows : undefined;
+      },
+      90_000,
+      'two completed runs',
+    );
+    expect(runs.map((r) => Number(r.push_id))).toEqual([wide, narrow]);
+    // WeCom's own ledger: every customer of either audience reached exactly once.
+    const perCustomer = new Map<string, number>();
+    for (const m of await sim.messages())
+      for (const id of m.externalUserIds) perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
+    expect(perCustomer.size).toBe(1_000);
+    expect(Math.max(...perCustomer.values())).toBe(1);
+    // The 600 in both audiences went to one rule or the other; the other counted them dayCap.
+    const selected = runs.map((r) => Number(r.audience_count));
+    const dayCap = runs.map((r) => (JSON.parse(r.excluded) as { dayCap: number }).dayCap);
+    expect(selected[0] + selected[1]).toBe(1_000);
+    expect(dayCap[0] + dayCap[1]).toBe(600);
+    expect(selected[0] + dayCap[0]).toBe(1_000);
+    expect(selected[1] + dayCap[1]).toBe(600);
+    const [{ over }] = await api.db.query(
+      `SELECT COUNT(*) AS over FROM (SELECT external_userid FROM contact_ledger
+        WHERE released = 0 AND counted = 1 GROUP BY external_userid HAVING COUNT(*) > 1) x`,
+    );
+    expect(Number(over)).toBe(0);
+  }, 150_000);
 
   it('kill -9 of a worker mid-run: a new worker finishes it; no recipient twice, no batch lost or stuck', async () => {
     await seedBuyers(api.db, 2_500, { daysAgo: 40 });

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { ruleBody } from '../../../test/utils/rule-factory';
+import { setPolicy } from '../../../test/utils/pipeline';
+import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
 import { OPERATOR_1_TOKEN } from '../../../test/test-env';
 import { deleteRedisKeys } from '../../admin/test/utils/browser';
 
@@ -28,7 +30,9 @@ const MUTATING = new Set([
 ]);
 
 /** What an accepted mutation may change. */
-const RULE_AND_RUN_TABLES = /^wechat_push(_time|_runs|_batches)?$/;
+/** What accepted bodies may change: rules, runs, and the contact policy and its lists. */
+const RULE_AND_RUN_TABLES =
+  /^(wechat_push(_time|_runs|_batches)?|contact_policy(_changes)?|contact_suppressions)$/;
 
 /** Field names of the API (and of the seed's request shape), beyond what the schemas list. */
 const KNOWN_FIELDS = [
@@ -247,6 +251,9 @@ describe('API fuzzing (fast-check, seeded)', () => {
     expect(created.status).toBe(200);
   });
   afterAll(async () => {
+    // Accepted bodies may have changed the policy: later suites of this worker expect defaults.
+    await setPolicy(api.db, DEFAULT_CONTACT_POLICY);
+    await api.db.query('DELETE FROM contact_suppressions');
     await api.close();
     await deleteRedisKeys(process.env.REDIS_KEY_PREFIX as string);
   });

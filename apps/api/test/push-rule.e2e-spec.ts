@@ -60,7 +60,11 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
       const id = await idOf('45天未购买用户召回');
       const info = await api.post('/wechatpush/info', { id });
       expect(info.status).toBe(200);
-      expect(info.body).toEqual({ success: true, data: { id, ...body } });
+      // The seed's shape; the contact policy's rule fields come back with their defaults.
+      expect(info.body).toEqual({
+        success: true,
+        data: { id, ...body, cooldownDays: 7, priority: 5, capExempt: false },
+      });
 
       const [row] = await api.db.query(
         'SELECT created_by, updated_by, created_at, updated_at FROM wechat_push WHERE id = ?',
@@ -320,7 +324,13 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
       const res = await api.post('/wechatpush/edit', { ...edited, id }, OPERATOR_2_TOKEN);
       expect(res.body).toEqual({ success: true, data: true });
       const info = await api.post('/wechatpush/info', { id });
-      expect(info.body.data).toEqual({ ...edited, id });
+      expect(info.body.data).toEqual({
+        ...edited,
+        id,
+        cooldownDays: 7,
+        priority: 5,
+        capExempt: false,
+      });
       const slots = await api.db.query(
         'SELECT name, week_day, push_time FROM wechat_push_time WHERE push_id = ?',
         [id],

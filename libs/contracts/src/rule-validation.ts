@@ -204,9 +204,17 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
     );
   if (
     rule.priority !== undefined &&
-    !(Number.isInteger(rule.priority) && rule.priority >= priority.min && rule.priority <= priority.max)
+    !(
+      Number.isInteger(rule.priority) &&
+      rule.priority >= priority.min &&
+      rule.priority <= priority.max
+    )
   )
-    add('priority', 'priority-invalid', `priority must be an integer ${priority.min}..${priority.max}`);
+    add(
+      'priority',
+      'priority-invalid',
+      `priority must be an integer ${priority.min}..${priority.max}`,
+    );
   if (rule.capExempt !== undefined && typeof rule.capExempt !== 'boolean')
     add('capExempt', 'cap-exempt-invalid', 'capExempt must be a boolean');
   return problems;

@@ -4,12 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, Clock, formatClockTime, formatDate, weekDay } from '@app/common';
 import { AudienceCursor, AudiencePage, SelectAudienceService } from '@app/audience';
 import { ContactLedger, ContactPolicyService, RulePolicy, slotRefusal } from '@app/contact-policy';
-import {
-  addExclusions,
-  ContactPolicyShape,
-  ExclusionCounts,
-  noExclusions,
-} from '@app/contracts';
+import { addExclusions, ContactPolicyShape, ExclusionCounts, noExclusions } from '@app/contracts';
 import { PushRuleRepository, PushStatus, WechatPush } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
@@ -222,13 +217,20 @@ export class FireSlotService {
         if ((await message) !== 'ready') return null;
         const next = page.next ? JSON.stringify(page.next) : null;
         if (page.externalUserids.length === 0) continue; // only ever the last page
-        const committed = await this.commitPage(run, rule, rulePolicy, policy, page.externalUserids, {
-          batchNo,
-          audience,
-          excluded,
-          cursor,
-          next,
-        });
+        const committed = await this.commitPage(
+          run,
+          rule,
+          rulePolicy,
+          policy,
+          page.externalUserids,
+          {
+            batchNo,
+            audience,
+            excluded,
+            cursor,
+            next,
+          },
+        );
         batchNo = committed.batchNo;
         audience = committed.audience;
         excluded = committed.excluded;
@@ -240,7 +242,12 @@ export class FireSlotService {
           batchId: committed.batchId,
           runId: run.id,
         });
-        this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId: committed.batchId, batchNo });
+        this.logger.debug({
+          msg: 'batch enqueued',
+          runId: run.id,
+          batchId: committed.batchId,
+          batchNo,
+        });
       }
     } catch (e) {
       if (e instanceof SelectionStopped) return null;
@@ -278,7 +285,12 @@ export class FireSlotService {
       cursor: string | null;
       next: string | null;
     },
-  ): Promise<{ batchId: number | null; batchNo: number; audience: number; excluded: ExclusionCounts }> {
+  ): Promise<{
+    batchId: number | null;
+    batchNo: number;
+    audience: number;
+    excluded: ExclusionCounts;
+  }> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runs.transaction(async (em) => {
@@ -336,16 +348,18 @@ export class FireSlotService {
     if (now.getTime() >= deadline) return 0;
     const peers = (
       await this.rules.findSlotPeers(formatDate(slotAt), weekDay(slotAt), formatClockTime(slotAt))
-    ).filter(
-      (p) => p.priority < rule.priority || (p.priority === rule.priority && p.id < rule.id),
-    );
+    ).filter((p) => p.priority < rule.priority || (p.priority === rule.priority && p.id < rule.id));
     if (peers.length === 0) return 0;
     const waiting = await this.runs.selectionsOpen(
       peers.map((p) => p.id),
       slotAt,
     );
     if (waiting.length === 0) return 0;
-    this.logger.debug({ msg: 'slot waits for higher-priority selections', pushId: rule.id, waiting });
+    this.logger.debug({
+      msg: 'slot waits for higher-priority selections',
+      pushId: rule.id,
+      waiting,
+    });
     return Math.min(PRIORITY_RECHECK_MS, deadline - now.getTime());
   }
 

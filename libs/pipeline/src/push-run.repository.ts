@@ -161,13 +161,13 @@ export class PushRunRepository {
   /** Of these rules, those whose run of this scheduled slot is not yet past selection. */
   async selectionsOpen(pushIds: number[], slotAt: Date): Promise<number[]> {
     if (pushIds.length === 0) return [];
-    const done: { push_id: number | string }[] = await this.db.query(
+    const done: { push_id: number }[] = await this.db.query(
       `SELECT push_id FROM wechat_push_runs
         WHERE kind = 'scheduled' AND slot_at = ? AND push_id IN (?)
           AND state NOT IN ('pending', 'selecting')`,
       [slotAt, pushIds],
     );
-    const finished = new Set(done.map((r) => Number(r.push_id)));
+    const finished = new Set(done.map((r) => r.push_id));
     return pushIds.filter((id) => !finished.has(id));
   }
 

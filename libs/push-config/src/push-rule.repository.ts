@@ -196,14 +196,14 @@ export class PushRuleRepository {
     weekDay: number,
     time: string,
   ): Promise<{ id: number; priority: number }[]> {
-    const rows: { id: number | string; priority: number | string }[] = await this.dataSource.query(
+    const rows: { id: number; priority: number | string }[] = await this.dataSource.query(
       `SELECT DISTINCT p.id, p.priority
          FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
         WHERE ${ACTIVE_RULE} AND p.start_date <= ? AND p.end_date >= ?
           AND t.week_day = ? AND t.push_time = ?`,
       [date, date, weekDay, time],
     );
-    return rows.map((r) => ({ id: Number(r.id), priority: Number(r.priority) }));
+    return rows.map((r) => ({ id: r.id, priority: Number(r.priority) }));
   }
 
   findSlots(pushId: number): Promise<WechatPushTime[]> {

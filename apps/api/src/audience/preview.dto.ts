@@ -12,7 +12,8 @@ class AudienceWindowView {
 /** What `/wechatpush/preview` answers: computed now, nothing sent. */
 export class AudiencePreviewView {
   @ApiProperty({
-    description: '现在执行会触达的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户',
+    description:
+      '现在执行会触达的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户',
   })
   count: number;
 
@@ -22,7 +23,10 @@ export class AudiencePreviewView {
   })
   excluded: ExclusionCountsView;
 
-  @ApiProperty({ type: [String], description: '会触达的前 20 个 external_userid（与发送顺序一致）' })
+  @ApiProperty({
+    type: [String],
+    description: '会触达的前 20 个 external_userid（与发送顺序一致）',
+  })
   sample: string[];
 
   @ApiProperty({ type: AudienceWindowView, description: '最后一次下单须落在的时间窗口' })

@@ -6,7 +6,8 @@ import type { ExclusionCounts } from '@app/contracts';
  * reason in this order (docs/AUDIENCE.md "Contact policy").
  */
 export class ExclusionCountsView implements ExclusionCounts {
-  @ApiProperty({ description: '不可达：企业微信报告“客户不是好友”（status 2）' }) unreachable: number;
+  @ApiProperty({ description: '不可达：企业微信报告“客户不是好友”（status 2）' })
+  unreachable: number;
   @ApiProperty({ description: '勿扰名单' }) suppressed: number;
   @ApiProperty({ description: '本规则冷却期内' }) cooldown: number;
   @ApiProperty({ description: '距上次触达不足最小间隔' }) gap: number;

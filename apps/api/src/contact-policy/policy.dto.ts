@@ -14,7 +14,8 @@ import { POLICY_LIMITS, WECOM_CAP_PERIODS, WecomCapPeriod } from '@app/contracts
 class WecomCapDto {
   @ApiProperty({
     enum: WECOM_CAP_PERIODS,
-    description: '企业微信管理后台“群发规则”：month 每月（默认，上限=当月天数）、week 每周 7 条、day 每天 1 条',
+    description:
+      '企业微信管理后台“群发规则”：month 每月（默认，上限=当月天数）、week 每周 7 条、day 每天 1 条',
   })
   @IsIn([...WECOM_CAP_PERIODS])
   period: WecomCapPeriod;

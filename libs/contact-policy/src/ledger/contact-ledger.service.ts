@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import {
-  ContactPolicyShape,
-  ExclusionCounts,
-  ExclusionReason,
-  noExclusions,
-} from '@app/contracts';
+import { ContactPolicyShape, ExclusionCounts, ExclusionReason, noExclusions } from '@app/contracts';
 import type { SqlRunner } from '@app/database';
 import {
   ContactFacts,
@@ -19,12 +14,7 @@ import {
 
 /** Why a reservation was given back (contact_ledger.release_reason). */
 export type ReleaseReason =
-  | 'batch_failed'
-  | 'batch_cancelled'
-  | 'fail_list'
-  | 'not_friend'
-  | 'wecom_cap'
-  | 'not_sent';
+  'batch_failed' | 'batch_cancelled' | 'fail_list' | 'not_friend' | 'wecom_cap' | 'not_sent';
 
 export interface PolicyVerdict {
   /** The customers the policy lets this rule contact, in the order given. */
@@ -178,7 +168,14 @@ export class ContactLedger {
     await tx.query(
       `INSERT INTO contact_ledger (external_userid, push_id, run_id, batch_id, created_at, counted)
        SELECT j.e, ?, ?, ?, ?, ? FROM ${JSON_IDS}`,
-      [batch.pushId, batch.runId, batch.batchId, batch.at, batch.counted ? 1 : 0, JSON.stringify(ids)],
+      [
+        batch.pushId,
+        batch.runId,
+        batch.batchId,
+        batch.at,
+        batch.counted ? 1 : 0,
+        JSON.stringify(ids),
+      ],
     );
   }
 
@@ -229,7 +226,7 @@ export class ContactLedger {
   /**
    * WeCom's per-recipient results: "not a friend" (2) and "over the receive cap" (3) are
    * given back — they received nothing; 2 also marks the customer unreachable, and a
-   * customer WeCom reports as sent (1) is reachable again.
+   * customer another task reached (1) is reachable again.
    */
   async onResults(
     tx: SqlRunner,
@@ -261,7 +258,11 @@ export class ContactLedger {
       );
     }
     if (sent.length) {
-      await tx.query('DELETE FROM contact_unreachable WHERE external_userid IN (?)', [sent]);
+      // Reached by a later task: a friend again (a task's own statuses never change).
+      await tx.query(
+        'DELETE FROM contact_unreachable WHERE external_userid IN (?) AND batch_id <> ?',
+        [sent, batchId],
+      );
     }
   }
 

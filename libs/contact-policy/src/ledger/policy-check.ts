@@ -5,7 +5,14 @@ import {
   wecomCapLimit,
   WecomCapPeriod,
 } from '@app/contracts';
-import { addDays, formatClockTime, formatDate, shanghaiInstant, startOfDay, weekDay } from '@app/common';
+import {
+  addDays,
+  formatClockTime,
+  formatDate,
+  shanghaiInstant,
+  startOfDay,
+  weekDay,
+} from '@app/common';
 
 /** The rule's side of a policy check. */
 export interface RulePolicy {
@@ -39,10 +46,15 @@ export function wecomPeriodStart(period: WecomCapPeriod, at: Date): Date {
   return startOfDay(at);
 }
 
-export function policyWindows(policy: ContactPolicyShape, rule: RulePolicy, at: Date): PolicyWindows {
+export function policyWindows(
+  policy: ContactPolicyShape,
+  rule: RulePolicy,
+  at: Date,
+): PolicyWindows {
   const dayStart = startOfDay(at);
   const weekAfter = new Date(at.getTime() - 7 * 86_400_000);
-  const gapAfter = policy.minGapHours > 0 ? new Date(at.getTime() - policy.minGapHours * 3_600_000) : null;
+  const gapAfter =
+    policy.minGapHours > 0 ? new Date(at.getTime() - policy.minGapHours * 3_600_000) : null;
   const cooldownAfter =
     rule.cooldownDays > 0 ? new Date(at.getTime() - rule.cooldownDays * 86_400_000) : null;
   const wecomStart = wecomPeriodStart(policy.wecomCap.period, at);

@@ -1,19 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import {
-  APP_CONFIG,
-  AppConfig,
-  AppException,
-  Clock,
-  ErrorCode,
-  formatDateTime,
-} from '@app/common';
-import {
-  ContactPolicyShape,
-  policyProblems,
-  WecomCapPeriod,
-} from '@app/contracts';
+import { APP_CONFIG, AppConfig, AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
+import { ContactPolicyShape, policyProblems, WecomCapPeriod } from '@app/contracts';
 
 /** The stored policy with who last changed it. */
 export interface ContactPolicyRecord extends ContactPolicyShape {
@@ -44,8 +33,7 @@ function toRecord(r: PolicyRow): ContactPolicyRecord {
       period: r.wecom_cap_period as WecomCapPeriod,
       limit: r.wecom_cap_limit === null ? null : Number(r.wecom_cap_limit),
     },
-    quietHours:
-      r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null,
+    quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null,
     blackoutDates: JSON.parse(r.blackout_dates) as string[],
     updatedBy: r.updated_by === null ? null : Number(r.updated_by),
     updatedAt: formatDateTime(r.updated_at),
@@ -91,7 +79,9 @@ export class ContactPolicyService {
    */
   mayChangePolicy(operatorId: number | undefined): boolean {
     const allowed = this.config.POLICY_OPERATOR_IDS;
-    return allowed.length === 0 || (operatorId !== undefined && allowed.includes(String(operatorId)));
+    return (
+      allowed.length === 0 || (operatorId !== undefined && allowed.includes(String(operatorId)))
+    );
   }
 
   assertMayChangePolicy(operatorId: number | undefined, field?: string): void {
@@ -156,18 +146,24 @@ export class ContactPolicyService {
   }
 
   /** The latest changes, newest first. */
-  async changes(limit = 20): Promise<
-    { changedBy: number | null; changedAt: string; before: ContactPolicyShape; after: ContactPolicyShape }[]
+  async changes(
+    limit = 20,
+  ): Promise<
+    {
+      changedBy: number | null;
+      changedAt: string;
+      before: ContactPolicyShape;
+      after: ContactPolicyShape;
+    }[]
   > {
     const rows: {
       changed_by: number | string | null;
       changed_at: Date;
       before_json: string;
       after_json: string;
-    }[] = await this.db.query(
-      'SELECT * FROM contact_policy_changes ORDER BY id DESC LIMIT ?',
-      [limit],
-    );
+    }[] = await this.db.query('SELECT * FROM contact_policy_changes ORDER BY id DESC LIMIT ?', [
+      limit,
+    ]);
     return rows.map((r) => ({
       changedBy: r.changed_by === null ? null : Number(r.changed_by),
       changedAt: formatDateTime(r.changed_at),

@@ -61,7 +61,10 @@ export class PushRun {
   @Column({
     type: 'tinyint',
     default: 0,
-    transformer: { to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0), from: (v: number) => v === 1 },
+    transformer: {
+      to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0),
+      from: (v: number) => v === 1,
+    },
   })
   forced: boolean;
 

@@ -74,7 +74,10 @@ export class WechatPush {
     name: 'cap_exempt',
     type: 'tinyint',
     default: 0,
-    transformer: { to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0), from: (v: number) => v === 1 },
+    transformer: {
+      to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0),
+      from: (v: number) => v === 1,
+    },
   })
   capExempt: boolean;
 
