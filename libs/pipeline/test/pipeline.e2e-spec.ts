@@ -330,8 +330,9 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
   it('re-enqueues the pending batches of a sending run whose jobs Redis lost; each is sent once', async () => {
     await seedBuyers(p.db, 25_001, { daysAgo: 40 });
     const pushId = await createRule({ name: '丢失批次' });
-    // One WeCom call every 5 s: after the first batch, the others wait in Redis.
-    await p.worker.get(PipelineQueues).queue(QueueName.BATCH).setGlobalRateLimit(1, 5_000);
+    // One WeCom call every 30 s: after the first batch, the others wait in Redis (however
+    // slowly the selection runs on a loaded machine).
+    await p.worker.get(PipelineQueues).queue(QueueName.BATCH).setGlobalRateLimit(1, 30_000);
     const runId = await trigger(pushId);
     // Selection and sending overlap: wait for all three batches to exist and the first to be sent.
     await eventually(
@@ -339,7 +340,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
         const bs = await batchesOf(runId);
         return bs.length === 3 && bs.some((b: { state: string }) => b.state === 'sent');
       },
-      15_000,
+      25_000,
       'three batches, the first sent',
     );
     expect(
