@@ -195,6 +195,7 @@ export function PolicyPage() {
                   <Form.Item label="开始" name="quietStart">
                     <TimePicker
                       format="HH:mm"
+                      needConfirm={false}
                       disabled={readOnly || !quietOn}
                       placeholder="开始时间"
                       style={{ width: '100%' }}
@@ -205,6 +206,7 @@ export function PolicyPage() {
                   <Form.Item label="结束" name="quietEnd" extra="早于开始表示跨午夜">
                     <TimePicker
                       format="HH:mm"
+                      needConfirm={false}
                       disabled={readOnly || !quietOn}
                       placeholder="结束时间"
                       style={{ width: '100%' }}

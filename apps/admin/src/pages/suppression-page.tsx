@@ -30,6 +30,7 @@ import type {
 import {
   describeRowError,
   MAX_IDS_PER_CALL,
+  notImported,
   parseIdList,
   SUPPRESSION_SOURCES,
 } from '../policy/suppression-model';
@@ -317,12 +318,16 @@ export function SuppressionPage() {
                 <Descriptions.Item label="新加入">{report.added}</Descriptions.Item>
                 <Descriptions.Item label="已在名单中">{report.alreadySuppressed}</Descriptions.Item>
               </Descriptions>
-              {report.errors.length > 0 ? (
+              {notImported(report) > 0 ? (
                 <>
                   <Alert
                     type="warning"
                     style={{ margin: '12px 0 8px' }}
-                    message={`${report.errors.length} 行未导入：`}
+                    message={`${notImported(report)} 行未导入${
+                      report.errors.length < notImported(report)
+                        ? `（以下列出前 ${report.errors.length} 行）`
+                        : ''
+                    }：`}
                   />
                   <Table<ImportRowError>
                     rowKey="row"

@@ -1,4 +1,4 @@
-import { describeRowError, parseIdList } from './suppression-model';
+import { describeRowError, notImported, parseIdList } from './suppression-model';
 
 describe('suppression list helpers', () => {
   it('reads ids one per line or comma separated, without blanks and repeats', () => {
@@ -16,5 +16,9 @@ describe('suppression list helpers', () => {
     expect(describeRowError({ ...row, code: 'EMPTY_ID' })).toBe('缺少 external_userid');
     expect(describeRowError({ ...row, code: 'DUPLICATE_IN_FILE' })).toBe('与文件中前面的行重复');
     expect(describeRowError({ ...row, code: 'SOMETHING_NEW' })).toBe('external id is empty');
+  });
+
+  it('counts the rows not imported from the totals, not from the (capped) error list', () => {
+    expect(notImported({ rows: 2005, added: 3, alreadySuppressed: 2, errors: [] })).toBe(2000);
   });
 });

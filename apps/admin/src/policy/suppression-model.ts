@@ -1,4 +1,4 @@
-import type { ImportRowError, SuppressionSource } from '../api/types';
+import type { ImportReport, ImportRowError, SuppressionSource } from '../api/types';
 
 export const SUPPRESSION_SOURCES: Record<SuppressionSource, { label: string; color: string }> = {
   manual: { label: '手动', color: 'default' },
@@ -32,6 +32,11 @@ const ROW_ERRORS: Record<string, string> = {
 };
 
 /** A row of the import's error report in the operators' words (unknown codes as given). */
-export function describeRowError(e: ImportRowError): string {
+export function describeRowError(e: Pick<ImportRowError, 'message'> & { code: string }): string {
   return ROW_ERRORS[e.code] ?? e.message;
+}
+
+/** Rows not imported: the report lists at most the first 1000, the count is always exact. */
+export function notImported(r: ImportReport): number {
+  return r.rows - r.added - r.alreadySuppressed;
 }
