@@ -146,9 +146,7 @@ export class ContactPolicyService {
   }
 
   /** The latest changes, newest first. */
-  async changes(
-    limit = 20,
-  ): Promise<
+  async changes(limit = 20): Promise<
     {
       changedBy: number | null;
       changedAt: string;
