@@ -1,5 +1,5 @@
 export { ContactPolicyModule } from './contact-policy.module';
 export { ContactPolicyService, ContactPolicyRecord } from './policy/contact-policy.service';
-export { ContactLedger, PolicyVerdict, ReleaseReason } from './ledger/contact-ledger.service';
+export { ContactLedger } from './ledger/contact-ledger.service';
 export { RulePolicy, slotRefusal } from './ledger/policy-check';
 export { SuppressionService } from './suppression/suppression.service';

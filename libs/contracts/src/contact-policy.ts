@@ -107,7 +107,7 @@ export function isQuietTime(time: string, quiet: QuietHours | null): boolean {
   return s <= e ? t >= s && t < e : t >= s || t < e;
 }
 
-export type PolicyProblemCode =
+type PolicyProblemCode =
   | 'not-integer'
   | 'out-of-range'
   | 'period-invalid'

@@ -14,10 +14,10 @@ import {
   Min,
 } from 'class-validator';
 
-export const SUPPRESSION_SOURCES = ['manual', 'import', 'complaint'] as const;
-export type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];
+const SUPPRESSION_SOURCES = ['manual', 'import', 'complaint'] as const;
+type SuppressionSource = (typeof SUPPRESSION_SOURCES)[number];
 /** Ids one add/remove call takes. */
-export const SUPPRESSION_MAX_IDS = 10_000;
+const SUPPRESSION_MAX_IDS = 10_000;
 
 const trimEach = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value;
@@ -85,7 +85,7 @@ export class SuppressionListDto {
   pagesize: number;
 }
 
-export class SuppressionView {
+class SuppressionView {
   @ApiProperty() externalUserId: string;
   @ApiProperty({ enum: SUPPRESSION_SOURCES }) source: SuppressionSource;
   @ApiProperty({ type: String, nullable: true }) reason: string | null;

@@ -13,10 +13,10 @@ import {
 } from './policy-check';
 
 /** Why a reservation was given back (contact_ledger.release_reason). */
-export type ReleaseReason =
+type ReleaseReason =
   'batch_failed' | 'batch_cancelled' | 'fail_list' | 'not_friend' | 'wecom_cap' | 'not_sent';
 
-export interface PolicyVerdict {
+interface PolicyVerdict {
   /** The customers the policy lets this rule contact, in the order given. */
   allowed: string[];
   excluded: ExclusionCounts;

@@ -1,8 +1,8 @@
 import { CsvError, parse } from 'csv-parse/sync';
 
 /** external_userid and reason lengths, as `contact_suppressions` stores them (characters). */
-export const SUPPRESSION_ID_MAX = 128;
-export const SUPPRESSION_REASON_MAX = 255;
+const SUPPRESSION_ID_MAX = 128;
+const SUPPRESSION_REASON_MAX = 255;
 /** Row errors one import reports; past this the rest of the bad rows are counted only. */
 export const IMPORT_ERRORS_MAX = 1_000;
 
@@ -17,7 +17,7 @@ export interface ImportRowError {
   message: string;
 }
 
-export interface ParsedSuppressionCsv {
+interface ParsedSuppressionCsv {
   /** Data rows read (not the header, not blank rows). */
   rows: number;
   /** The valid rows, each id once; `reason` null when the row has none. */

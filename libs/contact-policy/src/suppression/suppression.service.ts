@@ -4,11 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppException, Clock, formatDateTime } from '@app/common';
 import { ImportRowError, parseSuppressionCsv, UnreadableCsvError } from './suppression-csv';
 
-export type { ImportRowError } from './suppression-csv';
+type SuppressionSource = 'manual' | 'import' | 'complaint';
 
-export type SuppressionSource = 'manual' | 'import' | 'complaint';
-
-export interface SuppressionRecord {
+interface SuppressionRecord {
   externalUserId: string;
   source: SuppressionSource;
   reason: string | null;
@@ -17,7 +15,7 @@ export interface SuppressionRecord {
   createdAt: string;
 }
 
-export interface SuppressionPage {
+interface SuppressionPage {
   data: SuppressionRecord[];
   total: number;
   page: number;
@@ -25,7 +23,7 @@ export interface SuppressionPage {
   pages: number;
 }
 
-export interface ImportReport {
+interface ImportReport {
   rows: number;
   added: number;
   alreadySuppressed: number;
