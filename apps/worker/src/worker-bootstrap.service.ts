@@ -43,6 +43,11 @@ export class WorkerBootstrap implements OnApplicationBootstrap {
       .queue(QueueName.BATCH)
       .setGlobalRateLimit(this.config.WECOM_MAX_CALLS_PER_SECOND, 1000);
     this.workers.start(handlers, this.config.WORKER_CONCURRENCY);
+    if (!this.config.CONTACT_POLICY_ENABLED) {
+      this.logger.warn(
+        'CONTACT_POLICY_ENABLED=false: selections ignore the contact policy (no caps, no opt-outs) and record no contacts',
+      );
+    }
     if (!this.config.SCHEDULER_ENABLED) {
       this.logger.warn(
         'SCHEDULER_ENABLED=false: this worker runs jobs but does not schedule scans',
