@@ -148,7 +148,7 @@ describe('worker processes', () => {
     const now = new Date();
     const slot = { week: weekDay(now), time: formatDateTime(now).slice(11, 16) };
     // Equal priority and no waiting between them: both select at once, so only the
-    // reservation's customer locks keep the day cap (1 a day, the default policy).
+    // reservation's customer locks keep the caps (the default policy).
     const wide = await createRule('重叠宽', slot, { lastOrderDay: 30, lastOrderDayLimit: 45 });
     const narrow = await createRule('重叠窄', slot, { lastOrderDay: 38, lastOrderDayLimit: 45 });
     const env = { POLICY_PRIORITY_WAIT_SECONDS: '0', PUSH_BATCH_SIZE: '50' };
@@ -171,18 +171,61 @@ describe('worker processes', () => {
       for (const id of m.externalUserIds) perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
     expect(perCustomer.size).toBe(1_000);
     expect(Math.max(...perCustomer.values())).toBe(1);
-    // The 600 in both audiences went to one rule or the other; the other counted them dayCap.
+    // The 600 in both audiences went to one rule or the other; the other excluded them —
+    // as `gap`, the first reason that applies to a customer contacted minutes ago.
     const selected = runs.map((r) => Number(r.audience_count));
-    const dayCap = runs.map((r) => (JSON.parse(r.excluded) as { dayCap: number }).dayCap);
+    const gap = runs.map((r) => (JSON.parse(r.excluded) as { gap: number }).gap);
     expect(selected[0] + selected[1]).toBe(1_000);
-    expect(dayCap[0] + dayCap[1]).toBe(600);
-    expect(selected[0] + dayCap[0]).toBe(1_000);
-    expect(selected[1] + dayCap[1]).toBe(600);
-    const [{ over }] = await api.db.query(
-      `SELECT COUNT(*) AS over FROM (SELECT external_userid FROM contact_ledger
+    expect(gap[0] + gap[1]).toBe(600);
+    expect(selected[0] + gap[0]).toBe(1_000);
+    expect(selected[1] + gap[1]).toBe(600);
+    const [{ n: overCap }] = await api.db.query(
+      `SELECT COUNT(*) AS n FROM (SELECT external_userid FROM contact_ledger
         WHERE released = 0 AND counted = 1 GROUP BY external_userid HAVING COUNT(*) > 1) x`,
     );
-    expect(Number(over)).toBe(0);
+    expect(Number(overCap)).toBe(0);
+  }, 150_000);
+
+  it('contact policy: across two workers, the higher-priority rule of a minute reserves first; the lower one waits', async () => {
+    await seedBuyers(api.db, 600, { daysAgo: 40 });
+    await seedBuyers(api.db, 400, { daysAgo: 33, prefix: 'n', firstId: 1_001 });
+    const now = new Date();
+    const slot = { week: weekDay(now), time: formatDateTime(now).slice(11, 16) };
+    // The rule created first (lower id) has the lower priority: ties by id would favour it.
+    const low = await createRule('低优先', slot, {
+      lastOrderDay: 30,
+      lastOrderDayLimit: 45,
+      priority: 9,
+    });
+    const high = await createRule('高优先', slot, {
+      lastOrderDay: 38,
+      lastOrderDayLimit: 45,
+      priority: 2,
+    });
+    const env = { PUSH_BATCH_SIZE: '50' };
+    const a = startWorker(env);
+    const b = startWorker(env);
+    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    const runs = await eventually(
+      async () => {
+        const rows: { push_id: number; state: string; audience_count: number; excluded: string }[] =
+          await api.db.query('SELECT * FROM wechat_push_runs ORDER BY push_id');
+        return rows.length === 2 && rows.every((r) => r.state === 'completed') ? rows : undefined;
+      },
+      90_000,
+      'two completed runs',
+    );
+    const byRule = new Map(runs.map((r) => [Number(r.push_id), r]));
+    // The high-priority rule got its whole audience; the low one only those it did not take.
+    expect(byRule.get(high)?.audience_count).toBe(600);
+    expect(JSON.parse(byRule.get(high)?.excluded ?? '{}').gap).toBe(0);
+    expect(byRule.get(low)?.audience_count).toBe(400);
+    expect(JSON.parse(byRule.get(low)?.excluded ?? '{}').gap).toBe(600);
+    const perCustomer = new Map<string, number>();
+    for (const m of await sim.messages())
+      for (const id of m.externalUserIds) perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
+    expect(perCustomer.size).toBe(1_000);
+    expect(Math.max(...perCustomer.values())).toBe(1);
   }, 150_000);
 
   it('kill -9 of a worker mid-run: a new worker finishes it; no recipient twice, no batch lost or stuck', async () => {
