@@ -203,7 +203,7 @@ export class ContactLedger {
   async releaseBatch(
     tx: SqlRunner,
     batchId: number,
-    reason: 'batch_failed' | 'batch_cancelled',
+    reason: Extract<ReleaseReason, 'batch_failed' | 'batch_cancelled'>,
     at: Date,
   ): Promise<void> {
     await tx.query(
