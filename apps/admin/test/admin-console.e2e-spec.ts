@@ -498,11 +498,13 @@ describe('admin console in a browser', () => {
     const id = await ruleId(RULE_NAME);
     const now = formatDateTime(new Date());
     // A run two days ago sent to customers 1-3: 3 in the fail_list, 1 delivered, 2 not a
-    // friend; customer 1 ordered a day later (inside the 7-day attribution window).
+    // friend; customer 1 ordered a day later (inside the 7-day attribution window). The
+    // contact policy kept 2 suppressed and 10 too-soon customers out of it.
     const run = await api.db.query(
-      `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, created_at, updated_at)
-       VALUES (?, 'scheduled', ?, 'completed', ?, ?, ?)`,
-      [id, daysAgo(2), RULE_NAME, now, now],
+      `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, excluded,
+         created_at, updated_at)
+       VALUES (?, 'scheduled', ?, 'completed', ?, ?, ?, ?)`,
+      [id, daysAgo(2), RULE_NAME, JSON.stringify({ suppressed: 2, gap: 10 }), now, now],
     );
     const recipients = ['wm-e2e-1', 'wm-e2e-2', 'wm-e2e-3'];
     const batch = await api.db.query(
@@ -583,6 +585,18 @@ describe('admin console in a browser', () => {
     expect(await page.getByTestId('figure-orders').innerText()).toContain(
       `订单转化率 ${pct(figures.orderConversionRate)}`,
     );
+    // Beside the funnel: the API's exclusions summed over the scope's runs, non-zero reasons.
+    const { excluded } = await post<{ excluded: Record<string, number> }>(
+      '/statistic/wechatpush/result',
+      query,
+    );
+    expect(excluded.suppressed).toBeGreaterThanOrEqual(2);
+    expect(excluded.gap).toBeGreaterThanOrEqual(10);
+    const policyLine = await page.getByTestId('effect-excluded').innerText();
+    const total = Object.values(excluded).reduce((a, b) => a + b, 0);
+    expect(policyLine).toContain(`策略排除 ${total.toLocaleString('zh-CN')} 人：`);
+    expect(policyLine).toContain(`勿扰 ${excluded.suppressed.toLocaleString('zh-CN')}`);
+    expect(policyLine).toContain(`间隔不足 ${excluded.gap.toLocaleString('zh-CN')}`);
 
     const runs = await post<{ data: Record<string, number | string>[]; total: number }>(
       '/statistic/wechatpush/runs',
@@ -867,12 +881,12 @@ describe('admin console in a browser', () => {
       [ids[0], RULE_NAME],
       [ids[1], DOG_RULE],
     ]);
-    // Each row is what /result answers for that rule's runs alone.
+    // Each row is /result's funnel for that rule's runs alone (compare has no exclusions).
     for (const [i, name] of [RULE_NAME, DOG_RULE].entries()) {
-      const alone = await post<Record<string, number>>('/statistic/wechatpush/result', {
-        ...scope,
-        name,
-      });
+      const { excluded: _excluded, ...alone } = await post<Record<string, number>>(
+        '/statistic/wechatpush/result',
+        { ...scope, name },
+      );
       expect(compared[i]).toMatchObject(alone);
     }
     expect(compared[1]).toMatchObject({

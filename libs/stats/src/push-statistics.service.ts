@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { type ExclusionCounts, noExclusions } from '@app/contracts';
 import {
   AppException,
   APP_CONFIG,
@@ -29,6 +30,12 @@ import {
   STREAM_SHARE,
 } from './query/sql-fragments';
 import { runFilter, scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
+import {
+  RUN_EXCLUSIONS,
+  scopeExclusions,
+  scopeExclusionsByDay,
+  toExclusions,
+} from './query/run-exclusions';
 
 export interface StatsQuery {
   name?: string;
@@ -55,7 +62,15 @@ interface SenderFigures {
   deliveryRate: number;
 }
 
-interface RunFigures extends PushFigures {
+/**
+ * A scope's figures and, beside the funnel, the customers the contact policy kept out of its
+ * runs — never sent, so in none of the funnel's counts (docs/STATISTICS.md).
+ */
+interface ScopeFigures extends PushFigures {
+  excluded: ExclusionCounts;
+}
+
+interface RunFigures extends ScopeFigures {
   runId: number;
   pushId: number;
   ruleName: string;
@@ -73,7 +88,7 @@ interface RunFiguresPage {
   pages: number;
 }
 
-interface DailyFigures extends PushFigures {
+interface DailyFigures extends ScopeFigures {
   day: string;
 }
 
@@ -169,30 +184,32 @@ export class PushStatisticsService {
   ) {}
 
   /** The figures over every run in the range whose rule name contains `name` (literally). */
-  async result(q: StatsQuery): Promise<PushFigures> {
+  async result(q: StatsQuery): Promise<ScopeFigures> {
     const range = parseStatsRange(q.startTime, q.endTime);
     const runs = await scopeRuns(this.db, range, { name: q.name });
-    if (runs.length === 0) return { ...EMPTY_FIGURES };
+    if (runs.length === 0) return { ...EMPTY_FIGURES, excluded: noExclusions() };
     const ids = runs.map((r) => r.id);
     const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
-    // Two independent scans: on two pool connections they run side by side.
-    const [[funnel], [orders]]: [RawFunnel[], RawOrders[]] = await Promise.all([
-      this.db.query(
-        `SELECT ${FUNNEL_OF_RECIPIENTS}
+    // Independent reads: on separate pool connections they run side by side.
+    const [[funnel], [orders], excluded]: [RawFunnel[], RawOrders[], ExclusionCounts] =
+      await Promise.all([
+        this.db.query(
+          `SELECT ${FUNNEL_OF_RECIPIENTS}
            FROM (SELECT o.recipient_key, ${RECIPIENT_OUTCOME}
                    FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
                   WHERE o.run_id IN (?)
                   GROUP BY o.recipient_key) per`,
-        [ids],
-      ),
-      this.db.query(
-        `SELECT ${ORDERS_AND_BUYERS}
+          [ids],
+        ),
+        this.db.query(
+          `SELECT ${ORDERS_AND_BUYERS}
            FROM wechat_push_attributions a
           WHERE ${SCOPE_ORDER_ROWS}`,
-        [ids, attributionWindowSeconds(q.attributionDays, this.config), ids],
-      ),
-    ]);
-    return toFigures(funnel, orders);
+          [ids, attributionWindowSeconds(q.attributionDays, this.config), ids],
+        ),
+        scopeExclusions(this.db, range, { name: q.name }),
+      ]);
+    return { ...toFigures(funnel, orders), excluded };
   }
 
   /**
@@ -205,14 +222,16 @@ export class PushStatisticsService {
     const runs = await scopeRuns(this.db, range, { name: q.name });
     const funnels = new Map<string, Funnel>();
     const orders = new Map<string, RawOrders>();
+    let excluded = new Map<string, ExclusionCounts>();
     if (runs.length > 0) {
       const ids = runs.map((r) => r.id);
       const dayOf = new Map(runs.map((r) => [r.id, r.day]));
       const days = [...new Set(runs.map((r) => r.day))].sort();
-      const [perRun, repeats, perDayOrders]: [
+      const [perRun, repeats, perDayOrders, perDayExcluded]: [
         (RawFunnel & { run_id: number })[],
         (RepeatCorrection & { day: string })[],
         (RawOrders & { day: string })[],
+        Map<string, ExclusionCounts>,
       ] = await Promise.all([
         this.runCounters(ids),
         this.db.query(
@@ -249,7 +268,9 @@ export class PushStatisticsService {
             ids,
           ],
         ),
+        scopeExclusionsByDay(this.db, range, { name: q.name }),
       ]);
+      excluded = perDayExcluded;
       for (const r of perRun) {
         const day = dayOf.get(r.run_id) as string;
         funnels.set(day, addFunnel(funnels.get(day), toFunnel(r)));
@@ -260,7 +281,11 @@ export class PushStatisticsService {
     const days: DailyFigures[] = [];
     for (let d = range.from; d <= range.to; d = addDays(d, 1)) {
       const day = formatDate(d);
-      days.push({ day, ...toFigures(funnels.get(day), orders.get(day)) });
+      days.push({
+        day,
+        ...toFigures(funnels.get(day), orders.get(day)),
+        excluded: excluded.get(day) ?? noExclusions(),
+      });
     }
     return days;
   }
@@ -281,15 +306,15 @@ export class PushStatisticsService {
       `SELECT COUNT(*) AS n FROM wechat_push_runs r WHERE ${where}`,
       params,
     );
-    const rows: {
+    const rows: ({
       id: number;
       push_id: number;
       rule_name: string;
       kind: string;
       slot_at: Date;
       state: string;
-    }[] = await this.db.query(
-      `SELECT r.id, r.push_id, r.rule_name, r.kind, r.slot_at, r.state
+    } & Record<string, unknown>)[] = await this.db.query(
+      `SELECT r.id, r.push_id, r.rule_name, r.kind, r.slot_at, r.state, ${RUN_EXCLUSIONS}
          FROM wechat_push_runs r WHERE ${where}
         ORDER BY r.slot_at DESC, r.id DESC LIMIT ? OFFSET ?`,
       [...params, pagesize, (page - 1) * pagesize],
@@ -365,6 +390,7 @@ export class PushStatisticsService {
         slotAt: formatDateTime(r.slot_at),
         state: r.state,
         ...toFigures(funnels.get(r.id), orders.get(r.id)),
+        excluded: toExclusions(r),
         senders: senders.get(r.id) ?? [],
       })),
       total,

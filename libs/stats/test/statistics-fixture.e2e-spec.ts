@@ -1,5 +1,6 @@
 import { ContactLedger } from '@app/contact-policy';
 import { shanghaiInstant } from '@app/common';
+import { noExclusions } from '@app/contracts';
 import { DeliveryRepository } from '@app/pipeline';
 import { StatsIngest, writeDeliveryRows } from '@app/stats';
 import type { GroupMsgSendResult } from '@app/wecom';
@@ -130,6 +131,8 @@ const figures = (f: Record<string, number>) => ({
   buyerCount: f.buyers,
   orderConversionRate: f.orderRate,
   userConversionRate: f.userRate,
+  // The fixture's runs predate the contact policy (excluded NULL): nobody kept out.
+  excluded: noExclusions(),
 });
 const ZERO = figures({
   push: 0,

@@ -132,7 +132,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 推送效果：范围内（按执行时间槽）名称匹配的所有执行，推送 → 接受 → 员工执行 → 送达/非好友/超上限 → 下单，均为去重人数 */
+    /** 推送效果：范围内（按执行时间槽）名称匹配的所有执行，推送 → 接受 → 员工执行 → 送达/非好友/超上限 → 下单，均为去重人数；另有 excluded：触达策略排除（未推送）的人数 */
     post: operations['StatisticsController_result'];
     delete?: never;
     options?: never;
@@ -518,6 +518,8 @@ export interface components {
       day: string;
       /** @description 已送达：成功接收人中至少一次结果为 1（已发送）的人数，去重 */
       deliveredCount: number;
+      /** @description 触达策略排除的客户，按原因：所含各次执行选人时排除的人数之和（一次执行内每人只计一次，按第一个原因；多次执行相加，不去重；未选人的执行为 0）。这些客户未被推送，不计入 pushCount 及其后的漏斗 */
+      excluded: components['schemas']['ExclusionCountsView'];
       /** @description 员工已执行：成功接收人中，企业微信结果为 1/2/3（员工已确认发送）的人数，去重；= delivered + notFriend + overCap */
       executedCount: number;
       /** @description 失败人数：出现在任一批次 fail_list 中的接收人，去重（同 seed：失败优先） */
@@ -822,6 +824,34 @@ export interface components {
       /** @description 用户转化率 = buyerCount / successCount，4 位小数，分母为 0 时为 0 */
       userConversionRate: number;
     };
+    PushResultView: {
+      /** @description 购买人数：有上述订单的成功接收人，去重 */
+      buyerCount: number;
+      /** @description 已送达：成功接收人中至少一次结果为 1（已发送）的人数，去重 */
+      deliveredCount: number;
+      /** @description 触达策略排除的客户，按原因：所含各次执行选人时排除的人数之和（一次执行内每人只计一次，按第一个原因；多次执行相加，不去重；未选人的执行为 0）。这些客户未被推送，不计入 pushCount 及其后的漏斗 */
+      excluded: components['schemas']['ExclusionCountsView'];
+      /** @description 员工已执行：成功接收人中，企业微信结果为 1/2/3（员工已确认发送）的人数，去重；= delivered + notFriend + overCap */
+      executedCount: number;
+      /** @description 失败人数：出现在任一批次 fail_list 中的接收人，去重（同 seed：失败优先） */
+      failCount: number;
+      /** @description 非好友：成功接收人中结果为 2（客户不是好友）且从未送达、未超上限的人数，去重 */
+      notFriendCount: number;
+      /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
+      orderConversionRate: number;
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      orderCount: number;
+      /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
+      overCapCount: number;
+      /** @description 推送人数：范围内执行的已发送批次的接收人，去重（按 external_userid 对应的客户） */
+      pushCount: number;
+      /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
+      successCount: number;
+      /** @description 成功率 = successCount / pushCount，4 位小数，分母为 0 时为 0 */
+      successRate: number;
+      /** @description 用户转化率 = buyerCount / successCount，4 位小数，分母为 0 时为 0 */
+      userConversionRate: number;
+    };
     PushRuleDto: {
       /**
        * @description 品牌标签名称，逗号分隔
@@ -1068,6 +1098,8 @@ export interface components {
       buyerCount: number;
       /** @description 已送达：成功接收人中至少一次结果为 1（已发送）的人数，去重 */
       deliveredCount: number;
+      /** @description 触达策略排除的客户，按原因：所含各次执行选人时排除的人数之和（一次执行内每人只计一次，按第一个原因；多次执行相加，不去重；未选人的执行为 0）。这些客户未被推送，不计入 pushCount 及其后的漏斗 */
+      excluded: components['schemas']['ExclusionCountsView'];
       /** @description 员工已执行：成功接收人中，企业微信结果为 1/2/3（员工已确认发送）的人数，去重；= delivered + notFriend + overCap */
       executedCount: number;
       /** @description 失败人数：出现在任一批次 fail_list 中的接收人，去重（同 seed：失败优先） */
@@ -1773,7 +1805,7 @@ export interface operations {
         };
         content: {
           'application/json': {
-            data: components['schemas']['PushFiguresView'];
+            data: components['schemas']['PushResultView'];
             /** @enum {boolean} */
             success: true;
           };

@@ -13,6 +13,7 @@ import {
   Statistic,
   Table,
   Tag,
+  Typography,
   type TableColumnsType,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
@@ -20,15 +21,25 @@ import ReactEChartsCore from 'echarts-for-react/lib/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
-import type { DailyFigures, PushFigures, RunFigures, RunFiguresPage } from '../api/types';
+import type {
+  DailyFigures,
+  ExclusionCounts,
+  PushFigures,
+  RunFigures,
+  RunFiguresPage,
+} from '../api/types';
 import { echarts, type BarSeriesOption, type ChartOption } from '../components/echarts-core';
 import { GoodsBreakdownCard } from '../effect/goods-breakdown';
 import { ReportDownloadCard } from '../effect/report-download';
 import { DATE, num, pct, shanghaiToday } from '../effect/analysis';
+import { describePolicyExclusions } from '../effect/policy-exclusions';
 import { saveBlob } from '../effect/save-file';
 import { RUN_STATES, runKindLabel } from '../rules/run-labels';
 
 const EXPORT_PAGE = 100;
+
+/** The funnel of the scope and who the contact policy kept out of its runs (not in the funnel). */
+type ScopeFigures = PushFigures & { excluded: ExclusionCounts };
 
 interface SearchValues {
   name?: string;
@@ -157,7 +168,7 @@ export function EffectPage() {
   const { message } = App.useApp();
   const [params, setParams] = useSearchParams();
   const [form] = Form.useForm<SearchValues>();
-  const [figures, setFigures] = useState<PushFigures>();
+  const [figures, setFigures] = useState<ScopeFigures>();
   const [daily, setDaily] = useState<DailyFigures[]>([]);
   const [runs, setRuns] = useState<RunFiguresPage>();
   const [loading, setLoading] = useState(false);
@@ -291,6 +302,16 @@ export function EffectPage() {
             </Col>
           ))}
         </Row>
+        {figures && (
+          <Typography.Paragraph
+            type="secondary"
+            className="effect-excluded"
+            data-testid="effect-excluded"
+            style={{ marginTop: 12 }}
+          >
+            {describePolicyExclusions(figures.excluded)}（未推送，不计入推送人数）
+          </Typography.Paragraph>
+        )}
         {figures && (
           <div className="effect-bars" aria-hidden>
             {steps.map((s) => (

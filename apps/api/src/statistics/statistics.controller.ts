@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PushStatisticsService } from '@app/stats';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
   DailyFiguresView,
   PushFiguresView,
+  PushResultView,
   RunFiguresPageView,
   RunStatsQueryDto,
   StatsQueryDto,
@@ -12,6 +13,8 @@ import {
 
 /** Effect statistics (SPEC §7): the funnel over a range, per run and per day. */
 @ApiTags('statistic')
+// The funnel alone stays a schema of its own: the console names it for every figure set.
+@ApiExtraModels(PushFiguresView)
 @Controller('statistic/wechatpush')
 export class StatisticsController {
   constructor(private readonly stats: PushStatisticsService) {}
@@ -20,9 +23,9 @@ export class StatisticsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      '推送效果：范围内（按执行时间槽）名称匹配的所有执行，推送 → 接受 → 员工执行 → 送达/非好友/超上限 → 下单，均为去重人数',
+      '推送效果：范围内（按执行时间槽）名称匹配的所有执行，推送 → 接受 → 员工执行 → 送达/非好友/超上限 → 下单，均为去重人数；另有 excluded：触达策略排除（未推送）的人数',
   })
-  @ApiEnvelope(PushFiguresView)
+  @ApiEnvelope(PushResultView)
   result(@Body() body: StatsQueryDto) {
     return this.stats.result(body);
   }

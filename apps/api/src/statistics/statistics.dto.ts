@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ExclusionCountsView } from '../contact-policy/exclusions.view';
 
 const TIME = 'YYYY-MM-DD（整天，Asia/Shanghai）或 YYYY-MM-DD HH:mm:ss';
 
@@ -110,6 +111,17 @@ export class PushFiguresView {
   userConversionRate: number;
 }
 
+const EXCLUDED = {
+  type: ExclusionCountsView,
+  description:
+    '触达策略排除的客户，按原因：所含各次执行选人时排除的人数之和（一次执行内每人只计一次，按第一个原因；多次执行相加，不去重；未选人的执行为 0）。这些客户未被推送，不计入 pushCount 及其后的漏斗',
+};
+
+/** The funnel over the scope and, beside it, who the contact policy kept out of its runs. */
+export class PushResultView extends PushFiguresView {
+  @ApiProperty(EXCLUDED) excluded: ExclusionCountsView;
+}
+
 class SenderFiguresView {
   @ApiProperty({ description: '员工 userid（企业微信分配的发送成员）' }) userid: string;
   @ApiProperty({ description: '分配给该员工的成功接收人数（本次执行内每人一行）' })
@@ -122,7 +134,7 @@ class SenderFiguresView {
   @ApiProperty({ description: 'deliveredCount / assignedCount，4 位小数' }) deliveryRate: number;
 }
 
-class RunFiguresView extends PushFiguresView {
+class RunFiguresView extends PushResultView {
   @ApiProperty() runId: number;
   @ApiProperty({ description: '规则 id' }) pushId: number;
   @ApiProperty({ description: '执行时的规则名称' }) ruleName: string;
@@ -142,6 +154,6 @@ export class RunFiguresPageView {
   @ApiProperty() pages: number;
 }
 
-export class DailyFiguresView extends PushFiguresView {
+export class DailyFiguresView extends PushResultView {
   @ApiProperty({ description: '执行（时间槽）日期 YYYY-MM-DD；每天单独去重' }) day: string;
 }

@@ -3,7 +3,7 @@ import { escapeLike } from '@app/push-config';
 import { StatsRange } from '../stats-range';
 
 /** What picks a statistics query's runs: slot in the range, rule name (substring), rule ids. */
-interface RunFilter {
+export interface RunFilter {
   name?: string;
   pushIds?: number[];
 }
