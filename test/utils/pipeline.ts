@@ -60,18 +60,33 @@ export interface PipelineHarness {
 export async function startPipeline(
   opts: { sim?: SimulatorOptions; env?: Record<string, string> } = {},
 ): Promise<PipelineHarness> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const prefix = process.env.REDIS_KEY_PREFIX as string;
+  const flushRedis = async () => {
+    let n = 0;
+    for await (const keys of redis.scanStream({
+      match: `${prefix}*`,
+      count: 1000,
+    }) as AsyncIterable<string[]>) {
+      if (keys.length) n += await redis.del(...keys);
+    }
+    return n;
+  };
   const sim = await startTestSimulator(opts.sim);
   Object.assign(process.env, sim.env, { MISFIRE_GRACE_MINUTES: '30' }, opts.env ?? {});
   const clock = new OffsetClock();
   const api = await startApi((b) => b.overrideProvider(Clock).useValue(clock));
+  // What an earlier suite of this Jest worker left — rules whose slots the worker's startup
+  // scan would fire, jobs in Redis (delayed slot jobs, say) — must not reach this suite's
+  // worker and write rows its tests do not expect.
+  await resetPipelineTables(api.db);
+  await flushRedis();
   const workerRef = await Test.createTestingModule({ imports: [WorkerModule] })
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
   workerRef.useLogger(false);
   const worker = await workerRef.init();
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const prefix = process.env.REDIS_KEY_PREFIX as string;
   return {
     sim,
     api,
@@ -81,16 +96,7 @@ export async function startPipeline(
     redis,
     scheduler: worker.get(ScheduleSlotsService),
     runs: worker.get(PushRunRepository),
-    async flushRedis() {
-      let n = 0;
-      for await (const keys of redis.scanStream({
-        match: `${prefix}*`,
-        count: 1000,
-      }) as AsyncIterable<string[]>) {
-        if (keys.length) n += await redis.del(...keys);
-      }
-      return n;
-    },
+    flushRedis,
     async close() {
       await worker.close();
       await api.close();

@@ -226,8 +226,9 @@ describe('contact policy in the console', () => {
     expect(await item('冷却天数').locator('input').inputValue()).toBe('7');
     expect(await item('优先级').locator('input').inputValue()).toBe('5');
     expect(await item('优先级').innerText()).toContain('1 最先');
-    expect(await item('服务通知（不受频次上限）').getByRole('switch').isDisabled()).toBe(false);
+    // The policy has loaded once its quiet hours show (the switch is disabled until then).
     await item('每周推送时间').getByText('免打扰时段 21:00–09:00').waitFor();
+    expect(await item('服务通知（不受频次上限）').getByRole('switch').isDisabled()).toBe(false);
     const sent = watchPosts();
 
     const name = '免打扰检查（E2E）';
