@@ -135,7 +135,8 @@ describe('app processes', () => {
       API_PROCESSES: '2',
     });
     try {
-      await pollUntil(async () => (p.output().match(/api listening/g) ?? []).length === 2, 60_000);
+      // Three ts-node processes start (primary and two workers): slow on a loaded machine.
+      await pollUntil(async () => (p.output().match(/api listening/g) ?? []).length === 2, 120_000);
       const pids = new Set(
         [...p.output().matchAll(/"pid":(\d+)[^\n]*api listening/g)].map((m) => m[1]),
       );
@@ -147,5 +148,5 @@ describe('app processes', () => {
     } finally {
       p.kill('SIGKILL');
     }
-  });
+  }, 150_000);
 });
