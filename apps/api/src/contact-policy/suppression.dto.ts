@@ -22,7 +22,8 @@ const SUPPRESSION_MAX_IDS = 10_000;
 const trimEach = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim() : v)) : value;
 
-export class SuppressionAddDto {
+/** `/suppression/remove`, and the ids of `/suppression/add`. */
+export class SuppressionRemoveDto {
   @ApiProperty({ type: [String], description: `external_userid，1–${SUPPRESSION_MAX_IDS} 个` })
   @Transform(trimEach)
   @IsArray()
@@ -32,7 +33,9 @@ export class SuppressionAddDto {
   @IsNotEmpty({ each: true })
   @MaxLength(128, { each: true })
   externalUserIds: string[];
+}
 
+export class SuppressionAddDto extends SuppressionRemoveDto {
   @ApiPropertyOptional({ description: '原因（如“客户投诉”）', maxLength: 255 })
   @IsOptional()
   @IsString()
@@ -47,18 +50,6 @@ export class SuppressionAddDto {
   @IsOptional()
   @IsIn(['manual', 'complaint'])
   source?: 'manual' | 'complaint';
-}
-
-export class SuppressionRemoveDto {
-  @ApiProperty({ type: [String], description: `external_userid，1–${SUPPRESSION_MAX_IDS} 个` })
-  @Transform(trimEach)
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(SUPPRESSION_MAX_IDS)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(128, { each: true })
-  externalUserIds: string[];
 }
 
 export class SuppressionListDto {
