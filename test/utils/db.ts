@@ -1,12 +1,19 @@
 import { DataSource } from 'typeorm';
 import { pollUntil } from './process';
 
+/**
+ * Tables partitioned by month: TRUNCATE recreates every partition's file (2–3 s for 146),
+ * while a test's few rows are deleted at once.
+ */
+const EMPTIED_BY_DELETE = new Set(['contact_ledger']);
+
 /** Empties the given tables (FK checks off on one connection), for a suite that needs a known state. */
 export async function truncate(db: DataSource, ...tables: string[]): Promise<void> {
   const qr = db.createQueryRunner();
   try {
     await qr.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const t of tables) await qr.query(`TRUNCATE TABLE \`${t}\``);
+    for (const t of tables)
+      await qr.query(EMPTIED_BY_DELETE.has(t) ? `DELETE FROM \`${t}\`` : `TRUNCATE TABLE \`${t}\``);
     await qr.query('SET FOREIGN_KEY_CHECKS = 1');
   } finally {
     await qr.release();

@@ -10,6 +10,7 @@ import { OutcomesByRule1732640000000 } from './1732640000000-outcomes-by-rule';
 import { SharedExternalIds1732650000000 } from './1732650000000-shared-external-ids';
 import { AttributionGoodsLabels1732660000000 } from './1732660000000-attribution-goods-labels';
 import { ContactPolicy1733400000000 } from './1733400000000-contact-policy';
+import { ContactLedgerByMonth1733400000001 } from './1733400000001-contact-ledger-by-month';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -28,4 +29,5 @@ export const ALL_MIGRATIONS = [
   SharedExternalIds1732650000000,
   AttributionGoodsLabels1732660000000,
   ContactPolicy1733400000000,
+  ContactLedgerByMonth1733400000001,
 ];
