@@ -80,7 +80,8 @@ export class ContactLedger {
               SUM(l.counted = 1 AND l.created_at > ?) AS inWeek,
               SUM(l.created_at >= ?) AS inWecom
          FROM contact_ledger l
-        WHERE l.external_userid IN (?) AND l.created_at >= ? AND l.released = 0
+        WHERE l.external_userid IN (?) AND l.created_at >= ? AND l.created_at < ?
+          AND l.released = 0
         GROUP BY l.external_userid`,
       [
         rule.pushId,
@@ -90,6 +91,7 @@ export class ContactLedger {
         w.wecomStart,
         list,
         w.readFrom,
+        w.readTo,
       ],
     )) as {
       e: string;

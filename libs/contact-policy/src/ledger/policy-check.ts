@@ -37,6 +37,11 @@ export interface PolicyWindows {
   wecomLimit: number;
   /** The earliest of the above: the ledger is read from here. */
   readFrom: Date;
+  /**
+   * And up to here (a day after `at`): rows are created at "now", so none lies later unless a
+   * clock is a day off — the bound lets MySQL skip the ledger's future months (partitions).
+   */
+  readTo: Date;
 }
 
 export function wecomPeriodStart(period: WecomCapPeriod, at: Date): Date {
@@ -70,6 +75,7 @@ export function policyWindows(
     wecomStart,
     wecomLimit: wecomCapLimit(policy.wecomCap, formatDate(at)),
     readFrom: new Date(Math.min(...starts.map((d) => d.getTime()))),
+    readTo: new Date(at.getTime() + 86_400_000),
   };
 }
 
