@@ -283,14 +283,14 @@ describe('contact policy in the console', () => {
     await page.getByText('已加入 3 人').waitFor();
 
     const rows = page.locator('.ant-card-body .ant-table-row');
-    await pollUntil(async () => (await rows.count()) === 3, 10_000, 100);
+    await pollUntil(async () => (await rows.count()) === 3, 30_000, 100);
     expect(await rows.first().innerText()).toMatch(
       /客户投诉[\s\S]*客户电话要求不再推送[\s\S]*操作员 #1/,
     );
 
     await page.getByPlaceholder('搜索 external_userid 或原因').fill('wm-cp-x');
     await page.getByPlaceholder('搜索 external_userid 或原因').press('Enter');
-    await pollUntil(async () => (await rows.count()) === 1, 10_000, 100);
+    await pollUntil(async () => (await rows.count()) === 1, 30_000, 100);
     expect(await rows.first().innerText()).toContain('wm-cp-x');
 
     await rows.first().getByRole('checkbox').check();
@@ -339,13 +339,13 @@ describe('contact policy in the console', () => {
 
     // The list's rows, not the (hidden) report's.
     const rows = page.locator('.ant-card-body .ant-table-row');
-    await pollUntil(async () => (await rows.count()) === 4, 10_000, 100);
+    await pollUntil(async () => (await rows.count()) === 4, 30_000, 100);
     const imported = rows.filter({ hasText: 'wm-imp-1' });
     expect(await imported.innerText()).toMatch(/导入[\s\S]*活动退订/);
     await shot('suppression');
     await page.getByRole('combobox', { name: '来源' }).click();
     await page.locator('.ant-select-dropdown:visible').getByText('导入', { exact: true }).click();
-    await pollUntil(async () => (await rows.count()) === 2, 10_000, 100);
+    await pollUntil(async () => (await rows.count()) === 2, 30_000, 100);
   });
 
   it('shows the policy exclusions in 预估人数 for an audience with a suppressed customer', async () => {

@@ -17,7 +17,7 @@ import {
   Upload,
   type TableColumnsType,
 } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type {
@@ -64,16 +64,24 @@ export function SuppressionPage() {
   const [importing, setImporting] = useState(false);
   const [report, setReport] = useState<ImportReport>();
 
+  // Only the latest list request may fill the table: an earlier one (say, the reload after
+  // an add) answering after a search would show the unfiltered list under the search.
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latest.current;
     setLoading(true);
     try {
-      setResult(
-        await api.suppressions({ searchText: searchText || undefined, source, page, pagesize }),
-      );
+      const data = await api.suppressions({
+        searchText: searchText || undefined,
+        source,
+        page,
+        pagesize,
+      });
+      if (request === latest.current) setResult(data);
     } catch (e) {
-      message.error(`加载勿扰名单失败：${(e as Error).message}`);
+      if (request === latest.current) message.error(`加载勿扰名单失败：${(e as Error).message}`);
     } finally {
-      setLoading(false);
+      if (request === latest.current) setLoading(false);
     }
   }, [api, message, searchText, source, page, pagesize]);
 
