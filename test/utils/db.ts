@@ -7,6 +7,32 @@ import { pollUntil } from './process';
  */
 const EMPTIED_BY_DELETE = new Set(['contact_ledger']);
 
+/**
+ * Runs `work`; when InnoDB gives up waiting for a lock, the error says who held what (the
+ * open transactions with their connections' last statements, and InnoDB's lock report), so
+ * a rare lock wait in CI can be explained from its log.
+ */
+export async function explainingLockWaits<T>(db: DataSource, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ER_LOCK_WAIT_TIMEOUT') throw e;
+    const trx = await db.query(
+      `SELECT t.trx_id, t.trx_state, t.trx_started, t.trx_rows_locked, t.trx_mysql_thread_id,
+              p.command, p.time, LEFT(COALESCE(t.trx_query, p.info, ''), 500) AS query
+         FROM information_schema.innodb_trx t
+         LEFT JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id`,
+    );
+    const [status] = await db.query('SHOW ENGINE INNODB STATUS');
+    const report = String(status?.Status ?? '');
+    const locks = report.slice(
+      report.indexOf('TRANSACTIONS'),
+      report.indexOf('TRANSACTIONS') + 6000,
+    );
+    throw new Error(`${(e as Error).message}\nopen transactions: ${JSON.stringify(trx)}\n${locks}`);
+  }
+}
+
 /** Empties the given tables (FK checks off on one connection), for a suite that needs a known state. */
 export async function truncate(db: DataSource, ...tables: string[]): Promise<void> {
   const qr = db.createQueryRunner();

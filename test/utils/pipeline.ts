@@ -4,10 +4,10 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Clock, OffsetClock } from '@app/common';
 import { ContactPolicyShape, DEFAULT_CONTACT_POLICY } from '@app/contracts';
-import { PushRunRepository, ScheduleSlotsService } from '@app/pipeline';
+import { PipelineQueues, PushRunRepository, QueueName, ScheduleSlotsService } from '@app/pipeline';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ApiHarness, startApi } from './api-app';
-import { truncate } from './db';
+import { explainingLockWaits, truncate } from './db';
 import { SimulatorHarness, startTestSimulator } from './simulator';
 import type { SimulatorOptions } from '../../apps/wecom-simulator/src/start-simulator';
 
@@ -50,6 +50,12 @@ export interface PipelineHarness {
   runs: PushRunRepository;
   /** Deletes every Redis key of this Jest worker (queues, caches): "Redis was flushed". */
   flushRedis(): Promise<number>;
+  /**
+   * Waits (up to 60 s) until the worker runs no job: what a test left running — a slot job
+   * finishing its selection, a batch in its WeCom call — ends before the next test resets
+   * the tables under it.
+   */
+  quiesce(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,6 +103,18 @@ export async function startPipeline(
     scheduler: worker.get(ScheduleSlotsService),
     runs: worker.get(PushRunRepository),
     flushRedis,
+    async quiesce() {
+      const queues = worker.get(PipelineQueues);
+      await eventually(
+        async () => {
+          for (const name of Object.values(QueueName))
+            if ((await queues.queue(name).getActiveCount()) > 0) return false;
+          return true;
+        },
+        60_000,
+        'no job running in the worker',
+      );
+    },
     async close() {
       await worker.close();
       await api.close();
@@ -109,7 +127,7 @@ export async function startPipeline(
 /** Empties the pipeline's tables and puts the contact policy back to its defaults. */
 export async function resetPipelineTables(db: DataSource): Promise<void> {
   await truncate(db, ...PIPELINE_TABLES);
-  await setPolicy(db, DEFAULT_CONTACT_POLICY);
+  await explainingLockWaits(db, () => setPolicy(db, DEFAULT_CONTACT_POLICY));
 }
 
 /** Stores a contact policy (as /policy/update would, without the API). */
@@ -171,32 +189,6 @@ export async function seedBuyers(
     );
   }
   return ids;
-}
-
-/**
- * Runs `work`; when InnoDB gives up waiting for a lock, the error says who held what (the
- * open transactions with their connections' last statements, and InnoDB's lock report), so
- * a rare lock wait in CI can be explained from its log.
- */
-async function explainingLockWaits<T>(db: DataSource, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ER_LOCK_WAIT_TIMEOUT') throw e;
-    const trx = await db.query(
-      `SELECT t.trx_id, t.trx_state, t.trx_started, t.trx_rows_locked, t.trx_mysql_thread_id,
-              p.command, p.time, LEFT(COALESCE(t.trx_query, p.info, ''), 500) AS query
-         FROM information_schema.innodb_trx t
-         LEFT JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id`,
-    );
-    const [status] = await db.query('SHOW ENGINE INNODB STATUS');
-    const report = String(status?.Status ?? '');
-    const locks = report.slice(
-      report.indexOf('TRANSACTIONS'),
-      report.indexOf('TRANSACTIONS') + 6000,
-    );
-    throw new Error(`${(e as Error).message}\nopen transactions: ${JSON.stringify(trx)}\n${locks}`);
-  }
 }
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs`. */

@@ -67,6 +67,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     });
   });
   beforeEach(async () => {
+    await p.quiesce();
     await resetPipelineTables(p.db);
     await p.flushRedis();
     await p.sim.reset();
