@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
 import { ContactLedger } from '@app/contact-policy';
 import { formatDateTime } from '@app/common';
 import { LabelType } from '@app/database';
@@ -8,7 +9,7 @@ import { DeliveryRepository } from '@app/pipeline';
 import { StatsIngest, writeDeliveryRows } from '@app/stats';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
-import { eventually, PIPELINE_TABLES } from '../../../test/utils/pipeline';
+import { eventually, PIPELINE_TABLES, setPolicy } from '../../../test/utils/pipeline';
 import { insertFixture } from '../../../libs/audience/test/audience-fixtures';
 import { pollUntil } from '../../../test/utils/process';
 import { OPERATOR_1_TOKEN } from '../../../test/test-env';
@@ -116,6 +117,8 @@ describe('admin console in a browser', () => {
     await api.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(api.app.getHttpServer().address() as { port: number }).port}`;
     await truncate(api.db, ...PIPELINE_TABLES);
+    // The default contact policy (an earlier suite of this Jest worker may have changed it).
+    await setPolicy(api.db, DEFAULT_CONTACT_POLICY);
     // Customers 1-3 bought 35 days ago in 上海, 4-5 in 北京, 6 bought again 3 days ago.
     await insertFixture(api.db, {
       labels: [

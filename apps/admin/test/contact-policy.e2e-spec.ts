@@ -4,7 +4,7 @@ import { formatClockTime, formatDateTime } from '@app/common';
 import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
 import { ApiHarness, startApi, startApiWith } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
-import { PIPELINE_TABLES } from '../../../test/utils/pipeline';
+import { PIPELINE_TABLES, setPolicy } from '../../../test/utils/pipeline';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import { insertFixture } from '../../../libs/audience/test/audience-fixtures';
 import { pollUntil } from '../../../test/utils/process';
@@ -107,6 +107,9 @@ describe('contact policy in the console', () => {
 
   afterAll(async () => {
     await browser?.close();
+    // Later suites of this Jest worker (same database) expect the default policy: the quiet
+    // hours set here would refuse their manual triggers.
+    if (api) await setPolicy(api.db, DEFAULT_CONTACT_POLICY);
     await api?.close();
     // The manual trigger queued a job no worker ran here.
     await deleteRedisKeys(process.env.REDIS_KEY_PREFIX as string);
