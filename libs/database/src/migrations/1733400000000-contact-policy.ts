@@ -46,7 +46,9 @@ export class ContactPolicy1733400000000 implements MigrationInterface {
         PRIMARY KEY (id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`);
     await q.query(
-      `INSERT INTO contact_policy (id, blackout_dates, updated_at) VALUES (1, '[]', NOW())`,
+      // DATETIMEs hold Shanghai wall time; the session's NOW() is the server's zone.
+      `INSERT INTO contact_policy (id, blackout_dates, updated_at)
+       VALUES (1, '[]', UTC_TIMESTAMP() + INTERVAL 8 HOUR)`,
     );
     await q.query(`
       CREATE TABLE contact_policy_changes (
