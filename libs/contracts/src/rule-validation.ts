@@ -188,33 +188,15 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
       add(field, 'url-too-long', `${field} must be at most ${RULE_LIMITS.urlMaxLength} characters`);
   }
 
-  const { cooldownDays, priority } = RULE_POLICY_LIMITS;
-  if (
-    rule.cooldownDays !== undefined &&
-    !(
-      Number.isInteger(rule.cooldownDays) &&
-      rule.cooldownDays >= cooldownDays.min &&
-      rule.cooldownDays <= cooldownDays.max
-    )
-  )
-    add(
-      'cooldownDays',
-      'cooldown-invalid',
-      `cooldownDays must be an integer ${cooldownDays.min}..${cooldownDays.max}`,
-    );
-  if (
-    rule.priority !== undefined &&
-    !(
-      Number.isInteger(rule.priority) &&
-      rule.priority >= priority.min &&
-      rule.priority <= priority.max
-    )
-  )
-    add(
-      'priority',
-      'priority-invalid',
-      `priority must be an integer ${priority.min}..${priority.max}`,
-    );
+  for (const [field, code] of [
+    ['cooldownDays', 'cooldown-invalid'],
+    ['priority', 'priority-invalid'],
+  ] as const) {
+    const v = rule[field];
+    const { min, max } = RULE_POLICY_LIMITS[field];
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max))
+      add(field, code, `${field} must be an integer ${min}..${max}`);
+  }
   if (rule.capExempt !== undefined && typeof rule.capExempt !== 'boolean')
     add('capExempt', 'cap-exempt-invalid', 'capExempt must be a boolean');
   return problems;

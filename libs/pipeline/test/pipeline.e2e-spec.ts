@@ -101,6 +101,19 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     );
   const batchesOf = (runId: number) =>
     p.db.query('SELECT * FROM wechat_push_batches WHERE run_id = ? ORDER BY batch_no', [runId]);
+  /** The batch's contact ledger rows, grouped by release. */
+  const ledgerOf = async (batchId: number) =>
+    (
+      await p.db.query(
+        `SELECT released, release_reason AS reason, COUNT(*) AS n FROM contact_ledger
+          WHERE batch_id = ? GROUP BY released, release_reason`,
+        [batchId],
+      )
+    ).map((r: { released: number; reason: string | null; n: number | string }) => ({
+      released: Number(r.released),
+      reason: r.reason,
+      n: Number(r.n),
+    }));
   const recipientsInLedger = async () => {
     const counts = new Map<string, number>();
     for (const m of await p.sim.messages())
@@ -465,6 +478,8 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       const [batch] = await batchesOf(runId);
       expect(batch).toMatchObject({ state: 'failed', attempts: 8, errcode: -1 });
       expect(await p.sim.messages()).toEqual([]);
+      // Nothing reached WeCom: the three customers' contact reservations were given back.
+      expect(await ledgerOf(batch.id)).toEqual([{ released: 1, reason: 'batch_failed', n: 3 }]);
     });
 
     it('recovers from an invalidated access token with one replay', async () => {
@@ -582,6 +597,11 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     const states = final.map((b: { state: BatchState }) => b.state);
     expect(states.length).toBeGreaterThan(1);
     expect(states).toContain('cancelled');
+    // The cancelled batches' customers were never sent to: their reservations were given back.
+    for (const b of final.filter((x: { state: string }) => x.state === 'cancelled'))
+      expect(await ledgerOf(b.id)).toEqual([
+        { released: 1, reason: 'batch_cancelled', n: b.recipient_count },
+      ]);
     const messages = await p.sim.messages();
     const cancelledIds = res.body.data.cancelledTasks as string[];
     expect(cancelledIds.length).toBeGreaterThan(0);

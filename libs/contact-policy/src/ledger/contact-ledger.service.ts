@@ -62,16 +62,17 @@ export class ContactLedger {
       return f;
     };
     const list = [...ids];
-    const unreachable = (await runner.query(
-      'SELECT external_userid AS e FROM contact_unreachable WHERE external_userid IN (?)',
-      [list],
-    )) as { e: string }[];
-    for (const r of unreachable) get(r.e).unreachable = true;
-    const suppressed = (await runner.query(
-      'SELECT external_userid AS e FROM contact_suppressions WHERE external_userid IN (?)',
-      [list],
-    )) as { e: string }[];
-    for (const r of suppressed) get(r.e).suppressed = true;
+    // Both lists in one round trip: a page's check is on the selection's hot path.
+    const listed = (await runner.query(
+      `SELECT external_userid AS e, 'u' AS list FROM contact_unreachable WHERE external_userid IN (?)
+       UNION ALL
+       SELECT external_userid, 's' FROM contact_suppressions WHERE external_userid IN (?)`,
+      [list, list],
+    )) as { e: string; list: 'u' | 's' }[];
+    for (const r of listed) {
+      if (r.list === 'u') get(r.e).unreachable = true;
+      else get(r.e).suppressed = true;
+    }
     const rows = (await runner.query(
       `SELECT l.external_userid AS e,
               MAX(l.push_id = ? AND l.created_at > ?) AS cooling,
