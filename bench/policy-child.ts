@@ -159,19 +159,22 @@ async function run(task: ChildTask): Promise<ChildReport> {
 
 /** The statement a query is, for the profile's breakdown. */
 function kind(sql: string): string {
-  if (/INTO contact_locks/.test(sql)) return 'reserve: lock insert (contact_locks)';
-  if (/FROM contact_unreachable/.test(sql)) return 'facts: unreachable IN (…)';
-  if (/FROM contact_suppressions/.test(sql)) return 'facts: suppressions IN (…)';
-  if (/FROM contact_ledger/.test(sql)) return 'facts: ledger range read + GROUP BY';
-  if (/INTO contact_ledger/.test(sql)) return 'record: ledger insert';
+  if (/LEFT JOIN contact_state/.test(sql)) return 'state: contact_state + opt-outs (snapshot)';
+  if (/FROM contact_batches/.test(sql)) return 'check: live batches of the windows';
+  if (/FROM contact_suppressions WHERE created_at/.test(sql))
+    return 'check: opt-outs since the snapshot';
+  if (/UPDATE contact_state/.test(sql)) return 'reserve: state update (version test)';
+  if (/INTO contact_state/.test(sql)) return 'reserve: state insert (first contacts)';
+  if (/INTO contact_batches/.test(sql)) return 'reserve: batch row';
+  if (/INTO contact_ledger/.test(sql)) return 'reserve: ledger insert';
   return sql.replace(/\s+/g, ' ').slice(0, 40);
 }
 
 /**
  * Where a policy-on page's time goes: the first pages of the rule's audience, each read from
- * one snapshot as the run reads it, then reserved and recorded through the real ContactLedger
- * in a READ COMMITTED transaction that is rolled back (the ledger stays as it was), every
- * statement timed; plus ANALYZE of the first page's ledger read.
+ * one snapshot with its customers' state as the run reads them, then checked and reserved
+ * through the real ContactLedger in a READ COMMITTED transaction that is rolled back (the
+ * ledger stays as it was), every statement timed; plus ANALYZE of the first page's state read.
  */
 async function profile(
   app: INestApplicationContext,
@@ -210,13 +213,16 @@ async function profile(
       const p = await audience.page(rule, at, cursor, audience.batchSize, snapshot);
       add('audience page query (snapshot)', ms(t));
       ids += p.externalUserids.length;
-      const timed = {
+      const timed = (runner: typeof tx) => ({
         query: async (sql: string, params?: unknown[]) => {
           const q0 = process.hrtime.bigint();
-          const r: unknown = await tx.query(sql, params);
+          const r: unknown = await runner.query(sql, params);
           add(kind(sql), ms(q0));
-          if (page === 0 && /FROM contact_ledger/.test(sql)) {
-            const rows = (await tx.query(`ANALYZE ${sql}`, params)) as Record<string, unknown>[];
+          if (page === 0 && /LEFT JOIN contact_state/.test(sql)) {
+            const rows = (await runner.query(`ANALYZE ${sql}`, params)) as Record<
+              string,
+              unknown
+            >[];
             for (const x of rows)
               plan.push(
                 ['table', 'type', 'key', 'rows', 'r_rows', 'r_filtered', 'Extra']
@@ -226,21 +232,24 @@ async function profile(
           }
           return r;
         },
-      };
+      });
+      t = process.hrtime.bigint();
+      const state = await ledger.state(timed(snapshot), p.externalUserids, { snapshotAt: at });
+      add('state total (read ahead, snapshot)', ms(t));
       await tx.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await tx.query('START TRANSACTION');
       t = process.hrtime.bigint();
-      const v = await ledger.reserve(timed, p.externalUserids, shape, rulePolicy, at);
-      add('reserve total (lock + facts + verdict)', ms(t));
+      const v = await ledger.judge(timed(tx), p.externalUserids, state, shape, rulePolicy, at);
+      add('check total (batches + opt-outs since + verdict)', ms(t));
       t = process.hrtime.bigint();
-      await ledger.record(timed, v.allowed, {
+      await ledger.reserve(timed(tx), v, {
         pushId: rule.id,
         runId: 0,
-        batchId: 0,
+        batchId: 1 + page,
         at,
         counted: true,
       });
-      add('record total', ms(t));
+      add('reserve total', ms(t));
       await tx.query('ROLLBACK');
       if (!p.next) break;
       cursor = p.next;

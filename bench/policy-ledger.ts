@@ -1,8 +1,14 @@
 /**
- * The contact history of `npm run bench:policy`: a year of ledger rows before the bench's
- * instant for every customer with an external id, generated set-based in MariaDB (no rows
- * through Node), plus the lock rows, suppressions and unreachable customers that go with it.
- * Deterministic: every value is a CRC32 of the customer id and the row number.
+ * The contact history of `npm run bench:policy`: a year of contacts before the bench's instant
+ * for every customer with an external id, generated set-based in MariaDB (no rows through
+ * Node) as the reservations leave it: the batches (`contact_batches`), one ledger row per
+ * customer per batch, each customer's `contact_state`, plus suppressions and unreachable
+ * customers. Deterministic: every value is a CRC32 of the customer id and the row number.
+ *
+ * The year is 2,920 batches — 8 a day, 3 h apart, the newest an hour before the instant —
+ * of ≈ 10,500 customers each; batch k (0 = oldest) belongs to push 901 − (2919 − k) mod 301,
+ * so the newest batch is push 901's (the seed rule's cooldown has rows), and ≈ 2 % of the
+ * batches are a cap-exempt rule's (not counted).
  */
 import type { Connection } from 'mysql2/promise';
 
@@ -12,6 +18,9 @@ const ROW_SPREAD = 27;
 /** Push ids of the history: HISTORY_FIRST_PUSH … +HISTORY_PUSHES-1 (the bench's rules among them). */
 export const HISTORY_FIRST_PUSH = 601;
 export const HISTORY_PUSHES = 301;
+/** Batches a day, and days of history. */
+const SLOTS = 8;
+const DAYS = 365;
 /** Run and batch ids of the history start here, far from the ids the bench's runs get. */
 const HISTORY_ID_BASE = 1_000_000_000;
 const CUSTOMERS_PER_STATEMENT = 100_000;
@@ -20,7 +29,7 @@ export interface LedgerStats {
   ledgerRows: number;
   /** Highest contact_ledger id of the history: rows above it belong to the bench's runs. */
   maxHistoryId: number;
-  locks: number;
+  states: number;
   suppressions: number;
   unreachable: number;
   seconds: number;
@@ -53,13 +62,36 @@ export async function generateLedger(
 ): Promise<LedgerStats> {
   const started = Date.now();
   const atSql = shanghaiDateTime(at);
+  const lastK = DAYS * SLOTS - 1;
+  const lastPush = HISTORY_FIRST_PUSH + HISTORY_PUSHES - 1;
   for (const t of [
     'contact_ledger',
-    'contact_locks',
+    'contact_batches',
+    'contact_state',
     'contact_suppressions',
     'contact_unreachable',
   ])
     await conn.query(`TRUNCATE ${t}`);
+  // Batch k: day d = DAYS-1 - k DIV SLOTS (days before `at`), slot = SLOTS-1 - k MOD SLOTS,
+  // at `at` - (24 d + 3 slot + 1) h.
+  await conn.query(
+    `INSERT INTO contact_batches (batch_id, push_id, run_id, counted, contact_at, released)
+     SELECT ? + k, ? - (? - k) MOD ?, ? + k, CRC32(CONCAT('b', k)) MOD 50 <> 0,
+            ? - INTERVAL ((? - k DIV ?) * 24 + (? - k MOD ?) * 3 + 1) HOUR, 0
+       FROM (SELECT seq AS k FROM seq_0_to_${lastK}) s`,
+    [
+      2 * HISTORY_ID_BASE,
+      lastPush,
+      lastK,
+      HISTORY_PUSHES,
+      HISTORY_ID_BASE,
+      atSql,
+      DAYS - 1,
+      SLOTS,
+      SLOTS - 1,
+      SLOTS,
+    ],
+  );
   const keys = await secondaryKeys(conn, 'contact_ledger');
   if (keys.size) {
     await conn.query(
@@ -71,41 +103,52 @@ export async function generateLedger(
   ];
   const seq = `seq_1_to_${MIN_ROWS + ROW_SPREAD - 1}`;
   // One statement per block of customers, rows in customer (= external id) order. A row's
-  // age is the CRC32 of (customer, row number) mod a year in seconds, so a customer's rows
-  // fall evenly over the 365 days before `at`; a second CRC32 picks the push id and makes
-  // ~3 % released (with a reason) and ~2 % not counted (a cap-exempt rule).
+  // batch is the CRC32 of (customer, row number) mod the year's batches (a customer drawn
+  // twice for one batch gets one row); a second CRC32 makes ~3 % released one by one (with
+  // a reason: they leave the customer's live contacts). Then the block's state rows from its
+  // ledger rows.
+  let lastId = 0;
   for (let from = 1; from <= maxId; from += CUSTOMERS_PER_STATEMENT) {
     const t = Date.now();
     await conn.query(
       `INSERT INTO contact_ledger
               (external_userid, push_id, run_id, batch_id, created_at, counted, released,
                released_at, release_reason)
-       SELECT r.e, r.push_id, ? + r.day * 1000 + r.push_id, ? + (r.day * 1000 + r.push_id) * 100 + r.cid DIV 10000,
-              r.created_at, r.pick NOT IN (3, 4), r.pick < 3,
-              IF(r.pick < 3, r.created_at + INTERVAL 1 DAY, NULL),
+       SELECT r.e, b.push_id, b.run_id, b.batch_id, b.contact_at, b.counted, r.pick < 3,
+              IF(r.pick < 3, b.contact_at + INTERVAL 1 DAY, NULL),
               ELT(r.pick + 1, 'fail_list', 'not_friend', 'wecom_cap')
          FROM (SELECT STRAIGHT_JOIN c.id AS cid, c.external_userid AS e,
-                      ? + CRC32(CONCAT('p', c.id, '/', s.seq)) MOD ? AS push_id,
-                      ? - INTERVAL (1 + CRC32(CONCAT(c.id, '/', s.seq)) MOD 31536000) SECOND
-                        AS created_at,
-                      (CRC32(CONCAT(c.id, '/', s.seq)) MOD 31536000) DIV 86400 AS day,
-                      (CRC32(CONCAT('p', c.id, '/', s.seq)) DIV 1000) MOD 100 AS pick
+                      CRC32(CONCAT(c.id, '/', s.seq)) MOD ? AS k,
+                      MIN((CRC32(CONCAT('p', c.id, '/', s.seq)) DIV 1000) MOD 100) AS pick
                  FROM customers c
                  JOIN ${seq} s ON s.seq <= ? + CRC32(c.id) MOD ?
                 WHERE c.id BETWEEN ? AND ? AND c.external_userid <> ''
-                ORDER BY c.id, s.seq) r`,
+                GROUP BY c.id, k) r
+         JOIN contact_batches b ON b.batch_id = ? + r.k
+        ORDER BY r.cid, r.k`,
       [
-        HISTORY_ID_BASE,
-        2 * HISTORY_ID_BASE,
-        HISTORY_FIRST_PUSH,
-        HISTORY_PUSHES,
-        atSql,
+        DAYS * SLOTS,
         MIN_ROWS,
         ROW_SPREAD,
         from,
         from + CUSTOMERS_PER_STATEMENT - 1,
+        2 * HISTORY_ID_BASE,
       ],
     );
+    await conn.query(
+      `INSERT INTO contact_state (external_userid, version, recent)
+       SELECT external_userid, COUNT(*),
+              COALESCE(SUBSTRING_INDEX(
+                GROUP_CONCAT(IF(released = 0, batch_id, NULL) ORDER BY batch_id DESC SEPARATOR ','),
+                ',', 400), '')
+         FROM contact_ledger WHERE id > ?
+        GROUP BY external_userid`,
+      [lastId],
+    );
+    const [[{ top }]] = (await conn.query(
+      'SELECT COALESCE(MAX(id), 0) AS top FROM contact_ledger',
+    )) as unknown as [{ top: number }[]];
+    lastId = Number(top);
     log(`ledger: customers ${from}–${from + CUSTOMERS_PER_STATEMENT - 1} in ${Date.now() - t} ms`);
   }
   if (keys.size) {
@@ -115,10 +158,6 @@ export async function generateLedger(
     );
     log(`ledger: keys rebuilt in ${Date.now() - t} ms`);
   }
-  await conn.query(
-    `INSERT INTO contact_locks (external_userid)
-     SELECT external_userid FROM customers WHERE external_userid <> '' ORDER BY external_userid`,
-  );
   // ~1 % suppressed, ~0.5 % unreachable (their batch: one of the history's).
   await conn.query(
     `INSERT INTO contact_suppressions (external_userid, source, reason, created_at)
@@ -135,19 +174,19 @@ export async function generateLedger(
     [2 * HISTORY_ID_BASE, atSql],
   );
   await conn.query(
-    'ANALYZE TABLE contact_ledger, contact_locks, contact_suppressions, contact_unreachable',
+    'ANALYZE TABLE contact_ledger, contact_batches, contact_state, contact_suppressions, contact_unreachable',
   );
   const [[n]] = (await conn.query(
     `SELECT (SELECT COUNT(*) FROM contact_ledger) AS ledgerRows,
             (SELECT COALESCE(MAX(id), 0) FROM contact_ledger) AS maxHistoryId,
-            (SELECT COUNT(*) FROM contact_locks) AS locks,
+            (SELECT COUNT(*) FROM contact_state) AS states,
             (SELECT COUNT(*) FROM contact_suppressions) AS suppressions,
             (SELECT COUNT(*) FROM contact_unreachable) AS unreachable`,
   )) as unknown as [Record<string, string | number>[]];
   return {
     ledgerRows: Number(n.ledgerRows),
     maxHistoryId: Number(n.maxHistoryId),
-    locks: Number(n.locks),
+    states: Number(n.states),
     suppressions: Number(n.suppressions),
     unreachable: Number(n.unreachable),
     seconds: Math.round((Date.now() - started) / 1000),

@@ -1,19 +1,24 @@
 /**
  * npm run bench:reliability — soak and fault run (not in CI, ~15 min).
  *
- * Two worker processes, the api and the WeCom simulator (built apps, dist/), a database of its
- * own (wpp_bench_reliability, dropped and migrated fresh each run, left for inspection) and a
- * Redis server of its own on a free port (started, restarted once and stopped here: the
- * shared Redis on 6379 is never touched). 50 rules × 4 slots = 200 slots over 10 consecutive
+ * Two worker processes, the api and the WeCom simulator (built apps, dist/), a MariaDB server of
+ * its own (a temp data directory, a free port: killed and restarted here, so the machine's
+ * server on 3306 is never touched; database wpp_bench_reliability) and a Redis server of its
+ * own on a free port (started, flushed, restarted and stopped here: the shared Redis on 6379
+ * is never touched). 50 rules × 4 slots = 200 slots over 10 consecutive
  * minutes (slots have minute granularity: 20 slots per minute), audiences of 3,000–25,000
  * recipients in batches of PUSH_BATCH_SIZE=5,000 (1–5 batches per run).
  *
  * Faults, all at once: the simulator answers 5 % of calls with HTTP 503, 2 % with -1, 1 % time
- * out after the call was carried out, every call during 5 s of every 70 s with 45009, and
- * revokes every token each 30 s; worker "B" is killed with SIGKILL and restarted every 20 s
- * (worker "A" lives throughout, for the memory trend); the Redis server is stopped, left down
- * 5 s and started empty once, mid-run; two rules are paused mid-run (their later slots must
+ * out after the call was carried out, 0.5 % are lost before they are carried out (time out,
+ * nothing created), every call during 5 s of every 70 s with 45009, and revokes every token
+ * each 30 s; worker "B" is killed with SIGKILL and restarted every 20 s (worker "A" lives
+ * throughout, for the memory trend); the Redis server is stopped, left down 5 s and started
+ * empty once, and FLUSHALLed once, mid-run; the MariaDB server is killed with SIGKILL (a crash)
+ * and started again 5 s later, mid-run; two rules are paused mid-run (their later slots must
  * send nothing: a `skipped` run, or none when Redis lost the job — scans skip paused rules).
+ * The drain waits until every `unknown` batch has been resolved by the workers (found in
+ * WeCom's task list → `sent`, or `safe_to_resend`) — no operator acts during the run.
  * Exit code 2 when any check that must be 0 is not.
  *
  * Then: slots due / fired / skipped / missed / absent, runs, batches sent / failed / unknown,
@@ -41,6 +46,7 @@ import { DateTime } from 'luxon';
 import { createConnection, Connection } from 'mysql2/promise';
 import { BUSINESS_TZ } from '@app/common';
 import { createDatabaseIfMissing, dropDatabase, runMigrations } from '@app/database';
+import { startPrivateMariaDb } from '../test/utils/mariadb-server';
 import { pollUntil } from '../test/utils/process';
 
 const RULES = 50;
@@ -60,7 +66,7 @@ const CORP = {
 };
 const DB = {
   DB_HOST: '127.0.0.1',
-  DB_PORT: 3306,
+  DB_PORT: 0, // the private server's, set when it starts
   DB_USER: 'root',
   DB_PASSWORD: '',
   DB_NAME: 'wpp_bench_reliability',
@@ -72,6 +78,7 @@ const SIM_FAULTS = {
   SIM_HTTP_5XX_RATE: '0.05',
   SIM_BUSY_RATE: '0.02',
   SIM_TIMEOUT_AFTER_ACCEPT_RATE: '0.01',
+  SIM_TIMEOUT_BEFORE_CALL_RATE: '0.005',
   SIM_HOLD_MS: '20000',
   // Not a multiple of the slot minute: bursts drift across the sending window, and a batch
   // told to wait 60 s does not land in the next burst by construction.
@@ -247,6 +254,9 @@ async function main(): Promise<void> {
     `machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${load}`,
   );
 
+  const mariadb = await startPrivateMariaDb();
+  DB.DB_PORT = mariadb.port;
+  log(`MariaDB of this run on port ${mariadb.port}`);
   log(`seeding ${DB.DB_NAME}: ${CUSTOMERS} customers, one order each 1–${DAYS} days ago`);
   await seed();
 
@@ -288,6 +298,12 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'info',
     MEDIA_ALLOWED_HOSTS: '127.0.0.1',
     PUSH_BATCH_SIZE: String(BATCH_SIZE),
+    // Unknown batches are checked against WeCom's task list 10 s + 30 s + 30 s after their call.
+    UNKNOWN_SETTLE_SECONDS: '30',
+    // The soak checks the pipeline's reliability with every rule reaching its whole audience
+    // (the audience arithmetic below); the contact policy would rightly cap each customer at
+    // one message a day (its own proofs: bench:policy and the policy e2e tests).
+    CONTACT_POLICY_ENABLED: 'false',
   };
   const sim = startProcess('simulator', process.execPath, ['dist/apps/wecom-simulator/main.js'], {
     PORT: String(simPort),
@@ -331,7 +347,7 @@ async function main(): Promise<void> {
     sample('worker B (each incarnation ≤ 20 s)', workerB?.child.pid);
   }, SAMPLE_EVERY_MS);
 
-  const db: Connection = await createConnection(conn());
+  let db: Connection = await createConnection(conn());
   let killer: NodeJS.Timeout | undefined;
   let kills = 0;
   try {
@@ -410,6 +426,7 @@ async function main(): Promise<void> {
         http5xxRate: Number(SIM_FAULTS.SIM_HTTP_5XX_RATE),
         busyRate: Number(SIM_FAULTS.SIM_BUSY_RATE),
         timeoutAfterAcceptRate: Number(SIM_FAULTS.SIM_TIMEOUT_AFTER_ACCEPT_RATE),
+        timeoutBeforeCallRate: Number(SIM_FAULTS.SIM_TIMEOUT_BEFORE_CALL_RATE),
         holdMs: Number(SIM_FAULTS.SIM_HOLD_MS),
         rateLimitBurstEveryMs: Number(SIM_FAULTS.SIM_RATE_LIMIT_BURST_EVERY_MS),
         rateLimitBurstMs: Number(SIM_FAULTS.SIM_RATE_LIMIT_BURST_MS),
@@ -448,6 +465,21 @@ async function main(): Promise<void> {
       `Redis: started again with no data (${await redis.dbsize()} keys written by the apps since)`,
     );
 
+    await at(minuteAt(6).toMillis() + 30_000);
+    log('Redis: FLUSHALL');
+    await redis.flushall();
+    const redisFlushedAt = Date.now();
+
+    await at(minuteAt(7).toMillis() + 45_000);
+    log('MariaDB: kill -9 (a crash), started again 5 s later');
+    await db.end().catch(() => undefined);
+    await mariadb.kill();
+    await sleep(5_000);
+    await mariadb.start();
+    db = await createConnection(conn());
+    const mariadbRestartedAt = Date.now();
+    log('MariaDB: answering again');
+
     await at(lastSlot + 60_000);
     clearInterval(killer);
     killer = undefined;
@@ -466,8 +498,9 @@ async function main(): Promise<void> {
       const [[r]] = (await db.query(
         `SELECT (SELECT COUNT(*) FROM wechat_push_runs WHERE kind = 'scheduled') AS runs,
                 (SELECT COUNT(*) FROM wechat_push_runs WHERE state IN ('pending','selecting','sending')) AS openRuns,
-                (SELECT COUNT(*) FROM wechat_push_batches WHERE state IN ('pending','sending')) AS openBatches`,
+                (SELECT COUNT(*) FROM wechat_push_batches WHERE state IN ('pending','sending','unknown')) AS openBatches`,
       )) as unknown as [{ runs: number; openRuns: number; openBatches: number }[]];
+      // An `unknown` batch counts as open: the workers resolve it without an operator.
       open = Number(r.openRuns) + Number(r.openBatches);
       if (Number(r.runs) >= mustRun.length && open === 0) break;
       await sleep(2_000);
@@ -556,7 +589,8 @@ async function main(): Promise<void> {
         r.state === 'completed' &&
         (r.sent_batches !== bs.filter((b) => b.state === 'sent').length ||
           r.unknown_batches !== bs.filter((b) => b.state === 'unknown').length ||
-          r.failed_batches !== bs.filter((b) => b.state === 'failed').length)
+          r.failed_batches !==
+            bs.filter((b) => b.state === 'failed' || b.state === 'safe_to_resend').length)
       );
     });
 
@@ -612,6 +646,10 @@ async function main(): Promise<void> {
     const failedReached = batches.filter(
       (b) => b.state === 'failed' && ledgerOfBatch.has(Number(b.id)),
     ).length;
+    // Judged absent from WeCom's list, yet WeCom holds its task: a resend would send twice.
+    const safeReached = batches.filter(
+      (b) => b.state === 'safe_to_resend' && ledgerOfBatch.has(Number(b.id)),
+    ).length;
     const recipientsDelivered = batches
       .filter((b) => b.state === 'sent')
       .reduce((a, b) => a + b.ids.length, 0);
@@ -641,7 +679,7 @@ async function main(): Promise<void> {
         .loadavg()
         .map((l) => l.toFixed(2))
         .join(' / ')}`,
-      `wall time ${((Date.now() - T0) / 60_000).toFixed(1)} min; slots ${first.toFormat('HH:mm')}–${minuteAt(SLOT_MINUTES - 1).toFormat('HH:mm')} Shanghai; drained ${((drainedAt - lastSlot) / 1000).toFixed(0)} s after the last slot minute; Redis restarted at +${((redisRestartedAt - first.toMillis()) / 60_000).toFixed(1)} min`,
+      `wall time ${((Date.now() - T0) / 60_000).toFixed(1)} min; slots ${first.toFormat('HH:mm')}–${minuteAt(SLOT_MINUTES - 1).toFormat('HH:mm')} Shanghai; drained ${((drainedAt - lastSlot) / 1000).toFixed(0)} s after the last slot minute; Redis restarted at +${((redisRestartedAt - first.toMillis()) / 60_000).toFixed(1)} min, flushed at +${((redisFlushedAt - first.toMillis()) / 60_000).toFixed(1)} min; MariaDB killed and restarted at +${((mariadbRestartedAt - first.toMillis()) / 60_000).toFixed(1)} min`,
       `worker B killed -9 and restarted ${kills} times; rules ${PAUSED_RULES.map((i) => i + 1).join(', ')} paused at +${((pausedAt - first.toMillis()) / 60_000).toFixed(1)} min (${pausedSlotsAfter} of their slots after that)`,
       '',
       '| measure | value | expected |',
@@ -660,7 +698,10 @@ async function main(): Promise<void> {
       `| WeCom tasks in the ledger | ${ledger.messages.length} | – |`,
       `| duplicate recipients (ledger vs batches) | ${ledgerDupRecipients} (in two batches of a run: ${mysqlDupRecipients}; tasks no batch accounts for: ${unattributed}) | 0 |`,
       `| sent batches WeCom never saw | ${sentNotInLedger} | 0 |`,
-      `| unknown batches that did reach WeCom / not | ${unknownReached} / ${(batchStates.unknown ?? 0) - unknownReached} | – (operator decides) |`,
+      `| unknown batches left unresolved (that did reach WeCom / not) | ${batchStates.unknown ?? 0} (${unknownReached} / ${(batchStates.unknown ?? 0) - unknownReached}) | 0 |`,
+      `| unknown batches resolved by the workers: found in WeCom's list → sent / safe_to_resend | ${count(/"source":"task_list"/g)} / ${batchStates.safe_to_resend ?? 0} | – |`,
+      `| safe_to_resend batches that WeCom did create | ${safeReached} | 0 |`,
+      `| answers recorded from the journal (MySQL or the job lost at the answer) | ${count(/"source":"journal"/g)} | – |`,
       `| failed batches that reached WeCom | ${failedReached} | 0 |`,
       `| WeCom calls | ${calls} (add_msg_template ${stats.requests['externalcontact/add_msg_template'] ?? 0}, gettoken ${stats.requests.gettoken ?? 0}) | – |`,
       `| answers by outcome (all endpoints) | ${JSON.stringify(errcodes)} | – |`,
@@ -700,6 +741,8 @@ async function main(): Promise<void> {
       unexpectedSkips.length +
       sentNotInLedger +
       failedReached +
+      (batchStates.unknown ?? 0) +
+      safeReached +
       wrongAudience.length +
       countMismatch.length;
     process.exitCode = bad === 0 ? 0 : 2;
@@ -710,6 +753,7 @@ async function main(): Promise<void> {
     for (const p of [...live].filter((x) => x.name !== 'redis')) await stop(p);
     for (const p of [...live]) await stop(p);
     redis.disconnect();
+    await mariadb.close();
     images.close();
   }
 

@@ -10,7 +10,7 @@ import { AppConfig, loadConfig } from '@app/common';
 import { buildDataSourceOptions } from '@app/database';
 import * as stats from '@app/stats';
 
-export type StatsCall = 'result' | 'daily' | 'runs' | 'goods' | 'compare' | 'report';
+export type StatsCall = 'result' | 'daily' | 'runs' | 'goods' | 'compare' | 'report' | 'experiment';
 export type CallRequest = { id: number; call: StatsCall; args: unknown };
 export type CallReply = { id: number; ms: number; out: unknown } | { id: number; error: string };
 export type ReadyMessage = { ready: true; calls: StatsCall[] };
@@ -27,6 +27,9 @@ async function main(): Promise<void> {
   // Commits before the effect analysis (issue 9) have no EffectAnalysisService.
   const Analysis = (stats as Partial<typeof stats>).EffectAnalysisService;
   const analysis = Analysis ? new Analysis(db, config) : undefined;
+  // Commits before issue 17's experiment endpoint have no ExperimentStatisticsService.
+  const Experiments = (stats as Partial<typeof stats>).ExperimentStatisticsService;
+  const experiments = Experiments ? new Experiments(db, config) : undefined;
   const calls: Partial<Record<StatsCall, (args: never) => Promise<unknown>>> = {
     result: (a) => push.result(a),
     daily: (a) => push.daily(a),
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
       compare: (a: never) => analysis.compare(a),
       report: (a: never) => analysis.report(a),
     }),
+    ...(experiments && { experiment: (a: never) => experiments.experiment(a) }),
   };
   const send = (m: CallReply | ReadyMessage) => process.send?.(m);
   process.on('message', (m: CallRequest) => {

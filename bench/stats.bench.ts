@@ -19,6 +19,10 @@
  *   same data (the figures must be equal), print the ratios; the worktree is removed at the end.
  * - `--runs N`, `--customers N`, `--orders N`: a smaller data set (defaults 200, 1,000,000,
  *   1,000,000; customers a multiple of 10,000), e.g. to try the bench end to end.
+ * - Experiments (issue 17): a 10 % holdout — 1,111 control members per run (10 % of an audience
+ *   of 11,111) in `wechat_push_run_controls`, added once (kept with --reuse); the experiment
+ *   endpoint for one rule beside `result` for the same rule and for all runs.
+ *   `--only-experiment` runs just that block.
  * - `--only-analysis` (only goods, compare and report), `--compare-only`, `--labels-only`
  *   (only write the label links), `--link-cost` (what the goods-label triggers add to a label
  *   link write, side by side).
@@ -35,6 +39,8 @@ import { buildDataSourceOptions, createTriggers, dropTriggers, runMigrations } f
 import {
   deriveBatchStatistics,
   EffectAnalysisService,
+  experimentGroups,
+  ExperimentStatisticsService,
   GOODS_LABEL_TRIGGERS,
   GoodsDimension,
   PushStatisticsService,
@@ -68,6 +74,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   const q = (sql: string, params?: unknown[]) => db.query(sql, params);
   await q('SET SESSION group_concat_max_len = 67108864');
   for (const t of [
+    'wechat_push_run_controls',
     'wechat_push_attributions',
     'wechat_push_recipient_outcomes',
     'wechat_push_batch_counts',
@@ -234,6 +241,103 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   return meta;
 }
 
+/** Control members per run: 10 % of an audience of PER_RUN / 0.9. */
+const CONTROLS_PER_RUN = Math.round(PER_RUN / 0.9) - PER_RUN;
+
+/**
+ * A 10 % holdout on every run, once (kept with --reuse): CONTROLS_PER_RUN customers per run
+ * drawn as its recipients are (the same formula past the recipients' indexes, so never one of
+ * them), assigned at the slot; each run's experiment snapshot and control count.
+ */
+async function ensureControls(db: DataSource): Promise<void> {
+  const [has] = await db.query('SELECT COUNT(*) AS n FROM wechat_push_run_controls');
+  if (Number(has.n) > 0) return;
+  await timed(`holdout: ${CONTROLS_PER_RUN} control members per run`, async () => {
+    await db.query(
+      `INSERT INTO wechat_push_run_controls (run_id, external_userid, control_group, variant, assigned_at)
+       SELECT r.id,
+              CONCAT('wmBench', LPAD(((r.id * 7919 + (${PER_RUN} + x.n) * 104729) MOD ${CUSTOMERS}) + 1, 9, '0')),
+              'holdout', 0, r.slot_at
+         FROM wechat_push_runs r JOIN bench_n x ON x.n < ?`,
+      [CONTROLS_PER_RUN],
+    );
+    // As the pipeline records them: with the member's customer id.
+    await db.query(
+      `UPDATE wechat_push_run_controls c
+          SET c.customer_id = (SELECT MIN(cu.id) FROM customers cu
+                                WHERE cu.external_userid = c.external_userid)`,
+    );
+    await db.query(
+      `UPDATE wechat_push_runs
+          SET experiment = '{"holdoutPercent":10,"globalControlPercent":0}', control_count = ?`,
+      [CONTROLS_PER_RUN],
+    );
+    await db.query('ANALYZE TABLE wechat_push_run_controls');
+  });
+}
+
+/**
+ * The experiment endpoint (issue 17) for one rule (40 runs: 400,000 treated and 44,440
+ * control assignments) beside `result` for the same rule and for all runs, in the same run.
+ */
+async function experimentBench(
+  db: DataSource,
+  stats: PushStatisticsService,
+  baseline: Trees | undefined,
+  from: string,
+  to: string,
+): Promise<void> {
+  const config = { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig;
+  const experiments = new ExperimentStatisticsService(db, config);
+  const rule = { id: 3, startTime: from, endTime: to };
+  const rows: string[] = [];
+  const ratioTo = (ms: number, ref: number) => (ms / ref).toFixed(2);
+  const all = await measure(() => stats.result({ startTime: from, endTime: to }), 5);
+  const one = await measure(
+    () => stats.result({ name: '召回规则-3', startTime: from, endTime: to }),
+    5,
+  );
+  const exp = await measurePair(
+    () => experiments.experiment(rule),
+    baseline,
+    'experiment',
+    rule,
+    5,
+  );
+  const e = exp.ours.out;
+  // The shortcut (only treated assignments that can have orders) against every assignment.
+  const runIds: number[] = (
+    await db.query('SELECT id FROM wechat_push_runs WHERE push_id = ?', [rule.id])
+  ).map((r: { id: number }) => r.id);
+  const groups = (exhaustive: boolean) =>
+    experimentGroups(db, 'r.push_id', runIds, 7 * 86_400, { exhaustive });
+  const shortcut = await measure(() => groups(false), 3);
+  const every = await measure(() => groups(true), 1);
+  const same = JSON.stringify([...shortcut.out]) === JSON.stringify([...every.out]);
+  if (!same) throw new Error('experiment: the shortcut and every assignment differ');
+  const figures = e.groups.map((g) => `${g.group} ${g.recipients} / ${g.buyers} / ${g.revenue}`);
+  rows.push(
+    `| result: all runs | ${round(all.median)} / ${round(all.max)} | 1.00 | ${all.out.pushCount} recipients |`,
+  );
+  rows.push(
+    `| result: one rule | ${round(one.median)} / ${round(one.max)} | ${ratioTo(one.median, all.median)} | ${one.out.pushCount} recipients |`,
+  );
+  rows.push(
+    `| experiment: one rule (${e.runCount} runs) | ${round(exp.ours.median)} / ${round(exp.ours.max)} | ${ratioTo(exp.ours.median, all.median)} (÷ result one rule: ${ratioTo(exp.ours.median, one.median)}) | ${figures.join('; ')}; lift ${e.lift.map((l) => `${l.group} ${(l.absolute * 100).toFixed(2)} pp [${l.ci95?.map((x) => (x * 100).toFixed(2)).join(', ')}]`).join(', ')} |`,
+  );
+  rows.push(
+    `| experimentGroups: shortcut (assignments with an attribution row or in a fail_list) | ${round(shortcut.median)} / ${round(shortcut.max)} | | |`,
+  );
+  rows.push(
+    `| experimentGroups: every assignment through the order definition | ${round(every.median)} / ${round(every.max)} | | ${same ? 'same groups as the shortcut' : 'DIFFERENT'} |`,
+  );
+  console.log(
+    `\n| call | median / max ms | ÷ result all runs | figures (group recipients / buyers / revenue) |`,
+  );
+  console.log('|---|---:|---:|---|');
+  for (const row of rows) console.log(row);
+}
+
 interface SeedResult {
   loadMs: number;
   orderMs: number | null;
@@ -360,7 +464,8 @@ class StatsTree {
   /** The baseline `commit`'s services, or this tree's without one. */
   static async open(dbName: string, commit?: string): Promise<StatsTree> {
     const dir = commit ? mkdtempSync(join(tmpdir(), 'wpp-bench-baseline-')) : process.cwd();
-    if (commit) execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
+    if (commit)
+      execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
     try {
       if (commit) symlinkSync(join(process.cwd(), 'node_modules'), join(dir, 'node_modules'));
       const child = fork(join(__dirname, 'stats-calls.ts'), [], {
@@ -374,9 +479,16 @@ class StatsTree {
       });
       const ready = await new Promise<ReadyMessage>((resolve, reject) => {
         child.once('message', resolve);
-        child.once('exit', (code) => reject(new Error(`${commit ?? 'this tree'} exited (${code})`)));
+        child.once('exit', (code) =>
+          reject(new Error(`${commit ?? 'this tree'} exited (${code})`)),
+        );
       });
-      return new StatsTree(commit ?? 'this tree', commit ? dir : undefined, child, new Set(ready.calls));
+      return new StatsTree(
+        commit ?? 'this tree',
+        commit ? dir : undefined,
+        child,
+        new Set(ready.calls),
+      );
     } catch (e) {
       if (commit) StatsTree.remove(dir);
       throw e;
@@ -388,7 +500,9 @@ class StatsTree {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, (r) =>
-        'error' in r ? reject(new Error(`${this.commit} ${call}: ${r.error}`)) : resolve(r as never),
+        'error' in r
+          ? reject(new Error(`${this.commit} ${call}: ${r.error}`))
+          : resolve(r as never),
       );
       this.child.send({ id, call, args } satisfies CallRequest);
     });
@@ -452,9 +566,14 @@ async function measurePair<T>(
     b.push(r.ms);
     base = r.out;
   }
-  const figures = JSON.stringify(out);
-  if (figures !== JSON.stringify(base) || figures !== JSON.stringify(here)) {
-    throw new Error(`${call} ${JSON.stringify(args)}: figures differ from ${trees.baseline.commit}`);
+  // A baseline before issue 17 has no lift over the holdout: compare the rest.
+  const same = (x: unknown) =>
+    JSON.stringify(x, (k, v: unknown) => (k === 'holdoutLift' ? undefined : v));
+  const figures = same(out);
+  if (figures !== same(base) || figures !== same(here)) {
+    throw new Error(
+      `${call} ${JSON.stringify(args)}: figures differ from ${trees.baseline.commit}`,
+    );
   }
   return { ours: summary(a, out), base: summary(b, base) };
 }
@@ -581,6 +700,7 @@ async function main(): Promise<void> {
       console.log(`generating the data set in ${dbName}`);
       meta = await generate(db);
     }
+    await ensureControls(db);
     const baselineCommit = arg('baseline') ?? process.env.BENCH_BASELINE;
     if (baselineCommit) {
       baseline = {
@@ -588,6 +708,16 @@ async function main(): Promise<void> {
         baseline: await StatsTree.open(dbName, baselineCommit),
       };
       console.log(`baseline ${baselineCommit}: ${[...baseline.baseline.calls].join(', ')}`);
+    }
+    if (process.argv.includes('--only-experiment')) {
+      await experimentBench(
+        db,
+        new PushStatisticsService(db, { STATS_ATTRIBUTION_DAYS: 7 } as AppConfig),
+        baseline,
+        FIRST_DAY,
+        '2025-04-19',
+      );
+      return;
     }
     if (process.argv.includes('--only-analysis')) {
       // Only the effect analysis block (goods, compare, report), e.g. while tuning it.
@@ -687,6 +817,7 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const line of table) console.log(line);
 
+    await experimentBench(db, stats, baseline, FIRST_DAY, end);
     await analysisBench(db, stats, baseline, FIRST_DAY, end);
   } finally {
     await baseline?.ours.close();
@@ -907,9 +1038,10 @@ async function analysisBench(
     for (const id of ids) out.push(await stats.result({ ...all, name: `召回规则-${id}` }));
     return out;
   }, 3);
-  const equal = compare.ours.out.every(
-    ({ pushId: _p, ruleName: _n, ...f }, i) => JSON.stringify(f) === JSON.stringify(nSeq.out[i]),
-  );
+  const equal = compare.ours.out.every(({ pushId: _p, ruleName: _n, holdoutLift: _l, ...f }, i) => {
+    const { excluded: _e, ...figures } = nSeq.out[i];
+    return JSON.stringify(f) === JSON.stringify(figures);
+  });
   rows.push(
     `| compare: 10 rules, all runs | ${cells(compare)} | ${round(nSeq.median)} / ${round(nSeq.max)} (10 × result, one after another; ${round(nCalls.median)} in parallel) | ${round(nSeq.median / compare.ours.median)}× | ${equal ? 'every row equal to result by rule' : 'DIFFERENT'} |`,
   );

@@ -3,19 +3,28 @@
  * `npm run demo`: the whole system working on a made-up grocery chain, in one terminal.
  *
  *  1. builds (skipped when dist/ is newer than every source file; --build forces, --no-build skips);
- *  2. re-creates the demo database (DEMO_DB, default wecom_push_demo) with `gen:demo`: fresh
- *     customers and orders relative to now, so day-window rules find people today; the demo's
- *     Redis keys (prefix = DEMO_DB) are deleted, so nothing of an earlier demo run is replayed;
- *  3. starts the WeCom simulator (SIM_PORT, default 8090), the api (PORT, default 3000) and one
- *     worker pointed at it, plus a tiny image server on 127.0.0.1 for the rules' pictures;
- *  4. creates three example rules through the REST API, triggers one, waits until its run is
- *     complete and prints the URLs, the operator token and a curl for the statistics.
+ *  2. re-creates the demo database (DEMO_DB, default wecom_push_demo) with `gen:demo`: its
+ *     customers (the WeCom simulator's contacts) and an order file of fresh orders relative to
+ *     now, so day-window rules find people today; the demo's Redis keys (prefix = DEMO_DB) are
+ *     deleted, so nothing of an earlier demo run is replayed;
+ *  3. brings the orders in through the ingestion core with `import:orders FILE` (the file
+ *     import of docs/INGEST.md): labels, label links and projections are the import's work;
+ *  4. starts the WeCom simulator (SIM_PORT, default 8090) with the corp the customers come
+ *     from, the Youzan simulator (YZ_SIM_PORT, default 8091), the api (PORT, default 3000) and
+ *     one worker pointed at both (the worker pulls the shop's trades every minute), plus a tiny
+ *     image server on 127.0.0.1 for the rules' pictures;
+ *  5. syncs the WeCom contacts (POST /wecom/contacts/sync), creates three example rules
+ *     through the REST API, triggers one, waits until its run is complete, lets one recipient
+ *     delete their store guide (WeCom's callback makes them unreachable) and prints the URLs,
+ *     the operator token and a curl for the statistics. While the
+ *     demo runs, the shop sells (new Youzan trades, pushed at once and pulled every minute) and
+ *     pushed customers buy (small order files uploaded to POST /import/orders).
  *
  * Ctrl-C (SIGINT) or SIGTERM stops every child gracefully and exits 0; a child that dies on
  * its own stops the demo with exit code 1. Sizes: DEMO_CUSTOMERS, DEMO_ORDERS. Every child's
  * full log goes to a file (printed at start); the terminal shows warnings and errors.
  */
-/* global fetch, URL */
+/* global fetch, URL, FormData, Blob */
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -50,6 +59,7 @@ function fail(message) {
 const settings = {
   port: intEnv('PORT', 3000, 1, 65535),
   simPort: intEnv('SIM_PORT', 8090, 1, 65535),
+  yzSimPort: intEnv('YZ_SIM_PORT', 8091, 1, 65535),
   db: process.env.DEMO_DB?.trim() || 'wecom_push_demo',
   customers: intEnv('DEMO_CUSTOMERS', 20_000, 1, 2_000_000),
   orders: intEnv('DEMO_ORDERS', 200_000, 0, 20_000_000),
@@ -61,7 +71,11 @@ const settings = {
 if (!/^[A-Za-z0-9_]{1,64}$/.test(settings.db) || !/demo/i.test(settings.db)) {
   fail(`DEMO_DB must be letters, digits and _ and contain "demo" (it is dropped and re-created)`);
 }
-if (settings.port === settings.simPort) fail('PORT and SIM_PORT must differ');
+if (new Set([settings.port, settings.simPort, settings.yzSimPort]).size !== 3) {
+  fail('PORT, SIM_PORT and YZ_SIM_PORT must differ');
+}
+/** The seed of the demo company and of the WeCom simulator's corp its customers come from. */
+const DEMO_SEED = 7;
 
 /** The operator token: the first of ADMIN_TOKENS when set, else a fresh one per demo run. */
 const adminTokens = process.env.ADMIN_TOKENS?.trim() || `1:demo-${randomBytes(9).toString('hex')}`;
@@ -69,7 +83,11 @@ const token = adminTokens.split(',')[0].split(':').slice(1).join(':').trim();
 
 const api = `http://localhost:${settings.port}`;
 const simUrl = `http://127.0.0.1:${settings.simPort}`;
+const yzSimUrl = `http://127.0.0.1:${settings.yzSimPort}`;
 const logFile = path.join(os.tmpdir(), `${settings.db}.log`);
+/** The order file gen:demo writes and import:orders reads; the uploads of the demo's buyers. */
+const orderFile = path.join(os.tmpdir(), `${settings.db}-orders.csv`);
+const importDir = path.join(os.tmpdir(), `${settings.db}-imports`);
 
 // ---------------------------------------------------------------- children and shutdown
 
@@ -78,7 +96,18 @@ const children = new Map();
 let stopping = false;
 let logStream;
 
-const COLORS = { build: 33, gen: 33, simulator: 32, api: 36, worker: 35 };
+const COLORS = {
+  build: 33,
+  gen: 33,
+  import: 33,
+  simulator: 32,
+  'youzan-simulator': 32,
+  api: 36,
+  worker: 35,
+};
+/** import:orders prints a line per 500 orders: the terminal gets one every few seconds. */
+const IMPORT_PROGRESS = /^import \d+: \d+ rows, /;
+let lastProgressShown = 0;
 const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** One log line of a child: to the log file always, to the terminal when it matters. */
@@ -94,6 +123,10 @@ function show(name, line) {
     }
   } catch {
     /* not JSON: shown as it is */
+  }
+  if (important && name === 'import' && IMPORT_PROGRESS.test(text)) {
+    important = Date.now() - lastProgressShown > 5000;
+    if (important) lastProgressShown = Date.now();
   }
   if (important) console.log(`\x1b[${COLORS[name] ?? 37}m[${name}]\x1b[0m ${text}`);
 }
@@ -219,9 +252,10 @@ async function shutdown(code, message) {
     clearTimeout(purchases.timer);
     await purchases.conn.end().catch(() => undefined);
   }
-  let clean = await stopChildren(['build', 'gen'], 10_000);
+  if (shop) clearTimeout(shop.timer);
+  let clean = await stopChildren(['build', 'gen', 'import'], 10_000);
   clean = (await stopChildren(['api', 'worker'], 40_000)) && clean;
-  clean = (await stopChildren(['simulator'], 10_000)) && clean;
+  clean = (await stopChildren(['simulator', 'youzan-simulator'], 10_000)) && clean;
   assetServer?.close();
   assetServer?.closeAllConnections?.();
   if (code === 0)
@@ -235,7 +269,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     if (!firstSignalAt) {
       firstSignalAt = Date.now();
-      void shutdown(0, `${sig}: stopping the worker, the api and the simulator…`);
+      void shutdown(0, `${sig}: stopping the worker, the api and the simulators…`);
     } else if (Date.now() - firstSignalAt > 2000) {
       // Not the copy `npm run` forwards right after the terminal's own Ctrl-C: the user insists.
       console.error(`${sig} again: killing every child now`);
@@ -290,6 +324,7 @@ async function preflight() {
   for (const [what, port, variable] of [
     ['api', settings.port, 'PORT'],
     ['WeCom simulator', settings.simPort, 'SIM_PORT'],
+    ['Youzan simulator', settings.yzSimPort, 'YZ_SIM_PORT'],
   ]) {
     if (!(await portFree(port))) {
       fail(
@@ -317,6 +352,7 @@ const OUTPUTS = [
   'dist/apps/worker/main.js',
   'dist/apps/cli/main.js',
   'dist/apps/wecom-simulator/main.js',
+  'dist/apps/youzan-simulator/main.js',
   'dist/admin/index.html',
 ];
 const INPUTS = [
@@ -439,6 +475,19 @@ async function call(route, body) {
   return json;
 }
 
+async function get(route) {
+  const res = await fetch(`${api}${route}`, { headers: { authorization: `Bearer ${token}` } });
+  const json = await res.json().catch(() => null);
+  if (!res.ok || !json?.success) throw new Error(`${route} answered HTTP ${res.status}`);
+  return json.data;
+}
+
+/** `n` random letters and digits (WeCom's callback Token and EncodingAESKey alphabet). */
+function alnum(n) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(n), (b) => abc[b % abc.length]).join('');
+}
+
 async function until(what, probe, timeoutMs, everyMs = 1000) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
@@ -524,15 +573,9 @@ function exampleRules(DateTime, images) {
 
 let purchases;
 
-/**
- * Customers reached by a push keep buying: every 15 s a few of them place an order (as the
- * shop's order sync would write it), so the statistics' order figures move while you watch.
- * Orders go through youzan_orders' triggers like any other; capped at 15 % of the recipients.
- */
-async function startPurchases() {
-  const mysql = require('mysql2/promise');
-  const { DateTime } = require('luxon');
-  const conn = await mysql.createConnection({
+/** A connection to the demo's database: this script only reads it. */
+function connectDemoDb() {
+  return require('mysql2/promise').createConnection({
     host: settings.dbHost,
     port: settings.dbPort,
     user: process.env.DB_USER || 'root',
@@ -540,32 +583,142 @@ async function startPurchases() {
     database: settings.db,
     charset: 'utf8mb4_unicode_520_ci',
     timezone: '+08:00',
+    dateStrings: true,
   });
-  let placed = 0;
+}
+
+/** When the Youzan feed last succeeded (order_feeds), or undefined before the first pull. */
+async function readYouzanFeed() {
+  const conn = await connectDemoDb();
+  try {
+    const [rows] = await conn.query(
+      "SELECT last_success_at AS at FROM order_feeds WHERE feed = 'youzan' AND last_success_at IS NOT NULL",
+    );
+    return rows[0]?.at;
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * What pushed customers buy: products of the demo catalog (apps/cli/src/demo-catalog.ts) with
+ * the SKU codes gen:demo gives them — sku, name, brand, category id and name, price.
+ */
+const BASKET = [
+  ['SKU10001', '伊利纯牛奶 250ml×24', '伊利', '2001', '乳制品', 6290],
+  ['SKU10004', '蒙牛纯牛奶 250ml×24', '蒙牛', '2001', '乳制品', 5590],
+  ['SKU10005', '蒙牛特仑苏纯牛奶 250ml×12', '蒙牛', '2001', '乳制品', 5990],
+  ['SKU10014', '百果园阳光玫瑰葡萄 500g', '百果园', '2002', '新鲜水果', 2990],
+  ['SKU10017', '佳农智利车厘子 JJ级 1kg', '佳农', '2002', '新鲜水果', 11800],
+  ['SKU10023', '正大鲜鸡蛋 30枚', '正大', '2004', '肉禽蛋品', 2690],
+];
+const FILE_HEADER =
+  'order_number,order_time,status,payment,refunded_fee,customer_id,nickname,city,warehouse_id,warehouse_name,sku_id,sku_name,brand,category_id,category_name,quantity,price';
+const yuan = (fen) => (fen / 100).toFixed(2);
+const csvCell = (v) => {
+  const text = String(v ?? '');
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Uploads an order file to the api's import (the worker runs it, as for an operator's file). */
+async function uploadOrders(rows, name) {
+  const csv = [FILE_HEADER, ...rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), name);
+  form.append('dryRun', 'false');
+  const res = await fetch(`${api}/import/orders`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  if (!res.ok) throw new Error(`/import/orders answered HTTP ${res.status}: ${await res.text()}`);
+}
+
+/**
+ * Customers reached by a push keep buying: every 15 s a few of them place an order, which
+ * comes in as a small order file uploaded to `POST /import/orders` (the shop's export), so the
+ * statistics' order figures move while you watch; capped at 15 % of the recipients. Now and
+ * then an earlier purchase is refunded, in part or in full — the same order sent again with
+ * its refund: the effect page's revenue goes down, a full refund drops the order. This script
+ * only reads the database (who was pushed, their city and warehouse); the import writes.
+ */
+async function startPurchases() {
+  const { DateTime } = require('luxon');
+  const conn = await connectDemoDb();
+  /** The demo's own orders: number → rows, for a refund later. */
+  const placed = [];
+  let sequence = 0;
   const tick = async () => {
     const [[{ pushed }]] = await conn.query(
       'SELECT COUNT(DISTINCT customer_id) AS pushed FROM wechat_push_deliveries WHERE accepted = 1 AND customer_id IS NOT NULL',
     );
     const want = Math.min(
       Math.ceil(Number(pushed) * 0.006),
-      Math.floor(Number(pushed) * 0.15) - placed,
+      Math.floor(Number(pushed) * 0.15) - placed.length,
     );
-    if (want <= 0) return;
-    const [rows] = await conn.query(
-      `SELECT DISTINCT customer_id AS id FROM wechat_push_deliveries
-        WHERE accepted = 1 AND customer_id IS NOT NULL ORDER BY RAND() LIMIT ?`,
-      [want],
-    );
-    for (const { id } of rows) {
-      await conn.query(
-        `INSERT INTO youzan_orders (order_number, user_ids, fans_nickname, order_creation_time, payment)
-         SELECT CONCAT('E', DATE_FORMAT(NOW(), '%Y%m%d%H%i%s'), LPAD(FLOOR(RAND() * 100000000), 8, '0')),
-                c.id, c.nickname, ?, ROUND(29 + RAND() * 150, 2)
-           FROM customers c WHERE c.id = ?`,
-        [DateTime.now().setZone(TZ).toFormat('yyyy-MM-dd HH:mm:ss'), id],
+    const rows = [];
+    if (want > 0) {
+      const [buyers] = await conn.query(
+        `SELECT c.id, c.nickname,
+                (SELECT l.name FROM wechat_customers_labels w JOIN wechat_labels l ON l.id = w.label_id
+                  WHERE w.customer_id = c.id AND l.type = 0 LIMIT 1) AS city,
+                (SELECT CONCAT(l.bind_id, '\t', l.name) FROM wechat_customers_labels w
+                   JOIN wechat_labels l ON l.id = w.label_id
+                  WHERE w.customer_id = c.id AND l.type = 1 LIMIT 1) AS warehouse
+           FROM (SELECT DISTINCT customer_id FROM wechat_push_deliveries
+                  WHERE accepted = 1 AND customer_id IS NOT NULL ORDER BY RAND() LIMIT ?) d
+           JOIN customers c ON c.id = d.customer_id`,
+        [want],
       );
-      placed++;
+      const now = DateTime.now().setZone(TZ);
+      for (const b of buyers) {
+        const items = [BASKET[Math.floor(Math.random() * BASKET.length)]];
+        const second = BASKET[Math.floor(Math.random() * BASKET.length)];
+        if (Math.random() < 0.3 && second !== items[0]) items.push(second);
+        const quantities = items.map(() => (Math.random() < 0.8 ? 1 : 2));
+        const paymentFen = items.reduce((sum, it, k) => sum + it[5] * quantities[k], 0);
+        const [whId, whName] = (b.warehouse ?? '\t').split('\t');
+        const order = {
+          number: `D${now.toFormat('yyyyMMddHHmmss')}${String(++sequence).padStart(5, '0')}`,
+          time: now.toFormat('yyyy-MM-dd HH:mm:ss'),
+          paymentFen,
+          lines: (status, refundedFen) =>
+            items.map((it, k) => [
+              order.number,
+              order.time,
+              status,
+              yuan(paymentFen),
+              refundedFen ? yuan(refundedFen) : '',
+              b.id,
+              b.nickname,
+              b.city ?? '',
+              whId,
+              whName,
+              it[0],
+              it[1],
+              it[2],
+              it[3],
+              it[4],
+              quantities[k],
+              yuan(it[5]),
+            ]),
+          refunded: false,
+        };
+        placed.push(order);
+        rows.push(...order.lines('paid'));
+        // Now and then an earlier purchase is refunded, in full or in part.
+        const earlier = placed.find((o) => !o.refunded && o !== order);
+        if (earlier && Math.random() < 0.05) {
+          earlier.refunded = true;
+          rows.push(
+            ...(Math.random() < 0.5
+              ? earlier.lines('refunded', earlier.paymentFen)
+              : earlier.lines('paid', Math.round(earlier.paymentFen * 0.3))),
+          );
+        }
+      }
     }
+    if (rows.length) await uploadOrders(rows, `demo-purchases-${sequence}.csv`);
   };
   const loop = async () => {
     if (stopping) return;
@@ -574,6 +727,92 @@ async function startPurchases() {
   };
   purchases = { conn, timer: undefined };
   await loop();
+}
+
+// ---------------------------------------------------------------- the shop sells
+
+let shop;
+
+async function yzSim(route, body) {
+  const res = await fetch(`${yzSimUrl}/__sim/${route}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`Youzan simulator ${route}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * The Youzan shop keeps selling: every 20 s one or two new trades, each announced at once by a
+ * signed push message to the api's /youzan/push (which reads the trade back and stores it),
+ * and now and then a refund; the worker's pull every minute brings in whatever a push missed.
+ */
+function startShop() {
+  const sold = [];
+  const tick = async () => {
+    const { tids } = await yzSim('trades', { count: 1 + Math.floor(Math.random() * 2) });
+    for (const tid of tids) await yzSim('push', { tid, type: 'trade_TradePaid' });
+    sold.push(...tids);
+    if (sold.length > 3 && Math.random() < 0.15) {
+      const tid = sold.splice(Math.floor(Math.random() * sold.length), 1)[0];
+      await yzSim(`trades/${tid}`, { action: 'refund' });
+      await yzSim('push', { tid, type: 'trade_refund_RefundSuccess' });
+    }
+  };
+  const loop = async () => {
+    if (stopping) return;
+    await tick().catch((e) => logStream?.write(`[demo] shop: ${e.message}\n`));
+    if (!stopping) shop.timer = setTimeout(loop, 20_000);
+  };
+  shop = { timer: setTimeout(loop, 20_000) };
+}
+
+// ---------------------------------------------------------------- a deletion arrives
+
+/**
+ * A customer who received the push deletes every member who follows them (del_follow_user):
+ * the simulator sends WeCom's encrypted callbacks to /wecom/callback, the worker processes them
+ * and the customer is unreachable (contact_unreachable, no_follow) — read here, never written.
+ */
+async function deleteAGuide() {
+  const res = await fetch(`${simUrl}/__sim/messages`);
+  const { messages } = await res.json();
+  const ext = messages.flatMap((m) => m.externalUserIds).find((id) => /^wmc/.test(id));
+  if (!ext) throw new Error('no recipient in the ledger');
+  const contact = await (await fetch(`${simUrl}/__sim/corp/contacts/${ext}`)).json();
+  const started = Date.now();
+  for (const follow of contact.follows ?? []) {
+    const r = await fetch(`${simUrl}/__sim/corp/follows/delete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ externalUserId: ext, userid: follow.userid, by: 'customer' }),
+    });
+    if (!r.ok) throw new Error(`the simulator refused the deletion: HTTP ${r.status}`);
+  }
+  const conn = await connectDemoDb();
+  try {
+    await until(
+      `${ext} unreachable`,
+      async () => {
+        const [rows] = await conn.query(
+          "SELECT 1 FROM contact_unreachable WHERE external_userid = ? AND reason = 'no_follow'",
+          [ext],
+        );
+        return rows.length > 0;
+      },
+      60_000,
+      250,
+    );
+  } finally {
+    await conn.end();
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const members = (contact.follows ?? []).map((f) => f.userid).join(', ');
+  console.log(
+    `\n> ${ext} deleted their store guide (${members}): WeCom's callback arrived, unreachable after ${seconds} s`,
+  );
+  return { ext, members, seconds };
 }
 
 // ---------------------------------------------------------------- main
@@ -612,7 +851,8 @@ async function main() {
   };
 
   console.log(
-    `\n> demo data: ${settings.db} re-created with ${settings.customers} customers and ${settings.orders} orders`,
+    `\n> demo data: ${settings.db} re-created with ${settings.customers} customers (the WeCom simulator's contacts); ` +
+      `${settings.orders} orders written to ${orderFile}`,
   );
   const redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -636,16 +876,32 @@ async function main() {
       String(settings.customers),
       '--orders',
       String(settings.orders),
+      '--seed',
+      String(DEMO_SEED),
+      '--out',
+      orderFile,
     ],
     appEnv,
   );
   if (stopping) return;
 
-  console.log('\n> starting the WeCom simulator, the api and a worker');
+  console.log(
+    `\n> orders in through the ingestion core: import:orders ${orderFile} (docs/INGEST.md)`,
+  );
+  await run('import', process.execPath, ['dist/apps/cli/main.js', 'import:orders', orderFile], {
+    ...appEnv,
+    IMPORT_DIR: importDir,
+  });
+  if (stopping) return;
+
+  console.log('\n> starting the WeCom simulator, the Youzan simulator, the api and a worker');
   assetServer = await startAssetServer();
   const assets = `http://127.0.0.1:${assetServer.address().port}`;
   const corpId = 'ww-demo-corp';
   const corpSecret = `demo-secret-${randomBytes(8).toString('hex')}`;
+  // Change callbacks (a customer deletes their guide…): the simulator signs and encrypts them
+  // for the api's /wecom/callback with the same Token and EncodingAESKey.
+  const callback = { token: alnum(24), aesKey: alnum(43) };
   const sim = start('simulator', process.execPath, ['dist/apps/wecom-simulator/main.js'], {
     ...process.env,
     PORT: String(settings.simPort),
@@ -657,13 +913,47 @@ async function main() {
     SIM_JITTER_MS: '60',
     SIM_DISPATCH_DELAY_MS: '3000',
     SIM_SEND_DELAY_MS: '15000',
-    // external ids end in a random base-62 character: ~1.6 % each.
-    SIM_NOT_FRIEND_PATTERN: 'Z$',
-    SIM_LOST_FRIEND_PATTERN: 'Y$',
-    SIM_OVER_CAP_PATTERN: 'X$',
+    // The corp the customers are contacts of (gen:demo's DEMO_CORP, seed and size).
+    SIM_CORP_SEED: String(DEMO_SEED),
+    SIM_CORP_CONTACTS: String(settings.customers),
+    SIM_CORP_MEMBERS: '5',
+    SIM_CORP_UNIONID_RATE: '0.7',
+    SIM_CORP_MOBILE_RATE: '0.3',
+    // external ids end in a base-36 digit of the contact's index: ~2.8 % each.
+    SIM_NOT_FRIEND_PATTERN: 'z$',
+    SIM_LOST_FRIEND_PATTERN: 'y$',
+    SIM_OVER_CAP_PATTERN: 'x$',
+    SIM_CALLBACK_URL: `${api}/wecom/callback`,
+    SIM_CALLBACK_TOKEN: callback.token,
+    SIM_CALLBACK_AES_KEY: callback.aesKey,
   });
   watch(sim);
   await sim.waitFor(/wecom-simulator listening/, 30_000);
+  // The shop: 300 trades of the last 30 days by its own buyers (not WeCom contacts), more
+  // while the demo runs; push messages go to the api.
+  const youzan = {
+    clientId: 'yz-demo-client',
+    clientSecret: `yz-demo-secret-${randomBytes(8).toString('hex')}`,
+    kdtId: '90001',
+  };
+  const yzSimProc = start(
+    'youzan-simulator',
+    process.execPath,
+    ['dist/apps/youzan-simulator/main.js'],
+    {
+      ...process.env,
+      PORT: String(settings.yzSimPort),
+      HOST: '127.0.0.1',
+      YZ_SIM_CLIENT_ID: youzan.clientId,
+      YZ_SIM_CLIENT_SECRET: youzan.clientSecret,
+      YZ_SIM_KDT_ID: youzan.kdtId,
+      YZ_SIM_TRADES: '300',
+      YZ_SIM_DAYS: '30',
+      YZ_SIM_PUSH_URL: `${api}/youzan/push`,
+    },
+  );
+  watch(yzSimProc);
+  await yzSimProc.waitFor(/youzan-simulator listening/, 30_000);
 
   const runtimeEnv = {
     ...appEnv,
@@ -672,11 +962,20 @@ async function main() {
     WECOM_CORP_ID: corpId,
     WECOM_CORP_SECRET: corpSecret,
     WECOM_MINIPROGRAM_APPID: 'wx5f8d2c1e0a9b7d63',
+    WECOM_CALLBACK_TOKEN: callback.token,
+    WECOM_CALLBACK_AES_KEY: callback.aesKey,
     MEDIA_ALLOWED_HOSTS: '127.0.0.1',
     PUSH_BATCH_SIZE: '500',
     DELIVERY_POLL_DELAY_MINUTES: '1',
     DELIVERY_POLL_INTERVAL_MINUTES: '1',
     REMIND_AFTER_MINUTES: '5',
+    YOUZAN_API_URL: yzSimUrl,
+    YOUZAN_CLIENT_ID: youzan.clientId,
+    YOUZAN_CLIENT_SECRET: youzan.clientSecret,
+    YOUZAN_KDT_ID: youzan.kdtId,
+    YOUZAN_PULL_INTERVAL_MINUTES: '1',
+    YOUZAN_INITIAL_PULL_DAYS: '31',
+    IMPORT_DIR: importDir,
   };
   const apiProc = start('api', process.execPath, ['dist/apps/api/main.js'], runtimeEnv);
   watch(apiProc);
@@ -689,6 +988,43 @@ async function main() {
     500,
   );
   await worker.waitFor(/worker started/, 90_000);
+  // The worker's first Youzan pull (at its start, then every minute) brings the shop's trades.
+  try {
+    const pulledAt = await until('the first Youzan pull', readYouzanFeed, 90_000);
+    console.log(
+      `  Youzan: the worker pulled the shop's trades (${yzSimUrl}) at ${pulledAt}; it pulls every minute`,
+    );
+  } catch (e) {
+    if (stopping) return;
+    console.log(`  ! ${e.message}; see ${logFile}`);
+  }
+
+  // The customers as WeCom knows them: a full contact sync (follow relations, corp tags, owner),
+  // linking each contact to the customer already holding its external id.
+  console.log('\n> WeCom contacts: a full sync through the API (POST /wecom/contacts/sync)');
+  try {
+    const { id: syncId } = await call('/wecom/contacts/sync', {}).then((r) => r.data);
+    const sync = await until(
+      'the contact sync',
+      async () => {
+        const { lastFull } = await get('/wecom/contacts/sync/status');
+        if (lastFull?.id === syncId && lastFull.state === 'failed') {
+          throw new Error(`the contact sync failed: ${lastFull.error}`);
+        }
+        return lastFull?.id === syncId && lastFull.state === 'completed' ? lastFull : undefined;
+      },
+      300_000,
+    );
+    const match = await get('/wecom/contacts/match');
+    console.log(
+      `  ${sync.rowsRead} follow relations of ${match.contacts} contacts read; ` +
+        `${match.byMethod.existing} were customers already, ${sync.customersCreated} new; ` +
+        `${match.buyersMatched} of ${match.buyers} buyers reachable (${(match.buyerMatchRate * 100).toFixed(1)} %)`,
+    );
+  } catch (e) {
+    if (stopping) return;
+    console.log(`  ! ${e.message}; see ${logFile}`);
+  }
 
   console.log('\n> three example rules through the REST API');
   const { slot, rules } = exampleRules(DateTime, {
@@ -703,7 +1039,11 @@ async function main() {
     if (!found) throw new Error(`rule ${rule.name} not found after creating it`);
     const preview = await call('/wechatpush/preview', { id: found.id });
     ids.push(found.id);
-    console.log(`  #${found.id} ${rule.name}: ${preview.data.count} customers today`);
+    const feed = preview.data.orderFeed;
+    console.log(
+      `  #${found.id} ${rule.name}: ${preview.data.count} customers today` +
+        (feed?.lastSuccessAt ? ` (orders as fresh as ${feed.lastSuccessAt})` : ''),
+    );
   }
 
   const triggered = ids[1];
@@ -754,7 +1094,16 @@ async function main() {
     console.log(`  ! ${e.message}`);
   }
 
+  // A recipient deletes their store guide: WeCom's callback arrives and they become unreachable.
+  let deletion;
+  try {
+    deletion = await deleteAGuide();
+  } catch (e) {
+    if (stopping) return;
+    console.log(`  ! a deletion did not arrive: ${e.message}`);
+  }
   await startPurchases();
+  startShop();
   stats = await call('/statistic/wechatpush/result', { startTime: today, endTime: today }).then(
     (res) => res.data,
     () => stats,
@@ -774,13 +1123,23 @@ async function main() {
       `   queues           ${api}/queues  (same)`,
       `   health           ${api}/health`,
       `   WeCom simulator  ${simUrl}/__sim/messages  (every message "sent", the ledger)`,
+      `   Youzan simulator ${yzSimUrl}/__sim/orders  (the shop's trades; the worker pulls them)`,
       `   operator token   ${token}`,
       '',
       ` Rules: #${ids[0]} ${rules[0].name} fires by itself at ${slot.toFormat('HH:mm')} (Asia/Shanghai) today;`,
       `        #${ids[1]} ${rules[1].name} was triggered now; #${ids[2]} ${rules[2].name} waits for its weekday.`,
+      ` Orders came in through the ingestion core: ${orderFile} by import:orders;`,
+      ' the shop sells every 20 s (Youzan push + pull) and a few pushed customers buy every 15 s',
+      ` (order files uploaded to /import/orders: ${api}/admin, or /import/list).`,
       ' Employees confirm ~15 s after a send and delivery is polled every minute, so executed /',
-      ' delivered figures fill in over the next minutes; a few pushed customers buy every 15 s',
-      ' (orderCount, buyerCount). Statistics of today, now:',
+      ' delivered figures fill in over the next minutes, and orderCount, buyerCount move.',
+      ...(deletion
+        ? [
+            ` Customer ${deletion.ext} deleted their store guide (${deletion.members}): the callback made them`,
+            ` unreachable after ${deletion.seconds} s; runs leave them out (contact policy: unreachable).`,
+          ]
+        : []),
+      ' Statistics of today, now:',
       stats
         ? `   pushCount ${stats.pushCount}, successCount ${stats.successCount}, deliveredCount ${stats.deliveredCount}, ` +
           `notFriendCount ${stats.notFriendCount}, orderCount ${stats.orderCount}`

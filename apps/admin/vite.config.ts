@@ -26,6 +26,10 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: { '/wechatpush': 'http://localhost:3000', '/statistic': 'http://localhost:3000' },
+    proxy: {
+      '/wechatpush': 'http://localhost:3000',
+      '/statistic': 'http://localhost:3000',
+      '/import': 'http://localhost:3000',
+    },
   },
 });

@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { createDatabaseIfMissing, dropDatabase } from '@app/database';
 import { JobName, QueueName } from '@app/pipeline';
 import { dbSettings } from '../test-env';
-import { pollUntil, RunningProcess, runTs } from '../utils/process';
+import { pollUntil, RunningProcess, runTs, START_MS } from '../utils/process';
 
 /** The real entry points as real processes: fail fast at boot, shut down cleanly. */
 describe('app processes', () => {
@@ -92,7 +92,7 @@ describe('app processes', () => {
       LOG_LEVEL: 'info',
     });
     try {
-      await p.waitFor(/worker started/);
+      await p.waitFor(/worker started/, START_MS);
       await pollUntil(async () => {
         const res = await fetch(`http://127.0.0.1:${port}/health`);
         return res.status === 200 && (await res.json()).status === 'ok';
@@ -103,13 +103,13 @@ describe('app processes', () => {
     } finally {
       p.kill('SIGKILL');
     }
-  });
+  }, 150_000);
 
   it('the api starts, answers, and exits 0 on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const p = runTs('apps/api/src/main.ts', [], { PORT: String(port), LOG_LEVEL: 'info' });
     try {
-      await p.waitFor(/api listening/);
+      await p.waitFor(/api listening/, START_MS);
       const res = await fetch(`http://127.0.0.1:${port}/wechatpush/lists`, {
         method: 'POST',
         headers: {
@@ -125,7 +125,7 @@ describe('app processes', () => {
     } finally {
       p.kill('SIGKILL');
     }
-  });
+  }, 150_000);
 
   it('with API_PROCESSES=2 the api runs two processes on one port and exits 0 on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);

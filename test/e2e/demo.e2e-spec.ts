@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
 import { dropDatabase } from '@app/database';
 import { dbSettings } from '../test-env';
 import { pollUntil } from '../utils/process';
@@ -19,6 +20,7 @@ const DIST = [
   'dist/apps/worker/main.js',
   'dist/apps/cli/main.js',
   'dist/apps/wecom-simulator/main.js',
+  'dist/apps/youzan-simulator/main.js',
   'dist/admin/index.html',
 ];
 
@@ -65,8 +67,10 @@ const alive = (pid: number) => {
 
 /**
  * `npm run demo` as a newcomer runs it (`node scripts/demo.js`), smaller: it re-creates its own
- * database, starts the simulator, api and worker, creates the three rules, triggers one and
- * prints where to go; the printed curl answers with figures; Ctrl-C stops every child, exit 0.
+ * database, imports its orders through the ingestion core, starts both simulators, the api and
+ * the worker, creates the three rules, triggers one and prints where to go; the printed curl
+ * answers with figures; the shop's trades and the pushed customers' purchases keep coming in
+ * through the Youzan feed and the file import; Ctrl-C stops every child, exit 0.
  */
 describe('npm run demo', () => {
   const db = `wpp_demo_e2e_${process.env.WPP_TEST_RUN_ID ?? 'adhoc'}_${process.env.JEST_WORKER_ID ?? '1'}`;
@@ -118,7 +122,10 @@ describe('npm run demo', () => {
     for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     await dropDatabase(dbSettings(db));
-    rmSync(path.join(tmpdir(), `${db}.log`), { force: true });
+    for (const f of [`${db}.log`, `${db}-orders.csv`, `${db}-orders.csv.report.csv`]) {
+      rmSync(path.join(tmpdir(), f), { force: true });
+    }
+    rmSync(path.join(tmpdir(), `${db}-imports`), { recursive: true, force: true });
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
       for await (const keys of redis.scanStream({ match: `${db}:*`, count: 1000 }) as AsyncIterable<
@@ -132,10 +139,11 @@ describe('npm run demo', () => {
   }, 60_000);
 
   it('starts everything, shows a completed run and statistics, and stops cleanly on Ctrl-C', async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
+    const [port, simPort, yzSimPort] = [await freePort(), await freePort(), await freePort()];
     const demo = startDemo({
       PORT: String(port),
       SIM_PORT: String(simPort),
+      YZ_SIM_PORT: String(yzSimPort),
       DEMO_CUSTOMERS: '3000',
       DEMO_ORDERS: '30000',
     });
@@ -225,12 +233,90 @@ describe('npm run demo', () => {
     );
     expect(dairyMessages[0].attachments).toHaveLength(1); // the poster, downloaded and uploaded
 
+    // The orders came in through the file import: the generated file, nothing rejected.
+    const imports = (await call('/import/list', { limit: 100 })) as {
+      createdBy: string;
+      fileName: string;
+      state: string;
+      rowsRejected: number;
+      ordersWritten: number;
+    }[];
+    expect(imports.at(-1)).toMatchObject({
+      createdBy: 'cli',
+      fileName: `${db}-orders.csv`,
+      state: 'done',
+      rowsRejected: 0,
+      ordersWritten: 30000,
+    });
+    expect(output).toMatch(/orders: 30000 accepted, 0 rejected, 30000 written/);
+    // The customers with an external id are the WeCom simulator corp's contacts.
+    const dbs = dbSettings(db);
+    const conn = await createConnection({
+      host: dbs.DB_HOST,
+      port: dbs.DB_PORT,
+      user: dbs.DB_USER,
+      password: dbs.DB_PASSWORD,
+      database: db,
+    });
+    try {
+      const [customers] = (await conn.query(
+        "SELECT external_userid AS ext, unionid FROM customers WHERE external_userid <> '' ORDER BY RAND() LIMIT 20",
+      )) as unknown as [{ ext: string; unionid: string | null }[]];
+      expect(customers).toHaveLength(20);
+      for (const c of customers) {
+        const res = await fetch(`${sim}/__sim/corp/contacts/${c.ext}`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { unionid?: string }).unionid ?? null).toBe(c.unionid);
+      }
+      // The Youzan shop's paid trades — seeded and sold while the demo runs — come in through
+      // the worker's pull and the push messages.
+      const yzSim = `http://127.0.0.1:${yzSimPort}`;
+      expect(output).toContain(`Youzan simulator ${yzSim}/__sim/orders`);
+      expect(output).toMatch(/Youzan: the worker pulled the shop's trades/);
+      await pollUntil(
+        async () => {
+          const { orders } = (await (await fetch(`${yzSim}/__sim/orders`)).json()) as {
+            orders: { tid: string; status: string | null }[];
+          };
+          const paid = orders.filter((o) => o.status !== null).map((o) => o.tid);
+          const [[{ n }]] = (await conn.query(
+            'SELECT COUNT(*) AS n FROM youzan_orders WHERE ingest_number IN (?)',
+            [paid],
+          )) as unknown as [[{ n: number }]];
+          return orders.length > 300 && Number(n) === paid.length;
+        },
+        90_000,
+        1000,
+      );
+      // The contact sync linked every contact that was a customer already, and a recipient who
+      // deleted their guide became unreachable through WeCom's callback.
+      expect(output).toMatch(/follow relations of \d+ contacts read; \d+ were customers already/);
+      const deleted = /Customer (wmc\S+) deleted their store guide/.exec(output)?.[1];
+      expect(deleted).toBeDefined();
+      const follows = (await (await fetch(`${sim}/__sim/corp/contacts/${deleted}`)).json()) as {
+        follows: unknown[];
+      };
+      expect(follows.follows).toEqual([]);
+      const [unreachable] = (await conn.query(
+        'SELECT reason FROM contact_unreachable WHERE external_userid = ?',
+        [deleted],
+      )) as unknown as [{ reason: string }[]];
+      expect(unreachable).toEqual([{ reason: 'no_follow' }]);
+      const [[synced]] = (await conn.query(
+        "SELECT COUNT(*) AS n FROM wecom_contact_identities WHERE method = 'existing'",
+      )) as unknown as [[{ n: number }]];
+      expect(Number(synced.n)).toBeGreaterThan(2500);
+    } finally {
+      await conn.end();
+    }
+
     // The printed curl, pasted as it is.
     const { stdout } = await run('bash', ['-c', curl!]);
     const stats = JSON.parse(stdout) as { success: boolean; data: { pushCount: number } };
     expect(stats.success).toBe(true);
     expect(stats.data.pushCount).toBeGreaterThan(0);
-    // Pushed customers keep buying while the demo runs: the order figures move.
+    // Pushed customers keep buying while the demo runs — order files uploaded to the import —
+    // and the order figures move.
     await pollUntil(
       async () =>
         (
@@ -242,10 +328,15 @@ describe('npm run demo', () => {
       60_000,
       1000,
     );
+    const uploads = (
+      (await call('/import/list', { limit: 100 })) as { createdBy: string; state: string }[]
+    ).filter((i) => i.createdBy !== 'cli');
+    expect(uploads.length).toBeGreaterThan(0);
+    expect(uploads.every((i) => i.createdBy === 'operator:1')).toBe(true);
 
     const children = await descendants(demo.child.pid!);
     pids.push(...children);
-    expect(children.length).toBeGreaterThanOrEqual(3); // simulator, api, worker
+    expect(children.length).toBeGreaterThanOrEqual(4); // both simulators, api, worker
     demo.child.kill('SIGINT');
     const [code] = await demo.exited;
     expect(code).toBe(0);
@@ -255,10 +346,11 @@ describe('npm run demo', () => {
   }, 600_000);
 
   it('stops everything with exit code 1 and says why when a child dies', async () => {
-    const [port, simPort] = [await freePort(), await freePort()];
+    const [port, simPort, yzSimPort] = [await freePort(), await freePort(), await freePort()];
     const demo = startDemo({
       PORT: String(port),
       SIM_PORT: String(simPort),
+      YZ_SIM_PORT: String(yzSimPort),
       DEMO_CUSTOMERS: '1000',
       DEMO_ORDERS: '10000',
     });
@@ -292,6 +384,14 @@ describe('npm run demo', () => {
         [
           { PORT: String(await freePort()), SIM_PORT: String(taken) },
           `port ${taken} \\(WeCom simulator\\) is taken.*SIM_PORT=`,
+        ],
+        [
+          {
+            PORT: String(await freePort()),
+            SIM_PORT: String(await freePort()),
+            YZ_SIM_PORT: String(taken),
+          },
+          `port ${taken} \\(Youzan simulator\\) is taken.*YZ_SIM_PORT=`,
         ],
       ] as const) {
         const demo = startDemo(vars);

@@ -9,7 +9,7 @@ import {
   seedBuyers,
   setPolicy,
 } from '../utils/pipeline';
-import { RunningProcess, runTs } from '../utils/process';
+import { RunningProcess, runTs, START_MS } from '../utils/process';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
 
 /**
@@ -109,7 +109,10 @@ describe('worker processes', () => {
     ];
     const a = startWorker();
     const b = startWorker();
-    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    await Promise.all([
+      a.waitFor(/worker started/, START_MS),
+      b.waitFor(/worker started/, START_MS),
+    ]);
     // Each worker ran a startup scan; two more scans for the same hour, as if two hourly jobs ran.
     for (const w of [a, b]) expect(w.output()).toMatch(/startup scan enqueued/);
     const runs = await eventually(
@@ -140,7 +143,7 @@ describe('worker processes', () => {
     const sentBy = [a, b].map((w) => (w.output().match(/batch sent/g) ?? []).length);
     expect(sentBy[0] + sentBy[1]).toBe(30);
     expect(Math.min(...sentBy)).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 
   it('contact policy: two workers selecting two overlapping rules in the same minute take no customer past the day cap', async () => {
     await seedBuyers(api.db, 600, { daysAgo: 40 });
@@ -154,7 +157,10 @@ describe('worker processes', () => {
     const env = { POLICY_PRIORITY_WAIT_SECONDS: '0', PUSH_BATCH_SIZE: '50' };
     const a = startWorker(env);
     const b = startWorker(env);
-    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    await Promise.all([
+      a.waitFor(/worker started/, START_MS),
+      b.waitFor(/worker started/, START_MS),
+    ]);
     const runs = await eventually(
       async () => {
         const rows: { push_id: number; state: string; audience_count: number; excluded: string }[] =
@@ -184,7 +190,7 @@ describe('worker processes', () => {
         WHERE released = 0 AND counted = 1 GROUP BY external_userid HAVING COUNT(*) > 1) x`,
     );
     expect(Number(overCap)).toBe(0);
-  }, 150_000);
+  }, 210_000);
 
   it('contact policy: across two workers, the higher-priority rule of a minute reserves first; the lower one waits', async () => {
     await seedBuyers(api.db, 600, { daysAgo: 40 });
@@ -205,7 +211,10 @@ describe('worker processes', () => {
     const env = { PUSH_BATCH_SIZE: '50' };
     const a = startWorker(env);
     const b = startWorker(env);
-    await Promise.all([a.waitFor(/worker started/, 60_000), b.waitFor(/worker started/, 60_000)]);
+    await Promise.all([
+      a.waitFor(/worker started/, START_MS),
+      b.waitFor(/worker started/, START_MS),
+    ]);
     const runs = await eventually(
       async () => {
         const rows: { push_id: number; state: string; audience_count: number; excluded: string }[] =
@@ -226,14 +235,14 @@ describe('worker processes', () => {
       for (const id of m.externalUserIds) perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
     expect(perCustomer.size).toBe(1_000);
     expect(Math.max(...perCustomer.values())).toBe(1);
-  }, 150_000);
+  }, 210_000);
 
   it('kill -9 of a worker mid-run: a new worker finishes it; no recipient twice, no batch lost or stuck', async () => {
     await seedBuyers(api.db, 2_500, { daysAgo: 40 });
     await sim.setFaults({ latencyMs: 300, endpoints: ['externalcontact/add_msg_template'] });
     const pushId = await createRule('被杀', { week: 1, time: '03:00' });
     const first = startWorker();
-    await first.waitFor(/worker started/, 60_000);
+    await first.waitFor(/worker started/, START_MS);
     const trig = await api.post('/wechatpush/trigger', { id: pushId });
     const runId = trig.body.data.runId as number;
     await eventually(
@@ -253,7 +262,7 @@ describe('worker processes', () => {
     expect((await first.exited()).signal).toBe('SIGKILL');
 
     const second = startWorker();
-    await second.waitFor(/worker started/, 60_000);
+    await second.waitFor(/worker started/, START_MS);
     // The killed worker's jobs keep their locks for BullMQ's lockDuration (30 s) and are taken
     // over at a stalled-jobs check (every 30 s): recovery takes 30–70 s, more on a loaded
     // machine, hence the deadline.
@@ -287,14 +296,14 @@ describe('worker processes', () => {
       .map((w) => (w.output().match(/batch unknown/g) ?? []).length)
       .reduce((a, b) => a + b, 0);
     expect(unknownLines).toBe(byState.unknown ?? 0);
-  }, 270_000);
+  }, 330_000);
 
   it('SIGTERM lets an in-flight batch finish: the worker exits 0 and the batch is sent, not unknown', async () => {
     await seedBuyers(api.db, 5, { daysAgo: 40 });
     await sim.setFaults({ latencyMs: 2_500, endpoints: ['externalcontact/add_msg_template'] });
     const pushId = await createRule('优雅退出', { week: 1, time: '03:00' });
     const w = startWorker();
-    await w.waitFor(/worker started/, 60_000);
+    await w.waitFor(/worker started/, START_MS);
     const { runId } = (await api.post('/wechatpush/trigger', { id: pushId })).body.data;
     await eventually(
       async () => {
@@ -317,5 +326,56 @@ describe('worker processes', () => {
     const [run] = await api.db.query('SELECT state FROM wechat_push_runs WHERE id = ?', [runId]);
     expect(run.state).toBe('completed');
     expect((await countRecipients()).get('内容-优雅退出')?.size).toBe(5);
-  }, 120_000);
+  }, 180_000);
+
+  it('Redis loses its data with two workers running: a slot two minutes ahead of a rule created before still fires at its minute, once', async () => {
+    const ids = await seedBuyers(api.db, 300, { daysAgo: 40 });
+    await setPolicy(api.db, PERMISSIVE_POLICY);
+    const env = { RECONCILE_INTERVAL_SECONDS: '5' };
+    const a = startWorker(env);
+    const b = startWorker(env);
+    await Promise.all([
+      a.waitFor(/worker started/, START_MS),
+      b.waitFor(/worker started/, START_MS),
+    ]);
+    const slotAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 120_000);
+    const pushId = await createRule('清空之后', {
+      week: weekDay(slotAt),
+      time: formatDateTime(slotAt).slice(11, 16),
+    });
+    // The slot is in MySQL as a pending run before Redis goes.
+    const [pending] = await api.db.query(
+      "SELECT state FROM wechat_push_runs WHERE push_id = ? AND kind = 'scheduled'",
+      [pushId],
+    );
+    expect(pending?.state).toBe('pending');
+    await flushRedis(); // every key of this deployment: queues, delayed slot jobs, schedulers
+
+    const run = await eventually(
+      async () => {
+        const rows: { state: string; started_at: Date; slot_at: Date }[] = await api.db.query(
+          'SELECT state, started_at, slot_at FROM wechat_push_runs WHERE push_id = ?',
+          [pushId],
+        );
+        return rows.length === 1 && rows[0].state === 'completed' ? rows[0] : undefined;
+      },
+      240_000,
+      'the slot fired and completed',
+    );
+    expect(run.slot_at.getTime()).toBe(slotAt.getTime());
+    // At its minute, not an hour later.
+    expect(run.started_at.getTime()).toBeGreaterThanOrEqual(slotAt.getTime());
+    expect(run.started_at.getTime()).toBeLessThan(slotAt.getTime() + 60_000);
+    const got = (await countRecipients()).get('内容-清空之后');
+    expect(got?.size).toBe(ids.length);
+    expect([...(got?.values() ?? [])].every((n) => n === 1)).toBe(true);
+    // The workers put back what Redis lost: the hourly scan's scheduler.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      const keys = await redis.keys(`${process.env.REDIS_KEY_PREFIX}*repeat*`);
+      expect(keys.length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  }, 360_000);
 });

@@ -99,6 +99,30 @@ const violations: [string, string, string, RegExp][] = [
     /never an app/,
   ],
   [
+    'the WeCom callbacks lib reaching into the pipeline',
+    'libs/wecom-callbacks/src/fixture.ts',
+    "import { PipelineQueues } from '@app/pipeline';\nexport const q = PipelineQueues;\n",
+    /libs\/wecom-callbacks may import @app\/common, @app\/contact-policy, @app\/contracts, @app\/database, @app\/identity, @app\/wecom only/,
+  ],
+  [
+    'the pure experiments lib reaching for the database',
+    'libs/experiments/src/fixture.ts',
+    "import { SqlRunner } from '@app/database';\nexport const r = SqlRunner;\n",
+    /libs\/experiments may import @app\/common, @app\/contracts only/,
+  ],
+  [
+    'the identity lib reaching up into the ingestion core',
+    'libs/identity/src/fixture.ts',
+    "import { IngestOrdersService } from '@app/ingest';\nexport const s = IngestOrdersService;\n",
+    /libs\/identity may import @app\/common, @app\/contracts, @app\/database only/,
+  ],
+  [
+    'the ingestion core reaching for the audience',
+    'libs/ingest/src/fixture.ts',
+    "import { SelectAudienceService } from '@app/audience';\nexport const s = SelectAudienceService;\n",
+    /libs\/ingest may import @app\/common, @app\/contracts, @app\/database, @app\/identity only/,
+  ],
+  [
     'the browser-safe contracts importing a package',
     'libs/contracts/src/fixture.ts',
     "import { DateTime } from 'luxon';\nexport const d = DateTime;\n",

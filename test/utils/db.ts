@@ -83,3 +83,17 @@ export async function secondWaitsForFirst(
     await b.release();
   }
 }
+
+/** Row count and CHECKSUM TABLE of every table of the database: equal snapshots, nothing changed. */
+export async function tableSnapshot(db: DataSource): Promise<Record<string, string>> {
+  const tables: { name: string }[] = await db.query(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+  );
+  const out: Record<string, string> = {};
+  for (const { name } of tables) {
+    const [{ n }] = await db.query(`SELECT COUNT(*) AS n FROM \`${name}\``);
+    const [sum] = await db.query(`CHECKSUM TABLE \`${name}\``);
+    out[name] = `${n}:${sum.Checksum}`;
+  }
+  return out;
+}

@@ -32,11 +32,15 @@ export const PIPELINE_TABLES = [
   'wechat_push_recipient_outcomes',
   'wechat_push_batch_counts',
   'wechat_push_day_repeats',
+  'wechat_push_run_controls',
   'contact_ledger',
-  'contact_locks',
+  'contact_batches',
+  'contact_state',
   'contact_suppressions',
   'contact_unreachable',
   'contact_policy_changes',
+  // A feed another suite recorded would make the freshness guard skip this suite's slots.
+  'order_feeds',
 ];
 
 export interface PipelineHarness {
@@ -79,7 +83,12 @@ export async function startPipeline(
     return n;
   };
   const sim = await startTestSimulator(opts.sim);
-  Object.assign(process.env, sim.env, { MISFIRE_GRACE_MINUTES: '30' }, opts.env ?? {});
+  Object.assign(
+    process.env,
+    sim.env,
+    { MISFIRE_GRACE_MINUTES: '30', RECONCILE_INTERVAL_SECONDS: '0' },
+    opts.env ?? {},
+  );
   const clock = new OffsetClock();
   const api = await startApi((b) => b.overrideProvider(Clock).useValue(clock));
   // What an earlier suite of this Jest worker left — rules whose slots the worker's startup
@@ -136,7 +145,7 @@ export async function setPolicy(db: DataSource, p: Partial<ContactPolicyShape>):
   await db.query(
     `UPDATE contact_policy SET max_per_day = ?, max_per_week = ?, min_gap_hours = ?,
             wecom_cap_period = ?, wecom_cap_limit = ?, quiet_start = ?, quiet_end = ?,
-            blackout_dates = ? WHERE id = 1`,
+            blackout_dates = ?, global_control_percent = ? WHERE id = 1`,
     [
       all.maxPerDay,
       all.maxPerWeek,
@@ -146,6 +155,7 @@ export async function setPolicy(db: DataSource, p: Partial<ContactPolicyShape>):
       all.quietHours?.start ?? null,
       all.quietHours?.end ?? null,
       JSON.stringify(all.blackoutDates),
+      all.globalControlPercent,
     ],
   );
 }

@@ -4,6 +4,12 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/**
+ * How long a child process of ours may take to start (ts-node compiles the app on the way):
+ * seconds on an idle machine, over a minute at a load of 20.
+ */
+export const START_MS = 120_000;
+
 export interface RunningProcess {
   child: ChildProcess;
   output(): string;
@@ -32,7 +38,7 @@ export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Ru
     output: () => out,
     exited: () => exit,
     kill: (signal = 'SIGTERM') => void child.kill(signal),
-    waitFor(pattern, timeoutMs = 30000) {
+    waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const deadline = setTimeout(() => {
           cleanup();

@@ -5,6 +5,7 @@ import {
   SimulatorBehaviour,
 } from '../../apps/wecom-simulator/src/simulator-settings';
 import { SimMedia, SimStats } from '../../apps/wecom-simulator/src/simulator-state.service';
+import type { SendReport } from '../../apps/wecom-simulator/src/callback-sender.service';
 import {
   RunningSimulator,
   SimulatorOptions,
@@ -27,6 +28,14 @@ export interface SimulatorHarness extends RunningSimulator {
   revokeTokens(errcode?: 40014 | 42001): Promise<number>;
   advanceClock(ms: number): Promise<void>;
   reset(): Promise<void>;
+  /** Sends signed, encrypted change callbacks to the configured callbackUrl (POST /__sim/callbacks). */
+  sendCallbacks(body: {
+    count?: number;
+    kinds?: ('add_external_contact' | 'del_follow_user' | 'change_external_tag')[];
+    duplicates?: number;
+    shuffle?: boolean;
+    concurrency?: number;
+  }): Promise<SendReport>;
 }
 
 /**
@@ -71,5 +80,6 @@ export async function startTestSimulator(
       (await call<{ revoked: number }>('POST', 'tokens/revoke', { errcode })).revoked,
     advanceClock: async (ms) => void (await call('POST', 'clock', { advanceMs: ms })),
     reset: async () => void (await call('POST', 'reset', {})),
+    sendCallbacks: (body) => call<SendReport>('POST', 'callbacks', body),
   };
 }

@@ -3,11 +3,13 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-
 import { createApiClient } from './api/api-client';
 import { ApiContext } from './api/api-context';
 import { LoginPage } from './auth/login-page';
-import { sessionToken } from './auth/session-token';
+import { sessionCsrf, sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
 import { ComparePage } from './pages/compare-page';
+import { ContactSyncPage } from './pages/contact-sync-page';
 import { EffectPage } from './pages/effect-page';
 import { PolicyPage } from './pages/policy-page';
+import { OrderImportPage } from './pages/order-import-page';
 import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
 import { RuleListPage } from './pages/rule-list-page';
 import { RuleRunsPage } from './pages/rule-runs-page';
@@ -18,12 +20,22 @@ export interface LoginState {
   expired?: boolean;
 }
 
+/** How the console is signed in: an operator token, or a session (cookie + CSRF token). */
+export type Credential = { token: string } | { csrfToken: string };
+
+const storedCredential = () => sessionToken.get() ?? sessionCsrf.get();
+
+const forget = () => {
+  sessionToken.clear();
+  sessionCsrf.clear();
+};
+
 /**
- * Routes of the console under /admin. Without a token every page sends the operator to
- * the login screen; any 401 from the API ends the session the same way.
+ * Routes of the console under /admin. Without a token or session every page sends the
+ * operator to the login screen; any 401 from the API ends the session the same way.
  */
 export function AdminApp() {
-  const [token, setToken] = useState<string | null>(() => sessionToken.get());
+  const [token, setToken] = useState<string | null>(storedCredential);
   const [expired, setExpired] = useState(false);
   const navigate = useNavigate();
   const location = useLocation();
@@ -32,8 +44,9 @@ export function AdminApp() {
     () =>
       createApiClient({
         token: () => sessionToken.get(),
+        csrfToken: () => sessionCsrf.get(),
         onUnauthorized: () => {
-          sessionToken.clear();
+          forget();
           setExpired(true);
           setToken(null);
         },
@@ -42,20 +55,24 @@ export function AdminApp() {
   );
 
   const login = useCallback(
-    (t: string, from: string | undefined) => {
-      sessionToken.set(t);
+    (credential: Credential, from: string | undefined) => {
+      forget();
+      if ('token' in credential) sessionToken.set(credential.token);
+      else sessionCsrf.set(credential.csrfToken);
       setExpired(false);
-      setToken(t);
+      setToken(storedCredential());
       navigate(from && from !== '/login' ? from : '/rules', { replace: true });
     },
     [navigate],
   );
 
   const logout = useCallback(() => {
-    sessionToken.clear();
+    // A session ends on the server too (on every replica); a token just leaves the tab.
+    if (sessionCsrf.get()) void api.signOut().catch(() => undefined);
+    forget();
     setExpired(false);
     setToken(null);
-  }, []);
+  }, [api]);
 
   const from = `${location.pathname}${location.search}`;
   return (
@@ -80,6 +97,8 @@ export function AdminApp() {
           <Route path="/compare" element={<ComparePage />} />
           <Route path="/policy" element={<PolicyPage />} />
           <Route path="/suppression" element={<SuppressionPage />} />
+          <Route path="/import" element={<OrderImportPage />} />
+          <Route path="/contacts" element={<ContactSyncPage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

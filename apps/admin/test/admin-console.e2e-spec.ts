@@ -405,6 +405,32 @@ describe('admin console in a browser', () => {
     expect(await page.getByTestId('audience-sample').locator('li').allInnerTexts()).toEqual(
       fromApi.sample,
     );
+    // A sampled customer's follow relations and corp tags, as the contact sync keeps them.
+    const [first] = fromApi.sample;
+    await api.db.query(
+      `INSERT INTO wecom_follow_relations (external_userid, userid, remark, added_at, changed_at)
+       VALUES (?, 'guide-e2e', '老顾客', '2026-01-02 10:00:00', NOW(3))`,
+      [first],
+    );
+    await api.db.query(
+      `INSERT INTO wecom_corp_tags (tag_id, group_id, group_name, name, updated_at)
+       VALUES ('et-e2e-vip', 'g-e2e', '客户等级', 'VIP', NOW(3))`,
+    );
+    await api.db.query(
+      "INSERT INTO wecom_contact_tags (external_userid, userid, tag_id) VALUES (?, 'guide-e2e', 'et-e2e-vip')",
+      [first],
+    );
+    await page.getByTestId('audience-sample').getByText(first, { exact: true }).click();
+    const follow = page.getByTestId('sample-follow');
+    await follow.waitFor();
+    expect(await follow.innerText()).toMatch(
+      /guide-e2e（备注：老顾客）[\s\S]*2026-01-02 10:00:00[\s\S]*客户等级：VIP/,
+    );
+    await page.keyboard.press('Escape');
+    // Other suites of this Jest worker compare these tables with the simulator's corp.
+    await api.db.query("DELETE FROM wecom_contact_tags WHERE userid = 'guide-e2e'");
+    await api.db.query("DELETE FROM wecom_follow_relations WHERE userid = 'guide-e2e'");
+    await api.db.query("DELETE FROM wecom_corp_tags WHERE tag_id = 'et-e2e-vip'");
     await panel.scrollIntoViewIfNeeded();
     await shot(page, 'rule-form-preview');
 
@@ -433,6 +459,11 @@ describe('admin console in a browser', () => {
   it('shows the runs of the rule and lets the operator trigger, cancel and resend with confirmation', async () => {
     const id = await ruleId(RULE_NAME);
     const now = formatDateTime(new Date());
+    // Within the hour before one of the rule's slots (Sunday 08:00 …) the scheduler has put
+    // that slot in MySQL as a pending run; this test is about the run it inserts below.
+    await api.db.query("DELETE FROM wechat_push_runs WHERE push_id = ? AND state = 'pending'", [
+      id,
+    ]);
     const run = await api.db.query(
       `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, audience_count,
          batch_count, sent_batches, unknown_batches, accepted_count, fail_count, started_at,
@@ -445,8 +476,9 @@ describe('admin console in a browser', () => {
       `INSERT INTO wechat_push_batches (run_id, batch_no, state, recipient_count, recipients,
          attempts, msgid, fail_count, errmsg, finished_at, created_at, updated_at)
        VALUES (?, 1, 'sent', 10000, '[]', 1, 'msg-e2e-1', 2, NULL, ?, ?, ?),
-              (?, 2, 'unknown', 2000, '[]', 1, NULL, 0, 'timeout after the request left', ?, ?, ?)`,
-      [runId, daysAgo(1), now, now, runId, daysAgo(1), now, now],
+              (?, 2, 'unknown', 2000, '[]', 1, NULL, 0, 'timeout after the request left', ?, ?, ?),
+              (?, 3, 'safe_to_resend', 500, '[]', 1, NULL, 0, 'no WeCom task was created', ?, ?, ?)`,
+      [runId, daysAgo(1), now, now, runId, daysAgo(1), now, now, runId, daysAgo(1), now, now],
     );
 
     await page.goto(`${base}/admin/rules?q=${encodeURIComponent(RULE_NAME)}`);
@@ -467,7 +499,18 @@ describe('admin console in a browser', () => {
     expect(await batches.nth(0).getByRole('button', { name: '重发' }).count()).toBe(0);
     const unknown = batches.nth(1);
     expect(await unknown.innerText()).toContain('结果未知');
+    // The worker checked WeCom's task list: not created, so a resend is safe (and says so).
+    const safe = batches.nth(2);
+    expect(await safe.innerText()).toContain('未创建·可重发');
     await shot(page, 'rule-runs');
+    await safe.getByRole('button', { name: '重发' }).click();
+    await page.getByRole('tooltip').getByText('群发任务未被创建，可以安全重发').waitFor();
+    // antd spaces a two-character button's text (取 消).
+    await page
+      .getByRole('tooltip')
+      .getByRole('button', { name: /^取\s*消$/ })
+      .click();
+    await page.getByRole('tooltip').waitFor({ state: 'hidden' });
     await unknown.getByRole('button', { name: '重发' }).click();
     await page.getByRole('tooltip').getByText('该批次结果未知').waitFor();
     await page.getByRole('tooltip').getByRole('button', { name: '确认重发' }).click();
@@ -528,9 +571,15 @@ describe('admin console in a browser', () => {
       new Date(),
     );
     await repo.refreshOutcomes(batchId);
+    // One order refunded in part (128.80 − 28.80), one closed: only the first counts, for 100.00.
     await api.db.query(
-      'INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time) VALUES (?, ?, ?, ?)',
-      [100, 'E100', '1', daysAgo(1)],
+      `INSERT INTO youzan_orders (id, order_number, user_ids, order_creation_time, payment,
+         refunded_fee, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?)`,
+      [
+        ...[100, 'E100', '1', daysAgo(1), '128.80', '28.80', 'completed'],
+        ...[99, 'E99', '1', daysAgo(1), '500.00', null, 'closed'],
+      ],
     );
 
     await page.goto(`${base}/admin/rules?q=${encodeURIComponent(RULE_NAME)}`);
@@ -549,6 +598,7 @@ describe('admin console in a browser', () => {
     expect(query.startTime).toBe(formatDateTime(new Date(Date.now() - 29 * DAY)).slice(0, 10));
     const figures = await post<Record<string, number>>('/statistic/wechatpush/result', query);
     expect(figures).toMatchObject({
+      revenue: '100.00',
       pushCount: 3,
       successCount: 2,
       executedCount: 2,
@@ -588,6 +638,9 @@ describe('admin console in a browser', () => {
     expect(await page.getByTestId('figure-orders').innerText()).toContain(
       `订单转化率 ${pct(figures.orderConversionRate)}`,
     );
+    expect(
+      await page.getByTestId('figure-revenue').locator('.ant-statistic-content-value').innerText(),
+    ).toBe('¥100.00');
     // Beside the funnel: the API's exclusions summed over the scope's runs, non-zero reasons.
     const { excluded } = await post<{ excluded: Record<string, number> }>(
       '/statistic/wechatpush/result',
@@ -633,6 +686,7 @@ describe('admin console in a browser', () => {
       '0',
       '1',
       '1',
+      `¥${ours.revenue}`,
       pct(Number(ours.orderConversionRate)),
       pct(Number(ours.userConversionRate)),
     ]);
@@ -674,10 +728,14 @@ describe('admin console in a browser', () => {
       '超过接收上限',
       '订单数',
       '购买人数',
+      '营收（元）',
       '订单转化率',
       '用户转化率',
     ]);
-    expect(lines.slice(1)).toEqual(table.map((cells) => cells.map((c) => c.replace(/,/g, ''))));
+    // The export holds the API's revenue ("100.00"), the screen shows it as ¥100.00.
+    expect(lines.slice(1)).toEqual(
+      table.map((cells) => cells.map((c) => c.replace(/,/g, '').replace(/^¥/, ''))),
+    );
   });
 
   /** The text of every cell of the rows of a table, trimmed. */
@@ -760,6 +818,19 @@ describe('admin console in a browser', () => {
         [8, 9, 104],
       ],
     });
+    // Their amounts arrive later, as the connector's updates do (102 refunded in part).
+    for (const [id, payment, refunded] of [
+      [101, '59.90', null],
+      [102, '88.00', '8.00'],
+      [103, '35.50', null],
+      [104, '1000.00', null],
+      [105, '12.30', null],
+    ] as const) {
+      await api.db.query(
+        `UPDATE youzan_orders SET payment = ?, refunded_fee = ?, status = 'completed' WHERE id = ?`,
+        [payment, refunded, id],
+      );
+    }
 
     await page.goto(`${base}/admin/effect?dim=sku&limit=1`);
     const card = page.getByTestId('goods-card');
@@ -779,13 +850,15 @@ describe('admin console in a browser', () => {
         name: string;
         orderCount: number;
         buyerCount: number;
+        revenue: string;
         share: number;
       }[];
+      totalRevenue: string;
     };
     const goods = (dimension: string, limit: number) =>
       post<Goods>('/statistic/wechatpush/goods', { ...scope, dimension, limit });
     const shownRows = async () =>
-      (await cellsOf(rows)).map((cells, i) => [cells[1], cells[2], cells[3], i]);
+      (await cellsOf(rows)).map((cells, i) => [cells[1], cells[2], cells[3], cells[4], i]);
     const expectTable = async (g: Goods, labels: string[]) => {
       const shown = () => rows.locator('.goods-label').allInnerTexts();
       await eventually(
@@ -795,29 +868,65 @@ describe('admin console in a browser', () => {
       ).catch(() => undefined);
       expect(await shown()).toEqual(labels);
       expect(await shownRows()).toEqual(
-        g.rows.map((r, i) => [String(r.orderCount), String(r.buyerCount), pct(r.share), i]),
+        g.rows.map((r, i) => [
+          String(r.orderCount),
+          String(r.buyerCount),
+          `¥${r.revenue}`,
+          pct(r.share),
+          i,
+        ]),
       );
       const total = await card.locator('.goods-total td').allInnerTexts();
       expect(total.map((t) => t.trim())).toEqual([
         '合计（去重）',
         String(g.totalOrders),
         String(g.totalBuyers),
+        `¥${g.totalRevenue}`,
         pct(g.rows.reduce((s, r) => s + r.share, 0)),
       ]);
     };
 
     // Attributed orders: 100 (customer 1, the first rule), 101 and 105 (4), 102 (5), 103 (7).
     const sku1 = await goods('sku', 1);
-    const result = await post<{ orderCount: number; buyerCount: number }>(
+    const result = await post<{ orderCount: number; buyerCount: number; revenue: string }>(
       '/statistic/wechatpush/result',
       scope,
     );
-    expect(sku1).toMatchObject({ totalOrders: 5, totalBuyers: 4 });
-    expect([sku1.totalOrders, sku1.totalBuyers]).toEqual([result.orderCount, result.buyerCount]);
+    // 100.00 (100) + 59.90 (101) + 80.00 (102) + 35.50 (103) + 12.30 (105).
+    expect(sku1).toMatchObject({ totalOrders: 5, totalBuyers: 4, totalRevenue: '287.70' });
+    expect([sku1.totalOrders, sku1.totalBuyers, sku1.totalRevenue]).toEqual([
+      result.orderCount,
+      result.buyerCount,
+      result.revenue,
+    ]);
     expect(sku1.rows).toEqual([
-      { id: 'SKU-1', name: '猫砂 10L', bucket: 'label', orderCount: 2, buyerCount: 2, share: 0.3 },
-      { id: null, name: '其他', bucket: 'other', orderCount: 2, buyerCount: 2, share: 0.3 },
-      { id: null, name: '无标签', bucket: 'unlabelled', orderCount: 2, buyerCount: 2, share: 0.4 },
+      {
+        id: 'SKU-1',
+        name: '猫砂 10L',
+        bucket: 'label',
+        orderCount: 2,
+        buyerCount: 2,
+        revenue: '139.90', // 101 + 102
+        share: 0.3,
+      },
+      {
+        id: null,
+        name: '其他',
+        bucket: 'other',
+        orderCount: 2,
+        buyerCount: 2,
+        revenue: '95.40', // 101 + 103
+        share: 0.3,
+      },
+      {
+        id: null,
+        name: '无标签',
+        bucket: 'unlabelled',
+        orderCount: 2,
+        buyerCount: 2,
+        revenue: '112.30', // 100 + 105
+        share: 0.4,
+      },
     ]);
     await expectTable(sku1, ['猫砂 10L（SKU-1）', '其他', '无标签']);
     expect(await card.locator('.goods-table').innerText()).toContain('其余标签合计');
@@ -897,36 +1006,48 @@ describe('admin console in a browser', () => {
       successCount: 3,
       orderCount: 4,
       buyerCount: 3,
+      revenue: '187.70',
     });
 
     const headers = (await page.locator('.compare-table thead th').allInnerTexts()).map((t) =>
       t.trim(),
     );
     expect(headers).toEqual(['指标', ...compared.map((r) => `${r.ruleName}（${r.pushId}）`)]);
-    const fields: [string, string, boolean][] = [
-      ['推送人数', 'pushCount', false],
-      ['失败人数', 'failCount', false],
-      ['成功人数', 'successCount', false],
-      ['成功率', 'successRate', true],
-      ['员工已执行', 'executedCount', false],
-      ['已送达', 'deliveredCount', false],
-      ['非好友', 'notFriendCount', false],
-      ['超过接收上限', 'overCapCount', false],
-      ['订单数', 'orderCount', false],
-      ['购买人数', 'buyerCount', false],
-      ['订单转化率', 'orderConversionRate', true],
-      ['用户转化率', 'userConversionRate', true],
+    type Kind = 'count' | 'rate' | 'yuan';
+    const fields: [string, string, Kind][] = [
+      ['推送人数', 'pushCount', 'count'],
+      ['失败人数', 'failCount', 'count'],
+      ['成功人数', 'successCount', 'count'],
+      ['成功率', 'successRate', 'rate'],
+      ['员工已执行', 'executedCount', 'count'],
+      ['已送达', 'deliveredCount', 'count'],
+      ['非好友', 'notFriendCount', 'count'],
+      ['超过接收上限', 'overCapCount', 'count'],
+      ['订单数', 'orderCount', 'count'],
+      ['购买人数', 'buyerCount', 'count'],
+      ['营收（元）', 'revenue', 'yuan'],
+      ['订单转化率', 'orderConversionRate', 'rate'],
+      ['用户转化率', 'userConversionRate', 'rate'],
     ];
-    const table = await cellsOf(rows);
-    expect(table).toEqual(
-      fields.map(([title, key, rate]) => [
-        title,
-        ...compared.map((r) => (rate ? pct(Number(r[key])) : String(r[key]))),
+    const shownAs = (v: unknown, kind: Kind) =>
+      kind === 'rate' ? pct(Number(v)) : kind === 'yuan' ? `¥${String(v)}` : String(v);
+    const all = await cellsOf(rows);
+    // No holdout in these rules: the lift rows show — (experiment.e2e-spec.ts has the figures).
+    expect(all.slice(fields.length)).toEqual(
+      ['对照组人数', '对照组购买转化率', '转化提升（95% 区间）'].map((t) => [
+        t,
+        ...compared.map(() => '—'),
       ]),
     );
-    expect(table.map((cells) => cells.slice(1).map((c) => (c.endsWith('%') ? c : int(c))))).toEqual(
-      fields.map(([, key, rate]) =>
-        compared.map((r) => (rate ? pct(Number(r[key])) : Number(r[key]))),
+    const table = all.slice(0, fields.length);
+    expect(table).toEqual(
+      fields.map(([title, key, kind]) => [title, ...compared.map((r) => shownAs(r[key], kind))]),
+    );
+    expect(
+      table.map((cells, i) => cells.slice(1).map((c) => (fields[i][2] === 'count' ? int(c) : c))),
+    ).toEqual(
+      fields.map(([, key, kind]) =>
+        compared.map((r) => (kind === 'count' ? Number(r[key]) : shownAs(r[key], kind))),
       ),
     );
     expect(await noHorizontalOverflow(page)).toBe(true);
@@ -960,7 +1081,7 @@ describe('admin console in a browser', () => {
       endTime: await range.nth(1).inputValue(),
     };
     const header =
-      '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,订单转化率,用户转化率'.split(
+      '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,营收(元),订单转化率,用户转化率,对照组人数,对照组用户转化率,转化提升,提升95%下限,提升95%上限,提升显著'.split(
         ',',
       );
     const keys = [
@@ -979,6 +1100,7 @@ describe('admin console in a browser', () => {
       'overCapCount',
       'orderCount',
       'buyerCount',
+      'revenue',
       'orderConversionRate',
       'userConversionRate',
     ];
@@ -1009,9 +1131,13 @@ describe('admin console in a browser', () => {
       expect(lines).toHaveLength(json.length);
       expect(
         lines.map((cells) =>
-          cells.map((c, i) => (typeof json[0][keys[i]] === 'number' ? Number(c) : c)),
+          cells
+            .slice(0, keys.length)
+            .map((c, i) => (typeof json[0][keys[i]] === 'number' ? Number(c) : c)),
         ),
       ).toEqual(json.map((r) => keys.map((k) => r[k])));
+      // These rules hold no customers out: the lift columns are empty.
+      expect(lines.map((cells) => cells.slice(keys.length).join(''))).toEqual(json.map(() => ''));
       expect(json[0].period).toMatch(granularity === 'week' ? /^\d{4}-W\d{2}$/ : /^\d{4}-\d{2}$/);
     }
     expect(reportCalls.map((c) => [c.auth, c.body.granularity, c.body.format])).toEqual([

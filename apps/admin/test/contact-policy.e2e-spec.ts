@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { formatClockTime, formatDateTime } from '@app/common';
-import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
+import { DEFAULT_CONTACT_POLICY, noExclusions } from '@app/contracts';
 import { ApiHarness, startApi, startApiWith } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import { PIPELINE_TABLES, setPolicy } from '../../../test/utils/pipeline';
@@ -21,13 +21,16 @@ import {
  * The contact policy in the console (issue 16), in a real browser against the real api,
  * MariaDB and Redis: the 触达策略 page, a slot inside the quiet hours on the rule form, the
  * 勿扰名单 page (add, search, remove, CSV import), the preview's exclusion breakdown, and the
- * runs page (breakdown, 强制, the confirm on 409 QUIET_HOURS). One operator session, in order.
+ * runs page (breakdown, 强制, the confirm on 409 QUIET_HOURS); the experiment controls (issue 17):
+ * a rule's holdout and 也发给全局对照组, the policy's global control share. One operator
+ * session, in order.
  */
 const DAY = 86_400_000;
 const daysAgo = (n: number) => formatDateTime(new Date(Date.now() - n * DAY));
 const CONTACT_TABLES = [
   'contact_ledger',
-  'contact_locks',
+  'contact_batches',
+  'contact_state',
   'contact_suppressions',
   'contact_unreachable',
   'contact_policy_changes',
@@ -253,10 +256,13 @@ describe('contact policy in the console', () => {
       .waitFor();
     expect(sent).not.toContain('/wechatpush/create');
 
-    await page.getByRole('img', { name: '删除 周一 22:30' }).click();
+    // 10:00 first, then 22:30 away: the list is never empty (which has its own error), and
+    // the wait is for no error at all (one may be fading out while another fades in).
     await fillPicker(page.getByPlaceholder('选择时间'), '10:00');
     await page.getByRole('button', { name: '添加推送时间' }).click();
-    await errorOf('每周推送时间').waitFor({ state: 'detached' });
+    await page.getByTestId('slots-week-1').getByText('10:00').waitFor();
+    await page.getByRole('img', { name: '删除 周一 22:30' }).click();
+    await errorOf('每周推送时间').first().waitFor({ state: 'detached' });
     await item('冷却天数').locator('input').fill('14');
     await item('优先级').locator('input').fill('2');
     await item('服务通知（不受频次上限）').getByRole('switch').click();
@@ -272,6 +278,101 @@ describe('contact policy in the console', () => {
     });
   });
 
+  it('sets a holdout on the rule form: refuses an emptied or too large share on the control, stores it, and offers 也发给全局对照组 only to a service notice', async () => {
+    await page.goto(`${base}/admin/rules/new`);
+    await item('每周推送时间').getByText('免打扰时段 21:00–09:00').waitFor();
+    const holdout = item('对照组比例 (%)');
+    expect(await holdout.locator('input').inputValue()).toBe('0.00');
+    expect(await holdout.innerText()).toContain('他们同样经过人群筛选和触达策略，但不会收到消息');
+    // Only a service notice may reach the global control group: hidden until 服务通知 is on.
+    expect(await item('也发给全局对照组').count()).toBe(0);
+    const sent = watchPosts();
+
+    const name = '实验对照组（E2E）';
+    await item('推送名称').locator('input').fill(name);
+    const range = item('有效期').locator('input');
+    await range.nth(0).click();
+    await range.nth(0).fill('2025-01-01');
+    await range.nth(0).press('Enter');
+    await range.nth(1).fill('2030-12-31');
+    await range.nth(1).press('Enter');
+    await item('文本内容').locator('textarea').fill('喵～对照组');
+    await fillPicker(page.getByPlaceholder('选择时间'), '10:00');
+    await page.getByRole('button', { name: '添加推送时间' }).click();
+    await page.getByTestId('slots-week-1').getByText('10:00').waitFor();
+
+    // An emptied box is refused by the shared checks, on this control, and nothing is sent.
+    await holdout.locator('input').fill('');
+    await page.getByRole('button', { name: '创建推送' }).click();
+    await holdout
+      .locator('.ant-form-item-explain-error')
+      .getByText('对照组比例必须是 0 到 50 之间、至多两位小数的百分比')
+      .waitFor();
+    expect(sent).not.toContain('/wechatpush/create');
+    // Above 50 the control itself refuses the value: it falls back to the maximum.
+    await holdout.locator('input').fill('60');
+    await holdout.locator('input').press('Tab');
+    expect(await holdout.locator('input').inputValue()).toBe('50.00');
+    await holdout.locator('.ant-form-item-explain-error').waitFor({ state: 'detached' });
+    await holdout.locator('input').fill('12.5');
+    await holdout.locator('input').press('Tab');
+    expect(await holdout.locator('input').inputValue()).toBe('12.50');
+
+    // 预估人数 of the unsaved rule: the API cannot draw its holdout before it has an id.
+    await page.getByRole('button', { name: '预估人数' }).click();
+    await page.getByTestId('audience-exclusions').getByText('可触达 3 人').waitFor();
+    expect(await page.getByTestId('audience-control').innerText()).toBe(
+      '本推送对照组约 12.5%（不发送），保存后按客户确定抽取',
+    );
+
+    await item('服务通知（不受频次上限）').getByRole('switch').click();
+    await item('也发给全局对照组').getByRole('switch').click();
+    await page.getByRole('button', { name: '创建推送' }).click();
+    await page.waitForURL('**/admin/rules?q=*');
+    const [row] = await api.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);
+    const id = Number(row.id);
+    expect(await post<Record<string, unknown>>('/wechatpush/info', { id })).toMatchObject({
+      holdoutPercent: 12.5,
+      capExempt: true,
+      ignoreGlobalControl: true,
+    });
+
+    // Edit: the stored share shows again; no longer a service notice → the switch goes, and
+    // the rule no longer reaches the global control group.
+    await page.goto(`${base}/admin/rules/${id}/edit`);
+    await pollUntil(
+      async () => (await holdout.locator('input').inputValue()) === '12.50',
+      10_000,
+      100,
+    );
+    expect(await item('也发给全局对照组').getByRole('switch').isChecked()).toBe(true);
+    await item('服务通知（不受频次上限）').getByRole('switch').click();
+    await item('也发给全局对照组').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: '保存修改' }).click();
+    await page.waitForURL('**/admin/rules?q=*');
+    expect(await post<Record<string, unknown>>('/wechatpush/info', { id })).toMatchObject({
+      holdoutPercent: 12.5,
+      capExempt: false,
+      ignoreGlobalControl: false,
+    });
+
+    const now = formatDateTime(new Date());
+    await api.db.query(
+      `INSERT INTO wechat_push_runs (push_id, kind, slot_at, state, rule_name, audience_count,
+         control_count, excluded, forced, started_at, finished_at, created_at, updated_at)
+       VALUES (?, 'scheduled', ?, 'completed', ?, 8120, 1234, ?, 0, ?, ?, ?, ?)`,
+      [id, daysAgo(2), name, JSON.stringify(noExclusions()), daysAgo(2), daysAgo(2), now, now],
+    );
+    await page.goto(`${base}/admin/rules/${id}/runs`);
+    expect(await page.getByTestId('rule-holdout').innerText()).toBe('对照组 12.5%');
+    const run = page.locator('.ant-table-row-level-0').filter({ hasText: '定时' });
+    await run.waitFor();
+    const headers = await page.locator('.ant-table-thead th').allInnerTexts();
+    const cells = await run.locator('td').allInnerTexts();
+    expect(cells[headers.indexOf('对照组')]).toBe('1,234');
+    expect(cells[headers.indexOf('目标人数')]).toBe('8,120');
+  });
+
   it('adds customers to the suppression list, finds one and removes it after confirming', async () => {
     await page.goto(`${base}/admin/rules`);
     await page.getByRole('menuitem', { name: '勿扰名单' }).click();
@@ -284,6 +385,9 @@ describe('contact policy in the console', () => {
     await dialog.getByText('客户投诉', { exact: true }).click();
     await dialog.getByRole('button', { name: '加 入' }).click();
     await page.getByText('已加入 3 人').waitFor();
+    // The closing dialog hands the focus back to 加入名单 when its animation ends: an Enter
+    // typed before that would open the dialog again. Wait for it, and search with the button.
+    await dialog.waitFor({ state: 'hidden' });
 
     const rows = page.locator('.ant-card-body .ant-table-row');
     await pollUntil(async () => (await rows.count()) === 3, 30_000, 100);
@@ -291,8 +395,11 @@ describe('contact policy in the console', () => {
       /客户投诉[\s\S]*客户电话要求不再推送[\s\S]*操作员 #1/,
     );
 
-    await page.getByPlaceholder('搜索 external_userid 或原因').fill('wm-cp-x');
-    await page.getByPlaceholder('搜索 external_userid 或原因').press('Enter');
+    const search = page.getByPlaceholder('搜索 external_userid 或原因');
+    await search.fill('wm-cp-x');
+    const searched = page.waitForResponse((r) => r.url().endsWith('/suppression/list'));
+    await page.locator('.ant-input-search-button').click();
+    await searched;
     await pollUntil(async () => (await rows.count()) === 1, 30_000, 100);
     expect(await rows.first().innerText()).toContain('wm-cp-x');
 
@@ -397,6 +504,8 @@ describe('contact policy in the console', () => {
     await scheduled.getByText('1,403').hover();
     const popover = page.locator('.ant-popover:visible');
     await popover.getByText('触达策略排除（每人只计一次）').waitFor();
+    // The title can be on screen a moment before the list (CI read an empty list once).
+    await popover.locator('li').first().waitFor();
     expect(await popover.locator('li').allInnerTexts()).toEqual([
       '勿扰：3 人',
       '冷却中：96 人',
@@ -421,5 +530,50 @@ describe('contact policy in the console', () => {
       ['manual', true],
       ['scheduled', false],
     ]);
+  });
+
+  it('saves the global control group share on the 触达策略 page and refuses an emptied one', async () => {
+    await page.goto(`${base}/admin/policy`);
+    const share = item('全局对照组比例 (%)');
+    await pollUntil(
+      async () => (await share.locator('input').inputValue()) === '0.00',
+      10_000,
+      100,
+    );
+    expect(await share.innerText()).toContain(
+      '这部分客户不会收到任何规则的推送，用于衡量整体推送计划的增量；调大比例时原有对照客户保持不变',
+    );
+    const sent = watchPosts();
+
+    await share.locator('input').fill('');
+    await page.getByRole('button', { name: '保存策略' }).click();
+    await share
+      .locator('.ant-form-item-explain-error')
+      .getByText('须在 0 到 10 之间，至多两位小数')
+      .waitFor();
+    expect(sent).not.toContain('/policy/update');
+    // Above 10 the control falls back to the maximum.
+    await share.locator('input').fill('25');
+    await share.locator('input').press('Tab');
+    expect(await share.locator('input').inputValue()).toBe('10.00');
+    await share.locator('.ant-form-item-explain-error').waitFor({ state: 'detached' });
+    await share.locator('input').fill('2.75');
+    await page.getByRole('button', { name: '保存策略' }).click();
+    await page.getByText('触达策略已保存').waitFor();
+    expect(await post<Record<string, unknown>>('/policy/get')).toMatchObject({
+      globalControlPercent: 2.75,
+    });
+
+    await page.reload();
+    await pollUntil(
+      async () => (await share.locator('input').inputValue()) === '2.75',
+      10_000,
+      100,
+    );
+    // The rule form names the program-wide group beside the holdout.
+    await page.goto(`${base}/admin/rules/new`);
+    await item('对照组比例 (%)')
+      .getByText('另有全局对照组（2.75% 的客户，见触达策略页）不会收到任何推送。')
+      .waitFor();
   });
 });

@@ -18,7 +18,12 @@ async function bootstrap(): Promise<void> {
   logger.log(`api listening on ${base} — OpenAPI ${base}/docs, health ${base}/health`, 'Bootstrap');
   if (config.usingDevAdminToken) {
     logger.warn(
-      'ADMIN_TOKENS is not set: the development operator token is active (see README); set ADMIN_TOKENS for any shared environment',
+      'ADMIN_TOKENS is not set: the development operator token is active (see README); create accounts and API keys for any shared environment',
+      'Bootstrap',
+    );
+  } else if (config.ADMIN_TOKENS.length > 0) {
+    logger.warn(
+      `ADMIN_TOKENS is deprecated: its ${config.ADMIN_TOKENS.length} token(s) act as admin API keys; create API keys (/apikeys/create) and remove it (docs/OPERATIONS.md)`,
       'Bootstrap',
     );
   }

@@ -50,6 +50,7 @@ describe('contact policy and suppression API', () => {
         wecomCap: { period: 'month', limit: null },
         quietHours: null,
         blackoutDates: [],
+        globalControlPercent: 0,
         updatedBy: null,
         updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
         canEdit: true,
@@ -79,12 +80,14 @@ describe('contact policy and suppression API', () => {
       const second = await api.post('/policy/update', {
         wecomCap: { period: 'week', limit: 5 },
         quietHours: null,
+        globalControlPercent: 2.5,
       });
       expect(second.body.data).toMatchObject({
         maxPerDay: 2,
         wecomCap: { period: 'week', limit: 5 },
         quietHours: null,
         blackoutDates: ['2027-02-06', '2027-02-07'],
+        globalControlPercent: 2.5,
       });
 
       const changes: { changed_by: string; before_json: string; after_json: string }[] =
@@ -108,6 +111,9 @@ describe('contact policy and suppression API', () => {
       [{ maxPerDay: 'x' }, 'maxPerDay'],
       [{ maxPerWeek: 351 }, 'maxPerWeek'],
       [{ minGapHours: -1 }, 'minGapHours'],
+      [{ globalControlPercent: 10.01 }, 'globalControlPercent'],
+      [{ globalControlPercent: 2.555 }, 'globalControlPercent'],
+      [{ globalControlPercent: '5' }, 'globalControlPercent'],
       [{ wecomCap: { period: 'year' } }, 'wecomCap.period'],
       [{ wecomCap: { period: 'week', limit: 8 } }, 'wecomCap.limit'],
       [{ quietHours: { start: '25:00', end: '09:00' } }, 'quietHours.start'],

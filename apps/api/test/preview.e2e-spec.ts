@@ -1,8 +1,8 @@
 import { Clock, FixedClock, shanghaiInstant } from '@app/common';
 import { LabelType } from '@app/database';
 import { ApiHarness, startApi } from '../../../test/utils/api-app';
-import { truncate } from '../../../test/utils/db';
-import { COMPANY_TABLES, insertFixture } from '../../../libs/audience/test/audience-fixtures';
+import { resetPipelineTables } from '../../../test/utils/pipeline';
+import { insertFixture } from '../../../libs/audience/test/audience-fixtures';
 
 const NOW = shanghaiInstant('2025-03-15', '10:00:00');
 const IN = '2025-02-05 12:00:00';
@@ -24,7 +24,10 @@ describe('POST /wechatpush/preview', () => {
 
   beforeAll(async () => {
     api = await startApi((b) => b.overrideProvider(Clock).useValue(new FixedClock(NOW)));
-    await truncate(api.db, ...COMPANY_TABLES, 'wechat_push_time', 'wechat_push');
+    // Every table the preview reads, the contact policy's too: a suppression, an unreachable
+    // entry or a ledger row an earlier suite of this Jest worker left would take a customer
+    // out (CI counted 23 of 24 once).
+    await resetPipelineTables(api.db);
     const ids = Array.from({ length: 25 }, (_, i) => i + 1);
     await insertFixture(api.db, {
       labels: [{ id: 1, type: LabelType.BRAND, bindId: 'B1', name: '蓝氏' }],

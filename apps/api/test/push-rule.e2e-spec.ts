@@ -63,7 +63,17 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
       // The seed's shape; the contact policy's rule fields come back with their defaults.
       expect(info.body).toEqual({
         success: true,
-        data: { id, ...body, cooldownDays: 7, priority: 5, capExempt: false },
+        data: {
+          id,
+          ...body,
+          cooldownDays: 7,
+          priority: 5,
+          capExempt: false,
+          holdoutPercent: 0,
+          ignoreGlobalControl: false,
+          variants: [],
+          contentWeight: 1,
+        },
       });
 
       const [row] = await api.db.query(
@@ -303,6 +313,110 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
     });
   });
 
+  describe('experiment fields', () => {
+    it('stores holdoutPercent (two decimals) and keeps it when an edit omits it; refuses 50.01 naming the field', async () => {
+      const id = await create({ name: '实验-对照组', holdoutPercent: 12.25 });
+      expect((await api.post('/wechatpush/info', { id })).body.data).toMatchObject({
+        holdoutPercent: 12.25,
+        ignoreGlobalControl: false,
+      });
+      const body = ruleBody({ name: '实验-对照组' });
+      expect((await api.post('/wechatpush/edit', { ...body, id })).status).toBe(200);
+      expect((await api.post('/wechatpush/info', { id })).body.data.holdoutPercent).toBe(12.25);
+      const bad = await api.post('/wechatpush/edit', { ...body, id, holdoutPercent: 50.01 });
+      expectError(bad, 400, 'VALIDATION_FAILED', 'holdoutPercent');
+    });
+  });
+
+  it('info returns every one of 200 slots in week and time order (no GROUP_CONCAT a MySQL 8 default would cut at 1,024 bytes)', async () => {
+    const weekDayPushTime = Array.from({ length: 200 }, (_, i) => ({
+      week: 7 - (i % 7),
+      time: `${String(Math.floor(i / 7) % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`,
+    }));
+    const id = await create({ name: '二百个时间点', weekDayPushTime });
+    const slots = (await api.post('/wechatpush/info', { id })).body.data.weekDayPushTime as {
+      week: number;
+      time: string;
+    }[];
+    expect(slots).toHaveLength(200);
+    const key = (x: { week: number; time: string }) => `${x.week}@${x.time}`;
+    expect(slots.map(key)).toEqual(weekDayPushTime.map(key).sort());
+  });
+
+  describe('content variants', () => {
+    it('stores variants B, C… with their weights, keeps them when an edit omits them, clears them with []; a bad weight is named', async () => {
+      const variants = [
+        { content: '变体 B', weight: 2 },
+        {
+          img: 'https://oss.example.com/c.jpg',
+          miniProgramTitle: '变体 C',
+          miniProgramImg: 'https://oss.example.com/c-mini.jpg',
+          miniProgramUrl: 'pages/home/index?v=C',
+          weight: 1,
+        },
+      ];
+      const id = await create({ name: '实验-变体', variants, contentWeight: 3 });
+      const info = async () => (await api.post('/wechatpush/info', { id })).body.data;
+      expect(await info()).toMatchObject({ variants, contentWeight: 3 });
+      const body = ruleBody({ name: '实验-变体' });
+      expect((await api.post('/wechatpush/edit', { ...body, id })).status).toBe(200);
+      expect((await info()).variants).toEqual(variants);
+      expect((await api.post('/wechatpush/edit', { ...body, id, variants: [] })).status).toBe(200);
+      expect((await info()).variants).toEqual([]);
+      const bad = await api.post('/wechatpush/edit', {
+        ...body,
+        id,
+        variants: [{ content: 'x', weight: 0 }],
+      });
+      expectError(bad, 400, 'VALIDATION_FAILED', 'variants[0].weight');
+    });
+
+    it('an operator promotes the winner: its message becomes the rule content, the variants are retired, the change is recorded', async () => {
+      const variants = [
+        { content: '变体 B', weight: 1 },
+        { img: 'https://oss.example.com/c.jpg', weight: 1 },
+      ];
+      const id = await create({ name: '实验-推广', content: '原文案', variants });
+      expectError(
+        await api.post('/wechatpush/variant/promote', { id, variant: 'D' }),
+        400,
+        'VALIDATION_FAILED',
+        'variant',
+      );
+      expectError(
+        await api.post('/wechatpush/variant/promote', { id, variant: 'Z' }),
+        400,
+        'VALIDATION_FAILED',
+        'variant',
+      );
+      expectError(
+        await api.post('/wechatpush/variant/promote', { id: 999_999, variant: 'B' }),
+        404,
+        'NOT_FOUND',
+      );
+      const res = await api.post('/wechatpush/variant/promote', { id, variant: 'C' });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({
+        content: '',
+        img: 'https://oss.example.com/c.jpg',
+        variants: [],
+        contentWeight: 1,
+      });
+      expect((await api.post('/wechatpush/info', { id })).body.data).toMatchObject({
+        img: 'https://oss.example.com/c.jpg',
+        variants: [],
+      });
+      const [row] = await api.db.query(
+        'SELECT variant, before_json, after_json, promoted_by FROM wechat_push_variant_promotions WHERE push_id = ?',
+        [id],
+      );
+      expect(row.variant).toBe('C');
+      expect(Number(row.promoted_by)).toBe(1);
+      expect(JSON.parse(row.before_json)).toMatchObject({ content: '原文案', variants });
+      expect(JSON.parse(row.after_json)).toMatchObject({ img: 'https://oss.example.com/c.jpg' });
+    });
+  });
+
   describe('edit, editstatus, delete', () => {
     it('edits every field and replaces the slots; updated_by is the editing operator', async () => {
       const id = await create({ name: '原名' });
@@ -330,6 +444,10 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
         cooldownDays: 7,
         priority: 5,
         capExempt: false,
+        holdoutPercent: 0,
+        ignoreGlobalControl: false,
+        variants: [],
+        contentWeight: 1,
       });
       const slots = await api.db.query(
         'SELECT name, week_day, push_time FROM wechat_push_time WHERE push_id = ?',
@@ -610,6 +728,36 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
         status: 'ok',
         info: { mysql: { status: 'up' }, redis: { status: 'up' } },
       });
+    });
+
+    it('turns /health unhealthy when the last scan is older than SCHEDULER_STALE_MINUTES (70), and healthy again after a scan', async () => {
+      const request = (await import('supertest')).default;
+      const health = () => request(api.app.getHttpServer()).get('/health');
+      const scannedAgo = (minutes: number) =>
+        api.db.query(
+          `INSERT INTO scheduler_heartbeats (name, last_at) VALUES ('scan', ?)
+           ON DUPLICATE KEY UPDATE last_at = VALUES(last_at)`,
+          [new Date(Date.now() - minutes * 60_000)],
+        );
+      try {
+        await api.db.query('DELETE FROM scheduler_heartbeats');
+        expect((await health()).status).toBe(200); // never scanned yet: not an alarm
+        await scannedAgo(71);
+        const stale = await health();
+        expect(stale.status).toBe(503);
+        expect(stale.body.error.details).toEqual([
+          {
+            field: 'scheduler',
+            message: expect.stringMatching(/^last scan 71 min ago \(limit 70\)$/),
+          },
+        ]);
+        await scannedAgo(1);
+        const fresh = await health();
+        expect(fresh.status).toBe(200);
+        expect(fresh.body.info.scheduler).toEqual({ status: 'up', lastScanMinutesAgo: 1 });
+      } finally {
+        await api.db.query('DELETE FROM scheduler_heartbeats');
+      }
     });
   });
 

@@ -3,6 +3,7 @@ import { AppConfig, BUSINESS_TZ } from '@app/common';
 import { DbConnectionSettings } from '@app/database';
 import { DateTime } from 'luxon';
 import { bulkLoadCompany, load, tsv, tsvMany } from './bulk-load';
+import { simulatedOrderValue } from './simulated-trade';
 
 /**
  * `gen:data`: fills the company tables (labels, customers, orders, label links) with a
@@ -17,7 +18,8 @@ import { bulkLoadCompany, load, tsv, tsvMany } from './bulk-load';
  *
  * Shapes: ~4 label links per order and buyer (the buyer's city, a brand, a second-level
  * category, a SKU; popular labels much more common than rare ones), 2 % orders with two or
- * three buyers, 10 % customers without an external id (8 % NULL, 2 % empty).
+ * three buyers, 10 % customers without an external id (8 % NULL, 2 % empty); amounts of
+ * 9.90–509.90 yuan, ~3 % of orders closed, ~3 % refunded in full, ~4 % in part.
  *
  * Rows go in with LOAD DATA LOCAL INFILE streamed from memory (no temporary files,
  * `bulk-load.ts`, shared with gen:demo); secondary indexes and the buyer-projection triggers are dropped for
@@ -118,6 +120,12 @@ function genOrder(o: GenDataOptions, id: number, yearStart: number): GenOrder {
   return { id, buyers, createdAt, labels };
 }
 
+/** An order's amounts and status: 9.90–509.90 yuan, most small; a few closed or refunded. */
+function orderValue(seed: number, id: number) {
+  const r = rowRng(seed, 4, id);
+  return simulatedOrderValue(990 + Math.floor(r() ** 2 * 50_000), r);
+}
+
 function parseArgs(args: string[], config: AppConfig): GenDataOptions {
   const flags = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
@@ -205,10 +213,20 @@ async function generateData(
         load(
           conn,
           'youzan_orders',
-          ['id', 'order_number', 'user_ids', 'fans_nickname', 'order_creation_time', 'payment'],
+          [
+            'id',
+            'order_number',
+            'user_ids',
+            'fans_nickname',
+            'order_creation_time',
+            'payment',
+            'refunded_fee',
+            'status',
+          ],
           tsv(o.orders, (i) => {
             const g = genOrder(o, i, yearStart);
-            return `${i}\tE${String(i).padStart(12, '0')}\t${g.buyers.join(',')}\t昵称${g.buyers[0]}\t${g.createdAt}\t${((i % 50000) / 100).toFixed(2)}\n`;
+            const v = orderValue(o.seed, i);
+            return `${i}\tE${String(i).padStart(12, '0')}\t${g.buyers.join(',')}\t昵称${g.buyers[0]}\t${g.createdAt}\t${v.payment}\t${v.refundedFee ?? '\\N'}\t${v.status}\n`;
           }),
         ),
       );

@@ -1,8 +1,11 @@
-import { Readable } from 'node:stream';
+import { join, resolve } from 'node:path';
 import { AppConfig, BUSINESS_TZ } from '@app/common';
 import { DbConnectionSettings } from '@app/database';
 import { DateTime } from 'luxon';
-import { bulkLoadCompany, load } from './bulk-load';
+import { SimCorp } from '../../wecom-simulator/src/corp/sim-corp';
+import { bulkLoadCompany, load, tsv } from './bulk-load';
+import { DemoFileRow, writeDemoOrderFile } from './demo-order-file';
+import { simulatedOrderValue } from './simulated-trade';
 import {
   DEMO_CATEGORIES,
   DEMO_CITIES,
@@ -15,37 +18,54 @@ import {
 
 /**
  * `gen:demo`: the demo company of `npm run demo` in the app's own database (DB_NAME, which
- * must contain "demo"): DROPPED, re-created from the migrations and filled with a grocery
- * chain's customers and orders **relative to now**, so day-window rules ("no purchase for
- * 45 days") find people today.
+ * must contain "demo"): DROPPED, re-created from the migrations, its customers loaded and its
+ * orders written as an **order file** (`--out`) that `import:orders` then brings in through
+ * the ingestion core (docs/INGEST.md), like a shop's export — orders, label links and every
+ * projection are written by the import, never by this command. Orders are **relative to now**,
+ * so day-window rules ("no purchase for 45 days") find people today.
  *
  *   --customers N   customers (default 20000)
  *   --orders M      orders (default 200000), over the last --days days
  *   --days D        history length in days (default 180)
- *   --seed S        PRNG seed (default 7); same seed and same day, same company
+ *   --seed S        PRNG seed (default 7), also the seed of the WeCom simulator's corp
+ *                   (SIM_CORP_SEED): same seed and same day, same company
+ *   --out FILE      where the order file goes (default demo-orders.csv in IMPORT_DIR)
  *
- * Shapes: customers in 16 cities (上海, 杭州, 北京…), each served by a regional warehouse or
- * store; 55 % still buying (last order within a week), 45 % lapsed at any point of the
- * history; 6 % registered but never ordered; a few heavy buyers; 10 % without an external id
- * (8 % NULL, 2 % empty); 1–3 products per order from 12 categories and ~50 brands (伊利,
- * 蒙牛…), half of them from the customer's favourite category; 2 % orders with two buyers.
- * Label links per order and buyer: the buyer's city, the order's warehouse, and each
- * product's category, brand and SKU. The buyer projection (`order_buyers`,
- * `customer_last_order`) is loaded directly, not derived by the migration's backfill.
+ * Customers are the WeCom contacts of the simulator's generated corp (seed S, N contacts,
+ * DEMO_CORP members): customer k is contact k−1 — its `external_userid` and, when WeCom gives
+ * one, its `unionid` — except 10 % who are shop buyers without an external id (8 % NULL, 2 %
+ * empty). Shapes: customers in 16 cities (上海, 杭州, 北京…), each served by a regional
+ * warehouse or store; 55 % still buying (last order within a week), 45 % lapsed at any point
+ * of the history; 6 % registered but never ordered; a few heavy buyers; 1–3 products per order
+ * from 12 categories and ~50 brands (伊利, 蒙牛…), half of them from the customer's favourite
+ * category. Each order's row carries the buyer's city and warehouse and each item's category,
+ * brand and SKU: the labels the import creates and links.
  */
+
+/** The WeCom simulator's corp the demo's customers come from (SIM_CORP_* in scripts/demo.js). */
+export const DEMO_CORP = {
+  members: 5,
+  senders: ['zhangmin', 'liqiang', 'wangfang', 'chenjing', 'liuyang'],
+  unionidRate: 0.7,
+  mobileRate: 0.3,
+};
 
 interface GenDemoOptions {
   customers: number;
   orders: number;
   days: number;
   seed: number;
+  /** The order file to write. */
+  out: string;
   now: DateTime;
 }
 
 interface GenDemoSummary {
   customers: number;
   orders: number;
-  labelLinks: number;
+  /** Line items: the order file's rows. */
+  rows: number;
+  file: string;
   seconds: number;
 }
 
@@ -78,24 +98,14 @@ function weightedPicker(weights: number[]): (u: number) => number {
   };
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** Label ids in table order: cities, warehouses, categories, brands, SKUs. */
-function demoLabels() {
-  const brands = [...new Set(DEMO_PRODUCTS.map((p) => p[1]))];
-  const rows: { id: number; bindId: string | null; name: string; type: number }[] = [];
-  const add = (bindId: string | null, name: string, type: number) =>
-    rows.push({ id: rows.length + 1, bindId, name, type }) && rows.length;
-  const city = DEMO_CITIES.map((c) => add(null, c.name, 0));
-  const warehouse = new Map(DEMO_WAREHOUSES.map((w) => [w.bindId, add(w.bindId, w.name, 1)]));
-  const category = new Map(DEMO_CATEGORIES.map((c) => [c.bindId, add(c.bindId, c.name, 2)]));
-  const brand = new Map(brands.map((b, i) => [b, add(`B${String(i + 1).padStart(3, '0')}`, b, 3)]));
-  const sku = DEMO_PRODUCTS.map((p, i) => add(`SKU${10001 + i}`, p[2], 4));
-  return { rows, city, warehouse, category, brand, sku };
-}
+/** The SKU code of product `i` in the order file (a label of type 4 by this bind id). */
+const skuId = (i: number) => `SKU${10001 + i}`;
+const WAREHOUSE_NAMES = new Map(DEMO_WAREHOUSES.map((w) => [w.bindId, w.name]));
+const CATEGORY_NAMES = new Map(DEMO_CATEGORIES.map((c) => [c.bindId, c.name]));
 
 interface Customer {
   city: number;
+  unionid: string | null;
   warehouse: string;
   favourite: number;
   firstDaysAgo: number;
@@ -109,9 +119,10 @@ interface Customer {
 
 interface Order {
   time: number;
-  buyers: number[];
-  items: number[];
-  payment: number;
+  buyer: number;
+  /** Products and their quantities. */
+  items: { product: number; quantity: number }[];
+  value: ReturnType<typeof simulatedOrderValue>;
 }
 
 function generateDemoCompany(o: GenDemoOptions) {
@@ -124,6 +135,16 @@ function generateDemoCompany(o: GenDemoOptions) {
     DEMO_PRODUCTS.flatMap((p, i) => (p[0] === c.bindId ? [i] : [])),
   );
   const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)];
+  const corp = new SimCorp(
+    {
+      seed: o.seed,
+      members: DEMO_CORP.members,
+      contacts: o.customers,
+      unionidRate: DEMO_CORP.unionidRate,
+      mobileRate: DEMO_CORP.mobileRate,
+    },
+    DEMO_CORP.senders,
+  );
 
   const customers: Customer[] = [];
   const weights: number[] = [];
@@ -134,15 +155,13 @@ function generateDemoCompany(o: GenDemoOptions) {
     const lastDaysAgo = lapsed ? 7 + Math.floor(r() * (o.days - 7)) : Math.floor(r() * 7);
     const firstDaysAgo = lastDaysAgo + Math.floor(r() * (o.days - lastDaysAgo));
     const u = r();
-    const ext =
-      u < 0.08
-        ? null
-        : u < 0.1
-          ? ''
-          : `wm${Array.from({ length: 22 }, () => BASE62[Math.floor(r() * 62)]).join('')}`;
+    // Customer i is the corp's contact i − 1, unless a shop buyer who is no WeCom contact.
+    const contact = u < 0.1 ? null : corp.contact(corp.externalId(i - 1));
+    const ext = u < 0.08 ? null : u < 0.1 ? '' : contact!.external_userid;
     const nick = `${pick(NICKNAME_PARTS.prefix)}${pick(NICKNAME_PARTS.middle)}${pick(NICKNAME_PARTS.suffix)}`;
     customers.push({
       city,
+      unionid: contact?.unionid ?? null,
       warehouse: ws.length > 1 && r() < 0.3 ? ws[1] : ws[0],
       favourite: pickCategory(r()),
       firstDaysAgo,
@@ -164,21 +183,17 @@ function generateDemoCompany(o: GenDemoOptions) {
     const c = customers[customerId - 1];
     const time = nowSec - 600 - Math.floor((daysAgo + r()) * day);
     const count = r() < 0.7 ? 1 : r() < 0.8 ? 2 : 3;
-    const items: number[] = [];
-    let payment = 0;
+    const items: Order['items'] = [];
+    let paymentFen = 0;
     for (let k = 0; k < count; k++) {
       const category = r() < 0.5 ? c.favourite : pickCategory(r());
       const product = pick(productsOf[category]);
-      if (items.includes(product)) continue;
-      items.push(product);
-      payment += DEMO_PRODUCTS[product][3] * (r() < 0.8 ? 1 : 2);
+      if (items.some((it) => it.product === product)) continue;
+      const quantity = r() < 0.8 ? 1 : 2;
+      items.push({ product, quantity });
+      paymentFen += Math.round(DEMO_PRODUCTS[product][3] * 100) * quantity;
     }
-    const buyers = [customerId];
-    if (r() < 0.02) {
-      const other = buyerIds[Math.floor(r() * buyerIds.length)];
-      if (other !== customerId) buyers.push(other);
-    }
-    return { time, buyers, items, payment: Math.round(payment * 100) / 100 };
+    return { time, buyer: customerId, items, value: simulatedOrderValue(paymentFen, r) };
   };
   // Every buyer's last order on its last day, then the rest spread over each buyer's span.
   for (const id of buyerIds) {
@@ -196,7 +211,7 @@ function generateDemoCompany(o: GenDemoOptions) {
   return { customers, orders };
 }
 
-function parseArgs(args: string[]): Omit<GenDemoOptions, 'now'> {
+function parseArgs(args: string[], importDir: string): Omit<GenDemoOptions, 'now'> {
   const flags = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
@@ -204,7 +219,7 @@ function parseArgs(args: string[]): Omit<GenDemoOptions, 'now'> {
     flags.set(m[1], m[2] ?? args[++i]);
   }
   for (const k of flags.keys()) {
-    if (!['customers', 'orders', 'days', 'seed'].includes(k))
+    if (!['customers', 'orders', 'days', 'seed', 'out'].includes(k))
       throw new Error(`unknown flag --${k}`);
   }
   const int = (name: string, def: number, min: number, max: number) => {
@@ -214,115 +229,96 @@ function parseArgs(args: string[]): Omit<GenDemoOptions, 'now'> {
     }
     return v;
   };
+  const out = flags.has('out') ? flags.get('out')?.trim() : join(importDir, 'demo-orders.csv');
+  if (!out) throw new Error('--out needs a file name');
   return {
     customers: int('customers', 20_000, 1, 2_000_000),
     orders: int('orders', 200_000, 0, 20_000_000),
     days: int('days', 180, 30, 3650),
-    seed: int('seed', 7, 0, 2 ** 31),
+    // The corp's seed (SIM_CORP_SEED) is at most 999,999.
+    seed: int('seed', 7, 1, 999_999),
+    out: resolve(out),
   };
 }
 
 const esc = (v: string) => v.replace(/[\\\t\n]/g, ' ');
 
+/** The order file's rows: one per line item, the rows of an order adjacent. */
+function* orderFileRows(
+  customers: Customer[],
+  orders: Order[],
+  fmt: (sec: number) => string,
+): Generator<DemoFileRow> {
+  for (let k = 0; k < orders.length; k++) {
+    const order = orders[k];
+    const buyer = customers[order.buyer - 1];
+    const number = `E${DateTime.fromSeconds(order.time, { zone: BUSINESS_TZ }).toFormat('yyyyMMddHHmmss')}${String(k + 1).padStart(8, '0')}`;
+    for (const { product, quantity } of order.items) {
+      const [category, brand, name, price] = DEMO_PRODUCTS[product];
+      yield {
+        order_number: number,
+        order_time: fmt(order.time),
+        status: order.value.status,
+        payment: order.value.payment,
+        refunded_fee: order.value.refundedFee ?? '',
+        customer_id: order.buyer,
+        nickname: buyer.nickname,
+        city: DEMO_CITIES[buyer.city].name,
+        warehouse_id: buyer.warehouse,
+        warehouse_name: WAREHOUSE_NAMES.get(buyer.warehouse)!,
+        sku_id: skuId(product),
+        sku_name: name,
+        brand,
+        category_id: category,
+        category_name: CATEGORY_NAMES.get(category)!,
+        quantity,
+        price: price.toFixed(2),
+      };
+    }
+  }
+}
+
+/**
+ * Re-creates the database with the demo's customers (bulk-loaded: they stand for the WeCom
+ * contacts) and writes its orders as an order file for `import:orders`; nothing else is
+ * written to the company tables.
+ */
 export async function generateDemo(
   o: GenDemoOptions,
   settings: DbConnectionSettings,
   log: (msg: string) => void = (m) => console.error(m),
 ): Promise<GenDemoSummary> {
-  const labels = demoLabels();
   const { customers, orders } = generateDemoCompany(o);
   const fmt = (sec: number) =>
     DateTime.fromSeconds(sec, { zone: BUSINESS_TZ }).toFormat('yyyy-MM-dd HH:mm:ss');
-  let labelLinks = 0;
-  const seconds = await bulkLoadCompany(
+  const t0 = Date.now();
+  await bulkLoadCompany(
     settings,
-    { label: 'gen:demo', log, backfillProjection: false },
+    { label: 'gen:demo', log, backfillProjection: true },
     async (conn, step) => {
-      // Chunks of 20,000 lines: one packet must stay below max_allowed_packet.
-      const put = (table: string, columns: string[], lines: string[]) =>
+      await step(`${customers.length} customers`, () =>
         load(
           conn,
-          table,
-          columns,
-          Readable.from(
-            (function* () {
-              for (let i = 0; i < lines.length; i += 20_000) {
-                yield Buffer.from(lines.slice(i, i + 20_000).join(''), 'utf8');
-              }
-            })(),
-          ),
-        );
-      await step(`${labels.rows.length} labels`, () =>
-        put(
-          'wechat_labels',
-          ['id', 'bind_id', 'name', 'type'],
-          labels.rows.map((l) => `${l.id}\t${l.bindId ?? '\\N'}\t${esc(l.name)}\t${l.type}\n`),
-        ),
-      );
-      await step(`${customers.length} customers`, () =>
-        put(
           'customers',
-          ['id', 'name', 'nickname', 'external_userid', 'created_at'],
-          customers.map(
-            (c, i) =>
-              `${i + 1}\t${esc(c.name)}\t${esc(c.nickname)}\t${c.externalUserid ?? '\\N'}\t${fmt(c.createdAt)}\n`,
-          ),
+          ['id', 'name', 'nickname', 'external_userid', 'unionid', 'created_at'],
+          tsv(customers.length, (i) => {
+            const c = customers[i - 1];
+            return `${i}\t${esc(c.name)}\t${esc(c.nickname)}\t${c.externalUserid ?? '\\N'}\t${c.unionid ?? '\\N'}\t${fmt(c.createdAt)}\n`;
+          }),
         ),
       );
-      const orderLines: string[] = [];
-      const linkLines: string[] = [];
-      const buyerLines: string[] = [];
-      const last = new Map<number, number>();
-      orders.forEach((order, k) => {
-        const id = k + 1;
-        const at = fmt(order.time);
-        const first = customers[order.buyers[0] - 1];
-        const number = `E${DateTime.fromSeconds(order.time, { zone: BUSINESS_TZ }).toFormat('yyyyMMddHHmmss')}${String(id).padStart(8, '0')}`;
-        orderLines.push(
-          `${id}\t${number}\t${order.buyers.join(',')}\t${esc(first.nickname)}\t${at}\t${order.payment.toFixed(2)}\n`,
-        );
-        const orderLabels = [labels.warehouse.get(first.warehouse)!];
-        for (const p of order.items) {
-          const [category, brand] = DEMO_PRODUCTS[p];
-          for (const l of [
-            labels.category.get(category)!,
-            labels.brand.get(brand)!,
-            labels.sku[p],
-          ]) {
-            if (!orderLabels.includes(l)) orderLabels.push(l);
-          }
-        }
-        for (const b of order.buyers) {
-          buyerLines.push(`${b}\t${at}\t${id}\n`);
-          last.set(b, Math.max(last.get(b) ?? 0, order.time));
-          for (const l of [labels.city[customers[b - 1].city], ...orderLabels]) {
-            linkLines.push(`${b}\t${l}\t${id}\n`);
-          }
-        }
-      });
-      labelLinks = linkLines.length;
-      await step(`${orders.length} orders`, () =>
-        put(
-          'youzan_orders',
-          ['id', 'order_number', 'user_ids', 'fans_nickname', 'order_creation_time', 'payment'],
-          orderLines,
-        ),
-      );
-      await step(`${labelLinks} label links`, () =>
-        put('wechat_customers_labels', ['customer_id', 'label_id', 'order_id'], linkLines),
-      );
-      await step('buyer projection', async () => {
-        buyerLines.sort((a, b) => Number(a.split('\t', 1)[0]) - Number(b.split('\t', 1)[0]));
-        await put('order_buyers', ['customer_id', 'order_creation_time', 'order_id'], buyerLines);
-        await put(
-          'customer_last_order',
-          ['customer_id', 'last_order_at'],
-          [...last].map(([c, t]) => `${c}\t${fmt(t)}\n`),
-        );
-      });
     },
   );
-  return { customers: customers.length, orders: orders.length, labelLinks, seconds };
+  const t = Date.now();
+  const rows = await writeDemoOrderFile(o.out, orderFileRows(customers, orders, fmt));
+  log(`gen:demo order file ${o.out}: ${rows} rows, ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return {
+    customers: customers.length,
+    orders: orders.length,
+    rows,
+    file: o.out,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 export async function genDemoCommand(args: string[], config: AppConfig): Promise<void> {
@@ -332,10 +328,13 @@ export async function genDemoCommand(args: string[], config: AppConfig): Promise
       `gen:demo drops and re-creates DB_NAME; ${config.DB_NAME} does not look like a demo database (its name must contain "demo")`,
     );
   }
-  const options = { ...parseArgs(args), now: DateTime.now().setZone(BUSINESS_TZ) };
+  const options = {
+    ...parseArgs(args, config.IMPORT_DIR),
+    now: DateTime.now().setZone(BUSINESS_TZ),
+  };
   const s = await generateDemo(options, config);
   console.log(
-    `gen:demo ${config.DB_NAME}: ${s.customers} customers, ${s.orders} orders over ${options.days} days, ` +
-      `${s.labelLinks} label links in ${s.seconds.toFixed(1)} s`,
+    `gen:demo ${config.DB_NAME}: ${s.customers} customers; ${s.orders} orders over ${options.days} days ` +
+      `in ${s.rows} rows written to ${s.file} (${s.seconds.toFixed(1)} s) — bring them in with import:orders ${s.file}`,
   );
 }

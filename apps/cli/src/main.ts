@@ -3,12 +3,16 @@ import { loadConfigOrExit } from '@app/common';
 import { runMigrations } from '@app/database';
 import { genDataCommand } from './gen-data.command';
 import { genDemoCommand } from './gen-demo.command';
+import { importOrdersCommand } from './import-orders.command';
+import { userCreateCommand } from './user-create.command';
 
 /**
  * Operational commands that run as their own step, never inside an app's boot:
  *   migration:run   create the database if missing, apply pending migrations
  *   gen:data        fill the company tables with a deterministic benchmark data set
  *   gen:demo        re-create DB_NAME (a demo database) with the demo company of `npm run demo`
+ *   import:orders   FILE [--dry-run]: an order file (CSV / XLSX) through the ingestion core
+ *   user:create     --username U --password-stdin --role R: an account (the first admin)
  */
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   'migration:run': async () => {
@@ -22,6 +26,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   },
   'gen:data': (args) => genDataCommand(args, loadConfigOrExit()),
   'gen:demo': (args) => genDemoCommand(args, loadConfigOrExit()),
+  'import:orders': async (args) => {
+    loadConfigOrExit();
+    const code = await importOrdersCommand(args);
+    if (code !== 0) process.exit(code);
+  },
+  'user:create': async (args) => {
+    loadConfigOrExit();
+    await userCreateCommand(args);
+  },
 };
 
 async function main(): Promise<void> {

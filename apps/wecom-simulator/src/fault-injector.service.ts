@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { seededRandom } from './seeded-random';
 import { FaultSettings } from './simulator-settings';
 
-type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid';
+type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid' | 'lost';
 type FaultAfterCall = 'timeout' | 'reset';
 
 interface FaultPlan {
@@ -89,6 +89,7 @@ export class FaultInjector implements OnApplicationShutdown {
             ['busy', s.busyRate],
             ['rateLimit', s.rateLimitRate],
             ['tokenInvalid', s.tokenInvalidRate],
+            ['lost', s.timeoutBeforeCallRate],
           ]),
       after: pick<FaultAfterCall>(rAfter, [
         ['timeout', s.timeoutAfterAcceptRate],

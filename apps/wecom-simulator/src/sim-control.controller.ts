@@ -9,6 +9,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { z } from 'zod';
+import { CallbackSender, SendReport, sendCallbacksSchema } from './callback-sender.service';
 import { FaultInjector } from './fault-injector.service';
 import {
   behaviourSchema,
@@ -18,6 +19,8 @@ import {
   SimulatorBehaviour,
 } from './simulator-settings';
 import { SimMessage, SimulatorState } from './simulator-state.service';
+import { RobotInbox } from './robot-webhook.controller';
+import { SimCorpService } from './corp/sim-corp.service';
 
 /** What the simulator was started with; `POST /__sim/reset` returns to it. */
 export const INITIAL_SETTINGS = Symbol('INITIAL_SETTINGS');
@@ -61,8 +64,21 @@ export class SimControlController {
   constructor(
     private readonly state: SimulatorState,
     private readonly faults: FaultInjector,
+    private readonly callbacks: CallbackSender,
+    private readonly robots: RobotInbox,
+    private readonly corp: SimCorpService,
     @Inject(INITIAL_SETTINGS) private readonly initial: InitialSettings,
   ) {}
+
+  /**
+   * Sends `count` signed, encrypted change callbacks to `callbackUrl` (plus `duplicates`
+   * retries of some of them, in random order with `shuffle`); answers when all were answered.
+   */
+  @Post('callbacks')
+  @HttpCode(200)
+  sendCallbacks(@Body() body: unknown): Promise<SendReport> {
+    return this.callbacks.send(parse(sendCallbacksSchema, body ?? {}));
+  }
 
   @Get('messages')
   messages(@Query('msgid') msgid?: string) {
@@ -132,6 +148,8 @@ export class SimControlController {
   reset() {
     this.state.reset(this.initial.behaviour);
     this.faults.configure(this.initial.faults);
+    this.robots.clear();
+    this.corp.reset();
     return { reset: true };
   }
 }

@@ -42,6 +42,26 @@ export const behaviourSchema = z.object({
   lazySenderPattern: pattern,
   /** Mini-program appids linked to the corp; empty accepts any. */
   miniProgramAppIds: list,
+  /** Where `POST /__sim/callbacks` sends WeCom's change callbacks (the app's /wecom/callback). */
+  callbackUrl: z.string().url().optional(),
+  /** The callback Token and EncodingAESKey, as set in the admin console (the app's WECOM_CALLBACK_*). */
+  callbackToken: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,32}$/)
+    .optional(),
+  callbackAesKey: z
+    .string()
+    .regex(/^[A-Za-z0-9]{43}$/, 'exactly 43 letters and digits')
+    .optional(),
+  /** The generated corp (客户联系): seed, members (senders first), external contacts. */
+  corpSeed: z.coerce.number().int().min(1).max(999_999),
+  corpMembers: z.coerce.number().int().min(1).max(10_000),
+  corpContacts: z.coerce.number().int().min(0).max(2_000_000),
+  /** Shares of contacts with a unionid / with a remark mobile on their first follow. */
+  corpUnionidRate: rate,
+  corpMobileRate: rate,
+  /** WeCom's limit per contact API (get_follow_user_list, batch/get_by_user, get_corp_tag_list); 0 = none. */
+  contactCallsPerMinute: nonNegInt,
 });
 export type SimulatorBehaviour = z.infer<typeof behaviourSchema>;
 
@@ -58,6 +78,11 @@ export const faultSchema = z.object({
   rateLimitRate: rate,
   /** errcode 40014 and the token used is revoked. */
   tokenInvalidRate: rate,
+  /**
+   * The request is held for `holdMs`, then the connection is reset; the call is never carried
+   * out (the client times out, WeCom created nothing — a request lost on its way).
+   */
+  timeoutBeforeCallRate: rate,
   /** The call is carried out, then the answer is held for `holdMs` (the client times out). */
   timeoutAfterAcceptRate: rate,
   /** The call is carried out, then the connection is reset. */
@@ -85,6 +110,12 @@ export const DEFAULT_BEHAVIOUR: SimulatorBehaviour = {
   sendDelayMs: 5000,
   dispatchDelayMs: 0,
   miniProgramAppIds: [],
+  corpSeed: 1,
+  corpMembers: 3,
+  corpContacts: 0,
+  corpUnionidRate: 0.7,
+  corpMobileRate: 0.3,
+  contactCallsPerMinute: 10_000,
 };
 
 export const NO_FAULTS: FaultSettings = {
@@ -95,6 +126,7 @@ export const NO_FAULTS: FaultSettings = {
   busyRate: 0,
   rateLimitRate: 0,
   tokenInvalidRate: 0,
+  timeoutBeforeCallRate: 0,
   timeoutAfterAcceptRate: 0,
   resetAfterAcceptRate: 0,
   holdMs: 60000,
@@ -130,6 +162,15 @@ const BEHAVIOUR_ENV: Record<keyof SimulatorBehaviour, string> = {
   overCapPattern: 'SIM_OVER_CAP_PATTERN',
   lazySenderPattern: 'SIM_LAZY_SENDER_PATTERN',
   miniProgramAppIds: 'SIM_MINIPROGRAM_APPIDS',
+  callbackUrl: 'SIM_CALLBACK_URL',
+  callbackToken: 'SIM_CALLBACK_TOKEN',
+  callbackAesKey: 'SIM_CALLBACK_AES_KEY',
+  corpSeed: 'SIM_CORP_SEED',
+  corpMembers: 'SIM_CORP_MEMBERS',
+  corpContacts: 'SIM_CORP_CONTACTS',
+  corpUnionidRate: 'SIM_CORP_UNIONID_RATE',
+  corpMobileRate: 'SIM_CORP_MOBILE_RATE',
+  contactCallsPerMinute: 'SIM_CONTACT_CALLS_PER_MINUTE',
 };
 
 const FAULT_ENV: Record<keyof FaultSettings, string> = {
@@ -140,6 +181,7 @@ const FAULT_ENV: Record<keyof FaultSettings, string> = {
   busyRate: 'SIM_BUSY_RATE',
   rateLimitRate: 'SIM_RATE_LIMIT_RATE',
   tokenInvalidRate: 'SIM_TOKEN_INVALID_RATE',
+  timeoutBeforeCallRate: 'SIM_TIMEOUT_BEFORE_CALL_RATE',
   timeoutAfterAcceptRate: 'SIM_TIMEOUT_AFTER_ACCEPT_RATE',
   resetAfterAcceptRate: 'SIM_RESET_AFTER_ACCEPT_RATE',
   holdMs: 'SIM_HOLD_MS',

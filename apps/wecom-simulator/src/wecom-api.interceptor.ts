@@ -44,6 +44,15 @@ export class WecomApiInterceptor implements NestInterceptor {
             this.state.revokeToken(token, 40014);
             return of(wecomError(40014));
           }
+          break;
+        case 'lost':
+          // Never carried out: held until the caller has given up, then the connection drops.
+          count('lost');
+          return from(this.faults.wait(this.faults.current.holdMs)).pipe(
+            mergeMap(() => {
+              throw new SimTransportFault('reset');
+            }),
+          );
       }
       return next.handle().pipe(
         mergeMap((answer) => {

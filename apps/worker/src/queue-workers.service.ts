@@ -1,7 +1,14 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { PipelineQueues, QUEUE_CONCURRENCY, QueueName } from '@app/pipeline';
-import { JobHandler } from './processors/job-handlers';
+import {
+  CALLBACK_QUEUE_CONCURRENCY,
+  CallbackQueueName,
+  CallbackQueues,
+} from '@app/wecom-callbacks';
+import { YOUZAN_QUEUE_CONCURRENCY, YouzanQueueName, YouzanQueues } from '@app/youzan';
+import { IMPORT_QUEUE_CONCURRENCY, ImportQueueName, ImportQueues } from '@app/ingest';
+import { AnyQueueName, JobHandler } from './processors/job-handlers';
 
 /**
  * The BullMQ workers of this process, one per queue, created only by `start` — after the
@@ -12,15 +19,36 @@ export class QueueWorkers implements OnModuleDestroy {
   private readonly logger = new Logger(QueueWorkers.name);
   private readonly workers: Worker[] = [];
 
-  constructor(private readonly queues: PipelineQueues) {}
+  constructor(
+    private readonly queues: PipelineQueues,
+    private readonly callbackQueues: CallbackQueues,
+    private readonly youzanQueues: YouzanQueues,
+    private readonly importQueues: ImportQueues,
+  ) {}
 
   /** One worker per queue of the contracts, each running its share of `workerConcurrency`. */
   start(handlers: readonly JobHandler[], workerConcurrency: number): void {
-    const queues = Object.entries(QUEUE_CONCURRENCY) as [QueueName, (c: number) => number][];
-    for (const [name, concurrency] of queues) {
+    const entries = <Q extends AnyQueueName>(
+      table: { [K in Q]: (c: number) => number },
+      producer: (name: Q) => Queue,
+    ) =>
+      (Object.keys(table) as Q[]).map((name) => ({
+        name,
+        concurrency: table[name],
+        producer: producer(name),
+      }));
+    const queues = [
+      ...entries<QueueName>(QUEUE_CONCURRENCY, (n) => this.queues.queue(n)),
+      ...entries<CallbackQueueName>(CALLBACK_QUEUE_CONCURRENCY, (n) =>
+        this.callbackQueues.queue(n),
+      ),
+      ...entries<YouzanQueueName>(YOUZAN_QUEUE_CONCURRENCY, (n) => this.youzanQueues.queue(n)),
+      ...entries<ImportQueueName>(IMPORT_QUEUE_CONCURRENCY, (n) => this.importQueues.queue(n)),
+    ];
+    for (const { name, concurrency, producer } of queues) {
       const byJob = new Map(handlers.filter((h) => h.queue === name).map((h) => [h.name, h]));
       // The producer's connection options and key prefix: workers read what the api writes.
-      const { connection, prefix } = this.queues.queue(name).opts;
+      const { connection, prefix } = producer.opts;
       const worker = new Worker(
         name,
         async (job: Job, token?: string) => {

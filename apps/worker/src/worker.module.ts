@@ -1,15 +1,25 @@
 import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
+  AllExceptionsFilter,
   AppConfigModule,
   ClockModule,
   HealthController,
   loggingModule,
+  MetricsController,
+  MetricsModule,
   RedisModule,
 } from '@app/common';
 import { DatabaseModule } from '@app/database';
-import { PipelineModule } from '@app/pipeline';
+import { PipelineFigures, PipelineIncidents, PipelineMetrics, PipelineModule } from '@app/pipeline';
+import { ContactMetrics, WecomCallbacksModule } from '@app/wecom-callbacks';
+import { YouzanModule, YouzanPullScheduler, YouzanQueuesModule } from '@app/youzan';
+import { CallbackEventProcessor } from './processors/callback-event.processor';
+import { ContactsSyncProcessor } from './processors/contacts-sync.processor';
+import { YouzanPullProcessor } from './processors/youzan-pull.processor';
+import { IngestMetrics, OrderImportModule } from '@app/ingest';
+import { OrderImportProcessor } from './processors/order-import.processor';
 import { BatchProcessor } from './processors/batch.processor';
 import { DeliveryProcessor } from './processors/delivery.processor';
 import { JobHandlerDiscovery } from './processors/job-handlers';
@@ -17,6 +27,9 @@ import { ScheduleProcessor } from './processors/schedule.processor';
 import { SlotProcessor } from './processors/slot.processor';
 import { QueueWorkers } from './queue-workers.service';
 import { WorkerBootstrap } from './worker-bootstrap.service';
+import { AlertNotifier } from './alerts/alert-notifier.service';
+import { QueueMetrics } from './metrics/queue-metrics';
+import { SelectionMetrics } from './metrics/selection-metrics';
 
 /**
  * The worker: scheduler and queue processors, no HTTP unless WORKER_PORT is set. A handler
@@ -30,20 +43,46 @@ import { WorkerBootstrap } from './worker-bootstrap.service';
     DatabaseModule,
     RedisModule,
     PipelineModule,
+    WecomCallbacksModule,
+    YouzanModule,
+    YouzanQueuesModule,
+    OrderImportModule,
     DiscoveryModule,
+    MetricsModule,
   ],
   providers: [
     ScheduleProcessor,
     SlotProcessor,
     BatchProcessor,
     DeliveryProcessor,
+    CallbackEventProcessor,
+    ContactsSyncProcessor,
+    YouzanPullProcessor,
+    OrderImportProcessor,
+    YouzanPullScheduler,
     JobHandlerDiscovery,
     QueueWorkers,
     WorkerBootstrap,
+    PipelineFigures,
+    PipelineMetrics,
+    IngestMetrics,
+    ContactMetrics,
+    QueueMetrics,
+    SelectionMetrics,
+    PipelineIncidents,
+    AlertNotifier,
   ],
 })
 export class WorkerModule {}
 
-/** Adds GET /health to a worker started with WORKER_PORT (for container probes). */
-@Module({ imports: [WorkerModule, TerminusModule], controllers: [HealthController] })
+/**
+ * Adds GET /health (container probes) and GET /metrics (Prometheus, with METRICS_TOKEN) to a
+ * worker started with WORKER_PORT, answering errors in the api's envelope and status (503
+ * unhealthy, 401, 404).
+ */
+@Module({
+  imports: [WorkerModule, TerminusModule],
+  controllers: [HealthController, MetricsController],
+  providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+})
 export class WorkerWithHealthModule {}

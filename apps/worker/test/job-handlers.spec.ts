@@ -3,16 +3,28 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Job } from 'bullmq';
 import { JobName, QueueName, SendBatchPayload } from '@app/pipeline';
+import { CallbackJobName, CallbackQueueName } from '@app/wecom-callbacks';
+import { YouzanJobName, YouzanQueueName } from '@app/youzan';
+import { ImportJobName, ImportQueueName } from '@app/ingest';
 import { checkJobHandlers, JobHandlerDiscovery, OnJob } from '../src/processors/job-handlers';
 
-const route = (name: JobName, queue: QueueName, owner = `H.${name}`) => ({ name, queue, owner });
+const route = (
+  name: JobName | CallbackJobName | YouzanJobName | ImportJobName,
+  queue: QueueName | CallbackQueueName | YouzanQueueName | ImportQueueName,
+  owner = `H.${name}`,
+) => ({ name, queue, owner });
 const COMPLETE = [
   route(JobName.SCAN, QueueName.SCHEDULE),
   route(JobName.FIRE_SLOT, QueueName.SLOT),
   route(JobName.SEND_BATCH, QueueName.BATCH),
   route(JobName.TRACK_DELIVERY, QueueName.DELIVERY),
+  route(CallbackJobName.PROCESS_EVENT, CallbackQueueName.EVENTS),
+  route(YouzanJobName.PULL_TRADES, YouzanQueueName.PULL),
+  route(CallbackJobName.SYNC_CONTACTS, CallbackQueueName.CONTACTS),
+  route(CallbackJobName.RECONCILE_CONTACTS, CallbackQueueName.CONTACTS),
+  route(ImportJobName.RUN_ORDER_IMPORT, ImportQueueName.ORDER_IMPORTS),
 ];
-const without = (name: JobName) => COMPLETE.filter((h) => h.name !== name);
+const without = (name: JobName | CallbackJobName) => COMPLETE.filter((h) => h.name !== name);
 
 describe('checkJobHandlers: the worker refuses to start unless every job has one handler on its queue', () => {
   it('accepts one handler per job, each on the queue that carries it', () => {
@@ -30,6 +42,21 @@ describe('checkJobHandlers: the worker refuses to start unless every job has one
       'a handler on a queue that does not carry its job',
       [...without(JobName.FIRE_SLOT), route(JobName.FIRE_SLOT, QueueName.BATCH)],
       [`job 'fire-slot' is handled on queue 'push-batch' (H.fire-slot) but travels on 'push-slot'`],
+    ],
+    [
+      'a callback job without a handler',
+      without(CallbackJobName.PROCESS_EVENT),
+      [`job 'process-callback-event' has no handler`],
+    ],
+    [
+      'a callback job on a pipeline queue',
+      [
+        ...without(CallbackJobName.PROCESS_EVENT),
+        route(CallbackJobName.PROCESS_EVENT, QueueName.BATCH),
+      ],
+      [
+        `job 'process-callback-event' is handled on queue 'push-batch' (H.process-callback-event) but travels on 'wecom-callback-events'`,
+      ],
     ],
     [
       'several problems at once, every one listed',

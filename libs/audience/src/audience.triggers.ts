@@ -1,4 +1,4 @@
-import type { SqlRunner, TriggerDefinition } from '@app/database';
+import { SET_BASED_LINKS, SqlRunner, TriggerDefinition } from '@app/database';
 
 /**
  * The triggers that keep the audience's projections of the company tables (order_buyers,
@@ -139,7 +139,10 @@ const LABEL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
     timing: 'AFTER',
     event: 'INSERT',
     table: 'wechat_customers_labels',
-    body: `BEGIN ${ADD_LINK('NEW')}
+    // A writer of many links projects them in one statement (SET_BASED_LINKS).
+    body: `BEGIN
+      IF ${SET_BASED_LINKS} IS NULL THEN ${ADD_LINK('NEW')}
+      END IF;
     END`,
   },
   // An AFTER UPDATE trigger sees the link already changed, so OLD's row is found by OLD's

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import { ContactLedger, ContactPolicyService, RulePolicy } from '@app/contact-policy';
 import { addExclusions, ExclusionCounts, noExclusions, RULE_POLICY_LIMITS } from '@app/contracts';
 import type { SqlRunner } from '@app/database';
+import { ExperimentDesign, splitControls } from '@app/experiments';
 import {
   AudienceCursor,
   AudienceRow,
@@ -39,15 +40,29 @@ export interface AudiencePage {
 }
 
 interface AudiencePreview {
-  /** Who a run now would reach: the rule's audience less the policy's exclusions. */
+  /** Who a run now would send to: the rule's audience less the policy's exclusions and controls. */
   count: number;
   excluded: ExclusionCounts;
+  /**
+   * Held out, not sent: the rule's holdout (null for a rule not saved yet: its draw depends on
+   * the rule's id) and the global control group.
+   */
+  control: { holdout: number | null; global: number };
   sample: string[];
   window: AudienceWindow;
   tookMs: number;
 }
 
 const PREVIEW_SAMPLE_SIZE = 20;
+
+/** A saved rule (its id: cooldown and holdout draw) or a request body (neither yet). */
+type PreviewRule = AudienceRule & {
+  id?: number;
+  cooldownDays?: number;
+  capExempt?: boolean;
+  holdoutPercent?: number;
+  ignoreGlobalControl?: boolean;
+};
 
 /**
  * Selects a rule's audience (SPEC §6) at the instant `at`: distinct, non-empty external
@@ -154,26 +169,41 @@ export class SelectAudienceService {
    * the reached and the window. `rule` is a saved rule (its id for the cooldown) or a
    * request body (no history yet: no cooldown).
    */
-  async preview(
-    rule: AudienceRule & { id?: number; cooldownDays?: number; capExempt?: boolean },
-    at: Date,
-  ): Promise<AudiencePreview> {
+  async preview(rule: PreviewRule, at: Date): Promise<AudiencePreview> {
     const started = process.hrtime.bigint();
     const window = audienceCriteria(rule, at).window;
-    const result = this.config.CONTACT_POLICY_ENABLED
-      ? await this.reach(rule, at)
-      : await Promise.all([this.count(rule, at), this.sample(rule, at, PREVIEW_SAMPLE_SIZE)]).then(
-          ([count, sample]) => ({ count, sample, excluded: noExclusions() }),
-        );
+    const global = await this.policy.globalControl();
+    const holdoutPercent = rule.id ? (rule.holdoutPercent ?? 0) : 0;
+    const splits = global.percent > 0 || holdoutPercent > 0;
+    const result =
+      this.config.CONTACT_POLICY_ENABLED || splits
+        ? await this.reach(rule, at, {
+            ruleId: rule.id ?? 0,
+            holdoutPercent,
+            globalControlPercent: global.percent,
+            salt: global.salt,
+            ignoreGlobalControl: !!rule.capExempt && !!rule.ignoreGlobalControl,
+          })
+        : await Promise.all([
+            this.count(rule, at),
+            this.sample(rule, at, PREVIEW_SAMPLE_SIZE),
+          ]).then(([count, sample]) => ({
+            count,
+            sample,
+            excluded: noExclusions(),
+            control: { holdout: 0, global: 0 },
+          }));
+    if (!rule.id) result.control.holdout = null;
     const tookMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
     return { ...result, window, tookMs };
   }
 
   private async reach(
-    rule: AudienceRule & { id?: number; cooldownDays?: number; capExempt?: boolean },
+    rule: PreviewRule,
     at: Date,
-  ): Promise<{ count: number; excluded: ExclusionCounts; sample: string[] }> {
-    const policy = await this.policy.current();
+    design: ExperimentDesign,
+  ): Promise<Omit<AudiencePreview, 'window' | 'tookMs'>> {
+    const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
     const rulePolicy: RulePolicy = {
       pushId: rule.id ?? 0,
       cooldownDays: rule.id ? (rule.cooldownDays ?? RULE_POLICY_LIMITS.cooldownDays.default) : 0,
@@ -183,27 +213,28 @@ export class SelectAudienceService {
     await snapshot.connect();
     let count = 0;
     let excluded = noExclusions();
+    const control = { holdout: 0, global: 0 };
     const sample: string[] = [];
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       for await (const page of this.pages(rule, at, null, this.batchSize, snapshot)) {
-        const verdict = await this.ledger.check(
-          snapshot,
-          page.externalUserids,
-          policy,
-          rulePolicy,
-          at,
-        );
-        count += verdict.allowed.length;
+        const verdict = policy
+          ? await this.ledger.check(snapshot, page.externalUserids, policy, rulePolicy, at)
+          : { allowed: page.externalUserids, excluded: noExclusions() };
+        const split = splitControls(verdict.allowed, design);
+        for (const c of split.control) control[c.group]++;
+        const held = new Set(split.control.map((c) => c.e));
+        const treated = verdict.allowed.filter((e) => !held.has(e)); // in the audience's order
+        count += treated.length;
         excluded = addExclusions(excluded, verdict.excluded);
         if (sample.length < PREVIEW_SAMPLE_SIZE)
-          sample.push(...verdict.allowed.slice(0, PREVIEW_SAMPLE_SIZE - sample.length));
+          sample.push(...treated.slice(0, PREVIEW_SAMPLE_SIZE - sample.length));
       }
     } finally {
       await snapshot.query('COMMIT').catch(() => undefined);
       await snapshot.release();
     }
-    return { count, excluded, sample };
+    return { count, excluded, control, sample };
   }
 
   private async plan(

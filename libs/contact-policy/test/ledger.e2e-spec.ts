@@ -4,13 +4,19 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfigModule, ClockModule, shanghaiInstant } from '@app/common';
 import { ContactPolicyShape, DEFAULT_CONTACT_POLICY, noExclusions } from '@app/contracts';
 import { DatabaseModule } from '@app/database';
-import { ContactLedger, ContactPolicyModule, RulePolicy } from '@app/contact-policy';
+import {
+  ContactLedger,
+  ContactPolicyModule,
+  ReservationConflict,
+  RulePolicy,
+} from '@app/contact-policy';
 import { truncate } from '../../../test/utils/db';
 import { pollUntil } from '../../../test/utils/process';
 
 const TABLES = [
   'contact_ledger',
-  'contact_locks',
+  'contact_batches',
+  'contact_state',
   'contact_suppressions',
   'contact_unreachable',
   'wechat_push_deliveries',
@@ -38,17 +44,24 @@ describe('contact ledger', () => {
   let db: DataSource;
   let ledger: ContactLedger;
 
-  const insertRows = (rows: LedgerRow[]) =>
-    db.query(
+  /**
+   * Contact history as the reservations leave it: each row its own batch (unless it names
+   * one) in `contact_batches` — released rows as a batch given back whole — its ledger row,
+   * and the customer's `contact_state` listing the batches newest first.
+   */
+  const insertRows = async (rows: LedgerRow[]) => {
+    let next = 1000;
+    const withBatch = rows.map((r) => ({ ...r, batchId: r.batchId ?? next++ }));
+    await db.query(
       `INSERT INTO contact_ledger
          (external_userid, push_id, run_id, batch_id, created_at, counted, released, release_reason)
        VALUES ?`,
       [
-        rows.map((r) => [
+        withBatch.map((r) => [
           r.e,
           r.pushId ?? 2,
           1,
-          r.batchId ?? 1,
+          r.batchId,
           r.at,
           r.counted ?? 1,
           r.released ?? 0,
@@ -56,6 +69,50 @@ describe('contact ledger', () => {
         ]),
       ],
     );
+    await db.query(
+      `INSERT IGNORE INTO contact_batches (batch_id, push_id, run_id, counted, contact_at, released)
+       VALUES ?`,
+      [withBatch.map((r) => [r.batchId, r.pushId ?? 2, 1, r.counted ?? 1, r.at, r.released ?? 0])],
+    );
+    const recent = new Map<string, LedgerRow[]>();
+    for (const r of withBatch) recent.set(r.e, [...(recent.get(r.e) ?? []), r]);
+    await db.query('INSERT INTO contact_state (external_userid, version, recent) VALUES ?', [
+      [...recent].map(([e, rs]) => [
+        e,
+        rs.length,
+        rs
+          .sort((x, y) => y.at.getTime() - x.at.getTime())
+          .map((r) => r.batchId)
+          .join(','),
+      ]),
+    ]);
+  };
+  /** A customer's live contacts (`contact_state.recent`) and version. */
+  const stateOf = async (e: string) => {
+    const [row] = (await db.query(
+      'SELECT version, recent FROM contact_state WHERE external_userid = ?',
+      [e],
+    )) as { version: number; recent: string }[];
+    return row ? { version: Number(row.version), recent: row.recent } : null;
+  };
+  /** Reserves `ids` for a batch without any cap (a cap-exempt rule without cooldown). */
+  const record = async (
+    runner: DataSource | QueryRunner,
+    ids: string[],
+    b: { pushId: number; runId: number; batchId: number; at: Date; counted: boolean },
+  ) => {
+    const free: RulePolicy = { pushId: b.pushId, cooldownDays: 0, capExempt: true };
+    const v = await ledger.judge(
+      runner,
+      ids,
+      await ledger.state(runner, ids),
+      DEFAULT_CONTACT_POLICY,
+      free,
+      b.at,
+    );
+    expect(v.allowed).toEqual(ids);
+    await ledger.reserve(runner, v, b);
+  };
   const suppress = (...ids: string[]) =>
     db.query('INSERT INTO contact_suppressions (external_userid, source, created_at) VALUES ?', [
       ids.map((e) => [e, 'manual', NOW]),
@@ -256,8 +313,8 @@ describe('contact ledger', () => {
     });
 
     it('record writes a row per customer; onTaskCreated moves them to the task time and releases the fail_list', async () => {
-      await ledger.record(db, ['a', 'b', 'c'], batch(100));
-      await ledger.record(db, ['x'], batch(101, false));
+      await record(db, ['a', 'b', 'c'], batch(100));
+      await record(db, ['x'], batch(101, false));
       expect(await ledgerRows(101)).toEqual([
         { e: 'x', at: T0.toISOString(), counted: 0, released: 0, releasedAt: null, reason: null },
       ]);
@@ -286,11 +343,18 @@ describe('contact ledger', () => {
       );
       expect(v.allowed).toEqual(['b']);
       expect(v.reasons.get('a')).toBe('dayCap');
+      // The fail_list left b's live contacts; the batch counts from the task's creation.
+      expect(await stateOf('a')).toEqual({ version: 1, recent: '100' });
+      expect(await stateOf('b')).toEqual({ version: 1, recent: '' });
+      const [b100] = await db.query(
+        'SELECT contact_at AS at, counted FROM contact_batches WHERE batch_id = 100',
+      );
+      expect([b100.at.toISOString(), b100.counted]).toEqual([T1.toISOString(), 1]);
     });
 
     it('releaseBatch gives back the open rows of a failed batch; reclaimBatch takes them again at the resend time', async () => {
-      await ledger.record(db, ['a', 'b'], batch(200));
-      await ledger.record(db, ['a'], batch(201));
+      await record(db, ['a', 'b'], batch(200));
+      await record(db, ['a'], batch(201));
       await ledger.onTaskCreated(db, 200, ['b'], T0);
       await ledger.releaseBatch(db, 200, 'batch_failed', T1);
       expect((await ledgerRows(200)).map((r) => [r.e, r.released, r.reason, r.releasedAt])).toEqual(
@@ -301,19 +365,26 @@ describe('contact ledger', () => {
       );
       expect((await ledgerRows(201)).map((r) => r.released)).toEqual([0]);
 
+      // Given back whole: the state keeps the batch, the check skips it.
+      expect(await stateOf('a')).toEqual({ version: 2, recent: '201,200' });
+      const strict = { ...DEFAULT_CONTACT_POLICY, minGapHours: 0 };
+      const other: RulePolicy = { pushId: 2, cooldownDays: 0, capExempt: false };
+      expect((await ledger.check(db, ['a'], strict, other, T2)).allowed).toEqual(['a']);
+
       await ledger.reclaimBatch(db, 200, T2);
+      expect((await ledger.check(db, ['a'], strict, other, T2)).reasons.get('a')).toBe('dayCap');
       expect((await ledgerRows(200)).map((r) => [r.e, r.at, r.released, r.reason])).toEqual([
         ['a', T2.toISOString(), 0, null],
         ['b', T0.toISOString(), 1, 'fail_list'],
       ]);
 
-      await ledger.record(db, ['c'], batch(202));
+      await record(db, ['c'], batch(202));
       await ledger.releaseBatch(db, 202, 'batch_cancelled', T1);
       expect((await ledgerRows(202)).map((r) => r.reason)).toEqual(['batch_cancelled']);
     });
 
     it('onResults: 2 gives back as not_friend and marks unreachable, 3 gives back as wecom_cap, 1 makes reachable again', async () => {
-      await ledger.record(db, ['a', 'b', 'c', 'd'], batch(300));
+      await record(db, ['a', 'b', 'c', 'd'], batch(300));
       await markUnreachable(5, T0, 'a', 'c');
       await ledger.onResults(
         db,
@@ -332,11 +403,14 @@ describe('contact ledger', () => {
         ['c', 0, null],
         ['d', 0, null],
       ]);
+      expect(await Promise.all(['a', 'b', 'c', 'd'].map(stateOf))).toEqual(
+        ['', '', '300', '300'].map((recent) => ({ version: 1, recent })),
+      );
       expect(await unreachable()).toEqual([{ e: 'a', batchId: 300, since: T2.toISOString() }]);
     });
 
     it('releaseUnsent gives back the accepted recipients WeCom still reports as 0 or never reported', async () => {
-      await ledger.record(db, ['a', 'b', 'c', 'd', 'f'], batch(400));
+      await record(db, ['a', 'b', 'c', 'd', 'f'], batch(400));
       await ledger.onTaskCreated(db, 400, ['d'], T0);
       await ledger.onResults(db, 400, [{ e: 'f', s: 2 }], T1);
       const delivery = (e: string, accepted: 0 | 1, status: number | null) => [
@@ -375,41 +449,42 @@ describe('contact ledger', () => {
         ['f', 1, 'not_friend'],
       ]);
       expect(await ledger.releaseUnsent(400, T2)).toBe(0);
+      expect((await Promise.all(['a', 'b', 'c'].map(stateOf))).map((x) => x?.recent)).toEqual([
+        '',
+        '',
+        '400',
+      ]);
     });
   });
 
   describe('reserve', () => {
     const policy: ContactPolicyShape = { ...DEFAULT_CONTACT_POLICY, maxPerDay: 1, minGapHours: 0 };
+    const rule = (pushId: number): RulePolicy => ({ pushId, cooldownDays: 7, capExempt: false });
+    const batchOf = (pushId: number) => ({
+      pushId,
+      runId: pushId,
+      batchId: pushId,
+      at: NOW,
+      counted: true,
+    });
 
-    /** Reserves and records `ids` for a batch of `pushId` in `tx`'s open transaction. */
-    const reserveAndRecord = async (tx: QueryRunner, ids: string[], pushId: number) => {
-      const v = await ledger.reserve(
-        tx,
-        ids,
-        policy,
-        { pushId, cooldownDays: 7, capExempt: false },
-        NOW,
-      );
-      await ledger.record(tx, v.allowed, {
-        pushId,
-        runId: pushId,
-        batchId: pushId,
-        at: NOW,
-        counted: true,
-      });
+    /** Checks `ids` against the state `tx` reads now and reserves the allowed ones. */
+    const reserveIn = async (tx: QueryRunner, ids: string[], pushId: number) => {
+      const v = await ledger.judge(tx, ids, await ledger.state(tx, ids), policy, rule(pushId), NOW);
+      await ledger.reserve(tx, v, batchOf(pushId));
       return v;
     };
 
     it.each<['READ COMMITTED' | 'REPEATABLE READ', string, boolean]>([
       ['READ COMMITTED', 'customers seen for the first time', false],
-      ['READ COMMITTED', 'customers whose lock rows exist', true],
+      ['READ COMMITTED', 'customers with a state row', true],
       ['REPEATABLE READ', 'customers seen for the first time', false],
-      ['REPEATABLE READ', 'customers whose lock rows exist', true],
+      ['REPEATABLE READ', 'customers with a state row', true],
     ])(
-      'two overlapping reservations (%s, %s): the second waits for the first, then excludes the overlap as dayCap',
-      async (isolation, _, locksExist) => {
-        if (locksExist) {
-          await db.query('INSERT INTO contact_locks (external_userid) VALUES ?', [
+      'two overlapping reservations (%s, %s): the second waits for the first, fails its version test, and checked again excludes the overlap as dayCap',
+      async (isolation, _, stateExists) => {
+        if (stateExists) {
+          await db.query('INSERT INTO contact_state (external_userid) VALUES ?', [
             ['x1', 'x2', 'x3', 'x4'].map((e) => [e]),
           ]);
         }
@@ -419,13 +494,16 @@ describe('contact ledger', () => {
           const [{ id: bConnection }] = await b.query('SELECT CONNECTION_ID() AS id');
           await a.startTransaction(isolation);
           await b.startTransaction(isolation);
-          const first = await reserveAndRecord(a, ['x1', 'x2', 'x3'], 1);
+          const first = await reserveIn(a, ['x1', 'x2', 'x3'], 1);
           expect(first.allowed).toEqual(['x1', 'x2', 'x3']);
 
+          // b checked before a committed: it allows the overlap too, and its write waits.
           let secondDone = false;
-          const second = reserveAndRecord(b, ['x4', 'x3', 'x2'], 2).finally(
-            () => (secondDone = true),
+          const second = reserveIn(b, ['x4', 'x3', 'x2'], 2).then(
+            () => null,
+            (e: unknown) => e,
           );
+          void second.finally(() => (secondDone = true));
           await pollUntil(async () => {
             const rows = await db.query(
               'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
@@ -436,7 +514,10 @@ describe('contact ledger', () => {
           expect(secondDone).toBe(false);
 
           await a.commitTransaction();
-          const v = await second;
+          expect(await second).toBeInstanceOf(ReservationConflict);
+          await b.rollbackTransaction();
+          await b.startTransaction(isolation);
+          const v = await reserveIn(b, ['x4', 'x3', 'x2'], 2);
           await b.commitTransaction();
           expect(v.allowed).toEqual(['x4']);
           expect(v.excluded).toEqual({ ...noExclusions(), dayCap: 2 });
@@ -457,6 +538,7 @@ describe('contact ledger', () => {
             ['x3', 1, 1],
             ['x4', 1, 2],
           ]);
+          expect(await stateOf('x3')).toEqual({ version: 1, recent: '1' });
         } finally {
           if (a.isTransactionActive) await a.rollbackTransaction();
           if (b.isTransactionActive) await b.rollbackTransaction();
@@ -466,23 +548,68 @@ describe('contact ledger', () => {
       },
     );
 
+    it('a snapshot state: a reservation committed after it is a conflict; opt-outs added after it still exclude', async () => {
+      await db.query('INSERT INTO contact_state (external_userid) VALUES ?', [
+        ['s1', 's2', 's3'].map((e) => [e]),
+      ]);
+      const snap = db.createQueryRunner();
+      const tx = db.createQueryRunner();
+      try {
+        await snap.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+        const state = await ledger.state(snap, ['s1', 's2', 's3'], { snapshotAt: NOW });
+        // After the snapshot: s1 reserved by another rule, s2 suppressed.
+        await record(db, ['s1'], batchOf(7));
+        await suppress('s2');
+
+        await tx.startTransaction('READ COMMITTED');
+        const v = await ledger.judge(tx, ['s1', 's2', 's3'], state, policy, rule(1), NOW);
+        expect(v.reasons.get('s2')).toBe('suppressed');
+        // The snapshot did not see s1's reservation: allowed here, refused by the write.
+        expect(v.allowed).toEqual(['s1', 's3']);
+        await expect(ledger.reserve(tx, v, batchOf(1))).rejects.toBeInstanceOf(ReservationConflict);
+        await tx.rollbackTransaction();
+      } finally {
+        if (tx.isTransactionActive) await tx.rollbackTransaction();
+        await snap.query('COMMIT');
+        await snap.release();
+        await tx.release();
+      }
+      expect(await stateOf('s3')).toEqual({ version: 0, recent: '' });
+    });
+
     it('a reservation rolled back leaves the customers free for the next', async () => {
       const a = db.createQueryRunner();
       try {
         await a.startTransaction('READ COMMITTED');
-        await reserveAndRecord(a, ['y1'], 1);
+        await reserveIn(a, ['y1'], 1);
         await a.rollbackTransaction();
       } finally {
         await a.release();
       }
-      const v = await ledger.check(
-        db,
-        ['y1'],
-        policy,
-        { pushId: 2, cooldownDays: 7, capExempt: false },
-        NOW,
-      );
+      const v = await ledger.check(db, ['y1'], policy, rule(2), NOW);
       expect(v.allowed).toEqual(['y1']);
+      expect(await stateOf('y1')).toBeNull();
+    });
+
+    it('ids that differ only in case share one state row (the collation compares them so)', async () => {
+      await db.query('INSERT INTO contact_state (external_userid) VALUES (?)', ['wmAb']);
+      await record(db, ['wmAb', 'wmab', 'WMNEW', 'wmnew'], batchOf(5));
+      expect(await stateOf('wmab')).toEqual({ version: 1, recent: '5' });
+      expect(await stateOf('wmnew')).toEqual({ version: 1, recent: '5' });
+      const [{ n }] = await db.query('SELECT COUNT(*) AS n FROM contact_ledger WHERE batch_id = 5');
+      expect(Number(n)).toBe(4);
+    });
+
+    it('keeps the newest RECENT_LIMIT (400) contacts of a customer', async () => {
+      await db.query(
+        'INSERT INTO contact_state (external_userid, version, recent) VALUES (?, ?, ?)',
+        ['z1', 400, Array.from({ length: 400 }, (_, i) => 400 - i).join(',')],
+      );
+      await record(db, ['z1'], { ...batchOf(9), batchId: 401 });
+      const z = await stateOf('z1');
+      expect(z?.version).toBe(401);
+      const ids = z?.recent.split(',').map(Number) ?? [];
+      expect([ids.length, ids[0], ids[399]]).toEqual([400, 401, 2]);
     });
   });
 });

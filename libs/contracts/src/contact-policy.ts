@@ -1,4 +1,5 @@
 import { isCalendarDate, TIME_PATTERN } from './business-time';
+import { EXPERIMENT_LIMITS, isPercent } from './experiments';
 
 /**
  * The customer-level contact policy every rule obeys (docs/AUDIENCE.md "Contact policy"),
@@ -24,6 +25,8 @@ export interface ContactPolicyShape {
   wecomCap: { period: WecomCapPeriod; limit?: number | null };
   quietHours: QuietHours | null;
   blackoutDates: string[];
+  /** Percent of all customers no rule messages (the global control group), 0–10. */
+  globalControlPercent: number;
 }
 
 export const DEFAULT_CONTACT_POLICY: ContactPolicyShape = {
@@ -33,6 +36,7 @@ export const DEFAULT_CONTACT_POLICY: ContactPolicyShape = {
   wecomCap: { period: 'month', limit: null },
   quietHours: null,
   blackoutDates: [],
+  globalControlPercent: 0,
 };
 
 export const POLICY_LIMITS = {
@@ -136,6 +140,16 @@ export function policyProblems(input: Partial<ContactPolicyShape>): PolicyProble
     const { min, max } = POLICY_LIMITS[field];
     if (!Number.isInteger(v)) add(field, 'not-integer', `${field} must be an integer`);
     else if (v < min || v > max) add(field, 'out-of-range', `${field} must be ${min}..${max}`);
+  }
+  const gc = input.globalControlPercent;
+  if (gc !== undefined) {
+    const { min, max } = EXPERIMENT_LIMITS.globalControlPercent;
+    if (!isPercent(gc, min, max))
+      add(
+        'globalControlPercent',
+        'out-of-range',
+        `globalControlPercent must be ${min}..${max} with at most two decimals`,
+      );
   }
   const cap = input.wecomCap;
   if (cap !== undefined) {

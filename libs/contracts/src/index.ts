@@ -5,3 +5,4 @@
 export * from './business-time';
 export * from './rule-validation';
 export * from './contact-policy';
+export * from './experiments';

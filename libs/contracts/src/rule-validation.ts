@@ -1,5 +1,6 @@
 import { DATE_PATTERN, isCalendarDate, TIME_PATTERN } from './business-time';
 import { isQuietTime, QuietHours, RULE_POLICY_LIMITS } from './contact-policy';
+import { EXPERIMENT_LIMITS, isPercent, VariantInput } from './experiments';
 
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
@@ -55,6 +56,14 @@ export interface RuleInput {
   priority?: number;
   /** A service notice: not capped, does not count against the caps. */
   capExempt?: boolean;
+  /** Experiments (docs/STATISTICS.md): percent of the rule's customers held out, 0–50. */
+  holdoutPercent?: number;
+  /** Up to 4 contents besides the rule's own (variant A), each with a weight. */
+  variants?: readonly VariantInput[];
+  /** The weight of the rule's own content (variant A) among the variants. */
+  contentWeight?: number;
+  /** A cap-exempt rule may reach the global control group (service notices). */
+  ignoreGlobalControl?: boolean;
 }
 
 export type RuleProblemCode =
@@ -85,7 +94,13 @@ export type RuleProblemCode =
   | 'cooldown-invalid'
   | 'priority-invalid'
   | 'cap-exempt-invalid'
-  | 'slot-quiet-hours';
+  | 'slot-quiet-hours'
+  | 'holdout-invalid'
+  | 'variants-invalid'
+  | 'variants-too-many'
+  | 'weight-invalid'
+  | 'ignore-global-control-invalid'
+  | 'ignore-global-control-needs-exempt';
 
 interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
@@ -199,7 +214,123 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
   }
   if (rule.capExempt !== undefined && typeof rule.capExempt !== 'boolean')
     add('capExempt', 'cap-exempt-invalid', 'capExempt must be a boolean');
+
+  const holdout = EXPERIMENT_LIMITS.holdoutPercent;
+  if (
+    rule.holdoutPercent !== undefined &&
+    !isPercent(rule.holdoutPercent, holdout.min, holdout.max)
+  )
+    add(
+      'holdoutPercent',
+      'holdout-invalid',
+      `holdoutPercent must be a number ${holdout.min}..${holdout.max} with at most two decimals`,
+    );
+  const { weight, maxVariants } = EXPERIMENT_LIMITS;
+  const isWeight = (v: unknown) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= weight.min && v <= weight.max;
+  if (rule.contentWeight !== undefined && !isWeight(rule.contentWeight))
+    add(
+      'contentWeight',
+      'weight-invalid',
+      `contentWeight must be an integer ${weight.min}..${weight.max}`,
+    );
+  if (rule.variants !== undefined) {
+    if (!Array.isArray(rule.variants))
+      add('variants', 'variants-invalid', 'variants must be an array');
+    else if (rule.variants.length > maxVariants)
+      add('variants', 'variants-too-many', `at most ${maxVariants} variants`);
+    else
+      rule.variants.forEach((v, i) => {
+        if (typeof v !== 'object' || v === null)
+          add(`variants[${i}]`, 'variants-invalid', 'a variant must be an object');
+        else {
+          if (!isWeight(v.weight))
+            add(
+              `variants[${i}].weight`,
+              'weight-invalid',
+              `weight must be an integer ${weight.min}..${weight.max}`,
+            );
+          for (const field of URL_FIELDS)
+            if (charLength((v[field] ?? '').trim()) > RULE_LIMITS.urlMaxLength)
+              add(
+                `variants[${i}].${field}`,
+                'url-too-long',
+                `${field} must be at most ${RULE_LIMITS.urlMaxLength} characters`,
+              );
+        }
+      });
+  }
+  if (rule.ignoreGlobalControl !== undefined && typeof rule.ignoreGlobalControl !== 'boolean')
+    add(
+      'ignoreGlobalControl',
+      'ignore-global-control-invalid',
+      'ignoreGlobalControl must be a boolean',
+    );
   return problems;
+}
+
+/** A message's content: the rule's own (prefix '') or a variant's (`variants[i].`). */
+interface ContentInput {
+  content?: string;
+  img?: string;
+  miniProgramTitle?: string;
+  miniProgramImg?: string;
+  miniProgramUrl?: string;
+}
+
+/** The checks of one message's content (the rule's own, or a variant's under `prefix`). */
+function contentProblems(
+  c: ContentInput,
+  prefix: string,
+  options: RuleCheckOptions,
+  add: (field: string, code: RuleProblemCode, message: string) => void,
+): void {
+  const mini = [
+    ['miniProgramTitle', c.miniProgramTitle],
+    ['miniProgramImg', c.miniProgramImg],
+    ['miniProgramUrl', c.miniProgramUrl],
+  ] as const;
+  const miniCount = mini.filter(([, v]) => present(v)).length;
+  if (miniCount > 0 && miniCount < 3) {
+    for (const [field, v] of mini)
+      if (!present(v))
+        add(
+          prefix + field,
+          'mini-program-partial',
+          'mini-program fields must be given all together or not at all',
+        );
+  }
+  if (!present(c.content) && !present(c.img) && miniCount === 0)
+    add(
+      `${prefix}content`,
+      'content-required',
+      'at least one of content, img or a mini-program card is required',
+    );
+  if (present(c.content) && utf8Bytes(c.content) > RULE_LIMITS.textMaxBytes)
+    add(
+      `${prefix}content`,
+      'content-too-long',
+      `content must be at most ${RULE_LIMITS.textMaxBytes} bytes in UTF-8`,
+    );
+  if (
+    present(c.miniProgramTitle) &&
+    utf8Bytes(c.miniProgramTitle) > RULE_LIMITS.miniProgramTitleMaxBytes
+  )
+    add(
+      `${prefix}miniProgramTitle`,
+      'mini-program-title-too-long',
+      `miniProgramTitle must be at most ${RULE_LIMITS.miniProgramTitleMaxBytes} bytes in UTF-8`,
+    );
+  for (const field of MEDIA_URL_FIELDS) {
+    const value = (c[field] ?? '').trim();
+    if (!present(value) || charLength(value) > RULE_LIMITS.urlMaxLength) continue;
+    const problem = urlProblem(value);
+    if (problem) add(prefix + field, problem[0], `${field} ${problem[1]}`);
+    else {
+      const refused = options.refuseMediaUrl?.(value);
+      if (refused !== undefined) add(prefix + field, 'url-refused', `${field} ${refused}`);
+    }
+  }
 }
 
 /**
@@ -253,53 +384,17 @@ export function ruleSemanticProblems(
       'lastOrderDayLimit must be greater than or equal to lastOrderDay',
     );
 
-  const mini = [
-    ['miniProgramTitle', rule.miniProgramTitle],
-    ['miniProgramImg', rule.miniProgramImg],
-    ['miniProgramUrl', rule.miniProgramUrl],
-  ] as const;
-  const miniCount = mini.filter(([, v]) => present(v)).length;
-  if (miniCount > 0 && miniCount < 3) {
-    for (const [field, v] of mini)
-      if (!present(v))
-        add(
-          field,
-          'mini-program-partial',
-          'mini-program fields must be given all together or not at all',
-        );
-  }
-  if (!present(rule.content) && !present(rule.img) && miniCount === 0)
+  contentProblems(rule, '', options, add);
+  if (Array.isArray(rule.variants) && rule.variants.length <= EXPERIMENT_LIMITS.maxVariants)
+    rule.variants.forEach((v, i) => {
+      if (typeof v === 'object' && v !== null) contentProblems(v, `variants[${i}].`, options, add);
+    });
+  if (rule.ignoreGlobalControl === true && rule.capExempt !== true)
     add(
-      'content',
-      'content-required',
-      'at least one of content, img or a mini-program card is required',
+      'ignoreGlobalControl',
+      'ignore-global-control-needs-exempt',
+      'only a cap-exempt rule (a service notice) may ignore the global control group',
     );
-  if (present(rule.content) && utf8Bytes(rule.content) > RULE_LIMITS.textMaxBytes)
-    add(
-      'content',
-      'content-too-long',
-      `content must be at most ${RULE_LIMITS.textMaxBytes} bytes in UTF-8`,
-    );
-  if (
-    present(rule.miniProgramTitle) &&
-    utf8Bytes(rule.miniProgramTitle) > RULE_LIMITS.miniProgramTitleMaxBytes
-  )
-    add(
-      'miniProgramTitle',
-      'mini-program-title-too-long',
-      `miniProgramTitle must be at most ${RULE_LIMITS.miniProgramTitleMaxBytes} bytes in UTF-8`,
-    );
-
-  for (const field of MEDIA_URL_FIELDS) {
-    const value = (rule[field] ?? '').trim();
-    if (!present(value) || charLength(value) > RULE_LIMITS.urlMaxLength) continue;
-    const problem = urlProblem(value);
-    if (problem) add(field, problem[0], `${field} ${problem[1]}`);
-    else {
-      const refused = options.refuseMediaUrl?.(value);
-      if (refused !== undefined) add(field, 'url-refused', `${field} ${refused}`);
-    }
-  }
   return problems;
 }
 
@@ -320,6 +415,10 @@ const FIELD_ORDER: readonly string[] = [
   'cooldownDays',
   'priority',
   'capExempt',
+  'holdoutPercent',
+  'contentWeight',
+  'variants',
+  'ignoreGlobalControl',
 ];
 const fieldRank = (p: RuleProblem) => FIELD_ORDER.indexOf(p.field.replace(/[[.].*$/, ''));
 

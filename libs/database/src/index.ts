@@ -5,3 +5,4 @@ export * from './database.module';
 export { ALL_MIGRATIONS } from './migrations';
 export * from './triggers';
 export * from './entities/wechat-label.entity';
+export * from './order-status';

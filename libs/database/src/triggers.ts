@@ -18,6 +18,15 @@ export interface TriggerDefinition {
   body: string;
 }
 
+/**
+ * While this user variable is set on a connection, the per-row triggers of a new label link
+ * (its `customer_label_orders` row, its label appended to the order's attribution lists)
+ * stand aside: the writer that set it writes those rows itself, set-based, in the same
+ * transaction, and unsets it before the transaction ends (the ingestion core; migration
+ * 1734420000000). Updates and deletes of links, and every other writer, go through them.
+ */
+export const SET_BASED_LINKS = '@wpp_set_based_links';
+
 /** Creates the triggers in order (the order decides which of two same-event triggers runs first). */
 export async function createTriggers(
   q: SqlRunner,

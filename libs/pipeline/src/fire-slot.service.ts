@@ -1,10 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, Clock, formatClockTime, formatDate, weekDay } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Clock,
+  formatClockTime,
+  formatDate,
+  formatDateTime,
+  weekDay,
+} from '@app/common';
 import { AudienceCursor, AudiencePage, SelectAudienceService } from '@app/audience';
-import { ContactLedger, ContactPolicyService, RulePolicy, slotRefusal } from '@app/contact-policy';
+import {
+  ContactLedger,
+  ContactPolicyService,
+  PageState,
+  PageVerdict,
+  ReservationConflict,
+  RulePolicy,
+  slotRefusal,
+} from '@app/contact-policy';
 import { addExclusions, ContactPolicyShape, ExclusionCounts, noExclusions } from '@app/contracts';
+import { ExperimentDesign, splitControls } from '@app/experiments';
+import type { SqlRunner } from '@app/database';
+import { OrderFeedService, orderFeedFreshness } from '@app/ingest';
 import { PushRuleRepository, PushStatus, WechatPush } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
@@ -25,10 +44,15 @@ const READ_AHEAD_PAGES = 8;
 /** The run stopped being 'selecting' under this job (cancelled, or another job selects it). */
 class SelectionStopped extends Error {}
 
-/** How often a page's reservation is retried after InnoDB chose it as a deadlock victim. */
+/**
+ * How often a page's reservation is tried: again after another reservation took some of its
+ * customers meanwhile, or after InnoDB chose it as a deadlock victim.
+ */
 const RESERVE_ATTEMPTS = 5;
 /** How soon a slot waiting for higher-priority selections of its minute looks again. */
 const PRIORITY_RECHECK_MS = 500;
+/** How a slot skipped by the order-feed freshness guard's reason begins (alerts match it). */
+const STALE_ORDER_DATA = 'order data stale since';
 
 const isDeadlock = (e: unknown) =>
   (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_LOCK_DEADLOCK' ||
@@ -61,6 +85,7 @@ export class FireSlotService {
     private readonly attachments: WecomAttachmentService,
     private readonly policy: ContactPolicyService,
     private readonly ledger: ContactLedger,
+    private readonly feeds: OrderFeedService,
   ) {}
 
   async fire(p: FireSlotPayload): Promise<FireOutcome> {
@@ -88,6 +113,15 @@ export class FireSlotService {
           reason: refusal.reason,
         });
         this.logger.log({ msg: 'slot not sent', pushId: p.pushId, slotAt: p.slotAt, ...refusal });
+        if (refusal.reason.startsWith(STALE_ORDER_DATA)) {
+          // The line operators alert on (and the robot notifier reports the run).
+          this.logger.error({
+            msg: 'order data stale',
+            pushId: p.pushId,
+            runId: run.id,
+            ...refusal,
+          });
+        }
         return { runId: run.id, ...refusal };
       }
       if (p.kind === 'scheduled' && rule) {
@@ -151,8 +185,22 @@ export class FireSlotService {
     now: Date,
   ): Promise<'ready' | 'failed' | 'stopped'> {
     let attachments: unknown[];
+    let variantMessages: { content: string | null; attachments: unknown[] }[];
     try {
       attachments = await this.attachments.forRule(rule);
+      // Each variant's media is uploaded like the rule's own (B, C, … in order).
+      variantMessages = [];
+      for (const v of rule.variants) {
+        variantMessages.push({
+          content: v.content ?? null,
+          attachments: await this.attachments.forRule({
+            img: v.img ?? null,
+            miniProgramTitle: v.miniProgramTitle ?? null,
+            miniProgramImg: v.miniProgramImg ?? null,
+            miniProgramUrl: v.miniProgramUrl ?? null,
+          }),
+        });
+      }
     } catch (e) {
       if (!(e instanceof WecomFatalError)) throw e;
       await this.runs.transitionRun(runId, [RunState.SELECTING], RunState.FAILED, now, {
@@ -165,7 +213,11 @@ export class FireSlotService {
       [RunState.SELECTING],
       RunState.SELECTING,
       now,
-      { content: rule.content, attachments },
+      {
+        content: rule.content,
+        attachments,
+        variantMessages: variantMessages.length ? JSON.stringify(variantMessages) : null,
+      },
     );
     this.logger.debug({ msg: 'message ready', runId, stored });
     return stored ? 'ready' : 'stopped';
@@ -191,6 +243,7 @@ export class FireSlotService {
     const start: AudienceCursor | null = cursor ? (JSON.parse(cursor) as AudienceCursor) : null;
     let batchNo = run.batchCount ?? 0;
     let audience = run.audienceCount ?? 0;
+    let controls = run.controlCount ?? 0;
     let excluded: ExclusionCounts = run.excluded
       ? (JSON.parse(run.excluded) as ExclusionCounts)
       : noExclusions();
@@ -204,16 +257,19 @@ export class FireSlotService {
       cooldownDays: rule.cooldownDays,
       capExempt: rule.capExempt,
     };
+    const design = await this.experimentDesign(run, rule);
     const snapshot = this.db.createQueryRunner();
-    let reading: ReadAhead<AudiencePage> | undefined;
+    let reading: ReadAhead<{ page: AudiencePage; state: PageState | null }> | undefined;
     await snapshot.connect();
     try {
+      const snapshotAt = this.clock.now();
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      const pages = this.audience.pages(rule, at, start, this.audience.batchSize, snapshot);
       reading = new ReadAhead(
-        this.audience.pages(rule, at, start, this.audience.batchSize, snapshot),
+        this.withState(pages, policy ? { runner: snapshot, snapshotAt } : null),
         READ_AHEAD_PAGES,
       );
-      for await (const page of reading) {
+      for await (const { page, state } of reading) {
         if ((await message) !== 'ready') return null;
         const next = page.next ? JSON.stringify(page.next) : null;
         if (page.externalUserids.length === 0) continue; // only ever the last page
@@ -222,10 +278,13 @@ export class FireSlotService {
           rule,
           rulePolicy,
           policy,
+          design,
           page.externalUserids,
+          state,
           {
             batchNo,
             audience,
+            controls,
             excluded,
             cursor,
             next,
@@ -233,21 +292,18 @@ export class FireSlotService {
         );
         batchNo = committed.batchNo;
         audience = committed.audience;
+        controls = committed.controls;
         excluded = committed.excluded;
         cursor = next;
-        if (committed.batchId === null) continue;
-        // `ensure`, not `add`: a finished job under this id (left by a database that was
-        // reset or restored while Redis kept its jobs) would make `add` a silent no-op.
-        await this.queues.ensure(JobName.SEND_BATCH, batchJobId(committed.batchId, 0), {
-          batchId: committed.batchId,
-          runId: run.id,
-        });
-        this.logger.debug({
-          msg: 'batch enqueued',
-          runId: run.id,
-          batchId: committed.batchId,
-          batchNo,
-        });
+        for (const batchId of committed.batchIds) {
+          // `ensure`, not `add`: a finished job under this id (left by a database that was
+          // reset or restored while Redis kept its jobs) would make `add` a silent no-op.
+          await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batchId, 0), {
+            batchId,
+            runId: run.id,
+          });
+          this.logger.debug({ msg: 'batch enqueued', runId: run.id, batchId, batchNo });
+        }
       }
     } catch (e) {
       if (e instanceof SelectionStopped) return null;
@@ -267,53 +323,108 @@ export class FireSlotService {
   }
 
   /**
-   * One page in one transaction: the contact policy reserves the page's customers (locks
-   * them, checks them against what is committed now — docs/AUDIENCE.md "Reservations"), the
-   * allowed ones become the next batch with their ledger rows, and the run records the
-   * keyset position and the counts. All or nothing; a deadlock victim is retried.
+   * What this run holds out (docs/STATISTICS.md "Experiments"): the rule's holdout and the
+   * global control group as they stand when its selection starts — recorded on the run then,
+   * and read back from it when a retry resumes, so every page of a run splits alike.
+   */
+  private async experimentDesign(run: PushRun, rule: WechatPush): Promise<ExperimentDesign> {
+    if (run.experiment) return JSON.parse(run.experiment) as ExperimentDesign;
+    const global = await this.policy.globalControl();
+    const design: ExperimentDesign = {
+      ruleId: rule.id,
+      holdoutPercent: rule.holdoutPercent,
+      globalControlPercent: global.percent,
+      salt: global.salt,
+      ignoreGlobalControl: rule.capExempt && rule.ignoreGlobalControl,
+      weights: rule.variants.length
+        ? [rule.contentWeight, ...rule.variants.map((v) => v.weight)]
+        : [1],
+    };
+    const stored = await this.runs.recordExperiment(run.id, JSON.stringify(design));
+    return stored ?? design;
+  }
+
+  /**
+   * The audience's pages, each with its customers' contact state read on the same snapshot
+   * (so the read runs ahead of the reservations, on the snapshot's connection); no state
+   * when the policy is off.
+   */
+  private async *withState(
+    pages: AsyncGenerator<AudiencePage>,
+    read: { runner: SqlRunner; snapshotAt: Date } | null,
+  ): AsyncGenerator<{ page: AudiencePage; state: PageState | null }> {
+    for await (const page of pages) {
+      const state = read
+        ? await this.ledger.state(read.runner, page.externalUserids, {
+            snapshotAt: read.snapshotAt,
+          })
+        : null;
+      yield { page, state };
+    }
+  }
+
+  /**
+   * One page in one transaction: the contact policy checks the page's customers against
+   * their state as the snapshot read it and reserves the allowed ones — only if no other
+   * reservation took them meanwhile (docs/AUDIENCE.md "Reservations") — they become the
+   * next batch with their ledger rows, and the run records the keyset position and the
+   * counts. All or nothing; after a conflict or a deadlock the page is checked again
+   * against the state read in its own transaction.
    */
   private async commitPage(
     run: PushRun,
     rule: WechatPush,
     rulePolicy: RulePolicy,
     policy: ContactPolicyShape | null,
+    design: ExperimentDesign,
     ids: string[],
+    snapshotState: PageState | null,
     prev: {
       batchNo: number;
       audience: number;
+      controls: number;
       excluded: ExclusionCounts;
       cursor: string | null;
       next: string | null;
     },
   ): Promise<{
-    batchId: number | null;
+    batchIds: number[];
     batchNo: number;
     audience: number;
+    controls: number;
     excluded: ExclusionCounts;
   }> {
+    let known = snapshotState;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runs.transaction(async (em) => {
           const now = this.clock.now();
-          const verdict = policy
-            ? await this.ledger.reserve(em, ids, policy, rulePolicy, now)
-            : { allowed: ids, excluded: noExclusions() };
-          const allowed = verdict.allowed;
-          const no = allowed.length > 0 ? prev.batchNo + 1 : prev.batchNo;
-          let batchId: number | null = null;
-          if (allowed.length > 0) {
-            batchId = await this.runs.insertBatch(em, run.id, no, allowed, now);
-            if (policy) {
-              await this.ledger.record(em, allowed, {
-                pushId: rule.id,
-                runId: run.id,
-                batchId,
-                at: now,
-                counted: !rule.capExempt,
-              });
+          let verdict: PageVerdict | null = null;
+          if (policy) {
+            const state = known ?? (await this.ledger.state(em, ids));
+            verdict = await this.ledger.judge(em, ids, state, policy, rulePolicy, now);
+          }
+          // Held out (rule holdout, global control): recorded, not sent, not reserved.
+          const { treated, control } = splitControls(verdict ? verdict.allowed : ids, design);
+          await this.runs.insertControls(em, run.id, control, now);
+          // One batch per content variant (each its own WeCom task), A first.
+          let no = prev.batchNo;
+          let sent = 0;
+          const batchIds: number[] = [];
+          for (const [variant, recipients] of [...treated].sort(([a], [b]) => a - b)) {
+            sent += recipients.length;
+            no++;
+            const batchId = await this.runs.insertBatch(em, run.id, no, recipients, now, variant);
+            batchIds.push(batchId);
+            if (verdict) {
+              await this.ledger.reserve(
+                em,
+                { ...verdict, allowed: recipients },
+                { pushId: rule.id, runId: run.id, batchId, at: now, counted: !rule.capExempt },
+              );
             }
           }
-          const excluded = addExclusions(prev.excluded, verdict.excluded);
+          const excluded = addExclusions(prev.excluded, verdict?.excluded ?? noExclusions());
           const advanced = await this.runs.advanceSelection(
             em,
             run.id,
@@ -321,18 +432,32 @@ export class FireSlotService {
             {
               cursor: prev.next,
               batchCount: no,
-              audienceCount: prev.audience + allowed.length,
+              audienceCount: prev.audience + sent,
+              controlCount: prev.controls + control.length,
               excluded: JSON.stringify(excluded),
             },
             now,
           );
           // The run left 'selecting' (cancelled): roll this page back and stop.
           if (!advanced) throw new SelectionStopped();
-          return { batchId, batchNo: no, audience: prev.audience + allowed.length, excluded };
+          return {
+            batchIds,
+            batchNo: no,
+            audience: prev.audience + sent,
+            controls: prev.controls + control.length,
+            excluded,
+          };
         }, 'READ COMMITTED');
       } catch (e) {
-        if (!isDeadlock(e) || attempt >= RESERVE_ATTEMPTS) throw e;
-        this.logger.warn({ msg: 'reservation deadlock, retrying', runId: run.id, attempt });
+        const conflict = e instanceof ReservationConflict;
+        if ((!conflict && !isDeadlock(e)) || attempt >= RESERVE_ATTEMPTS) throw e;
+        known = null;
+        this.logger.log({
+          msg: conflict ? 'reservation conflict, checking again' : 'reservation deadlock, retrying',
+          runId: run.id,
+          attempt,
+          ...(conflict ? { customers: e.customers } : {}),
+        });
       }
     }
   }
@@ -392,6 +517,18 @@ export class FireSlotService {
     }
     const policyRefusal = slotRefusal(await this.policy.current(), slotAt);
     if (policyRefusal) return skipped(`contact policy: ${policyRefusal}`);
+    // Every rule selects by purchase window today: a stale feed would recall customers who
+    // bought since (issue 20's freshness guard). A manual trigger is the operator's call.
+    const feed = orderFeedFreshness(
+      await this.feeds.freshness(),
+      now,
+      this.config.ORDER_FEED_MAX_AGE_HOURS,
+    );
+    if (feed.stale) {
+      return skipped(
+        `${STALE_ORDER_DATA} ${feed.lastSuccessAt ? formatDateTime(feed.lastSuccessAt) : 'ever (no successful pull or import yet)'}`,
+      );
+    }
     if (!isWithinGrace(slotAt, now, this.config.MISFIRE_GRACE_MINUTES)) {
       return {
         state: RunState.MISSED,

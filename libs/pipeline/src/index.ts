@@ -13,3 +13,8 @@ export * from './pipeline.module';
 export * from './delivery/delivery-policy';
 export * from './delivery/delivery.repository';
 export * from './delivery/track-delivery.service';
+export * from './metrics/pipeline-figures';
+export * from './metrics/pipeline-metrics';
+export * from './metrics/pipeline-incidents';
+export { AnswerJournal } from './resolve/answer-journal';
+export { ResolveUnknownService } from './resolve/resolve-unknown.service';

@@ -1,7 +1,7 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, redisConnectionOptions } from '@app/common';
 import { PipelineQueues } from './pipeline-queues.service';
 import { QueueName } from './queue.contracts';
 
@@ -13,7 +13,7 @@ const QUEUES = Object.values(QueueName);
     BullModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+        connection: redisConnectionOptions(config, 'queue'),
         prefix: `${config.REDIS_KEY_PREFIX}:bull`,
       }),
     }),

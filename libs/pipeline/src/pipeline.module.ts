@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AudienceModule } from '@app/audience';
+import { IngestModule } from '@app/ingest';
 import { PushConfigModule } from '@app/push-config';
 import { StatsModule } from '@app/stats';
 import { WecomModule } from '@app/wecom';
@@ -8,6 +9,8 @@ import { PushBatch } from './entities/push-batch.entity';
 import { PushRun } from './entities/push-run.entity';
 import { FireSlotService } from './fire-slot.service';
 import { PipelineQueuesModule } from './pipeline-queues.module';
+import { AnswerJournal } from './resolve/answer-journal';
+import { ResolveUnknownService } from './resolve/resolve-unknown.service';
 import { PushRunRepository } from './push-run.repository';
 import { PushRunService } from './push-run.service';
 import { ScheduleSlotsService } from './schedule-slots.service';
@@ -24,6 +27,7 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     AudienceModule,
     WecomModule,
     StatsModule,
+    IngestModule,
   ],
   providers: [
     PushRunRepository,
@@ -33,6 +37,8 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     PushRunService,
     DeliveryRepository,
     TrackDeliveryService,
+    AnswerJournal,
+    ResolveUnknownService,
   ],
   exports: [
     PipelineQueuesModule,
@@ -42,6 +48,7 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     SendBatchService,
     PushRunService,
     TrackDeliveryService,
+    ResolveUnknownService,
   ],
 })
 export class PipelineModule {}

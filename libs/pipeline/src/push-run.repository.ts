@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { ContactLedger } from '@app/contact-policy';
+import type { ExperimentDesign } from '@app/experiments';
 import { WechatPushResult, WechatPushResultJson } from '@app/push-config';
 import { BatchState, PushBatch, TERMINAL_BATCH_STATES } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
@@ -113,10 +114,12 @@ export class PushRunRepository {
     batchNo: number,
     recipients: string[],
     now: Date,
+    variant = 0,
   ): Promise<number> {
     const result = await em.insert(PushBatch, {
       runId,
       batchNo,
+      variant,
       state: BatchState.PENDING,
       recipientCount: recipients.length,
       recipients: JSON.stringify(recipients),
@@ -136,17 +139,25 @@ export class PushRunRepository {
     em: EntityManager,
     runId: number,
     prev: { batchCount: number; cursor: string | null },
-    next: { cursor: string | null; batchCount: number; audienceCount: number; excluded: string },
+    next: {
+      cursor: string | null;
+      batchCount: number;
+      audienceCount: number;
+      controlCount: number;
+      excluded: string;
+    },
     now: Date,
   ): Promise<boolean> {
     const result: { affectedRows?: number } = await em.query(
       `UPDATE wechat_push_runs
-          SET select_cursor = ?, batch_count = ?, audience_count = ?, excluded = ?, updated_at = ?
+          SET select_cursor = ?, batch_count = ?, audience_count = ?, control_count = ?,
+              excluded = ?, updated_at = ?
         WHERE id = ? AND state = ? AND COALESCE(batch_count, 0) = ? AND select_cursor <=> ?`,
       [
         next.cursor,
         next.batchCount,
         next.audienceCount,
+        next.controlCount,
         next.excluded,
         now,
         runId,
@@ -156,6 +167,56 @@ export class PushRunRepository {
       ],
     );
     return (result.affectedRows ?? 0) > 0;
+  }
+
+  /**
+   * A page's control members (held out: not sent), in the page's transaction, each with its
+   * customer id (lowest if several, as delivery rows resolve it). INSERT IGNORE: ids equal
+   * under the table's collation are one member.
+   */
+  async insertControls(
+    em: EntityManager,
+    runId: number,
+    members: readonly { e: string; group: 'holdout' | 'global'; variant: number }[],
+    at: Date,
+  ): Promise<void> {
+    if (members.length === 0) return;
+    await em.query(
+      `INSERT IGNORE INTO wechat_push_run_controls
+         (run_id, external_userid, control_group, variant, assigned_at, customer_id)
+       SELECT ?, j.e, j.g, j.v, ?,
+              (SELECT MIN(cu.id) FROM customers cu WHERE cu.external_userid = j.e)
+         FROM JSON_TABLE(?, '$[*]' COLUMNS (
+                e VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$[0]',
+                g VARCHAR(8) PATH '$[1]',
+                v TINYINT UNSIGNED PATH '$[2]')) j`,
+      [runId, at, JSON.stringify(members.map((m) => [m.e, m.group, m.variant]))],
+    );
+  }
+
+  /** The scheduler did `name` (scan, reconcile) at `at`: what `/health` reads. */
+  async heartbeat(name: 'scan' | 'reconcile', at: Date, detail: object): Promise<void> {
+    await this.db.query(
+      `INSERT INTO scheduler_heartbeats (name, last_at, detail) VALUES (?, ?, ?)
+       ON DUPLICATE KEY UPDATE last_at = VALUES(last_at), detail = VALUES(detail)`,
+      [name, at, JSON.stringify(detail).slice(0, 255)],
+    );
+  }
+
+  /**
+   * The experiment a run selects under, stored once when its selection starts; a concurrent
+   * or earlier attempt's stored design wins (returned when there is one).
+   */
+  async recordExperiment(runId: number, experiment: string): Promise<ExperimentDesign | null> {
+    await this.db.query(
+      'UPDATE wechat_push_runs SET experiment = ? WHERE id = ? AND experiment IS NULL',
+      [experiment, runId],
+    );
+    const [row]: { experiment: string | null }[] = await this.db.query(
+      'SELECT experiment FROM wechat_push_runs WHERE id = ?',
+      [runId],
+    );
+    return row?.experiment ? (JSON.parse(row.experiment) as ExperimentDesign) : null;
   }
 
   /** Of these rules, those whose run of this scheduled slot is not yet past selection. */
@@ -216,7 +277,9 @@ export class PushRunRepository {
     patch: Partial<PushBatch> = {},
     em?: EntityManager,
   ): Promise<boolean> {
-    const releases = to === BatchState.FAILED || to === BatchState.CANCELLED;
+    // A batch WeCom surely did not create (failed, found absent, cancelled) contacted nobody.
+    const releases =
+      to === BatchState.FAILED || to === BatchState.SAFE_TO_RESEND || to === BatchState.CANCELLED;
     const move = async (tx: EntityManager) => {
       const moved = await transition(
         tx,
@@ -232,7 +295,7 @@ export class PushRunRepository {
         await this.ledger.releaseBatch(
           tx,
           id,
-          to === BatchState.FAILED ? 'batch_failed' : 'batch_cancelled',
+          to === BatchState.CANCELLED ? 'batch_cancelled' : 'batch_failed',
           now,
         );
       }
@@ -240,6 +303,49 @@ export class PushRunRepository {
     };
     if (em) return move(em);
     return releases ? this.db.transaction(move) : move(this.db.manager);
+  }
+
+  /**
+   * `unknown` batches whose last attempt began before `startedBefore` and that no worker
+   * checked against WeCom since `checkedBefore`, oldest first.
+   */
+  async unknownBatchesDue(
+    startedBefore: Date,
+    checkedBefore: Date,
+    limit: number,
+  ): Promise<{ id: number; runId: number; resends: number; variant: number; sendingAt: Date }[]> {
+    return this.db.query(
+      `SELECT id, run_id AS runId, resends, variant, sending_at AS sendingAt
+         FROM wechat_push_batches
+        WHERE state = 'unknown' AND sending_at < ?
+          AND (resolve_checked_at IS NULL OR resolve_checked_at < ?)
+        ORDER BY sending_at LIMIT ?`,
+      [startedBefore, checkedBefore, limit],
+    );
+  }
+
+  /**
+   * Claims the check of an `unknown` batch against WeCom for this worker: false when another
+   * worker checked it since `checkedBefore`, or it is no longer unknown.
+   */
+  async claimResolveCheck(id: number, now: Date, checkedBefore: Date): Promise<boolean> {
+    const r: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_batches SET resolve_checked_at = ?
+        WHERE id = ? AND state = 'unknown'
+          AND (resolve_checked_at IS NULL OR resolve_checked_at < ?)`,
+      [now, id, checkedBefore],
+    );
+    return (r.affectedRows ?? 0) > 0;
+  }
+
+  /** Of these msgids, the ones a batch already holds. */
+  async msgidsTaken(msgids: string[]): Promise<Set<string>> {
+    if (msgids.length === 0) return new Set();
+    const rows: { msgid: string }[] = await this.db.query(
+      'SELECT msgid FROM wechat_push_batches WHERE msgid IN (?)',
+      [msgids],
+    );
+    return new Set(rows.map((r) => r.msgid));
   }
 
   /** Claims a pending batch for one send attempt. */
@@ -264,15 +370,22 @@ export class PushRunRepository {
    * From `sending`; or, answering `late`, from `unknown`: while this call was in flight, a
    * reconcile (its job lost with Redis) or another worker (its job taken as stalled) may have
    * recorded the batch `unknown` — WeCom's answer settles that doubt, so it is recorded rather
-   * than dropped. False when the batch is in neither state.
+   * than dropped. False when the batch is in neither state, or when an operator resent it
+   * since this attempt began (`resends` moved on): a superseded attempt's answer never
+   * overwrites the newer one's.
    */
   async markSent(
-    batch: { id: number; runId: number },
+    batch: { id: number; runId: number; resends: number },
     rule: { pushId: number; name: string },
     result: WechatPushResultJson,
     now: Date,
   ): Promise<'sent' | 'late' | false> {
     return this.db.transaction(async (em) => {
+      const [current]: { resends: number }[] = await em.query(
+        'SELECT resends FROM wechat_push_batches WHERE id = ? FOR UPDATE',
+        [batch.id],
+      );
+      if (!current || Number(current.resends) !== batch.resends) return false;
       const patch = {
         msgid: result.add.msgid,
         errcode: result.add.errcode,
@@ -330,7 +443,7 @@ export class PushRunRepository {
       `UPDATE wechat_push_runs r
           JOIN (SELECT run_id,
                        SUM(state = 'sent') AS sent_batches,
-                       SUM(state = 'failed') AS failed_batches,
+                       SUM(state IN ('failed', 'safe_to_resend')) AS failed_batches,
                        SUM(state = 'unknown') AS unknown_batches,
                        COALESCE(SUM(IF(state = 'sent', recipient_count - fail_count, 0)), 0) AS accepted,
                        COALESCE(SUM(IF(state = 'sent', fail_count, 0)), 0) AS failed_ids

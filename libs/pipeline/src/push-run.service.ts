@@ -1,9 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppException, Clock, ErrorCode, formatClockTime, formatDateTime } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  Clock,
+  ErrorCode,
+  formatClockTime,
+  formatDateTime,
+} from '@app/common';
 import { ContactLedger, ContactPolicyService } from '@app/contact-policy';
-import { ExclusionCounts, isQuietTime, noExclusions } from '@app/contracts';
+import { ExclusionCounts, isQuietTime, noExclusions, variantKey } from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
 import { WecomClient, WecomError } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
@@ -11,10 +19,13 @@ import { PushRun, RunState } from './entities/push-run.entity';
 import { PipelineQueues } from './pipeline-queues.service';
 import { PushRunRepository } from './push-run.repository';
 import { batchJobId, JobName, slotJobId } from './queue.contracts';
+import { inFlightUntil } from './resolve/in-flight';
 
 export interface BatchView {
   id: number;
   batchNo: number;
+  /** The content variant its recipients got: A (the rule's own), B, … */
+  variant: string;
   state: BatchState;
   recipientCount: number;
   attempts: number;
@@ -34,6 +45,8 @@ export interface RunView {
   reason: string | null;
   ruleName: string;
   audienceCount: number | null;
+  /** Held out (rule holdout + global control): selected, recorded, not sent. */
+  controlCount: number | null;
   excluded: ExclusionCounts;
   forced: boolean;
   batchCount: number | null;
@@ -63,6 +76,7 @@ export class PushRunService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly rules: PushRuleRepository,
     private readonly runs: PushRunRepository,
@@ -142,18 +156,30 @@ export class PushRunService {
   }
 
   /**
-   * An operator's decision to send an `unknown` or `failed` batch again (after checking
-   * WeCom for an `unknown` one). A `sent` batch is refused. The batch keeps its recipients;
+   * An operator's decision to send an `unknown`, `safe_to_resend` or `failed` batch again
+   * (an `unknown` one after checking WeCom, or after the worker found it absent there:
+   * `safe_to_resend`). A `sent` batch is refused. The batch keeps its recipients;
    * a new job id makes the queue take it although the first job ran.
    */
   async resend(batchId: number): Promise<{ batchId: number; resends: number }> {
     const batch = await this.runs.findBatch(batchId);
     if (!batch) throw AppException.notFound('推送批次', 'batchId');
     const now = this.clock.now();
+    // An `unknown` batch's last attempt may still get WeCom's answer until its call's timeout
+    // (and a margin) has passed: a resend before then could create the task twice.
+    const until = inFlightUntil(batch.sendingAt, this.config.WECOM_TIMEOUT_MS);
+    if (batch.state === BatchState.UNKNOWN && now.getTime() < until) {
+      throw new AppException(ErrorCode.INVALID_STATE, '上一次发送可能仍在进行中，请稍后再重发', [
+        {
+          field: 'batchId',
+          message: `the last attempt may still be in flight until ${formatDateTime(new Date(until))}; resend after that`,
+        },
+      ]);
+    }
     const moved = await this.runs.transaction(async (em) => {
       const ok = await this.runs.transitionBatch(
         batch.id,
-        [BatchState.UNKNOWN, BatchState.FAILED],
+        [BatchState.UNKNOWN, BatchState.SAFE_TO_RESEND, BatchState.FAILED],
         BatchState.PENDING,
         now,
         { resends: batch.resends + 1, errcode: null, errmsg: null, finishedAt: null },
@@ -177,7 +203,7 @@ export class PushRunService {
       throw new AppException(ErrorCode.INVALID_STATE, `批次状态为 ${batch.state}，不能重发`, [
         {
           field: 'batchId',
-          message: `only unknown or failed batches can be resent; this one is ${batch.state}`,
+          message: `only unknown, safe_to_resend or failed batches can be resent; this one is ${batch.state}`,
         },
       ]);
     }
@@ -253,6 +279,7 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     reason: r.reason,
     ruleName: r.ruleName,
     audienceCount: r.audienceCount,
+    controlCount: r.controlCount,
     excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
     forced: r.forced,
     batchCount: r.batchCount,
@@ -266,6 +293,7 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     batches: batches.map((b) => ({
       id: b.id,
       batchNo: b.batchNo,
+      variant: variantKey(b.variant),
       state: b.state,
       recipientCount: b.recipientCount,
       attempts: b.attempts,

@@ -89,15 +89,19 @@ export const JOB_OPTIONS: { [K in JobName]: JobsOptions } = {
     removeOnFail: { age: 7 * DAY },
   },
   [JobName.FIRE_SLOT]: {
-    attempts: 5,
+    // An infrastructure error (MySQL or Redis unreachable) is retried for ≈ 4 minutes — long
+    // enough for a failover — before the job fails; the workers' minutely reconcile then
+    // retries it again while its run is open (within MISFIRE_GRACE_MINUTES it still fires).
+    attempts: 8,
     backoff: { type: 'exponential', delay: 2_000 },
     removeOnComplete: { age: DAY },
     removeOnFail: { age: 7 * DAY },
   },
   [JobName.SEND_BATCH]: {
     // WeCom retries are counted in MySQL (BATCH_MAX_ATTEMPTS) and delayed by the processor;
-    // these attempts only cover unexpected failures such as MySQL being unreachable.
-    attempts: 5,
+    // these attempts only cover unexpected failures such as MySQL being unreachable (≈ 4
+    // minutes of them, as for slots).
+    attempts: 9,
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: { age: DAY },
     removeOnFail: { age: 7 * DAY },

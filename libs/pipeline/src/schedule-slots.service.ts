@@ -6,8 +6,13 @@ import { RunState } from './entities/push-run.entity';
 import { PipelineQueues } from './pipeline-queues.service';
 import { PushRunRepository } from './push-run.repository';
 import { TrackDeliveryService } from './delivery/track-delivery.service';
+import { AnswerJournal } from './resolve/answer-journal';
+import { SendBatchService } from './send-batch.service';
 import { batchJobId, JobName, QueueName, slotJobId } from './queue.contracts';
 import { daysBetween, DueSlot, slotsBetween, SlotRule } from './slot-schedule';
+
+/** A journaled answer younger than this belongs to an attempt still recording it. */
+const JOURNAL_GRACE_MS = 30_000;
 
 /** How far past the next hourly scan a scan looks, so no slot falls between two scans. */
 const LOOKAHEAD_MS = 65 * 60_000;
@@ -20,9 +25,11 @@ export interface ScanReport {
 }
 
 /**
- * Puts due slots on the queue as delayed jobs that fire at their minute, and reconciles
- * what MySQL says is open with what Redis holds. Job ids come from rule + slot, so any
- * number of scans, api calls and worker replicas enqueue each slot once.
+ * Puts due slots in MySQL as pending runs and on the queue as delayed jobs that fire at their
+ * minute, and reconciles what MySQL says is open or coming with what Redis holds — so a Redis
+ * that lost its data gets every coming slot back at the next reconcile (each worker, every
+ * RECONCILE_INTERVAL_SECONDS). Run rows are unique per rule + slot and job ids come from
+ * them, so any number of scans, api calls and worker replicas schedule each slot once.
  */
 @Injectable()
 export class ScheduleSlotsService implements PushRuleChangeListener {
@@ -35,6 +42,8 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
     private readonly queues: PipelineQueues,
     private readonly runs: PushRunRepository,
     private readonly delivery: TrackDeliveryService,
+    private readonly answers: AnswerJournal,
+    private readonly send: SendBatchService,
   ) {}
 
   /** A rule was created, edited, resumed or deleted: schedule its slots of this window now. */
@@ -53,7 +62,21 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
       batchesReconciled: batches,
       deliveriesReconciled: deliveries,
     };
+    await this.runs.heartbeat('scan', now, report);
     this.logger.log({ msg: 'scan done', ...report });
+    return report;
+  }
+
+  /**
+   * The minutely reconcile of every worker (RECONCILE_INTERVAL_SECONDS): open runs and the
+   * coming hour's pending slots get their jobs back if Redis lost them.
+   */
+  async reconcileNow(): Promise<{ runs: number; batches: number; deliveries: number }> {
+    const now = this.clock.now();
+    const report = await this.reconcile(now);
+    await this.runs.heartbeat('reconcile', now, report);
+    if (report.runs + report.batches + report.deliveries > 0)
+      this.logger.warn({ msg: 'reconcile restored work', ...report });
     return report;
   }
 
@@ -68,7 +91,13 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
     return due.length;
   }
 
+  /** The slot's run row (pending until it fires: the truth Redis may lose) and its job. */
   private async enqueueSlot(slot: DueSlot, now: Date): Promise<void> {
+    await this.runs.ensureRun(
+      { pushId: slot.pushId, kind: 'scheduled', slotAt: slot.slotAt },
+      slot.ruleName ?? `#${slot.pushId}`,
+      now,
+    );
     const payload = {
       pushId: slot.pushId,
       kind: 'scheduled' as const,
@@ -90,6 +119,7 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
     );
     return rules.map((r) => ({
       pushId: r.id,
+      name: r.name,
       startDate: r.startDate,
       endDate: r.endDate,
       slots: r.slots,
@@ -104,7 +134,14 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
   async reconcile(now: Date): Promise<{ runs: number; batches: number; deliveries: number }> {
     let runs = 0;
     let batches = 0;
-    for (const run of await this.runs.openRuns(now)) {
+    // Answers WeCom gave that MySQL did not get (it failed at that moment): record them first,
+    // so a batch they belong to is `sent`, not `unknown`. Fresh entries are left to their job.
+    for (const entry of await this.answers.all()) {
+      if (now.getTime() - new Date(entry.at).getTime() < JOURNAL_GRACE_MS) continue;
+      if ((await this.send.replay(entry)) === BatchState.SENT) batches++;
+    }
+    // Open runs up to now, and the pending slots of the coming hour the scan put in MySQL.
+    for (const run of await this.runs.openRuns(new Date(now.getTime() + LOOKAHEAD_MS))) {
       if (run.state === RunState.PENDING || run.state === RunState.SELECTING) {
         const payload = {
           pushId: run.pushId,
@@ -112,8 +149,11 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
           slotAt: run.slotAt.toISOString(),
           ...(run.triggeredBy ? { triggeredBy: Number(run.triggeredBy) } : {}),
         };
+        const delay = Math.max(0, run.slotAt.getTime() - now.getTime());
         if (
-          (await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload)) !== 'present'
+          (await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload, {
+            delay,
+          })) !== 'present'
         )
           runs++;
         // A selecting run already sends the batches it has committed; a pending one has none.
@@ -130,8 +170,13 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
         const job = await this.queues.getJob(QueueName.BATCH, batchJobId(b.id, b.resends));
         const state = job ? await job.getState() : 'missing';
         if (state === 'active' || state === 'waiting' || state === 'delayed') continue;
+        const journaled = await this.answers.find(b.id, b.resends);
+        if (journaled && (await this.send.replay(journaled)) === BatchState.SENT) {
+          batches++;
+          continue;
+        }
         const errmsg =
-          'the send was interrupted and no job holds it; it may have reached WeCom — resend only after checking';
+          "the send was interrupted and no job holds it; it may have reached WeCom — the worker checks WeCom's task list";
         if (
           await this.runs.transitionBatch(b.id, [BatchState.SENDING], BatchState.UNKNOWN, now, {
             errmsg,

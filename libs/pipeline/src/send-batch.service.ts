@@ -9,10 +9,11 @@ import {
   WecomRetryableError,
 } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
-import { RunState } from './entities/push-run.entity';
+import { PushRun, RunState } from './entities/push-run.entity';
 import { TrackDeliveryService } from './delivery/track-delivery.service';
 import { PushRunRepository } from './push-run.repository';
 import { SendBatchPayload } from './queue.contracts';
+import { AnswerJournal, JournaledAnswer } from './resolve/answer-journal';
 
 /** The batch went back to `pending`; the queue should run it again after `retryInMs`. */
 export interface RetryLater {
@@ -49,6 +50,7 @@ export class SendBatchService {
     private readonly runs: PushRunRepository,
     private readonly wecom: WecomClient,
     private readonly delivery: TrackDeliveryService,
+    private readonly answers: AnswerJournal,
   ) {}
 
   /**
@@ -60,6 +62,9 @@ export class SendBatchService {
     const batch = await this.runs.findBatch(p.batchId);
     if (!batch) return 'skipped';
     if (batch.state === BatchState.SENDING) {
+      // The attempt that died may have had WeCom's answer and lost only the MySQL write.
+      const journaled = await this.answers.find(batch.id, batch.resends);
+      if (journaled) return this.replay(journaled);
       const errmsg =
         'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically';
       await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, { errmsg });
@@ -76,12 +81,13 @@ export class SendBatchService {
       });
       return BatchState.CANCELLED;
     }
+    // Read before the claim: a failure here (MySQL away) leaves the batch pending and the job
+    // is retried — only from the claim on may the request have left.
+    const recipients = await this.runs.recipientsOf(batch.id);
     if (!(await this.runs.claimBatch(batch.id, this.clock.now()))) return 'skipped';
     this.logger.debug({ msg: 'batch claimed', batchId: batch.id, runId: batch.runId });
 
-    const recipients = await this.runs.recipientsOf(batch.id);
-    const attachments = (run.attachments ?? []) as WecomAttachment[];
-    const content = run.content ?? '';
+    const { content, attachments } = messageOf(run, batch.variant);
     let answer;
     try {
       answer = await this.wecom.addMsgTemplate({
@@ -104,24 +110,77 @@ export class SendBatchService {
         msgid: answer.msgid,
       },
     };
+    const fence = { id: batch.id, runId: batch.runId, resends: batch.resends };
+    // Durable before the row: a MySQL failure now leaves the answer for the retry to record.
+    await this.answers.record({
+      batchId: batch.id,
+      resends: batch.resends,
+      result,
+      at: this.clock.now().toISOString(),
+    });
+    await this.recordAccepted(fence, run, result, 'answer');
+    return BatchState.SENT;
+  }
+
+  /**
+   * Records a journaled answer whose MySQL write failed (the job's retry, or a reconcile);
+   * an entry whose batch moved on — recorded, resent since, cancelled — is only cleared.
+   */
+  async replay(entry: JournaledAnswer): Promise<SendOutcome> {
+    const batch = await this.runs.findBatch(entry.batchId);
+    if (
+      !batch ||
+      batch.resends !== entry.resends ||
+      (batch.state !== BatchState.SENDING && batch.state !== BatchState.UNKNOWN)
+    ) {
+      await this.answers.clear(entry.batchId);
+      return batch?.state ?? 'skipped';
+    }
+    const run = await this.runs.findRun(batch.runId);
+    if (!run) return 'skipped';
+    const marked = await this.recordAccepted(
+      { id: batch.id, runId: batch.runId, resends: batch.resends },
+      run,
+      entry.result,
+      'journal',
+    );
+    return marked ? BatchState.SENT : batch.state;
+  }
+
+  /**
+   * WeCom created the batch's task: `sent` with its msgid and fail_list (from `sending`, or
+   * from `unknown` when the doubt is settled later), then what follows a send — cancel it if
+   * its run was cancelled meanwhile, start delivery tracking, complete the run. `source` says
+   * how the answer was learnt: WeCom's reply, the answer journal, or WeCom's task list.
+   */
+  async recordAccepted(
+    batch: { id: number; runId: number; resends: number },
+    run: PushRun,
+    result: WechatPushResultJson,
+    source: 'answer' | 'journal' | 'task_list',
+  ): Promise<'sent' | 'late' | false> {
     const now = this.clock.now();
     const marked = await this.runs.markSent(
-      { id: batch.id, runId: batch.runId },
+      batch,
       { pushId: run.pushId, name: run.ruleName },
       result,
       now,
     );
+    await this.answers.clear(batch.id);
+    if (!marked) return false;
+    const msgid = result.add.msgid;
     // Logged before the run can complete, so a run seen completed has all its lines out.
     this.logger.log({
       msg: 'batch sent',
       batchId: batch.id,
       runId: batch.runId,
-      msgid: answer.msgid,
+      msgid,
       // Recorded unknown meanwhile (its job lost or taken over), now known to be sent.
       ...(marked === 'late' ? { late: true } : {}),
+      ...(source !== 'answer' ? { source } : {}),
     });
     // An operator cancelled the run during the call: cancel the task WeCom just created.
-    await this.cancelIfRunCancelled(batch.runId, answer.msgid);
+    await this.cancelIfRunCancelled(batch.runId, msgid);
     // --- delivery tracking hook (issue #6) ---------------------------------------------
     // Cheap (a task row and a job); the job writes the recipient rows off the send path.
     // The batch is sent whatever happens here: a failure must not fail the job (a retry
@@ -135,7 +194,7 @@ export class SendBatchService {
     );
     // -------------------------------------------------------------------------------------
     await this.completeRunIfDone(batch.runId, now, marked === 'late');
-    return BatchState.SENT;
+    return marked;
   }
 
   /** A batch that was in flight when an operator cancelled its run: stop its WeCom task too. */
@@ -206,4 +265,26 @@ export class SendBatchService {
       this.logger.log({ msg: 'run finished', runId });
     }
   }
+}
+
+/**
+ * The message a batch of content variant `variant` sends: the run's own content and
+ * attachments for A (0), else the variant's as the run stored them when it selected. A
+ * variant the run has no message for (its rule was edited during a retried selection)
+ * sends A's.
+ */
+export function messageOf(
+  run: PushRun,
+  variant: number,
+): { content: string; attachments: WecomAttachment[] } {
+  if (variant > 0 && run.variantMessages) {
+    const m = (
+      JSON.parse(run.variantMessages) as {
+        content: string | null;
+        attachments: WecomAttachment[];
+      }[]
+    )[variant - 1];
+    if (m) return { content: m.content ?? '', attachments: m.attachments ?? [] };
+  }
+  return { content: run.content ?? '', attachments: (run.attachments ?? []) as WecomAttachment[] };
 }

@@ -4,6 +4,7 @@ import { BUSINESS_TZ, shanghaiInstant } from '@app/common';
 /** What the scheduler needs of a rule: its date range and weekly slots. */
 export interface SlotRule {
   pushId: number;
+  name?: string;
   /** 'YYYY-MM-DD', inclusive, Asia/Shanghai. */
   startDate: string;
   endDate: string;
@@ -12,6 +13,7 @@ export interface SlotRule {
 
 export interface DueSlot {
   pushId: number;
+  ruleName?: string;
   /** The instant of the slot minute. */
   slotAt: Date;
   week: number;
@@ -34,7 +36,13 @@ export function slotsBetween(rule: SlotRule, from: Date, to: Date): DueSlot[] {
         if (slot.week !== day.weekday) continue;
         const slotAt = shanghaiInstant(date, `${slot.time}:00`);
         if (slotAt >= from && slotAt < to) {
-          out.push({ pushId: rule.pushId, slotAt, week: slot.week, time: slot.time });
+          out.push({
+            pushId: rule.pushId,
+            ruleName: rule.name,
+            slotAt,
+            week: slot.week,
+            time: slot.time,
+          });
         }
       }
     }

@@ -124,7 +124,11 @@ describe('delivery tracking shares the WeCom call rate limit with the sends', ()
     await polling;
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
     expect((await calls()) - before).toBe(1 + senders);
-    // The calls were counted in the new window.
-    expect(Number(await p.redis.get(limiterKey))).toBe(1 + senders);
+    // The calls were counted in a new one-second window (the full one is gone). On a loaded
+    // machine the calls may span more than one window, so the last holds 1 to 1 + senders.
+    const counted = Number(await p.redis.get(limiterKey));
+    expect(counted).toBeGreaterThanOrEqual(1);
+    expect(counted).toBeLessThanOrEqual(1 + senders);
+    expect(await p.redis.pttl(limiterKey)).toBeLessThanOrEqual(1000);
   });
 });

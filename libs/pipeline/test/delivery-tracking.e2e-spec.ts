@@ -1,6 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Clock } from '@app/common';
+import { ContactLedger } from '@app/contact-policy';
+import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
 import { TrackDeliveryService } from '@app/pipeline';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { fnv1a32 } from '../../../apps/wecom-simulator/src/simulator-state.service';
@@ -309,6 +311,46 @@ describe('delivery tracking: per-recipient results, paging, reminders', () => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('a task that expires with recipients still at 0 gives their contact reservations back (not_sent)', async () => {
+    // Members never send within the tracking window.
+    await p.sim.setBehaviour({ lazySenderPattern: '.*', sendDelayMs: 1000 * 3600_000 });
+    const ids = await seedBuyers(p.db, 6, { daysAgo: 35, prefix: 'unsent' });
+    const { batches } = await pushOnce('过期');
+    const batchId = Number(batches[0].id);
+    await eventually(async () => (await taskOf(batchId))?.polls >= 1, 15_000, 'first poll');
+    const ledger = async () =>
+      (
+        await p.db.query(
+          `SELECT l.released, l.release_reason AS reason, COUNT(*) AS n,
+                  SUM(FIND_IN_SET(l.batch_id, s.recent) > 0) AS live
+             FROM contact_ledger l JOIN contact_state s ON s.external_userid = l.external_userid
+            WHERE l.batch_id = ? GROUP BY l.released, l.release_reason`,
+          [batchId],
+        )
+      ).map((r: { released: number; reason: string | null; n: number; live: number }) => [
+        r.released,
+        r.reason,
+        Number(r.n),
+        Number(r.live),
+      ]);
+    expect(await ledger()).toEqual([[0, null, 6, 6]]);
+
+    later(73 * 60 * MINUTE); // past DELIVERY_POLL_MAX_HOURS (72)
+    expect(await tracker.track(batchId)).toBe('expired');
+    // Given back, and gone from the customers' live contacts: the caps no longer count them.
+    expect(await ledger()).toEqual([[1, 'not_sent', 6, 0]]);
+    const check = await p.worker
+      .get(ContactLedger)
+      .check(
+        p.db,
+        ids,
+        DEFAULT_CONTACT_POLICY,
+        { pushId: 999_999, cooldownDays: 0, capExempt: false },
+        p.clock.now(),
+      );
+    expect(check.allowed).toEqual(ids);
   });
 
   it('re-creates a tracking job Redis lost, and a task for a batch sent just before a crash', async () => {

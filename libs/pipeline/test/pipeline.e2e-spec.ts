@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { shanghaiInstant } from '@app/common';
 import { SelectAudienceService } from '@app/audience';
 import { BatchState, JobName, PipelineQueues, QueueName, RunState } from '@app/pipeline';
+import { PushRunRepository } from '../src/push-run.repository';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
   eventually,
@@ -241,9 +242,10 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
   });
 
   it('fires a slot at its minute, not earlier — a slot created after the hourly scan, at 00:00 across midnight', async () => {
-    // Monday 2025-03-03 23:59:57 in Shanghai; the slot is Tuesday 00:00.
+    // Monday 2025-03-03 23:59:52 in Shanghai; the slot is Tuesday 00:00 (8 s: room for the
+    // create and the look at the pending run on a loaded CI).
     const slotAt = shanghaiInstant('2025-03-04', '00:00:00');
-    p.clock.setNow(new Date(slotAt.getTime() - 3_000));
+    p.clock.setNow(new Date(slotAt.getTime() - 8_000));
     await seedBuyers(p.db, 3, { daysAgo: 40, now: p.clock.now() });
     const created = Date.now();
     const pushId = await createRule({
@@ -254,9 +256,13 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       lastOrderDay: 30,
       lastOrderDayLimit: 45,
     });
-    expect(await runsOf(pushId)).toEqual([]);
+    // Scheduled in MySQL (a pending run: what a Redis that loses its data cannot take away),
+    // not started before its minute.
+    expect(await runsOf(pushId)).toEqual([
+      expect.objectContaining({ state: 'pending', started_at: null }),
+    ]);
     const run = await finishedRun(pushId);
-    expect(Date.now() - created).toBeGreaterThanOrEqual(2_500);
+    expect(Date.now() - created).toBeGreaterThanOrEqual(7_000);
     expect(run.state).toBe('completed');
     expect(run.slot_at.getTime()).toBe(slotAt.getTime());
     expect((run.started_at as Date).getTime()).toBeGreaterThanOrEqual(slotAt.getTime());
@@ -265,7 +271,9 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
 
   it('does not send a paused, deleted or edited-away slot, and records why', async () => {
     const slotAt = shanghaiInstant('2025-03-03', '10:00:00'); // a Monday
-    p.clock.setNow(new Date(slotAt.getTime() - 3_000));
+    // Time for three creates and three changes before the slot, on a loaded CI too (3 s were
+    // once not enough, and the deleted rule's slot fired first).
+    p.clock.setNow(new Date(slotAt.getTime() - 15_000));
     await seedBuyers(p.db, 5, { daysAgo: 40, now: p.clock.now() });
     const base = {
       startDate: '2025-01-01',
@@ -281,6 +289,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       ...plainRuleBody({ name: '改时间', ...base, weekDayPushTime: [{ week: 1, time: '11:00' }] }),
       id: moved,
     });
+    expect(p.clock.now().getTime()).toBeLessThan(slotAt.getTime());
     expect(await finishedRun(paused)).toMatchObject({ state: 'skipped', reason: 'rule paused' });
     expect(await finishedRun(deleted)).toMatchObject({ state: 'skipped', reason: 'rule deleted' });
     expect(await finishedRun(moved)).toMatchObject({
@@ -321,7 +330,7 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
 
   it('restores a due slot after Redis was flushed between scan and fire; it fires once', async () => {
     const slotAt = shanghaiInstant('2025-03-03', '10:00:00');
-    p.clock.setNow(new Date(slotAt.getTime() - 4_000));
+    p.clock.setNow(new Date(slotAt.getTime() - 10_000));
     await seedBuyers(p.db, 4, { daysAgo: 40, now: p.clock.now() });
     const pushId = await createRule({
       name: '清空Redis',
@@ -341,20 +350,46 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
     expect([...ledger.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('a MySQL failure while reading a batch before its call leaves it pending for the retry: sent once, never unknown', async () => {
+    await seedBuyers(p.db, 30, { daysAgo: 40 });
+    const pushId = await createRule({ name: '读取失败' });
+    const repo = p.worker.get(PushRunRepository);
+    const spy = jest
+      .spyOn(repo, 'recipientsOf')
+      .mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:3306'));
+    try {
+      const runId = await trigger(pushId);
+      expect(await finishedRun(pushId)).toMatchObject({ id: runId, state: 'completed' });
+      expect(spy).toHaveBeenCalledTimes(2);
+      const [batch] = await batchesOf(runId);
+      expect(batch).toMatchObject({ state: 'sent', attempts: 1 });
+      expect((await p.sim.messages()).flatMap((m) => m.externalUserIds)).toHaveLength(30);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('re-enqueues the pending batches of a sending run whose jobs Redis lost; each is sent once', async () => {
     await seedBuyers(p.db, 25_001, { daysAgo: 40 });
     const pushId = await createRule({ name: '丢失批次' });
     // One WeCom call every 10 s: after the first batch, the others wait in Redis.
     await p.worker.get(PipelineQueues).queue(QueueName.BATCH).setGlobalRateLimit(1, 10_000);
     const runId = await trigger(pushId);
-    // Selection and sending overlap: wait for all three batches to exist and the first to be sent.
+    // Selection and sending overlap: wait for the selection to be over (every batch's job
+    // enqueued — one enqueued after the flush below would be found 'present') and the first
+    // batch to be sent.
     await eventually(
       async () => {
         const bs = await batchesOf(runId);
-        return bs.length === 3 && bs.some((b: { state: string }) => b.state === 'sent');
+        const [run] = await p.db.query('SELECT state FROM wechat_push_runs WHERE id = ?', [runId]);
+        return (
+          run?.state === 'sending' &&
+          bs.length === 3 &&
+          bs.some((b: { state: string }) => b.state === 'sent')
+        );
       },
       25_000,
-      'three batches, the first sent',
+      'selection done: three batches, the first sent',
     );
     // On a loaded machine the selection may take long enough for a second batch to go out.
     const pending = (await batchesOf(runId)).filter(
@@ -522,6 +557,11 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
 
       const refused = await p.api.post('/wechatpush/batch/resend', { batchId: 999999 });
       expect(refused.status).toBe(404);
+      // While the timed-out attempt's answer could still arrive, a resend is refused.
+      const early = await p.api.post('/wechatpush/batch/resend', { batchId: batch.id });
+      expect(early.status).toBe(409);
+      expect(early.body.error.details[0].message).toMatch(/may still be in flight until/);
+      p.clock.setNow(new Date(p.clock.now().getTime() + 10 * 60_000));
       const res = await p.api.post('/wechatpush/batch/resend', { batchId: batch.id });
       expect(res.body).toEqual({ success: true, data: { batchId: Number(batch.id), resends: 1 } });
       await eventually(async () => (await batchesOf(runId))[0].state === 'sent', 15_000, 'resent');
@@ -529,6 +569,24 @@ describe('push pipeline: scheduler, slot and batch jobs against the simulator, M
       const again = await p.api.post('/wechatpush/batch/resend', { batchId: batch.id });
       expect(again.status).toBe(409);
       expect(again.body.error.code).toBe('INVALID_STATE');
+      // A late answer of the superseded first attempt (resends 0), arriving while the resend
+      // is in its call, changes nothing.
+      const [sent] = await batchesOf(runId);
+      await p.db.query("UPDATE wechat_push_batches SET state = 'sending' WHERE id = ?", [batch.id]);
+      const stale = await p.worker.get(PushRunRepository).markSent(
+        { id: Number(batch.id), runId, resends: 0 },
+        { pushId, name: '超时' },
+        {
+          external_userid: [],
+          content: '',
+          attachments: [],
+          add: { errcode: 0, errmsg: 'ok', fail_list: [], msgid: 'msg-of-the-first-attempt' },
+        },
+        p.clock.now(),
+      );
+      expect(stale).toBe(false);
+      expect((await batchesOf(runId))[0]).toMatchObject({ state: 'sending', msgid: sent.msgid });
+      await p.db.query("UPDATE wechat_push_batches SET state = 'sent' WHERE id = ?", [batch.id]);
       expect(await finishedRun(pushId)).toMatchObject({ state: 'completed' });
     });
   });

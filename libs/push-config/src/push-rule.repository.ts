@@ -29,6 +29,7 @@ interface ListRow {
 /** A rule the scheduler may fire in a window, with its weekly slots. */
 interface ScheduledRule {
   id: number;
+  name: string;
   startDate: string;
   endDate: string;
   slots: SlotInput[];
@@ -61,6 +62,10 @@ export interface RuleWithSlotsRow {
   cooldown_days: number;
   priority: number;
   cap_exempt: number;
+  holdout_percent: string | number;
+  variants: string | null;
+  content_weight: number;
+  ignore_global_control: number;
   slots: string | null;
 }
 
@@ -127,21 +132,31 @@ export class PushRuleRepository {
     );
   }
 
-  /** A live rule with its slots ('week@HH:mm' joined by ','), in one round trip. */
+  /**
+   * A live rule with its slots ('week@HH:mm' joined by ','). The slots are read as rows, not
+   * with GROUP_CONCAT: MySQL 8's default group_concat_max_len (1,024) would cut a rule of
+   * 200 slots short.
+   */
   async findWithSlots(id: number): Promise<RuleWithSlotsRow | undefined> {
     const rows: RuleWithSlotsRow[] = await this.dataSource.query(
       `SELECT p.id, p.name, p.status, p.start_date, p.end_date, p.city_labels, p.store_labels,
               p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
               p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
-              p.cooldown_days, p.priority, p.cap_exempt,
-              (SELECT GROUP_CONCAT(CONCAT(t.week_day, '@', t.push_time)
-                        ORDER BY t.week_day, t.push_time SEPARATOR ',')
-                 FROM wechat_push_time t WHERE t.push_id = p.id) AS slots
+              p.cooldown_days, p.priority, p.cap_exempt, p.holdout_percent,
+              p.ignore_global_control, p.variants, p.content_weight
          FROM wechat_push p
         WHERE p.id = ? AND p.is_deleted = 0`,
       [id],
     );
-    return rows[0];
+    if (!rows[0]) return undefined;
+    const slots: { week_day: number; push_time: string }[] = await this.dataSource.query(
+      'SELECT week_day, push_time FROM wechat_push_time WHERE push_id = ? ORDER BY week_day, push_time',
+      [id],
+    );
+    return {
+      ...rows[0],
+      slots: slots.length ? slots.map((t) => `${t.week_day}@${t.push_time}`).join(',') : null,
+    };
   }
 
   findActive(id: number): Promise<WechatPush | null> {
@@ -165,12 +180,13 @@ export class PushRuleRepository {
   ): Promise<ScheduledRule[]> {
     const rows: {
       id: number;
+      name: string;
       start_date: string;
       end_date: string;
       week_day: number;
       push_time: string;
     }[] = await this.dataSource.query(
-      `SELECT p.id, p.start_date, p.end_date, t.week_day, t.push_time
+      `SELECT p.id, p.name, p.start_date, p.end_date, t.week_day, t.push_time
            FROM wechat_push p JOIN wechat_push_time t ON t.push_id = p.id
           WHERE ${ACTIVE_RULE}
             AND p.start_date <= ? AND p.end_date >= ?
@@ -180,7 +196,13 @@ export class PushRuleRepository {
     const rules = new Map<number, ScheduledRule>();
     for (const r of rows) {
       const id = r.id;
-      const rule = rules.get(id) ?? { id, startDate: r.start_date, endDate: r.end_date, slots: [] };
+      const rule = rules.get(id) ?? {
+        id,
+        name: r.name,
+        startDate: r.start_date,
+        endDate: r.end_date,
+        slots: [],
+      };
       rule.slots.push({ week: Number(r.week_day), time: r.push_time });
       rules.set(id, rule);
     }

@@ -18,6 +18,7 @@ import { LabelType, WechatLabel } from '@app/database';
 import { ContactPolicyService } from '@app/contact-policy';
 import {
   EditPushRuleDto,
+  PromoteVariantDto,
   EditStatusDto,
   LabelLibrary,
   ListPushRulesDto,
@@ -27,7 +28,12 @@ import {
   PushRuleView,
 } from './dto/push-rule.dto';
 import { PushStatus, WechatPush } from './entities/wechat-push.entity';
-import { normalizeLabelList, RULE_POLICY_LIMITS } from '@app/contracts';
+import {
+  EXPERIMENT_LIMITS,
+  normalizeLabelList,
+  RULE_POLICY_LIMITS,
+  VariantInput,
+} from '@app/contracts';
 import { checkRuleSemantics } from './push-rule.rules';
 import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
 import { RuleReadCache } from './rule-read-cache';
@@ -92,6 +98,10 @@ export class PushRuleService {
           cooldownDays: rule.cooldownDays ?? RULE_POLICY_LIMITS.cooldownDays.default,
           priority: rule.priority ?? RULE_POLICY_LIMITS.priority.default,
           capExempt: rule.capExempt ?? false,
+          holdoutPercent: rule.holdoutPercent ?? EXPERIMENT_LIMITS.holdoutPercent.default,
+          variants: normalizeVariants(rule.variants ?? []),
+          contentWeight: rule.contentWeight ?? EXPERIMENT_LIMITS.weight.default,
+          ignoreGlobalControl: rule.ignoreGlobalControl ?? false,
           isDeleted: 0,
           createdBy: operatorId,
           updatedBy: operatorId,
@@ -129,6 +139,12 @@ export class PushRuleService {
           ...(rule.cooldownDays === undefined ? {} : { cooldownDays: rule.cooldownDays }),
           ...(rule.priority === undefined ? {} : { priority: rule.priority }),
           ...(rule.capExempt === undefined ? {} : { capExempt: rule.capExempt }),
+          ...(rule.holdoutPercent === undefined ? {} : { holdoutPercent: rule.holdoutPercent }),
+          ...(rule.variants === undefined ? {} : { variants: normalizeVariants(rule.variants) }),
+          ...(rule.contentWeight === undefined ? {} : { contentWeight: rule.contentWeight }),
+          ...(rule.ignoreGlobalControl === undefined
+            ? {}
+            : { ignoreGlobalControl: rule.ignoreGlobalControl }),
           updatedBy: operatorId,
           updatedAt: now,
         });
@@ -170,6 +186,69 @@ export class PushRuleService {
     );
     if (!updated) throw AppException.notFound('推送规则');
     await this.notify(id);
+  }
+
+  /**
+   * An operator promotes the winning variant (issue 17): its message becomes the rule's
+   * content ('A' keeps the rule's own), the variants are retired, and the change is recorded
+   * with who made it, before and after. Never automatic.
+   */
+  async promoteVariant(body: PromoteVariantDto, operatorId: number): Promise<PushRuleView> {
+    const before = await this.info(body.id);
+    const index = body.variant.charCodeAt(0) - 66; // B → 0
+    if (index >= before.variants.length)
+      throw AppException.validation([
+        { field: 'variant', message: `rule ${body.id} has no variant ${body.variant}` },
+      ]);
+    const chosen = index < 0 ? before : before.variants[index];
+    const message = {
+      content: chosen.content ?? '',
+      img: chosen.img ?? '',
+      miniProgramTitle: chosen.miniProgramTitle ?? '',
+      miniProgramImg: chosen.miniProgramImg ?? '',
+      miniProgramUrl: chosen.miniProgramUrl ?? '',
+    };
+    const now = this.clock.now();
+    const updated = await this.rules.transaction(async (em) => {
+      const ok = await this.rules.updateRule(em, body.id, {
+        content: message.content || null,
+        img: message.img || null,
+        miniProgramTitle: message.miniProgramTitle || null,
+        miniProgramImg: message.miniProgramImg || null,
+        miniProgramUrl: message.miniProgramUrl || null,
+        variants: [],
+        contentWeight: EXPERIMENT_LIMITS.weight.default,
+        updatedBy: operatorId,
+        updatedAt: now,
+      });
+      if (!ok) return false;
+      const shape = (v: PushRuleView) => ({
+        content: v.content,
+        img: v.img,
+        miniProgramTitle: v.miniProgramTitle,
+        miniProgramImg: v.miniProgramImg,
+        miniProgramUrl: v.miniProgramUrl,
+        variants: v.variants,
+        contentWeight: v.contentWeight,
+      });
+      await em.query(
+        `INSERT INTO wechat_push_variant_promotions
+           (push_id, variant, before_json, after_json, promoted_by, promoted_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+        [
+          body.id,
+          body.variant,
+          JSON.stringify(shape(before)),
+          JSON.stringify({ ...message, variants: [], contentWeight: 1 }),
+          operatorId,
+          now,
+        ],
+      );
+      return true;
+    });
+    if (!updated) throw AppException.notFound('推送规则');
+    await this.notify(body.id);
+    return this.info(body.id);
   }
 
   /** The rule in request shape, or NOT_FOUND (deleted rules are not found). */
@@ -269,6 +348,19 @@ export class PushRuleService {
   }
 }
 
+/** Variants as stored: the fields a message has, trimmed like the rule's own, and the weight. */
+function normalizeVariants(variants: readonly VariantInput[]): VariantInput[] {
+  const opt = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
+  return variants.map((v) => ({
+    content: opt(v.content),
+    img: opt(v.img?.trim()),
+    miniProgramTitle: opt(v.miniProgramTitle),
+    miniProgramImg: opt(v.miniProgramImg?.trim()),
+    miniProgramUrl: opt(v.miniProgramUrl?.trim()),
+    weight: v.weight,
+  }));
+}
+
 function toView(row: RuleWithSlotsRow): PushRuleView {
   return {
     id: row.id,
@@ -295,6 +387,10 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     cooldownDays: Number(row.cooldown_days),
     priority: Number(row.priority),
     capExempt: Number(row.cap_exempt) === 1,
+    holdoutPercent: Number(row.holdout_percent),
+    variants: row.variants ? (JSON.parse(row.variants) as VariantInput[]) : [],
+    contentWeight: Number(row.content_weight),
+    ignoreGlobalControl: Number(row.ignore_global_control) === 1,
   };
 }
 

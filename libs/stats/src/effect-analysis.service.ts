@@ -20,17 +20,22 @@ import {
   toFigures,
 } from './push-figures';
 import { parseStatsRange } from './stats-range';
+import { fenOf, fenToYuan } from './money';
 import { BuyerKey, GoodsTally, GoodsTallyGroup } from './goods-tally';
 import {
   attributionWindowSeconds,
   FAILED_ROW,
   num,
+  ORDER_REVENUE_ROWS,
   ORDERS_AND_BUYERS,
   RECIPIENT_OUTCOME,
   SCOPE_ORDER_ROWS,
   STREAM_SHARE,
 } from './query/sql-fragments';
 import { scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
+import { ruleNames } from './query/rule-names';
+import { experimentGroups, runsWithHoldout } from './query/experiment-groups';
+import { HoldoutLift, holdoutLift } from './experiment-figures';
 
 /** A goods dimension → its `wechat_labels.type` and the column that keys a group. */
 export const GOODS_DIMENSIONS = {
@@ -65,6 +70,8 @@ interface GoodsRow {
   bucket: 'label' | 'other' | 'unlabelled';
   orderCount: number;
   buyerCount: number;
+  /** Revenue of those orders, each once (yuan, "1234.50"). */
+  revenue: string;
   share: number;
 }
 
@@ -72,6 +79,7 @@ interface GoodsBreakdown {
   dimension: GoodsDimension;
   totalOrders: number;
   totalBuyers: number;
+  totalRevenue: string;
   rows: GoodsRow[];
 }
 
@@ -85,6 +93,8 @@ interface CompareQuery {
 interface RuleFigures extends PushFigures {
   pushId: number;
   ruleName: string;
+  /** Buyer-conversion lift over the rule's holdout in the scope; null without holdout members. */
+  holdoutLift: HoldoutLift | null;
 }
 
 export type ReportGranularity = 'week' | 'month';
@@ -97,12 +107,10 @@ interface ReportQuery {
   granularity: ReportGranularity;
 }
 
-export interface ReportRow extends PushFigures {
+export interface ReportRow extends RuleFigures {
   period: string;
   from: string;
   to: string;
-  pushId: number;
-  ruleName: string;
 }
 
 /** Order ids per look-up of the links of order rows whose list did not fit on the row. */
@@ -166,10 +174,17 @@ export class EffectAnalysisService {
       bucket: 'unlabelled',
       orderCount: 0,
       buyerCount: 0,
+      revenue: fenToYuan(0),
       share: 0,
     };
     if (runs.length === 0) {
-      return { dimension: q.dimension, totalOrders: 0, totalBuyers: 0, rows: [empty] };
+      return {
+        dimension: q.dimension,
+        totalOrders: 0,
+        totalBuyers: 0,
+        totalRevenue: fenToYuan(0),
+        rows: [empty],
+      };
     }
     const ids = runs.map((r) => r.id);
     const { tally, keyOf } = await this.goodsTally(
@@ -193,6 +208,7 @@ export class EffectAnalysisService {
       bucket: 'label',
       orderCount: g.orders,
       buyerCount: bucket(g.group)?.buyers ?? 0,
+      revenue: fenToYuan(bucket(g.group)?.revenueFen ?? 0),
       share: shareOf([g]),
     }));
     if (labelled.length > limit) {
@@ -202,6 +218,7 @@ export class EffectAnalysisService {
         bucket: 'other',
         orderCount: bucket(-1)?.orders ?? 0,
         buyerCount: bucket(-1)?.buyers ?? 0,
+        revenue: fenToYuan(bucket(-1)?.revenueFen ?? 0),
         share: shareOf(labelled.slice(limit)),
       });
     }
@@ -209,9 +226,16 @@ export class EffectAnalysisService {
       ...empty,
       orderCount: bucket(0)?.orders ?? 0,
       buyerCount: bucket(0)?.buyers ?? 0,
+      revenue: fenToYuan(bucket(0)?.revenueFen ?? 0),
       share: shareOf(f.groups.filter((g) => g.group === 0)),
     });
-    return { dimension: q.dimension, totalOrders: f.totalOrders, totalBuyers: f.totalBuyers, rows };
+    return {
+      dimension: q.dimension,
+      totalOrders: f.totalOrders,
+      totalBuyers: f.totalBuyers,
+      totalRevenue: fenToYuan(f.totalRevenueFen),
+      rows,
+    };
   }
 
   /**
@@ -246,12 +270,12 @@ export class EffectAnalysisService {
     const qr = this.db.createQueryRunner();
     const conn = (await qr.connect()) as StreamingConnection;
     try {
-      const unresolved: [string, BuyerKey, unknown][] = [];
+      const unresolved: [string, BuyerKey, unknown, number][] = [];
       await new Promise<void>((resolve, reject) => {
         conn
           .query(
             {
-              sql: `SELECT a.order_number, a.recipient_key, a.goods_labels, a.order_id
+              sql: `SELECT a.order_number, a.recipient_key, a.goods_labels, a.order_id, a.revenue
                       FROM wechat_push_attributions a
                      WHERE ${SCOPE_ORDER_ROWS}`,
               rowsAsArray: true,
@@ -259,8 +283,10 @@ export class EffectAnalysisService {
             [runIds, windowSeconds, runIds],
           )
           .on('result', (row: unknown[]) => {
-            if (row[2] === null) unresolved.push([row[0] as string, row[1] as BuyerKey, row[3]]);
-            else tally.add(row[0] as string, row[1] as BuyerKey, row[2] as string);
+            const revenue = fenOf(row[4] as string | null);
+            if (row[2] === null) {
+              unresolved.push([row[0] as string, row[1] as BuyerKey, row[3], revenue]);
+            } else tally.add(row[0] as string, row[1] as BuyerKey, row[2] as string, revenue);
           })
           .on('error', reject)
           .on('end', resolve);
@@ -277,8 +303,8 @@ export class EffectAnalysisService {
           list.push(String(l.label_id));
           of.set(String(l.order_id), list);
         }
-        for (const [order, buyer, orderId] of part) {
-          tally.add(order, buyer, (of.get(String(orderId)) ?? []).join(','));
+        for (const [order, buyer, orderId, revenue] of part) {
+          tally.add(order, buyer, (of.get(String(orderId)) ?? []).join(','), revenue);
         }
       }
     } finally {
@@ -294,7 +320,7 @@ export class EffectAnalysisService {
    */
   async compare(q: CompareQuery): Promise<RuleFigures[]> {
     const range = parseStatsRange(q.startTime, q.endTime);
-    const names = await this.ruleNames(q.ids);
+    const names = await ruleNames(this.db, q.ids);
     const missing = q.ids.filter((id) => !names.has(id));
     if (missing.length) throw AppException.notFound(`规则 ${missing.join(', ')} `, 'ids');
     const runs = await scopeRuns(this.db, range, { pushIds: q.ids });
@@ -307,12 +333,14 @@ export class EffectAnalysisService {
     const withRuns = q.ids.filter((id) => perRule.has(id));
     const funnels = new Map<number, RawFunnel>();
     const orders = new Map<number, RawOrders>();
+    const liftOf = new Map<number, HoldoutLift | null>();
     if (withRuns.length > 0) {
       // One branch per rule over that rule's runs only (rules' runs are disjoint, so every
       // outcome and attribution row of the scope is read once): the funnel and the orders
       // exactly as result computes them for a scope of those runs; orders in one statement,
       // the funnels in two (funnelsOf), all three side by side.
       const orderSql: string[] = [];
+      const revenueSql: string[] = [];
       const orderParams: unknown[] = [];
       const window = attributionWindowSeconds(q.attributionDays, this.config);
       for (const pushId of withRuns) {
@@ -322,21 +350,42 @@ export class EffectAnalysisService {
              FROM wechat_push_attributions a
             WHERE ${SCOPE_ORDER_ROWS}`,
         );
+        revenueSql.push(
+          `SELECT ? AS g, SUM(x.revenue) AS revenue
+             FROM (SELECT ${ORDER_REVENUE_ROWS}
+                     FROM wechat_push_attributions a
+                    WHERE ${SCOPE_ORDER_ROWS}
+                    GROUP BY a.order_number) x`,
+        );
         orderParams.push(pushId, ruleRuns, window, ruleRuns);
       }
-      const [orderRows, ruleFunnels]: [(RawOrders & { g: unknown })[], Map<string, RawFunnel>] =
-        await Promise.all([
-          this.db.query(orderSql.map((q) => `(${q})`).join('\nUNION ALL\n'), orderParams),
-          this.funnelsOf(
-            withRuns.map((pushId) => ({
-              key: String(pushId),
-              pushId,
-              runs: perRule.get(pushId) as ScopeRun[],
-            })),
-          ),
-        ]);
+      const union = (parts: string[]) => parts.map((q) => `(${q})`).join('\nUNION ALL\n');
+      const [orderRows, revenueRows, lifts, ruleFunnels]: [
+        (RawOrders & { g: unknown })[],
+        (RawOrders & { g: unknown })[],
+        Map<string, HoldoutLift | null>,
+        Map<string, RawFunnel>,
+      ] = await Promise.all([
+        this.db.query(union(orderSql), orderParams),
+        this.db.query(union(revenueSql), orderParams),
+        this.holdoutLifts(
+          'r.push_id',
+          runs.map((r) => r.id),
+          q.attributionDays,
+        ),
+        this.funnelsOf(
+          withRuns.map((pushId) => ({
+            key: String(pushId),
+            pushId,
+            runs: perRule.get(pushId) as ScopeRun[],
+          })),
+        ),
+      ]);
       for (const [g, f] of ruleFunnels) funnels.set(Number(g), f);
-      for (const o of orderRows) orders.set(Number(o.g), o);
+      for (const [g, lift] of lifts) liftOf.set(Number(g), lift);
+      const revenueOf = new Map(revenueRows.map((r) => [Number(r.g), r.revenue]));
+      for (const o of orderRows)
+        orders.set(Number(o.g), { ...o, revenue: revenueOf.get(Number(o.g)) });
     }
     return q.ids.map((pushId) => ({
       pushId,
@@ -344,7 +393,24 @@ export class EffectAnalysisService {
       ...(funnels.has(pushId)
         ? toFigures(funnels.get(pushId), orders.get(pushId))
         : { ...EMPTY_FIGURES }),
+      holdoutLift: liftOf.get(pushId) ?? null,
     }));
+  }
+
+  /**
+   * Per scope (`key`, a SQL expression over the run `r`), the buyer-conversion lift over the
+   * holdout, measured as the experiment endpoint measures it: over the scope's runs that have
+   * holdout members. Scopes without any are absent.
+   */
+  private async holdoutLifts(
+    key: string,
+    runIds: number[],
+    attributionDays: number | undefined,
+  ): Promise<Map<string, HoldoutLift | null>> {
+    const withHoldout = [...(await runsWithHoldout(this.db, runIds))];
+    const window = attributionWindowSeconds(attributionDays, this.config);
+    const groups = await experimentGroups(this.db, key, withHoldout, window);
+    return new Map([...groups].map(([k, g]) => [k, holdoutLift(g)]));
   }
 
   /**
@@ -422,12 +488,14 @@ export class EffectAnalysisService {
       group.runs.push(r);
       groups.set(k, group);
     }
-    const [funnelMap, orders]: [
+    const [funnelMap, orders, lifts]: [
       Map<string, RawFunnel>,
       (RawOrders & { g: number; period: string | null })[],
+      Map<string, HoldoutLift | null>,
     ] = await Promise.all([
       this.funnelsOf([...groups.values()]),
       this.groupedOrders(ids, period, q.attributionDays),
+      this.holdoutLifts(`CONCAT(r.push_id, '|', ${period('r')})`, ids, q.attributionDays),
     ]);
     const funnels = [...groups.values()].map((g) => ({
       ...(funnelMap.get(g.key) as RawFunnel),
@@ -435,7 +503,7 @@ export class EffectAnalysisService {
       period: periods.get(g.runs[0].id) as string,
     }));
     const orderMap = new Map(orders.map((o) => [key(o.g, o.period ?? ''), o]));
-    const names = await this.ruleNames([...new Set(runs.map((r) => r.push_id))]);
+    const names = await ruleNames(this.db, [...new Set(runs.map((r) => r.push_id))]);
     const first = formatDate(range.from);
     const last = formatDate(range.to);
     return funnels
@@ -449,6 +517,7 @@ export class EffectAnalysisService {
           pushId,
           ruleName: names.get(pushId) ?? '',
           ...toFigures(f, orderMap.get(key(f.push_id, f.period))),
+          holdoutLift: lifts.get(key(f.push_id, f.period)) ?? null,
         };
       })
       .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.pushId - b.pushId));
@@ -458,51 +527,44 @@ export class EffectAnalysisService {
    * Orders and buyers per rule (and period): attributed pairs in the window whose recipient
    * did not fail in that rule's runs (of that period) — result's order query, grouped.
    */
-  private groupedOrders(
+  private async groupedOrders(
     ids: number[],
     period: ((alias: string) => string) | null,
     attributionDays: number | undefined,
   ): Promise<(RawOrders & { g: number; period: string | null })[]> {
     const of = (alias: string) =>
       period ? `${alias}.push_id, ${period(alias)}` : `${alias}.push_id`;
-    return this.db.query(
-      `SELECT r.push_id AS g, ${period ? period('r') : 'NULL'} AS period,
-              ${ORDERS_AND_BUYERS}
-         FROM wechat_push_attributions a
+    const rows = `wechat_push_attributions a
          JOIN wechat_push_runs r ON r.id = a.run_id
         WHERE a.run_id IN (?) AND a.lag_seconds <= ?
           AND (${of('r')}, a.recipient_key) NOT IN (
                 SELECT ${of('fr')}, f.recipient_key
                   FROM wechat_push_recipient_outcomes f
                   JOIN wechat_push_runs fr ON fr.id = f.run_id
-                 WHERE f.run_id IN (?) AND ${FAILED_ROW})
-        GROUP BY ${of('r')}`,
-      [ids, attributionWindowSeconds(attributionDays, this.config), ids],
-    );
-  }
-
-  /**
-   * A rule's name: its current `wechat_push.name` (also when deleted), else the name of its
-   * latest run. Rules that neither table knows are absent.
-   */
-  private async ruleNames(pushIds: number[]): Promise<Map<number, string>> {
-    const names = new Map<number, string>();
-    if (pushIds.length === 0) return names;
-    const rules: { id: number; name: string }[] = await this.db.query(
-      'SELECT id, name FROM wechat_push WHERE id IN (?)',
-      [pushIds],
-    );
-    for (const r of rules) names.set(r.id, r.name);
-    const unknown = pushIds.filter((id) => !names.has(id));
-    if (unknown.length) {
-      const runs: { push_id: number; rule_name: string }[] = await this.db.query(
-        `SELECT r.push_id, r.rule_name FROM wechat_push_runs r
-          WHERE r.push_id IN (?) ORDER BY r.slot_at DESC, r.id DESC`,
-        [unknown],
-      );
-      for (const r of runs) if (!names.has(r.push_id)) names.set(r.push_id, r.rule_name);
-    }
-    return names;
+                 WHERE f.run_id IN (?) AND ${FAILED_ROW})`;
+    const params = [ids, attributionWindowSeconds(attributionDays, this.config), ids];
+    const key = (g: unknown, p: string | null) => `${String(g)}|${p ?? ''}`;
+    const [orders, revenue]: (RawOrders & { g: number; period: string | null })[][] =
+      await Promise.all([
+        this.db.query(
+          `SELECT r.push_id AS g, ${period ? period('r') : 'NULL'} AS period,
+                  ${ORDERS_AND_BUYERS}
+             FROM ${rows}
+            GROUP BY ${of('r')}`,
+          params,
+        ),
+        this.db.query(
+          `SELECT x.g, x.period, SUM(x.revenue) AS revenue
+             FROM (SELECT r.push_id AS g, ${period ? period('r') : 'NULL'} AS period,
+                          ${ORDER_REVENUE_ROWS}
+                     FROM ${rows}
+                    GROUP BY ${of('r')}, a.order_number) x
+            GROUP BY x.g, x.period`,
+          params,
+        ),
+      ]);
+    const revenueOf = new Map(revenue.map((r) => [key(r.g, r.period), r.revenue]));
+    return orders.map((o) => ({ ...o, revenue: revenueOf.get(key(o.g, o.period)) }));
   }
 
   /** Display names of label keys: the key itself for city / brand, else the label's name. */

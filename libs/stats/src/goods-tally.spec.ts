@@ -12,13 +12,13 @@ describe('GoodsTally', () => {
 
   it('counts distinct orders and buyers per group, 1/n shares, and the unlabelled', () => {
     const t = new GoodsTally(groupOf);
-    t.add('A', 1, '11,12,20'); // two labels of group 1: one group
-    t.add('A', 2, '11,12,20'); // the order's second buyer
-    t.add('B', 1, '20,99');
-    t.add('C', 3, '99'); // no label of the dimension
-    t.add('D', 4, '');
-    t.add('E', 5, '30'); // two rows of one order number, one without a label
-    t.add('E', 5, '');
+    t.add('A', 1, '11,12,20', 10); // two labels of group 1: one group; 0.10 yuan
+    t.add('A', 2, '11,12,20', 10); // the order's second buyer: its revenue once
+    t.add('B', 1, '20,99', 20);
+    t.add('C', 3, '99', 0); // no label of the dimension; revenue unknown
+    t.add('D', 4, '', 1999);
+    t.add('E', 5, '30', 5); // two rows of one order number, one without a label
+    t.add('E', 5, '', 5);
     const f = t.figures(10);
     expect(f.groups).toEqual([
       { group: 2, orders: 2, share: 1.5 },
@@ -27,13 +27,13 @@ describe('GoodsTally', () => {
       { group: 0, orders: 3, share: 2.5 },
     ]);
     expect(f.shareSum).toBeCloseTo(5, 12);
-    expect([f.totalOrders, f.totalBuyers]).toEqual([5, 5]);
+    expect([f.totalOrders, f.totalBuyers, f.totalRevenueFen]).toEqual([5, 5, 2034]);
     expect(f.top).toEqual([2, 1, 3]);
     expect(Object.fromEntries(f.buckets)).toEqual({
-      1: { orders: 1, buyers: 2 },
-      2: { orders: 2, buyers: 2 },
-      3: { orders: 1, buyers: 1 },
-      0: { orders: 3, buyers: 3 },
+      1: { orders: 1, buyers: 2, revenueFen: 10 },
+      2: { orders: 2, buyers: 2, revenueFen: 30 },
+      3: { orders: 1, buyers: 1, revenueFen: 5 },
+      0: { orders: 3, buyers: 3, revenueFen: 2004 },
     });
   });
 
@@ -52,14 +52,21 @@ describe('GoodsTally', () => {
       [1, 1],
       [3, 1],
     ]);
-    expect(f.buckets.get(-1)).toEqual({ orders: 2, buyers: 2 });
-    expect(f.buckets.get(2)).toEqual({ orders: 2, buyers: 2 });
+    expect(f.buckets.get(-1)).toEqual({ orders: 2, buyers: 2, revenueFen: 0 });
+    expect(f.buckets.get(2)).toEqual({ orders: 2, buyers: 2, revenueFen: 0 });
     expect(f.buckets.has(0)).toBe(false);
   });
 
   it('is empty without rows', () => {
     const f = new GoodsTally(groupOf).figures(10);
-    expect(f).toMatchObject({ groups: [], top: [], shareSum: 0, totalOrders: 0, totalBuyers: 0 });
+    expect(f).toMatchObject({
+      groups: [],
+      top: [],
+      shareSum: 0,
+      totalOrders: 0,
+      totalBuyers: 0,
+      totalRevenueFen: 0,
+    });
     expect(f.buckets.size).toBe(0);
   });
 
@@ -72,12 +79,19 @@ describe('GoodsTally', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const rows: [string, number | string, string][] = [];
+    const rows: [string, number | string, string, number][] = [];
+    const revenueOf = (order: string) => (Number(order.slice(2)) * 37) % 1000; // fen, 0 = unknown
     for (let i = 0; i < 2000; i++) {
       const labels = Array.from({ length: rand(4) }, () =>
         rand(10) === 0 ? big : String(1 + rand(30)),
       );
-      rows.push([`NO${rand(300)}`, rand(3) === 0 ? `k${rand(40)}` : rand(60), labels.join(',')]);
+      const order = `NO${rand(300)}`;
+      rows.push([
+        order,
+        rand(3) === 0 ? `k${rand(40)}` : rand(60),
+        labels.join(','),
+        revenueOf(order),
+      ]);
     }
     const t = new GoodsTally(groups);
     for (const r of rows) t.add(...r);
@@ -113,10 +127,18 @@ describe('GoodsTally', () => {
     }
     expect(Object.fromEntries(f.buckets)).toEqual(
       Object.fromEntries(
-        [...expected].map(([b, x]) => [b, { orders: x.orders.size, buyers: x.buyers.size }]),
+        [...expected].map(([b, x]) => [
+          b,
+          {
+            orders: x.orders.size,
+            buyers: x.buyers.size,
+            revenueFen: [...x.orders].reduce((sum, o) => sum + revenueOf(o), 0),
+          },
+        ]),
       ),
     );
     expect(f.totalOrders).toBe(ofOrder.size);
+    expect(f.totalRevenueFen).toBe([...ofOrder.keys()].reduce((sum, o) => sum + revenueOf(o), 0));
     expect(f.totalBuyers).toBe(new Set(rows.map((r) => String(r[1]))).size);
     expect(f.shareSum).toBeCloseTo(ofOrder.size, 9);
     expect(f.buckets.get(7) ?? f.buckets.get(-1)).toBeDefined();

@@ -15,18 +15,47 @@ interface GoodsTallyFigures {
   groups: GoodsTallyGroup[];
   /** The top `limit` labelled groups. */
   top: number[];
-  /** Distinct orders and buyers per bucket: a top group's index, -1 the rest, 0 no label. */
-  buckets: Map<number, { orders: number; buyers: number }>;
+  /**
+   * Distinct orders, buyers and the orders' revenue (integer fen, each order once) per bucket:
+   * a top group's index, -1 the rest, 0 no label.
+   */
+  buckets: Map<number, { orders: number; buyers: number; revenueFen: number }>;
   /** Σ of every group's share (the orders, up to rounding): the shares' denominator. */
   shareSum: number;
   totalOrders: number;
   totalBuyers: number;
+  totalRevenueFen: number;
 }
 
 /** Pairs are packed as `a · 2^26 + b` in doubles (exact below 2^53). */
 const SHIFT = 2 ** 26;
 const COMMA = 44;
 const ZERO = 48;
+
+/** A growable array of doubles indexed by order, holding the largest value set. */
+class OrderValues {
+  private data = new Float64Array(4096);
+
+  max(i: number, x: number): void {
+    while (i >= this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    if (x > this.data[i]) this.data[i] = x;
+  }
+
+  get(i: number): number {
+    return i < this.data.length ? this.data[i] : 0;
+  }
+
+  /** Σ of the first `n` values. */
+  sum(n: number): number {
+    let total = 0;
+    for (let i = 0; i < Math.min(n, this.data.length); i++) total += this.data[i];
+    return total;
+  }
+}
 
 /** A growable array of doubles, sorted and de-duplicated in place at the end. */
 class PairList {
@@ -71,6 +100,8 @@ export class GoodsTally {
   private readonly buyerIndex = new Map<BuyerKey, number>();
   private readonly orderGroups = new PairList();
   private readonly orderBuyers = new PairList();
+  /** Revenue per order index, integer fen (every row of an order carries the same). */
+  private readonly orderRevenue = new OrderValues();
   /** Label id → group, for ids that are safe integers (parsed without a string). */
   private readonly groupOfId = new Map<number, number>();
   /** One past the largest group index. */
@@ -87,10 +118,14 @@ export class GoodsTally {
     this.groupLimit = max + 1;
   }
 
-  /** One attribution row: its order number, buyer and label ids (comma separated, or ''). */
-  add(orderNumber: string, buyer: BuyerKey, labelIds: string): void {
+  /**
+   * One attribution row: its order number, buyer, label ids (comma separated, or '') and its
+   * order's revenue in integer fen (0 when unknown).
+   */
+  add(orderNumber: string, buyer: BuyerKey, labelIds: string, revenueFen = 0): void {
     let o = this.orderIndex.get(orderNumber);
     if (o === undefined) this.orderIndex.set(orderNumber, (o = this.orderIndex.size));
+    if (revenueFen > 0) this.orderRevenue.max(o, revenueFen);
     let b = this.buyerIndex.get(buyer);
     if (b === undefined) {
       b = this.buyerIndex.size;
@@ -158,6 +193,7 @@ export class GoodsTally {
     bucketOf[0] = 0;
     for (const g of top) bucketOf[g] = g;
     const bucketOrders = new Float64Array(G + 1);
+    const bucketRevenue = new Float64Array(G + 1);
     const bucketBuyers = new PairList();
     const seen: number[] = [];
     for (let i = 0, p = 0; i < og.length;) {
@@ -170,20 +206,23 @@ export class GoodsTally {
       while (p < ob.length && Math.floor(ob[p] / SHIFT) < o) p++;
       let q = p;
       while (q < ob.length && Math.floor(ob[q] / SHIFT) === o) q++;
+      const revenue = this.orderRevenue.get(o);
       for (const bucket of seen) {
         bucketOrders[bucket]++;
+        bucketRevenue[bucket] += revenue;
         for (let k = p; k < q; k++) bucketBuyers.push(bucket * SHIFT + (ob[k] - o * SHIFT));
       }
       p = q;
     }
     const buyersPerBucket = new Float64Array(G + 1);
     for (const x of bucketBuyers.sortedUnique()) buyersPerBucket[Math.floor(x / SHIFT)]++;
-    const buckets = new Map<number, { orders: number; buyers: number }>();
+    const buckets = new Map<number, { orders: number; buyers: number; revenueFen: number }>();
     for (let bucket = 0; bucket <= G; bucket++) {
       if (bucketOrders[bucket] === 0) continue;
       buckets.set(bucket === G ? -1 : bucket, {
         orders: bucketOrders[bucket],
         buyers: buyersPerBucket[bucket],
+        revenueFen: bucketRevenue[bucket],
       });
     }
     return {
@@ -193,6 +232,7 @@ export class GoodsTally {
       shareSum: groups.reduce((s, g) => s + g.share, 0),
       totalOrders: this.orderIndex.size,
       totalBuyers: this.buyerIndex.size,
+      totalRevenueFen: this.orderRevenue.sum(this.orderIndex.size),
     };
   }
 }

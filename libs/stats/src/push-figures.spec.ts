@@ -16,7 +16,7 @@ describe('figures (SPEC §7)', () => {
     expect(
       toFigures(
         { push: '10', fail: '2', executed: '7', delivered: '5', not_friend: '1', over_cap: '1' },
-        { orders: '3', buyers: '2' },
+        { orders: '3', buyers: '2', revenue: '300.3' },
       ),
     ).toEqual({
       pushCount: 10,
@@ -29,9 +29,12 @@ describe('figures (SPEC §7)', () => {
       overCapCount: 1,
       orderCount: 3,
       buyerCount: 2,
+      revenue: '300.30',
       orderConversionRate: 0.375,
       userConversionRate: 0.25,
     });
     expect(toFigures(undefined, { orders: null, buyers: null }).orderConversionRate).toBe(0);
+    // No orders, or only orders whose amounts are unknown: SUM is NULL.
+    expect(toFigures(undefined, { orders: '1', buyers: '1', revenue: null }).revenue).toBe('0.00');
   });
 });

@@ -1,3 +1,4 @@
+import { yuan } from './money';
 import { num } from './query/sql-fragments';
 
 /**
@@ -16,6 +17,8 @@ export interface PushFigures {
   overCapCount: number;
   orderCount: number;
   buyerCount: number;
+  /** Σ payment − refunds of those orders, each order once, yuan as "1234.50" (exact). */
+  revenue: string;
   orderConversionRate: number;
   userConversionRate: number;
 }
@@ -41,6 +44,8 @@ export interface RawFunnel {
 export interface RawOrders {
   orders?: unknown;
   buyers?: unknown;
+  /** DECIMAL text from SUM over the distinct orders (NULL: none, or amounts unknown). */
+  revenue?: unknown;
 }
 
 /** `part / whole` as a fraction with 4 decimals; 0 (not NaN) when `whole` is 0. */
@@ -68,6 +73,7 @@ export function toFigures(
     overCapCount: num(funnel?.over_cap),
     orderCount,
     buyerCount,
+    revenue: yuan(orders?.revenue),
     orderConversionRate: rate(orderCount, successCount),
     userConversionRate: rate(buyerCount, successCount),
   };

@@ -24,6 +24,7 @@ import {
   attributionWindowSeconds,
   FAILED_ROW,
   num,
+  ORDER_REVENUE_ROWS,
   ORDERS_AND_BUYERS,
   RECIPIENT_OUTCOME,
   SCOPE_ORDER_ROWS,
@@ -190,26 +191,39 @@ export class PushStatisticsService {
     if (runs.length === 0) return { ...EMPTY_FIGURES, excluded: noExclusions() };
     const ids = runs.map((r) => r.id);
     const index = (await this.streams(runs)) ? 'PRIMARY' : 'idx_outcomes_run';
+    const window = attributionWindowSeconds(q.attributionDays, this.config);
     // Independent reads: on separate pool connections they run side by side.
-    const [[funnel], [orders], excluded]: [RawFunnel[], RawOrders[], ExclusionCounts] =
-      await Promise.all([
-        this.db.query(
-          `SELECT ${FUNNEL_OF_RECIPIENTS}
+    const [[funnel], [orders], [revenue], excluded]: [
+      RawFunnel[],
+      RawOrders[],
+      RawOrders[],
+      ExclusionCounts,
+    ] = await Promise.all([
+      this.db.query(
+        `SELECT ${FUNNEL_OF_RECIPIENTS}
            FROM (SELECT o.recipient_key, ${RECIPIENT_OUTCOME}
                    FROM wechat_push_recipient_outcomes o FORCE INDEX (${index})
                   WHERE o.run_id IN (?)
                   GROUP BY o.recipient_key) per`,
-          [ids],
-        ),
-        this.db.query(
-          `SELECT ${ORDERS_AND_BUYERS}
+        [ids],
+      ),
+      this.db.query(
+        `SELECT ${ORDERS_AND_BUYERS}
            FROM wechat_push_attributions a
           WHERE ${SCOPE_ORDER_ROWS}`,
-          [ids, attributionWindowSeconds(q.attributionDays, this.config), ids],
-        ),
-        scopeExclusions(this.db, range, { name: q.name }),
-      ]);
-    return { ...toFigures(funnel, orders), excluded };
+        [ids, window, ids],
+      ),
+      this.db.query(
+        `SELECT SUM(x.revenue) AS revenue
+           FROM (SELECT ${ORDER_REVENUE_ROWS}
+                   FROM wechat_push_attributions a
+                  WHERE ${SCOPE_ORDER_ROWS}
+                  GROUP BY a.order_number) x`,
+        [ids, window, ids],
+      ),
+      scopeExclusions(this.db, range, { name: q.name }),
+    ]);
+    return { ...toFigures(funnel, { ...orders, revenue: revenue.revenue }), excluded };
   }
 
   /**
@@ -227,9 +241,27 @@ export class PushStatisticsService {
       const ids = runs.map((r) => r.id);
       const dayOf = new Map(runs.map((r) => [r.id, r.day]));
       const days = [...new Set(runs.map((r) => r.day))].sort();
-      const [perRun, repeats, perDayOrders, perDayExcluded]: [
+      // An attributed recipient was accepted by that run, so it can have failed the same day
+      // only in another run: only day repeats need the failure check.
+      const dayOrderRows = `a.run_id IN (?) AND a.lag_seconds <= ?
+              AND (a.recipient_key, a.run_day) NOT IN (
+                    SELECT f.recipient_key, f.run_day
+                      FROM wechat_push_day_repeats r
+                      JOIN wechat_push_recipient_outcomes f FORCE INDEX (PRIMARY)
+                        ON f.recipient_key = r.recipient_key AND f.run_day = r.run_day
+                     WHERE r.run_day >= ? AND r.run_day <= ? AND f.run_id IN (?)
+                       AND ${FAILED_ROW})`;
+      const dayOrderParams = [
+        ids,
+        attributionWindowSeconds(q.attributionDays, this.config),
+        days[0],
+        days[days.length - 1],
+        ids,
+      ];
+      const [perRun, repeats, perDayOrders, perDayRevenue, perDayExcluded]: [
         (RawFunnel & { run_id: number })[],
         (RepeatCorrection & { day: string })[],
+        (RawOrders & { day: string })[],
         (RawOrders & { day: string })[],
         Map<string, ExclusionCounts>,
       ] = await Promise.all([
@@ -246,27 +278,21 @@ export class PushStatisticsService {
             GROUP BY rep.run_day`,
           [days[0], days[days.length - 1], ids],
         ),
-        // An attributed recipient was accepted by that run, so it can have failed the same day
-        // only in another run: only day repeats need the failure check.
         this.db.query(
           `SELECT a.run_day AS day, ${ORDERS_AND_BUYERS}
              FROM wechat_push_attributions a
-            WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-              AND (a.recipient_key, a.run_day) NOT IN (
-                    SELECT f.recipient_key, f.run_day
-                      FROM wechat_push_day_repeats r
-                      JOIN wechat_push_recipient_outcomes f FORCE INDEX (PRIMARY)
-                        ON f.recipient_key = r.recipient_key AND f.run_day = r.run_day
-                     WHERE r.run_day >= ? AND r.run_day <= ? AND f.run_id IN (?)
-                       AND ${FAILED_ROW})
+            WHERE ${dayOrderRows}
             GROUP BY a.run_day`,
-          [
-            ids,
-            attributionWindowSeconds(q.attributionDays, this.config),
-            days[0],
-            days[days.length - 1],
-            ids,
-          ],
+          dayOrderParams,
+        ),
+        this.db.query(
+          `SELECT x.day, SUM(x.revenue) AS revenue
+             FROM (SELECT a.run_day AS day, ${ORDER_REVENUE_ROWS}
+                     FROM wechat_push_attributions a
+                    WHERE ${dayOrderRows}
+                    GROUP BY a.run_day, a.order_number) x
+            GROUP BY x.day`,
+          dayOrderParams,
         ),
         scopeExclusionsByDay(this.db, range, { name: q.name }),
       ]);
@@ -276,7 +302,8 @@ export class PushStatisticsService {
         funnels.set(day, addFunnel(funnels.get(day), toFunnel(r)));
       }
       for (const r of repeats) funnels.set(r.day, correctForRepeats(funnels.get(r.day), r));
-      for (const o of perDayOrders) orders.set(o.day, o);
+      const revenueOf = new Map(perDayRevenue.map((r) => [r.day, r.revenue]));
+      for (const o of perDayOrders) orders.set(o.day, { ...o, revenue: revenueOf.get(o.day) });
     }
     const days: DailyFigures[] = [];
     for (let d = range.from; d <= range.to; d = addDays(d, 1)) {
@@ -327,8 +354,10 @@ export class PushStatisticsService {
     if (ids.length > 0) {
       // Within a run each recipient is in one batch only (the audience is de-duplicated), so
       // per-run counts are sums of the batches' counters.
-      const [f, o, s]: [
+      const window = attributionWindowSeconds(q.attributionDays, this.config);
+      const [f, o, rev, s]: [
         (RawFunnel & { run_id: number })[],
+        (RawOrders & { run_id: number })[],
         (RawOrders & { run_id: number })[],
         {
           run_id: number;
@@ -346,7 +375,16 @@ export class PushStatisticsService {
              FROM wechat_push_attributions a
             WHERE a.run_id IN (?) AND a.lag_seconds <= ?
             GROUP BY a.run_id`,
-          [ids, attributionWindowSeconds(q.attributionDays, this.config)],
+          [ids, window],
+        ),
+        this.db.query(
+          `SELECT x.run_id, SUM(x.revenue) AS revenue
+             FROM (SELECT a.run_id, ${ORDER_REVENUE_ROWS}
+                     FROM wechat_push_attributions a
+                    WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+                    GROUP BY a.run_id, a.order_number) x
+            GROUP BY x.run_id`,
+          [ids, window],
         ),
         // Members' figures count accepted recipients only.
         this.db.query(
@@ -362,7 +400,8 @@ export class PushStatisticsService {
         ),
       ]);
       for (const r of f) funnels.set(r.run_id, r);
-      for (const r of o) orders.set(r.run_id, r);
+      const revenueOf = new Map(rev.map((r) => [r.run_id, r.revenue]));
+      for (const r of o) orders.set(r.run_id, { ...r, revenue: revenueOf.get(r.run_id) });
       for (const r of s) {
         const list = senders.get(r.run_id) ?? [];
         const assigned = Number(r.assigned);

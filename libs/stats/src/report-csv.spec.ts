@@ -8,13 +8,27 @@ describe('report CSV', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
+    // Formula injection through a rule name: defused; negative numbers stay numbers.
+    for (const evil of [
+      '=HYPERLINK("x")',
+      '+1',
+      '-1+2',
+      '@SUM(A1)',
+      '\tx',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠x',
+    ])
+      expect(csvField(evil).replace(/^"/, '').startsWith("'")).toBe(true);
+    expect(csvField(-0.5)).toBe('-0.5');
   });
 
   it('starts with the BOM and the Chinese header line, CRLF line ends', () => {
     const csv = reportCsv([]);
     expect(csv.charCodeAt(0)).toBe(0xfeff);
     expect(csv.slice(1)).toBe(
-      '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,订单转化率,用户转化率\r\n',
+      '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,营收(元),订单转化率,用户转化率,对照组人数,对照组用户转化率,转化提升,提升95%下限,提升95%上限,提升显著\r\n',
     );
   });
 });

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PushStatisticsService } from './push-statistics.service';
 import { EffectAnalysisService } from './effect-analysis.service';
+import { ExperimentStatisticsService } from './experiment-statistics.service';
 import { StatsIngest } from './ingest/stats-ingest.service';
 
 /**
@@ -8,7 +9,12 @@ import { StatsIngest } from './ingest/stats-ingest.service';
  * the api) and the ingest side that derives them (imported by the pipeline).
  */
 @Module({
-  providers: [PushStatisticsService, EffectAnalysisService, StatsIngest],
-  exports: [PushStatisticsService, EffectAnalysisService, StatsIngest],
+  providers: [
+    PushStatisticsService,
+    EffectAnalysisService,
+    ExperimentStatisticsService,
+    StatsIngest,
+  ],
+  exports: [PushStatisticsService, EffectAnalysisService, ExperimentStatisticsService, StatsIngest],
 })
 export class StatsModule {}

@@ -174,6 +174,8 @@ const LINKS: [number, number, number][] = [
 ];
 
 const MARCH = { startTime: '2025-03-01', endTime: '2025-03-07' };
+/** The fixture's orders carry no amounts (payment NULL): revenue 0.00 (order-value.e2e-spec.ts sums real ones). */
+const UNKNOWN_AMOUNTS = '0.00';
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
 const label = (
   id: string,
@@ -187,6 +189,7 @@ const label = (
   bucket: 'label',
   orderCount,
   buyerCount,
+  revenue: UNKNOWN_AMOUNTS,
   share: r4(share),
 });
 const other = (orderCount: number, buyerCount: number, share: number) => ({
@@ -195,6 +198,7 @@ const other = (orderCount: number, buyerCount: number, share: number) => ({
   bucket: 'other',
   orderCount,
   buyerCount,
+  revenue: UNKNOWN_AMOUNTS,
   share: r4(share),
 });
 const unlabelled = (orderCount: number, buyerCount: number, share: number) => ({
@@ -203,6 +207,7 @@ const unlabelled = (orderCount: number, buyerCount: number, share: number) => ({
   bucket: 'unlabelled',
   orderCount,
   buyerCount,
+  revenue: UNKNOWN_AMOUNTS,
   share: r4(share),
 });
 
@@ -346,6 +351,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'sku',
         totalOrders: 6,
         totalBuyers: 5,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [
           label('S1', '猫砂A', 3, 4, (1 / 2 + 1 + 1 / 3) / 6), // a b c e; b and a elsewhere too
           label('S2', '猫粮B', 2, 2, (1 / 2 + 1 / 3) / 6), // tie with S3 at 2: by id
@@ -380,6 +386,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'city',
         totalOrders: 6,
         totalBuyers: 5,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [
           label('上海', '上海', 3, 3, 3 / 6), // NO2 (a), NO7 (e, the other 上海 row), NO12 (b)
           label('北京', '北京', 1, 2, 1 / 6), // NO3: two buyers
@@ -407,6 +414,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'sku',
         totalOrders: 3,
         totalBuyers: 3,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [
           label('S2', '猫粮B', 2, 2, (1 / 3 + 1) / 3), // NO7 (e), NO5 (g)
           label('S3', 'S3', 2, 2, (1 / 3 + 1) / 3), // NO7 (e), NO10 (a)
@@ -431,6 +439,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'sku',
         totalOrders: 3,
         totalBuyers: 2,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [label('S1', '猫砂A', 1, 1, 1 / 3), unlabelled(2, 2, 2 / 3)],
       });
       expect(
@@ -439,6 +448,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'brand',
         totalOrders: 0,
         totalBuyers: 0,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [unlabelled(0, 0, 0)],
       });
     });
@@ -491,6 +501,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         dimension: 'sku',
         totalOrders: 3,
         totalBuyers: 3,
+        totalRevenue: UNKNOWN_AMOUNTS,
         rows: [
           label('BULK', '整箱', 1, 1, 1 / 3),
           label('S1', '猫砂A', 1, 1, 1 / 3),
@@ -514,7 +525,8 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       );
       const byName = ['%', '猫砂', '其他', '没有执行'];
       for (const [i, name] of byName.entries()) {
-        const { pushId: _p, ruleName: _n, ...figures } = rows[i];
+        const { pushId: _p, ruleName: _n, holdoutLift, ...figures } = rows[i];
+        expect(holdoutLift).toBeNull(); // no holdout members in this fixture
         expect(figures).toEqual(await funnel({ ...range, name }));
       }
       expect(rows[1]).toMatchObject({ pushCount: 7, failCount: 2, orderCount: 5, buyerCount: 4 });
@@ -538,9 +550,9 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
           .filter((sql) => sql.includes('MAX(o.outcome) AS best'))
           .map((sql) => /FORCE INDEX \((\w+)\)/.exec(sql)?.[1]);
         expect(funnels).toEqual(['idx_outcomes_run', 'idx_outcomes_push']);
-        const { pushId: _p, ruleName: _n, ...smallFigures } = small;
+        const { pushId: _p, ruleName: _n, holdoutLift: _l, ...smallFigures } = small;
         expect(smallFigures).toEqual(await funnel({ ...fromR2, name: '猫砂' }));
-        const { pushId: _q, ruleName: _m, ...largeFigures } = large;
+        const { pushId: _q, ruleName: _m, holdoutLift: _k, ...largeFigures } = large;
         expect(largeFigures).toEqual(await funnel({ ...MARCH, name: '猫砂' }));
       } finally {
         queries.mockRestore();
@@ -579,7 +591,15 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         { name: '其他', startTime: '2025-03-10', endTime: '2025-03-12' },
       ];
       for (const [i, scope] of expected.entries()) {
-        const { period: _p, from: _f, to: _t, pushId: _i, ruleName: _n, ...figures } = rows[i];
+        const {
+          period: _p,
+          from: _f,
+          to: _t,
+          pushId: _i,
+          ruleName: _n,
+          holdoutLift: _l,
+          ...figures
+        } = rows[i];
         expect(figures).toEqual(await funnel(scope));
       }
     });
@@ -613,7 +633,7 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
       expect(text).toContain(`"其他, ""测试"""`);
       const [header, ...lines] = parseCsv(text);
       expect(header.join(',')).toBe(
-        '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,订单转化率,用户转化率',
+        '周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,营收(元),订单转化率,用户转化率,对照组人数,对照组用户转化率,转化提升,提升95%下限,提升95%上限,提升显著',
       );
       const fields = [
         'period',
@@ -631,14 +651,23 @@ describe('effect analysis: goods, rules compared, reports (issue 9)', () => {
         'overCapCount',
         'orderCount',
         'buyerCount',
+        'revenue',
         'orderConversionRate',
         'userConversionRate',
       ];
-      const text_ = new Set(['period', 'from', 'to', 'ruleName']);
+      const text_ = new Set(['period', 'from', 'to', 'ruleName', 'revenue']);
       const parsed = lines.map((line) =>
-        Object.fromEntries(line.map((v, i) => [fields[i], text_.has(fields[i]) ? v : Number(v)])),
+        Object.fromEntries(
+          line
+            .slice(0, fields.length)
+            .map((v, i) => [fields[i], text_.has(fields[i]) ? v : Number(v)]),
+        ),
       );
-      expect(parsed).toEqual(rows);
+      expect(parsed).toEqual(rows.map(({ holdoutLift: _l, ...figures }) => figures));
+      // No holdout members in this fixture: the lift columns are empty.
+      expect(lines.map((line) => line.slice(fields.length))).toEqual(
+        rows.map(() => ['', '', '', '', '', '']),
+      );
     });
 
     it('a range without runs: empty JSON, a CSV of the header only', async () => {

@@ -129,6 +129,9 @@ const figures = (f: Record<string, number>) => ({
   overCapCount: f.overCap,
   orderCount: f.orders,
   buyerCount: f.buyers,
+  // The fixture's orders carry no amounts (payment NULL, as before amounts were stored): they
+  // count as orders, their revenue is unknown (0.00). Revenue: order-value.e2e-spec.ts.
+  revenue: '0.00',
   orderConversionRate: f.orderRate,
   userConversionRate: f.userRate,
   // The fixture's runs predate the contact policy (excluded NULL): nobody kept out.

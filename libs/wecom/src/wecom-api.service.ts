@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AxiosRequestConfig } from 'axios';
 import { WecomEndpoint } from './wecom-endpoints';
 import { errorForErrcode, TOKEN_ERRCODES } from './wecom-error-policy';
-import { WecomConfigError } from './wecom-errors';
+import {
+  WecomAmbiguousError,
+  WecomConfigError,
+  WecomError,
+  WecomRetryableError,
+} from './wecom-errors';
 import { WecomTokenService } from './wecom-token.service';
 import { WecomTransport } from './wecom-transport.service';
 import { WecomAnswer } from './wecom.types';
@@ -25,11 +30,10 @@ export class WecomApi {
     endpoint: WecomEndpoint,
     build: () => AxiosRequestConfig,
   ): Promise<T> {
-    let token = await this.tokens.getAccessToken();
+    let token = await this.token(endpoint);
     let answer = await this.send<T>(endpoint, build, token);
     if (TOKEN_ERRCODES.has(answer.errcode)) {
-      await this.tokens.invalidate(token);
-      token = await this.tokens.getAccessToken();
+      token = await this.token(endpoint, token);
       answer = await this.send<T>(endpoint, build, token);
     }
     if (answer.errcode === 0) return answer;
@@ -46,6 +50,28 @@ export class WecomApi {
       );
     }
     throw error;
+  }
+
+  /**
+   * The access token (after dropping `refused`). Without one the request never leaves, so an
+   * infrastructure error here — Redis unreachable during a failover, say — is retryable,
+   * never the ambiguous "may have been sent" of a failure during the call.
+   */
+  private async token(endpoint: WecomEndpoint, refused?: string): Promise<string> {
+    try {
+      if (refused !== undefined) await this.tokens.invalidate(refused);
+      return await this.tokens.getAccessToken();
+    } catch (e) {
+      // WeCom's answers to gettoken keep their class (a wrong secret is a config error), but a
+      // gettoken that timed out is not ambiguous for this call: this request never left.
+      if (e instanceof WecomError && !(e instanceof WecomAmbiguousError)) throw e;
+      throw new WecomRetryableError(
+        endpoint.name,
+        null,
+        `no access token (${e instanceof Error ? e.message : String(e)}); the request was not sent`,
+        1_000,
+      );
+    }
   }
 
   private send<T extends WecomAnswer>(

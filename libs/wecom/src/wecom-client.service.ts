@@ -6,6 +6,7 @@ import { addMsgTemplateViolation } from './wecom-limits';
 import {
   AddMsgTemplateAnswer,
   AddMsgTemplateInput,
+  GroupMsgListItem,
   GroupMsgSendResult,
   GroupMsgTask,
   WecomAnswer,
@@ -55,6 +56,29 @@ export class WecomClient {
       fail_list: answer.fail_list ?? [],
       msgid: answer.msgid,
     };
+  }
+
+  /**
+   * The single-chat tasks the corp created between two instants (get_groupmsg_list_v2,
+   * `filter_type` 0: created by the corp, which API-created tasks are), page by page. WeCom
+   * takes seconds and a span of at most one month.
+   */
+  listGroupMsgs(
+    window: { from: Date; to: Date },
+    options: PageOptions = {},
+  ): AsyncGenerator<GroupMsgListItem[]> {
+    return this.pages<GroupMsgListItem>(
+      ENDPOINTS.getGroupMsgListV2,
+      {
+        chat_type: 'single',
+        filter_type: 0,
+        start_time: Math.floor(window.from.getTime() / 1000),
+        end_time: Math.ceil(window.to.getTime() / 1000),
+        limit: options.limit ?? 100,
+      },
+      'group_msg_list',
+      options.beforeCall,
+    );
   }
 
   /** The members' tasks of a message, page by page (status 0 not sent, 2 sent). */

@@ -16,6 +16,7 @@ export const ENDPOINTS = {
   // A repeated upload only costs a second media_id.
   mediaUpload: endpoint('media/upload', 'POST', true),
   addMsgTemplate: endpoint('externalcontact/add_msg_template', 'POST', false),
+  getGroupMsgListV2: endpoint('externalcontact/get_groupmsg_list_v2', 'POST', true),
   getGroupMsgTask: endpoint('externalcontact/get_groupmsg_task', 'POST', true),
   getGroupMsgSendResult: endpoint('externalcontact/get_groupmsg_send_result', 'POST', true),
   // Each reminder counts against WeCom's 3 per task per 24 h.

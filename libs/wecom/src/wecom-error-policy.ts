@@ -41,7 +41,7 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-type TransportFailure =
+export type TransportFailure =
   /** Connection refused, DNS failure: the request never left. */
   | { kind: 'not-sent'; code: string }
   /** Timeout, reset or anything else after the request may have left. */

@@ -2,9 +2,15 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import FormData from 'form-data';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS_CLIENT, redisKey } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  REDIS_CLIENT,
+  RedisSingleFlight,
+  redisKey,
+  SingleFlightTimeoutError,
+} from '@app/common';
 import { ImageDownloadService } from './image-download.service';
-import { RedisSingleFlight, SingleFlightTimeoutError } from './redis-single-flight';
 import { WecomApi } from './wecom-api.service';
 import { ENDPOINTS } from './wecom-endpoints';
 import { WecomFatalError, WecomRetryableError } from './wecom-errors';

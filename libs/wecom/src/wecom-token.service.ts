@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, REDIS_CLIENT, redisKey } from '@app/common';
-import { RedisSingleFlight, SingleFlightTimeoutError } from './redis-single-flight';
+import {
+  APP_CONFIG,
+  AppConfig,
+  REDIS_CLIENT,
+  RedisSingleFlight,
+  redisKey,
+  SingleFlightTimeoutError,
+} from '@app/common';
 import { ENDPOINTS } from './wecom-endpoints';
 import { errorForErrcode } from './wecom-error-policy';
 import { WecomConfigError, WecomRetryableError } from './wecom-errors';

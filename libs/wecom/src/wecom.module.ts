@@ -2,9 +2,11 @@ import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { ImageDownloadService } from './image-download.service';
+import { WecomApiRateLimiter } from './wecom-api-rate-limiter';
 import { WecomApi } from './wecom-api.service';
 import { WecomAttachmentService } from './wecom-attachment.service';
 import { WecomClient } from './wecom-client.service';
+import { WecomContactsClient } from './wecom-contacts.client';
 import { WecomMediaService } from './wecom-media.service';
 import { WecomTokenService } from './wecom-token.service';
 import { WecomTransport } from './wecom-transport.service';
@@ -29,10 +31,18 @@ import { WecomTransport } from './wecom-transport.service';
     WecomTokenService,
     WecomApi,
     WecomClient,
+    WecomApiRateLimiter,
+    WecomContactsClient,
     ImageDownloadService,
     WecomMediaService,
     WecomAttachmentService,
   ],
-  exports: [WecomClient, WecomMediaService, WecomAttachmentService, WecomTokenService],
+  exports: [
+    WecomClient,
+    WecomContactsClient,
+    WecomMediaService,
+    WecomAttachmentService,
+    WecomTokenService,
+  ],
 })
 export class WecomModule {}

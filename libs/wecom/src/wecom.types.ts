@@ -32,6 +32,20 @@ export interface AddMsgTemplateAnswer extends WecomAnswer {
   fail_list: string[];
 }
 
+/**
+ * One task in get_groupmsg_list_v2. Tasks created through the API have no `creator` and
+ * `create_type` 0 (created by the corp).
+ */
+export interface GroupMsgListItem {
+  msgid: string;
+  creator?: string;
+  create_type: number;
+  /** Seconds since the epoch, as WeCom sends it (a string). */
+  create_time: string;
+  text?: { content?: string };
+  attachments?: unknown[];
+}
+
 /** One member's task in get_groupmsg_task: status 0 not sent, 2 sent. */
 export interface GroupMsgTask {
   userid: string;

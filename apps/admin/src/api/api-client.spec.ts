@@ -28,6 +28,22 @@ describe('api client', () => {
     expect(JSON.parse(f.calls[0].init.body as string)).toEqual({ id: 3 });
   });
 
+  it('signed in with a session, sends its CSRF token instead of a bearer token', async () => {
+    const f = fakeFetch(200, { success: true, data: true });
+    const api = createApiClient({
+      token: () => null,
+      csrfToken: () => 'csrf-1',
+      onUnauthorized: jest.fn(),
+      fetch: f.fetch,
+    });
+    await api.signOut();
+    expect(f.calls[0].url).toBe('/auth/logout');
+    expect(f.calls[0].init.headers).toEqual({
+      'X-CSRF-Token': 'csrf-1',
+      'Content-Type': 'application/json',
+    });
+  });
+
   it('turns the error envelope into an ApiError with the field details', async () => {
     const details = [{ field: 'name', message: 'name is required' }];
     const f = fakeFetch(400, {

@@ -2,6 +2,8 @@ import { filenameFromDisposition } from './content-disposition';
 import type {
   DataOf,
   ErrorEnvelope,
+  GetDataOf,
+  GetRoute,
   FieldError,
   ListQuery,
   PolicyUpdate,
@@ -13,9 +15,11 @@ import type {
   RunStatsQuery,
   StatsQuery,
   CompareQuery,
+  ExperimentQuery,
   GoodsQuery,
   SuppressionAdd,
   SuppressionQuery,
+  VariantKey,
 } from './types';
 
 /** A failed call: the API's error envelope, or a network failure (`status` 0). */
@@ -36,6 +40,8 @@ type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 interface ApiClientOptions {
   /** The operator token, read at every call so a new login applies at once. */
   token: () => string | null;
+  /** Without a token: the signed-in session's CSRF token (the session is its cookie). */
+  csrfToken?: () => string | null;
   /** Called on any 401 before the call rejects: the session is over. */
   onUnauthorized: () => void;
   baseUrl?: string;
@@ -50,11 +56,18 @@ export function createApiClient(opts: ApiClientOptions) {
   const doFetch: Fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   const base = opts.baseUrl ?? '';
 
+  /** A token as Bearer; else the session cookie goes by itself, with its CSRF token. */
+  function credentials(token: string | null, headers: Record<string, string>): void {
+    const csrf = opts.csrfToken?.();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+
   async function send(path: string, body: unknown, token: string | null): Promise<Response> {
     const json = !(body instanceof FormData);
     // A FormData body gets its multipart Content-Type (with the boundary) from fetch itself.
     const headers: Record<string, string> = json ? { 'Content-Type': 'application/json' } : {};
-    if (token) headers.Authorization = `Bearer ${token}`;
+    credentials(token, headers);
     try {
       return await doFetch(`${base}${path}`, {
         method: 'POST',
@@ -96,6 +109,22 @@ export function createApiClient(opts: ApiClientOptions) {
     return envelope.data as DataOf<P>;
   }
 
+  /** A GET route without parameters (the few the API reads that way). */
+  async function get<P extends GetRoute>(path: P): Promise<GetDataOf<P>> {
+    const headers: Record<string, string> = {};
+    credentials(opts.token(), headers);
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, { method: 'GET', headers });
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', '无法连接服务器，请检查网络后重试');
+    }
+    const envelope = await readEnvelope<GetDataOf<P>>(res);
+    if (res.status === 401) opts.onUnauthorized();
+    if (!res.ok || !envelope || envelope.success !== true) throw failure(res, envelope);
+    return envelope.data as GetDataOf<P>;
+  }
+
   /** A route answering a file (no envelope on success, the error envelope otherwise). */
   async function postForFile<P extends Route>(
     path: P,
@@ -113,6 +142,10 @@ export function createApiClient(opts: ApiClientOptions) {
   return {
     /** Checks a token without storing it: resolves when the API accepts it. */
     checkToken: (token: string) => post('/wechatpush/lists', { page: 1, pagesize: 1 }, token),
+    /** Signs in with user name and password: the session cookie, and its CSRF token returned. */
+    signIn: (username: string, password: string) =>
+      post('/auth/login', { username, password }, null),
+    signOut: () => post('/auth/logout', {}),
     listRules: (q: ListQuery) => post('/wechatpush/lists', q),
     ruleInfo: (id: number) => post('/wechatpush/info', { id }),
     createRule: (body: PushRuleBody) => post('/wechatpush/create', body),
@@ -129,6 +162,12 @@ export function createApiClient(opts: ApiClientOptions) {
       post('/wechatpush/runs', { id, page, pagesize }),
     resendBatch: (batchId: number) => post('/wechatpush/batch/resend', { batchId }),
     cancelRun: (runId: number) => post('/wechatpush/run/cancel', { runId }),
+    /** One customer's follow relations and corp tags (the audience sample links here). */
+    customerContacts: (externalUserid: string) =>
+      post('/wecom/contacts/customer', { externalUserid }),
+    /** An operator adopts a content variant: it becomes the rule's content, the others retire. */
+    promoteVariant: (id: number, variant: VariantKey) =>
+      post('/wechatpush/variant/promote', { id, variant }),
     policy: () => post('/policy/get', {}),
     updatePolicy: (body: PolicyUpdate) => post('/policy/update', body),
     suppressions: (q: SuppressionQuery) => post('/suppression/list', q),
@@ -141,11 +180,37 @@ export function createApiClient(opts: ApiClientOptions) {
       if (reason) form.append('reason', reason);
       return post('/suppression/import', form);
     },
+    /** An order file (CSV / XLSX) as an import job; a dry run only checks it and writes the report. */
+    importOrders: (file: Blob, filename: string, dryRun: boolean) => {
+      const form = new FormData();
+      form.append('file', file, filename);
+      form.append('dryRun', String(dryRun));
+      return post('/import/orders', form);
+    },
+    /** An import's state and counts, with rejected rows `offset`… of its report. */
+    importStatus: (id: number, offset: number, limit: number) =>
+      post('/import/status', { id, offset, limit }),
+    imports: (limit: number) => post('/import/list', { limit }),
+    cancelImport: (id: number) => post('/import/cancel', { id }),
+    /** The import's whole report as the API's CSV file. */
+    importReportCsv: (id: number) =>
+      postForFile('/import/report', { id }, `order-import-${id}-report.csv`),
+    /** Starts a full WeCom contact sync; 409 CONFLICT while one runs. */
+    startContactSync: () => post('/wecom/contacts/sync', {}),
+    contactSyncStatus: () => get('/wecom/contacts/sync/status'),
+    contactMatchRates: () => get('/wecom/contacts/match'),
+    /** The identity mapping CSV (external_userid → customer_id or mobile, owner_userid). */
+    importIdentities: (file: Blob, filename: string) => {
+      const form = new FormData();
+      form.append('file', file, filename);
+      return post('/import/identities', form);
+    },
     effectResult: (q: StatsQuery) => post('/statistic/wechatpush/result', q),
     effectDaily: (q: StatsQuery) => post('/statistic/wechatpush/daily', q),
     effectRuns: (q: RunStatsQuery) => post('/statistic/wechatpush/runs', q),
     effectGoods: (q: GoodsQuery) => post('/statistic/wechatpush/goods', q),
     effectCompare: (q: CompareQuery) => post('/statistic/wechatpush/compare', q),
+    effectExperiment: (q: ExperimentQuery) => post('/statistic/wechatpush/experiment', q),
     reportRows: (q: ReportQuery) => post('/statistic/wechatpush/report', { ...q, format: 'json' }),
     /** The report as the API's CSV file, with the file name the API gives it. */
     reportCsv: (q: ReportQuery) =>

@@ -4,6 +4,108 @@
  */
 /* eslint-disable */
 export interface paths {
+  '/apikeys/create': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 创建 API 密钥：key 只在此次返回，服务端只存哈希 */
+    post: operations['ApiKeysController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/apikeys/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 全部 API 密钥（不含密钥本身） */
+    post: operations['ApiKeysController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/apikeys/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 吊销 API 密钥：所有实例上立即失效 */
+    post: operations['ApiKeysController_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 用户名 + 密码登录：设置会话 Cookie（HttpOnly; Secure; SameSite=Strict），返回 csrfToken。失败 → 401 INVALID_CREDENTIALS；连续失败过多 → 429 LOGIN_LOCKED */
+    post: operations['AuthController_login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 退出登录：会话在所有实例上立即失效（API 密钥调用时无操作） */
+    post: operations['AuthController_logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 当前身份与角色；会话登录时含 csrfToken */
+    post: operations['AuthController_me'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -11,10 +113,113 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness plus MySQL and Redis reachability (no credential needed) */
+    /** Liveness, MySQL and Redis reachability, and the scheduler: unhealthy when its last scan is older than SCHEDULER_STALE_MINUTES (no credential needed) */
     get: operations['HealthController_check'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 取消导入：排队中的立即取消；运行中的在当前批次（≤500 单）后停止，已写入的订单保留 */
+    post: operations['OrderImportController_cancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/identities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 上传身份映射 CSV（multipart 字段 file；UTF-8，可带 BOM；表头 external_userid 与 customer_id 或 mobile，可选 owner_userid）；逐行应用，返回被拒绝的行（行号、列、原因） */
+    post: operations['IdentityImportController_upload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 最近的导入，最新在前 */
+    post: operations['OrderImportController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 上传订单文件（CSV 或 XLSX，每行一个商品明细；multipart 字段 file，dryRun=true 只校验出报告）；返回导入记录，随后用 /import/status 查进度与报告 */
+    post: operations['OrderImportController_upload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 报告下载（GET ?id=…），同 POST /import/report */
+    get: operations['OrderImportController_reportGet'];
+    put?: never;
+    /** 报告下载：被拒绝的行（CSV，UTF-8 BOM） */
+    post: operations['OrderImportController_reportPost'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/import/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 导入的状态、进度、计数与报告（被拒绝的行，分页） */
+    post: operations['OrderImportController_status'];
     delete?: never;
     options?: never;
     head?: never;
@@ -89,6 +294,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/statistic/wechatpush/experiment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 实验：规则的对照组（holdout）与各内容变体按（执行, 客户）分配同一口径计算购买者、订单、营收，转化率与人均营收相对基线（对照组，否则 A）的提升、95% 区间、p 值、显著性，以及增量订单 / 营收 */
+    post: operations['AnalysisController_experiment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/statistic/wechatpush/goods': {
     parameters: {
       query?: never;
@@ -115,7 +337,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 周报 / 月报：每个规则每个周期一行（仅有执行的），json 或 csv（UTF-8 BOM，表头：周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,订单转化率,用户转化率） */
+    /** 周报 / 月报：每个规则每个周期一行（仅有执行的），json 或 csv（UTF-8 BOM，表头：周期,开始日期,结束日期,规则ID,规则名称,推送人数,失败人数,成功人数,成功率,员工执行人数,送达人数,非好友人数,超上限人数,下单数,下单人数,营收(元),订单转化率,用户转化率,对照组人数,对照组用户转化率,转化提升,提升95%下限,提升95%上限,提升显著） */
     post: operations['AnalysisController_report'];
     delete?: never;
     options?: never;
@@ -219,6 +441,74 @@ export interface paths {
     put?: never;
     /** 移出勿扰名单 */
     post: operations['SuppressionController_remove'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/users/create': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 创建用户（密码策略不符 → 400，字段 password） */
+    post: operations['UsersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/users/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 停用用户并在所有实例上立即结束其会话（disabled:false 重新启用） */
+    post: operations['UsersController_disable'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/users/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 全部用户 */
+    post: operations['UsersController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/users/update': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 修改显示名、角色或密码（新密码结束该用户所有会话） */
+    post: operations['UsersController_update'];
     delete?: never;
     options?: never;
     head?: never;
@@ -429,15 +719,126 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/wechatpush/variant/promote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 推广胜出的内容变体：该变体成为规则内容（A 保留原内容），其余变体停用；记录操作人与前后内容。系统不会自动推广 */
+    post: operations['PushRuleController_promoteVariant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wecom/contacts/customer': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 一位客户的跟进成员（导购）、添加时间与企业标签 */
+    post: operations['CustomerContactsController_customer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wecom/contacts/match': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 客户与买家的匹配率：按方式（unionid、手机号、映射文件）与未匹配 */
+    get: operations['WecomContactsController_match'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wecom/contacts/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 开始全量同步企业微信客户（成员、客户、跟进关系、企业标签） */
+    post: operations['WecomContactsController_start'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wecom/contacts/sync/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** 同步进度，最近一次全量同步与夜间对账的结果 */
+    get: operations['WecomContactsController_status'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    AccountView: {
+      createdAt: string;
+      disabled: boolean;
+      displayName: string;
+      id: number;
+      /** @description YYYY-MM-DD HH:mm:ss，从未登录为 null */
+      lastLoginAt: string | null;
+      role: components['schemas']['Role'];
+      username: string;
+    };
+    ApiKeyView: {
+      createdAt: string;
+      /** @description 创建人（密钥以其身份记录操作） */
+      createdBy: number;
+      expiresAt: string | null;
+      id: number;
+      name: string;
+      /** @description 密钥前几位，用于辨认 */
+      prefix: string;
+      revokedAt: string | null;
+      role: components['schemas']['Role'];
+    };
     AudiencePreviewView: {
-      /** @description 现在执行会触达的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户 */
+      /** @description 对照组：参与筛选与触达策略但不发送的客户，用于衡量推送带来的增量 */
+      control: components['schemas']['PreviewControlView'];
+      /** @description 现在执行会发送的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户与对照组 */
       count: number;
       /** @description 触达策略排除的客户数，按原因（每人只计一次，按字段顺序取第一个原因） */
       excluded: components['schemas']['ExclusionCountsView'];
+      /** @description 订单数据的新鲜度：人群按最后下单时间圈选，数据过期会召回刚下过单的客户 */
+      orderFeed: components['schemas']['OrderFeedView'];
       /** @description 会触达的前 20 个 external_userid（与发送顺序一致） */
       sample: string[];
       /** @description 计算耗时（毫秒） */
@@ -478,7 +879,12 @@ export interface components {
       /** @description 运营重发的次数 */
       resends: number;
       /** @enum {string} */
-      state: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled';
+      state: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'safe_to_resend' | 'cancelled';
+      /**
+       * @description 内容变体：A = 规则自身内容，B、C… = 实验变体
+       * @example A
+       */
+      variant: string;
     };
     CancelReportView: {
       /** @description 本次取消的未发送批次数 */
@@ -511,6 +917,101 @@ export interface components {
        */
       startTime: string;
     };
+    ContactSyncRecordView: {
+      /** @description 本次修正的行数：新增 + 变更 + 删除的跟进关系 */
+      corrected: number;
+      /** @description 新建的客户（未匹配到已有买家） */
+      customersCreated: number;
+      /** @description 按 unionid 或备注手机号关联到已有买家的客户 */
+      customersLinked: number;
+      error: string | null;
+      /** Format: date-time */
+      finishedAt: string | null;
+      followsAdded: number;
+      followsChanged: number;
+      followsRemoved: number;
+      id: number;
+      /**
+       * @description full：手动全量同步；nightly：夜间对账
+       * @enum {string}
+       */
+      kind: 'full' | 'nightly';
+      /** @description 已读完的成员数（每 100 人一组） */
+      membersDone: number;
+      /** @description 有客户的成员数（get_follow_user_list） */
+      membersTotal: number;
+      pages: number;
+      /** @description 重新被添加、恢复可达的客户 */
+      reachableAgain: number;
+      /** @description 读到的（客户 × 成员）行数 */
+      rowsRead: number;
+      /** Format: date-time */
+      startedAt: string;
+      /** @enum {string} */
+      state: 'running' | 'completed' | 'failed';
+      /** @description 不再被任何成员添加、标为不可达的客户 */
+      unreachableMarked: number;
+    };
+    ContactSyncStatusView: {
+      lastFull: components['schemas']['ContactSyncRecordView'] | null;
+      lastNightly: components['schemas']['ContactSyncRecordView'] | null;
+      running: components['schemas']['ContactSyncRecordView'] | null;
+    };
+    CorpTagView: {
+      /** @description 标签组 */
+      groupName: string;
+      name: string;
+      tagId: string;
+    };
+    CreateApiKeyDto: {
+      /** @description 过期时间 YYYY-MM-DD HH:mm:ss（Asia/Shanghai），不传则不过期 */
+      expiresAt?: string;
+      /** @description 用途，如“BI 导出” */
+      name: string;
+      role: components['schemas']['Role'];
+    };
+    CreatedApiKeyView: {
+      createdAt: string;
+      /** @description 创建人（密钥以其身份记录操作） */
+      createdBy: number;
+      expiresAt: string | null;
+      id: number;
+      /** @description 密钥本身：只在此时返回一次，服务端只保存其哈希 */
+      key: string;
+      name: string;
+      /** @description 密钥前几位，用于辨认 */
+      prefix: string;
+      revokedAt: string | null;
+      role: components['schemas']['Role'];
+    };
+    CreateUserDto: {
+      /** @description 显示名（默认同登录名） */
+      displayName?: string;
+      /** @description 密码：12–128 个字符，不含登录名，至少 5 种不同字符 */
+      password: string;
+      role: components['schemas']['Role'];
+      /**
+       * @description 登录名：3–64 位字母、数字或 . _ @ -
+       * @example alice
+       */
+      username: string;
+    };
+    CustomerContactsDto: {
+      /** @description 客户的 external_userid */
+      externalUserid: string;
+    };
+    CustomerContactsView: {
+      /** @description customers.id（匹配到的买家） */
+      customerId: number | null;
+      externalUserid: string;
+      /** @description 跟进关系：仍在跟进的在前，按添加时间 */
+      follows: components['schemas']['FollowView'][];
+      name: string | null;
+      /** @description 消息经由的成员：最早的有效跟进关系，或运营指定 */
+      ownerUserid: string | null;
+      /** @description 所有跟进成员都已删除：不再被圈选（原因 no_follow） */
+      unreachable: boolean;
+    };
     DailyFiguresView: {
       /** @description 购买人数：有上述订单的成功接收人，去重 */
       buyerCount: number;
@@ -528,18 +1029,31 @@ export interface components {
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
       /** @description 推送人数：范围内执行的已发送批次的接收人，去重（按 external_userid 对应的客户） */
       pushCount: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
       successCount: number;
       /** @description 成功率 = successCount / pushCount，4 位小数，分母为 0 时为 0 */
       successRate: number;
       /** @description 用户转化率 = buyerCount / successCount，4 位小数，分母为 0 时为 0 */
       userConversionRate: number;
+    };
+    DisableUserDto: {
+      /**
+       * @description true（默认）停用并立即结束其所有会话；false 重新启用
+       * @default true
+       */
+      disabled?: boolean;
+      id: number;
     };
     EditPushRuleDto: {
       /**
@@ -561,6 +1075,8 @@ export interface components {
       cityLabels?: string;
       /** @description 文本内容，UTF-8 不超过 4000 字节 */
       content?: string;
+      /** @description 实验：规则自身内容（A）的权重（整数 1–100，默认 1） */
+      contentWeight?: number;
       /** @description 冷却天数：被本规则推送过的客户 N 天内不再被本规则选中（0 关闭；新建默认 7，编辑时不传则保持原值） */
       cooldownDays?: number;
       /**
@@ -568,11 +1084,15 @@ export interface components {
        * @example 2024-12-31
        */
       endDate: string;
+      /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
+      holdoutPercent?: number;
       /**
        * @description 规则 id
        * @example 1
        */
       id: number;
+      /** @description 服务通知可选择也发给全局对照组（仅 capExempt 规则；默认 false） */
+      ignoreGlobalControl?: boolean;
       /** @description 图片 URL（http/https，公网地址） */
       img?: string;
       /**
@@ -619,6 +1139,8 @@ export interface components {
        * @example 1001,1002
        */
       storeLabels?: string;
+      /** @description 实验：规则自身内容（A）之外至多 4 个内容变体（B、C…），客户按权重确定性分配；每个变体单独成批发送（编辑时不传则保持原值，传 [] 清除） */
+      variants?: components['schemas']['VariantDto'][];
       /** @description 推送时间（至少一个，不可重复） */
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
     };
@@ -639,6 +1161,9 @@ export interface components {
       | 'UNSUPPORTED_MEDIA_TYPE'
       | 'UNAUTHORIZED'
       | 'FORBIDDEN'
+      | 'INVALID_CREDENTIALS'
+      | 'LOGIN_LOCKED'
+      | 'CSRF_TOKEN_INVALID'
       | 'NOT_FOUND'
       | 'ROUTE_NOT_FOUND'
       | 'METHOD_NOT_ALLOWED'
@@ -647,6 +1172,14 @@ export interface components {
       | 'INVALID_STATE'
       | 'QUIET_HOURS'
       | 'RATE_LIMITED'
+      | 'CALLBACK_NOT_CONFIGURED'
+      | 'CALLBACK_SIGNATURE_INVALID'
+      | 'CALLBACK_TIMESTAMP_STALE'
+      | 'CALLBACK_WRONG_CORP'
+      | 'CALLBACK_MALFORMED'
+      | 'YOUZAN_NOT_CONFIGURED'
+      | 'YOUZAN_SIGNATURE_INVALID'
+      | 'YOUZAN_PUSH_MALFORMED'
       | 'SERVICE_UNAVAILABLE'
       | 'INTERNAL_ERROR';
     ErrorDetailView: {
@@ -683,6 +1216,93 @@ export interface components {
       /** @description 近 7 天已达上限 */
       weekCap: number;
     };
+    ExperimentGroupView: {
+      /** @description 购买者：归因窗口内有至少一个有效订单的分配数 */
+      buyers: number;
+      /**
+       * @description 分组：control = 对照组（holdout，选中且通过触达策略但未发送），A = 规则自身内容，B… = 内容变体
+       * @example A
+       */
+      group: string;
+      /** @description 订单数：每个分配在其推送（对照组：分配）时刻起 attributionDays × 24 小时内的有效订单数之和 */
+      orders: number;
+      /** @description 分配数：（执行, 客户）对。实验组 = 已发送批次的全部接收人（含 fail_list，意向性分析），对照组 = 该执行的 holdout 成员 */
+      recipients: number;
+      /**
+       * @description 营收（元）：上述订单的实付减退款之和（每个分配各计）；精确十进制，字符串，2 位小数
+       * @example 1234.50
+       */
+      revenue: string;
+      /** @description 人均营收（元）= revenue / recipients（4 位小数） */
+      revenuePerRecipient: number;
+      /** @description 购买转化率 = buyers / recipients（4 位小数） */
+      userConversionRate: number;
+    };
+    ExperimentQueryDto: {
+      /** @description 归因窗口（天）：推送后多少天内的订单计入；默认 STATS_ATTRIBUTION_DAYS（7） */
+      attributionDays?: number;
+      /**
+       * @description 执行（时间槽）止，含：YYYY-MM-DD（整天，Asia/Shanghai）或 YYYY-MM-DD HH:mm:ss
+       * @example 2025-03-31
+       */
+      endTime: string;
+      /**
+       * @description 规则 id（wechat_push.id）
+       * @example 1
+       */
+      id: number;
+      /**
+       * @description 执行（时间槽）起，含：YYYY-MM-DD（整天，Asia/Shanghai）或 YYYY-MM-DD HH:mm:ss
+       * @example 2025-03-01
+       */
+      startTime: string;
+    };
+    ExperimentView: {
+      /** @description 所用的归因窗口（天） */
+      attributionDays: number;
+      /**
+       * @description 比较基线：有对照组时为 control，否则为变体 A；都没有时为 null
+       * @enum {string|null}
+       */
+      baseline: 'control' | 'A' | null;
+      /** @description 各组：control（如有）、A、B… */
+      groups: components['schemas']['ExperimentGroupView'][];
+      /** @description 增量购买者，同上；无对照组时为 null */
+      incrementalBuyers: number | null;
+      /** @description 增量订单 = (实验组人均订单 − 对照组人均订单) × 实验组分配数（所有变体合计）；无对照组时为 null */
+      incrementalOrders: number | null;
+      /**
+       * @description 增量营收（元）= (实验组人均营收 − 对照组人均营收) × 实验组分配数，精确计算后四舍五入到分；无对照组时为 null
+       * @example 1234.50
+       */
+      incrementalRevenue: string | null;
+      /** @description 购买转化率提升（每个非基线分组一行） */
+      lift: components['schemas']['LiftView'][];
+      /** @description 规则 id */
+      pushId: number;
+      /** @description 人均营收提升（元；每个非基线分组一行） */
+      revenueLift: components['schemas']['LiftView'][];
+      /** @description 规则名称（当前名称，已删除的规则也有） */
+      ruleName: string;
+      /** @description 参与计算的执行数：范围内有 holdout 成员的执行（只要有一个）；否则范围内该规则的全部执行 */
+      runCount: number;
+      /** @description 显著性规则 */
+      significanceRule: components['schemas']['SignificanceRuleView'];
+    };
+    FollowView: {
+      /** @description 添加时间（Asia/Shanghai） */
+      addedAt: string | null;
+      /** @description 成员给客户的备注 */
+      remark: string | null;
+      /** @description 成员被删除或删除客户的时间；null 表示仍在跟进 */
+      removedAt: string | null;
+      /** @description 添加渠道 state */
+      state: string | null;
+      /** @description 该成员给客户打的企业标签 */
+      tags: components['schemas']['CorpTagView'][];
+      /** @description 跟进成员（导购）的 userid */
+      userid: string;
+    };
     GoodsBreakdownView: {
       /**
        * @description 请求的分组维度
@@ -695,6 +1315,11 @@ export interface components {
       totalBuyers: number;
       /** @description 归因订单总数，等于 result 同一范围的 orderCount */
       totalOrders: number;
+      /**
+       * @description 归因订单营收（元），等于 result 同一范围的 revenue；字符串，2 位小数
+       * @example 1234.50
+       */
+      totalRevenue: string;
     };
     GoodsQueryDto: {
       /** @description 归因窗口（天）：推送后多少天内的订单计入；默认 STATS_ATTRIBUTION_DAYS（7） */
@@ -739,17 +1364,122 @@ export interface components {
       name: string;
       /** @description 订单数：带有该标签的归因订单（同 result 的 orderCount 口径），按 order_number 去重；一个订单带两个 SKU 时在两行各计 1。other 行为其中任一标签的订单去重数 */
       orderCount: number;
+      /**
+       * @description 营收（元）：上述订单的实付减退款之和，每个订单只计一次（一个订单带两个 SKU 时在两行各计一次）；字符串，2 位小数
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 占比：该组在归因订单中的份额，带 k 个该类标签的订单对每个标签计 1/k，因此所有行之和为 1（4 位小数，四舍五入误差内）；无订单时为 0 */
       share: number;
+    };
+    HoldoutLiftView: {
+      /** @description 转化提升 = 实验组 − 对照组（小数） */
+      absolute: number;
+      /** @description 95% 区间（Newcombe） */
+      ci95: number[] | null;
+      /** @description 对照组（holdout）分配数 */
+      controlRecipients: number;
+      /** @description 对照组购买转化率 */
+      controlUserConversionRate: number;
+      /** @description 双侧 p 值（合并 z 检验） */
+      pValue: number | null;
+      /** @description 相对提升；对照组为 0 时 null */
+      relative: number | null;
+      /** @description 显著（同 experiment 的规则） */
+      significant: boolean;
+      /** @description 实验组分配数（所有变体合计） */
+      treatedRecipients: number;
+      /** @description 实验组购买转化率 */
+      treatedUserConversionRate: number;
     };
     IdDto: {
       /** @example 1 */
       id: number;
     };
+    IdentityImportView: {
+      /** @description 关联到买家（或指定了负责成员）的行 */
+      linked: number;
+      /** @description 指定了负责成员（owner_userid）的行 */
+      ownersNamed: number;
+      /** @description 未应用的行数 */
+      rejected: number;
+      /** @description 未应用的行及原因，按行号顺序，至多 1000 条 */
+      report: components['schemas']['IdentityRejectionView'][];
+      /** @description 读到的数据行数（不含表头与空行）= linked + unchanged + rejected */
+      rows: number;
+      /** @description 已是如此、未改变的行 */
+      unchanged: number;
+    };
+    IdentityRejectionView: {
+      /** @description 原因所指的列：external_userid、customer_id、mobile 或 owner_userid */
+      column: string;
+      /** @description 文件中的行号（表头为第 1 行，空行也计数） */
+      line: number;
+      message: string;
+      /**
+       * @description 稳定原因代码：missing 缺少、too_long 过长、bad_customer_id 客户 ID 不是正整数、bad_mobile 手机号无效、duplicate 文件中重复、unknown_customer 无此客户、unknown_mobile 无此手机号的客户、customer_taken 该客户已关联其他企业微信客户、contact_taken 该企业微信客户已关联其他有订单的客户、owner_not_following 该成员未添加此客户
+       * @enum {string}
+       */
+      reason:
+        | 'missing'
+        | 'too_long'
+        | 'bad_customer_id'
+        | 'bad_mobile'
+        | 'duplicate'
+        | 'unknown_customer'
+        | 'unknown_mobile'
+        | 'customer_taken'
+        | 'contact_taken'
+        | 'owner_not_following';
+      /** @description 该列的值（去掉首尾空白） */
+      value: string;
+    };
     IdNameLabel: {
       /** @description bind_id */
       id: string;
       name: string;
+    };
+    ImportIdDto: {
+      /**
+       * @description 导入 id
+       * @example 1
+       */
+      id: number;
+    };
+    ImportListDto: {
+      /**
+       * @description 最近几次导入
+       * @default 20
+       */
+      limit?: number;
+    };
+    ImportReportRowView: {
+      /** @description 文件中的列名；空：整行（同一订单的其他行被拒绝） */
+      column: string;
+      /** @description 文件中的行号（表头为第 1 行） */
+      line: number;
+      message: string;
+      orderNumber: string;
+      /**
+       * @description 拒绝原因代码（docs/INGEST.md "Rejections"）
+       * @enum {string}
+       */
+      reason:
+        | 'missing'
+        | 'bad_date'
+        | 'bad_amount'
+        | 'negative_amount'
+        | 'unknown_status'
+        | 'not_a_sale'
+        | 'bad_quantity'
+        | 'bad_customer_id'
+        | 'no_buyer'
+        | 'too_long'
+        | 'inconsistent'
+        | 'split_order'
+        | 'order_rejected'
+        | 'not_stored';
+      value: string;
     };
     ImportRowErrorView: {
       /**
@@ -763,11 +1493,117 @@ export interface components {
       /** @description 该行的 external_userid（去掉首尾空白） */
       value: string;
     };
+    ImportStatusDto: {
+      /**
+       * @description 导入 id
+       * @example 1
+       */
+      id: number;
+      /**
+       * @description 报告返回几条
+       * @default 100
+       */
+      limit?: number;
+      /**
+       * @description 报告（被拒绝的行）从第几条开始
+       * @default 0
+       */
+      offset?: number;
+    };
+    ImportStatusView: {
+      /** @description 已请求取消（运行中的导入在当前批次后停止） */
+      cancelRequested: boolean;
+      /** @description YYYY-MM-DD HH:mm:ss（上海） */
+      createdAt: string;
+      /** @description 导入者：令牌的操作员（operator:<id>）、cli */
+      createdBy: string;
+      /** @description 试运行：只校验、出报告，不写入 */
+      dryRun: boolean;
+      /** @description 失败原因（如缺少必需列） */
+      error: string | null;
+      fileName: string;
+      /** @description 文件 SHA-256（hex） */
+      fileSha256: string;
+      fileSize: number;
+      finishedAt: string | null;
+      /** @enum {string} */
+      format: 'csv' | 'xlsx';
+      id: number;
+      /** @description 通过校验的订单数（试运行时为将写入的订单数） */
+      ordersAccepted: number;
+      ordersRejected: number;
+      /** @description 与已存内容相同（或更旧）而未写的订单 */
+      ordersUnchanged: number;
+      /** @description 新写入或有变化的订单 */
+      ordersWritten: number;
+      /** @description 被拒绝的行（offset / limit 分页；总数为 rowsRejected） */
+      report: components['schemas']['ImportReportRowView'][];
+      rowsAccepted: number;
+      /** @description 已读数据行（不含表头） */
+      rowsRead: number;
+      rowsRejected: number;
+      startedAt: string | null;
+      /** @enum {string} */
+      state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+    };
+    ImportView: {
+      /** @description 已请求取消（运行中的导入在当前批次后停止） */
+      cancelRequested: boolean;
+      /** @description YYYY-MM-DD HH:mm:ss（上海） */
+      createdAt: string;
+      /** @description 导入者：令牌的操作员（operator:<id>）、cli */
+      createdBy: string;
+      /** @description 试运行：只校验、出报告，不写入 */
+      dryRun: boolean;
+      /** @description 失败原因（如缺少必需列） */
+      error: string | null;
+      fileName: string;
+      /** @description 文件 SHA-256（hex） */
+      fileSha256: string;
+      fileSize: number;
+      finishedAt: string | null;
+      /** @enum {string} */
+      format: 'csv' | 'xlsx';
+      id: number;
+      /** @description 通过校验的订单数（试运行时为将写入的订单数） */
+      ordersAccepted: number;
+      ordersRejected: number;
+      /** @description 与已存内容相同（或更旧）而未写的订单 */
+      ordersUnchanged: number;
+      /** @description 新写入或有变化的订单 */
+      ordersWritten: number;
+      rowsAccepted: number;
+      /** @description 已读数据行（不含表头） */
+      rowsRead: number;
+      rowsRejected: number;
+      startedAt: string | null;
+      /** @enum {string} */
+      state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+    };
     LabelLibrary: {
       brandLabels: string[];
       cateLabels: components['schemas']['IdNameLabel'][];
       cityLabels: string[];
       storeLabels: components['schemas']['IdNameLabel'][];
+    };
+    LiftView: {
+      /** @description 绝对提升 = 该组 − 基线（转化率之差，小数；或人均营收之差，元） */
+      absolute: number;
+      /** @description absolute 的 95% 区间 [下限, 上限]：转化率用 Newcombe 混合得分区间，人均营收用 Welch 区间；分组太小时为 null */
+      ci95: number[] | null;
+      /**
+       * @description 与基线比较的分组（B、C… 或对照组存在时的 A、B…）
+       * @example A
+       */
+      group: string;
+      /** @description 双侧 p 值（转化率：合并 z 检验；营收：Welch t 检验），多个变体时经 Holm 校正 */
+      pValue: number | null;
+      /** @description 相对提升 = absolute / 基线值（点估计，无区间）；基线为 0 时为 null */
+      relative: number | null;
+      /** @description 显著：95% 区间不含 0，校正后 p < 0.05，且两组各至少 100 个分配、10 个购买者（见 significanceRule） */
+      significant: boolean;
+      /** @description 校正前的 p 值 */
+      unadjustedPValue: number | null;
     };
     ListPushRulesDto: {
       /** @description 创建日期止（含整天），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
@@ -784,10 +1620,69 @@ export interface components {
       /** @description 创建日期起（含），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
       startTime?: string;
     };
+    LoginDto: {
+      password: string;
+      /** @example alice */
+      username: string;
+    };
+    MatchMethodsView: {
+      /** @description 未匹配到买家、新建的客户 */
+      created: number;
+      /** @description 同步前已有 external_userid 的客户 */
+      existing: number;
+      /** @description 运营上传的映射文件 */
+      mapping: number;
+      /** @description 备注手机号 */
+      mobile: number;
+      unionid: number;
+    };
+    MatchRatesView: {
+      /** @description buyersMatched / buyers，0–1 */
+      buyerMatchRate: number;
+      /** @description 有订单的客户（买家）数 */
+      buyers: number;
+      /** @description 可通过企业微信触达的买家 */
+      buyersMatched: number;
+      /** @description 无法触达的买家 */
+      buyersUnmatched: number;
+      byMethod: components['schemas']['MatchMethodsView'];
+      /** @description 当前被成员添加的企业微信客户数 */
+      contacts: number;
+    };
+    MeView: {
+      /** @description 仅会话：以 Cookie 登录时，每个写请求须在 X-CSRF-Token 头中带上此值 */
+      csrfToken?: string;
+      /** @description 显示名（仅会话） */
+      displayName?: string;
+      /** @description 账号 id、API 密钥创建人或 ADMIN_TOKENS 中的操作员 id */
+      operatorId: number;
+      role: components['schemas']['Role'];
+      /** @description 登录用户名（仅会话） */
+      username?: string;
+      /** @enum {string} */
+      via: 'session' | 'api-key' | 'admin-token';
+    };
+    OrderFeedView: {
+      /** @description 距最近一次成功已过的小时数 */
+      ageHours: number | null;
+      /** @description 是否配置了订单数据源（有赞同步或文件导入有过记录）；false 表示订单由外部 ETL 写入，不做新鲜度检查 */
+      configured: boolean;
+      /**
+       * @description 最近一次成功的有赞同步或文件导入（Asia/Shanghai）；从未成功为 null
+       * @example 2025-02-13 08:05:00
+       */
+      lastSuccessAt: string | null;
+      /** @description ORDER_FEED_MAX_AGE_HOURS；0 表示不检查 */
+      maxAgeHours: number;
+      /** @description 订单数据已过期：按时段的推送会被跳过（原因 order data stale since …） */
+      stale: boolean;
+    };
     PolicyView: {
       blackoutDates: string[];
       /** @description 当前操作员能否修改策略（及设置服务通知规则） */
       canEdit: boolean;
+      /** @description 全局对照组比例（%） */
+      globalControlPercent: number;
       maxPerDay: number;
       maxPerWeek: number;
       minGapHours: number;
@@ -797,6 +1692,22 @@ export interface components {
       /** @description 最后修改人（操作员 id） */
       updatedBy: number | null;
       wecomCap: components['schemas']['WecomCapView'];
+    };
+    PreviewControlView: {
+      /** @description 全局对照组人数（所有规则都不推送的客户） */
+      global: number;
+      /** @description 规则对照组人数（按客户与规则确定性抽取，不发送）；未保存的规则为 null（抽取取决于规则 id，保存后才确定，约为比例 × 人数） */
+      holdout: number | null;
+    };
+    PromoteVariantDto: {
+      /** @example 1 */
+      id: number;
+      /**
+       * @description 胜出的内容变体：A = 保留规则自身内容，B、C… = 用该变体替换规则内容；其余变体停用
+       * @example B
+       * @enum {string}
+       */
+      variant: 'A' | 'B' | 'C' | 'D' | 'E';
     };
     PushFiguresView: {
       /** @description 购买人数：有上述订单的成功接收人，去重 */
@@ -811,12 +1722,17 @@ export interface components {
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
       /** @description 推送人数：范围内执行的已发送批次的接收人，去重（按 external_userid 对应的客户） */
       pushCount: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
       successCount: number;
       /** @description 成功率 = successCount / pushCount，4 位小数，分母为 0 时为 0 */
@@ -839,12 +1755,17 @@ export interface components {
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
       /** @description 推送人数：范围内执行的已发送批次的接收人，去重（按 external_userid 对应的客户） */
       pushCount: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
       successCount: number;
       /** @description 成功率 = successCount / pushCount，4 位小数，分母为 0 时为 0 */
@@ -872,6 +1793,8 @@ export interface components {
       cityLabels?: string;
       /** @description 文本内容，UTF-8 不超过 4000 字节 */
       content?: string;
+      /** @description 实验：规则自身内容（A）的权重（整数 1–100，默认 1） */
+      contentWeight?: number;
       /** @description 冷却天数：被本规则推送过的客户 N 天内不再被本规则选中（0 关闭；新建默认 7，编辑时不传则保持原值） */
       cooldownDays?: number;
       /**
@@ -879,6 +1802,10 @@ export interface components {
        * @example 2024-12-31
        */
       endDate: string;
+      /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
+      holdoutPercent?: number;
+      /** @description 服务通知可选择也发给全局对照组（仅 capExempt 规则；默认 false） */
+      ignoreGlobalControl?: boolean;
       /** @description 图片 URL（http/https，公网地址） */
       img?: string;
       /**
@@ -925,6 +1852,8 @@ export interface components {
        * @example 1001,1002
        */
       storeLabels?: string;
+      /** @description 实验：规则自身内容（A）之外至多 4 个内容变体（B、C…），客户按权重确定性分配；每个变体单独成批发送（编辑时不传则保持原值，传 [] 清除） */
+      variants?: components['schemas']['VariantDto'][];
       /** @description 推送时间（至少一个，不可重复） */
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
     };
@@ -953,10 +1882,16 @@ export interface components {
       cateLabels: string;
       cityLabels: string;
       content: string;
+      /** @description 规则自身内容（A）的权重 */
+      contentWeight: number;
       /** @description 冷却天数（0 关闭） */
       cooldownDays: number;
       endDate: string;
+      /** @description 实验对照组比例（%） */
+      holdoutPercent: number;
       id: number;
+      /** @description 服务通知也发给全局对照组 */
+      ignoreGlobalControl: boolean;
       img: string;
       lastOrderDay: number;
       lastOrderDayLimit: number;
@@ -971,6 +1906,8 @@ export interface components {
       /** @enum {number} */
       status: 0 | 1;
       storeLabels: string;
+      /** @description 内容变体 B、C…（A 为规则自身内容） */
+      variants: components['schemas']['VariantDto'][];
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
     };
     QuietHoursDto: {
@@ -1026,11 +1963,13 @@ export interface components {
       failCount: number;
       /** @description 周期第一天 YYYY-MM-DD（截到范围起） */
       from: string;
+      /** @description 与对照组（holdout）相比的购买转化提升（该规则在此范围 / 周期内有 holdout 成员时；口径同 experiment，所有变体合计为实验组）；否则 null */
+      holdoutLift: components['schemas']['HoldoutLiftView'] | null;
       /** @description 非好友：成功接收人中结果为 2（客户不是好友）且从未送达、未超上限的人数，去重 */
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
@@ -1040,6 +1979,11 @@ export interface components {
       pushCount: number;
       /** @description 规则 id */
       pushId: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 规则名称：wechat_push 当前名称（已删除的规则也有），否则其最近一次执行时的名称 */
       ruleName: string;
       /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
@@ -1056,6 +2000,11 @@ export interface components {
       /** @description 含本次在内的重发次数 */
       resends: number;
     };
+    RevokeApiKeyDto: {
+      id: number;
+    };
+    /** @enum {string} */
+    Role: 'viewer' | 'editor' | 'approver' | 'admin';
     RuleFiguresView: {
       /** @description 购买人数：有上述订单的成功接收人，去重 */
       buyerCount: number;
@@ -1065,11 +2014,13 @@ export interface components {
       executedCount: number;
       /** @description 失败人数：出现在任一批次 fail_list 中的接收人，去重（同 seed：失败优先） */
       failCount: number;
+      /** @description 与对照组（holdout）相比的购买转化提升（该规则在此范围 / 周期内有 holdout 成员时；口径同 experiment，所有变体合计为实验组）；否则 null */
+      holdoutLift: components['schemas']['HoldoutLiftView'] | null;
       /** @description 非好友：成功接收人中结果为 2（客户不是好友）且从未送达、未超上限的人数，去重 */
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
@@ -1077,6 +2028,11 @@ export interface components {
       pushCount: number;
       /** @description 规则 id */
       pushId: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 规则名称：wechat_push 当前名称（已删除的规则也有），否则其最近一次执行时的名称 */
       ruleName: string;
       /** @description 成功人数 = pushCount − failCount：从未出现在 fail_list 中的接收人 */
@@ -1110,7 +2066,7 @@ export interface components {
       notFriendCount: number;
       /** @description 订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0 */
       orderConversionRate: number;
-      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重 */
+      /** @description 订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入） */
       orderCount: number;
       /** @description 超过接收上限：成功接收人中结果为 3 且从未送达的人数，去重 */
       overCapCount: number;
@@ -1118,6 +2074,11 @@ export interface components {
       pushCount: number;
       /** @description 规则 id */
       pushId: number;
+      /**
+       * @description 营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0
+       * @example 1234.50
+       */
+      revenue: string;
       /** @description 执行时的规则名称 */
       ruleName: string;
       runId: number;
@@ -1153,6 +2114,8 @@ export interface components {
       audienceCount: number | null;
       batchCount: number | null;
       batches: components['schemas']['BatchRecordView'][];
+      /** @description 对照组人数（规则对照组 + 全局对照组）：参与筛选与触达策略但不发送，用于衡量增量 */
+      controlCount: number | null;
       /** @description 触达策略排除的客户数，按原因（未选择的执行全为 0） */
       excluded: components['schemas']['ExclusionCountsView'];
       failCount: number;
@@ -1230,6 +2193,22 @@ export interface components {
       overCapCount: number;
       /** @description 员工 userid（企业微信分配的发送成员） */
       userid: string;
+    };
+    SignificanceRuleView: {
+      /** @example 0.05 */
+      alpha: number;
+      /** @example 0.95 */
+      level: number;
+      /**
+       * @description 每组至少多少个购买者才判断显著
+       * @example 10
+       */
+      minBuyers: number;
+      /**
+       * @description 每组至少多少个分配才判断显著
+       * @example 100
+       */
+      minRecipients: number;
     };
     StatsQueryDto: {
       /** @description 归因窗口（天）：推送后多少天内的订单计入；默认 STATS_ATTRIBUTION_DAYS（7） */
@@ -1335,6 +2314,8 @@ export interface components {
        *     ]
        */
       blackoutDates?: string[];
+      /** @description 全局对照组：所有客户中永不被任何规则推送的比例（%），0–10，至多两位小数（默认 0）；用于衡量整个推送计划的增量 */
+      globalControlPercent?: number;
       /** @description 每位客户每个自然日（上海）最多推送次数，1–50 */
       maxPerDay?: number;
       /** @description 每位客户滚动 7 天内最多推送次数，1–350 */
@@ -1344,6 +2325,27 @@ export interface components {
       /** @description 免打扰时段；null 关闭（默认关闭） */
       quietHours?: components['schemas']['QuietHoursDto'] | null;
       wecomCap?: components['schemas']['WecomCapDto'];
+    };
+    UpdateUserDto: {
+      displayName?: string;
+      id: number;
+      /** @description 新密码（结束该用户的所有会话） */
+      password?: string;
+      role?: components['schemas']['Role'];
+    };
+    VariantDto: {
+      /** @description 文本内容，UTF-8 不超过 4000 字节 */
+      content?: string;
+      /** @description 图片 URL（http/https，公网地址） */
+      img?: string;
+      /** @description 小程序卡片封面图 URL（http/https，公网地址） */
+      miniProgramImg?: string;
+      /** @description 小程序卡片标题，UTF-8 不超过 64 字节 */
+      miniProgramTitle?: string;
+      /** @description 小程序页面路径（可在 query 中带上变体标识，如 ?v=B，便于店铺侧数据关联） */
+      miniProgramUrl?: string;
+      /** @description 权重（整数 1–100） */
+      weight: number;
     };
     WecomCapDto: {
       /** @description 上限（不传或 null：企业微信对该周期的默认值） */
@@ -1381,6 +2383,279 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  ApiKeysController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateApiKeyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['CreatedApiKeyView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  ApiKeysController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ApiKeyView'][];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  ApiKeysController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RevokeApiKeyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ApiKeyView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AuthController_login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['MeView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description LOGIN_LOCKED / RATE_LIMITED */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AuthController_logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            data: true;
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  AuthController_me: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['MeView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
   HealthController_check: {
     parameters: {
       query?: never;
@@ -1495,6 +2770,301 @@ export interface operations {
             /** @example error */
             status?: string;
           };
+        };
+      };
+    };
+  };
+  OrderImportController_cancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportIdDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ImportView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  IdentityImportController_upload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['IdentityImportView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE（文件超过 20971520 字节） */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  OrderImportController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportListDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ImportView'][];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  OrderImportController_upload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': {
+          /**
+           * @default false
+           * @enum {string}
+           */
+          dryRun?: 'true' | 'false';
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ImportView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE（超过 IMPORT_MAX_MB） */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  OrderImportController_reportGet: {
+    parameters: {
+      query: {
+        /** @description 导入 id */
+        id: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  OrderImportController_reportPost: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportIdDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  OrderImportController_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ImportStatusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ImportStatusView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
         };
       };
     };
@@ -1686,6 +3256,58 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ErrorEnvelopeView'];
         };
+      };
+    };
+  };
+  AnalysisController_experiment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ExperimentQueryDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ExperimentView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND：从未存在的规则 id（details 的 field 为 id） */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -2067,6 +3689,203 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ErrorEnvelopeView'];
         };
+      };
+    };
+  };
+  UsersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateUserDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AccountView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NAME_TAKEN */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  UsersController_disable: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DisableUserDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AccountView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  UsersController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AccountView'][];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  UsersController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateUserDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AccountView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -2670,6 +4489,240 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  PushRuleController_promoteVariant: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PromoteVariantDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['PushRuleView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  CustomerContactsController_customer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CustomerContactsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['CustomerContactsView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND：系统里没有这个 external_userid */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  WecomContactsController_match: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['MatchRatesView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  WecomContactsController_start: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ContactSyncRecordView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description CONFLICT：已有同步在进行（field: sync） */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  WecomContactsController_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ContactSyncStatusView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
       };
     };
   };

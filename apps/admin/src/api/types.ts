@@ -16,9 +16,26 @@ export type RequestOf<P extends Route> =
   Operation<P> extends { requestBody: { content: { 'application/json': infer B } } }
     ? B
     : Record<string, never>;
-/** The `data` of `route`'s success envelope. */
+/** The `data` of `route`'s success envelope (200, or 202 for a job started). */
 export type DataOf<P extends Route> =
   Operation<P> extends { responses: { 200: { content: { 'application/json': infer E } } } }
+    ? E extends { data: infer D }
+      ? D
+      : never
+    : Operation<P> extends { responses: { 202: { content: { 'application/json': infer E } } } }
+      ? E extends { data: infer D }
+        ? D
+        : never
+      : never;
+/** A route read by GET without parameters (the WeCom contact sync's status and match rates). */
+export type GetRoute = {
+  [P in keyof paths]: paths[P]['get'] extends never | undefined ? never : P;
+}[keyof paths];
+/** The `data` of a GET route's success envelope. */
+export type GetDataOf<P extends GetRoute> =
+  NonNullable<paths[P]['get']> extends {
+    responses: { 200: { content: { 'application/json': infer E } } };
+  }
     ? E extends { data: infer D }
       ? D
       : never
@@ -59,6 +76,13 @@ export type RuleFigures = Schemas['RuleFiguresView'];
 /** The console asks for a format per call (rows or the CSV file). */
 export type ReportQuery = Omit<Schemas['ReportQueryDto'], 'format'>;
 export type ReportGranularity = ReportQuery['granularity'];
+export type HoldoutLift = Schemas['HoldoutLiftView'];
+export type ExperimentQuery = Schemas['ExperimentQueryDto'];
+export type Experiment = Schemas['ExperimentView'];
+export type ExperimentGroup = Experiment['groups'][number];
+export type Lift = Experiment['lift'][number];
+/** A content variant's letter: A = the rule's own content, B, C, … its variants. */
+export type VariantKey = Schemas['PromoteVariantDto']['variant'];
 
 export type ExclusionCounts = Schemas['ExclusionCountsView'];
 export type PolicyView = Schemas['PolicyView'];
@@ -71,3 +95,18 @@ export type SuppressionQuery = Schemas['SuppressionListDto'];
 export type SuppressionAdd = Schemas['SuppressionAddDto'];
 export type ImportReport = Schemas['SuppressionImportView'];
 export type ImportRowError = Schemas['ImportRowErrorView'];
+
+export type OrderImport = Schemas['ImportView'];
+export type OrderImportState = OrderImport['state'];
+export type OrderImportStatus = Schemas['ImportStatusView'];
+export type OrderImportReportRow = Schemas['ImportReportRowView'];
+export type ImportRejectReason = OrderImportReportRow['reason'];
+
+export type ContactSync = Schemas['ContactSyncRecordView'];
+export type ContactSyncStatus = Schemas['ContactSyncStatusView'];
+export type ContactMatchRates = Schemas['MatchRatesView'];
+export type IdentityImportReport = Schemas['IdentityImportView'];
+export type IdentityRejection = Schemas['IdentityRejectionView'];
+export type IdentityRejectReason = IdentityRejection['reason'];
+
+export type CustomerContacts = Schemas['CustomerContactsView'];

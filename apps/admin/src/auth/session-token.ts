@@ -15,3 +15,21 @@ export const sessionToken = {
     window.sessionStorage.removeItem(KEY);
   },
 };
+
+/**
+ * After a sign-in with user name and password the session itself is an HttpOnly cookie the
+ * console cannot read; it keeps the session's CSRF token here (sent as X-CSRF-Token).
+ */
+const CSRF_KEY = 'wpp.csrfToken';
+
+export const sessionCsrf = {
+  get(): string | null {
+    return window.sessionStorage.getItem(CSRF_KEY);
+  },
+  set(token: string): void {
+    window.sessionStorage.setItem(CSRF_KEY, token);
+  },
+  clear(): void {
+    window.sessionStorage.removeItem(CSRF_KEY);
+  },
+};

@@ -1,10 +1,12 @@
 import {
   BarChartOutlined,
   DiffOutlined,
+  ImportOutlined,
   LogoutOutlined,
   PlusOutlined,
   SafetyOutlined,
   StopOutlined,
+  TeamOutlined,
   UnorderedListOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu } from 'antd';
@@ -13,9 +15,15 @@ import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 export function AdminLayout({ onLogout }: { onLogout: () => void }) {
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const selected = ['/rules/new', '/effect', '/compare', '/policy', '/suppression'].includes(
-    pathname,
-  )
+  const selected = [
+    '/rules/new',
+    '/effect',
+    '/compare',
+    '/policy',
+    '/suppression',
+    '/import',
+    '/contacts',
+  ].includes(pathname)
     ? pathname
     : '/rules';
   return (
@@ -34,6 +42,8 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
             { key: '/compare', icon: <DiffOutlined />, label: '规则对比' },
             { key: '/policy', icon: <SafetyOutlined />, label: '触达策略' },
             { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单' },
+            { key: '/import', icon: <ImportOutlined />, label: '订单导入' },
+            { key: '/contacts', icon: <TeamOutlined />, label: '客户同步' },
           ]}
         />
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>

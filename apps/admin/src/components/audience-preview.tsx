@@ -1,18 +1,28 @@
 import { TeamOutlined } from '@ant-design/icons';
 import { Alert, Button, Descriptions, Statistic, Typography } from 'antd';
 import type { AudiencePreview } from '../api/types';
+import { describeControl } from '../rules/controls';
 import { describeReach, exclusionTotal } from '../rules/exclusions';
+import { describeOrderFeed } from '../rules/order-feed';
+import { SampleCustomer } from './sample-customer';
 
-/** The 预估人数 button and what preview answered: count, window and a sample. */
+/**
+ * The 预估人数 button and what preview answered: count, exclusions, controls, window and a
+ * sample. `holdoutPercent` is the form's, for an unsaved rule whose holdout the API cannot count.
+ */
 export function AudiencePreviewPanel({
   result,
   loading,
   onPreview,
+  holdoutPercent,
 }: {
   result?: AudiencePreview;
   loading: boolean;
   onPreview: () => void;
+  holdoutPercent?: number | null;
 }) {
+  const control = result && describeControl(result.control, holdoutPercent);
+  const feed = result && describeOrderFeed(result.orderFeed);
   return (
     <div>
       <Button icon={<TeamOutlined />} loading={loading} onClick={onPreview} block>
@@ -21,7 +31,7 @@ export function AudiencePreviewPanel({
       {result && (
         <div data-testid="audience-preview" style={{ marginTop: 12 }}>
           <Statistic
-            title="可触达客户数（按当前规则和触达策略，现在计算）"
+            title="将发送的客户数（按当前规则、触达策略和对照组，现在计算）"
             value={result.count}
             suffix="人"
           />
@@ -31,6 +41,22 @@ export function AudiencePreviewPanel({
             style={{ marginTop: 8 }}
             message={describeReach(result.count, result.excluded)}
           />
+          {feed && (
+            <Alert
+              data-testid="audience-order-feed"
+              type={feed.type}
+              style={{ marginTop: 8 }}
+              message={feed.message}
+            />
+          )}
+          {control && (
+            <Alert
+              data-testid="audience-control"
+              type="info"
+              style={{ marginTop: 8 }}
+              message={control}
+            />
+          )}
           <Descriptions size="small" column={1} style={{ marginTop: 8 }}>
             <Descriptions.Item label="购买时间窗口">
               {result.window.from} 至 {result.window.to}
@@ -40,12 +66,12 @@ export function AudiencePreviewPanel({
           {result.sample.length > 0 && (
             <>
               <Typography.Text type="secondary">
-                样本（前 {result.sample.length} 位客户的 external_userid）：
+                样本（前 {result.sample.length} 位客户的 external_userid，点击查看跟进成员与标签）：
               </Typography.Text>
               <ul data-testid="audience-sample" style={{ margin: '4px 0 0', paddingLeft: 20 }}>
                 {result.sample.map((id) => (
                   <li key={id}>
-                    <Typography.Text code>{id}</Typography.Text>
+                    <SampleCustomer externalUserid={id} />
                   </li>
                 ))}
               </ul>

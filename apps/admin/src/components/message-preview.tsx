@@ -33,9 +33,10 @@ function PreviewImage({ src, className, alt }: { src?: string; className: string
 /**
  * How the customer will see the message in WeCom: text, image and mini-program card as
  * separate messages from the employee. Operator input is rendered as text, never as HTML.
+ * `note: false` leaves out the delivery note (a variant's preview beside the rule's).
  */
-export function MessagePreview(props: MessageContent) {
-  const { content, img, miniProgramTitle, miniProgramImg, miniProgramUrl } = props;
+export function MessagePreview(props: MessageContent & { note?: boolean }) {
+  const { content, img, miniProgramTitle, miniProgramImg, miniProgramUrl, note = true } = props;
   const hasCard = Boolean(miniProgramTitle || miniProgramImg || miniProgramUrl);
   const empty = !content && !img && !hasCard;
   return (
@@ -73,12 +74,14 @@ export function MessagePreview(props: MessageContent) {
           </div>
         )}
       </div>
-      <Typography.Paragraph
-        type="secondary"
-        style={{ marginTop: 8, marginBottom: 0, fontSize: 12 }}
-      >
-        企业微信会把消息分配给与客户最近联系的员工，员工在企业微信中确认后才会送达；文本、图片、小程序卡片依次发送。
-      </Typography.Paragraph>
+      {note && (
+        <Typography.Paragraph
+          type="secondary"
+          style={{ marginTop: 8, marginBottom: 0, fontSize: 12 }}
+        >
+          企业微信会把消息分配给与客户最近联系的员工，员工在企业微信中确认后才会送达；文本、图片、小程序卡片依次发送。
+        </Typography.Paragraph>
+      )}
     </div>
   );
 }

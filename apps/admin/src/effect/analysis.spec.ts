@@ -9,6 +9,7 @@ import {
   parseRuleIds,
   rangeRequired,
   shareSum,
+  yuanText,
 } from './analysis';
 import type { PushFigures } from '../api/types';
 
@@ -89,5 +90,19 @@ describe('rule comparison settings', () => {
     const f = { pushCount: 12000, successRate: 0.9998 } as PushFigures;
     expect(figureText(f, 'pushCount')).toBe('12,000');
     expect(figureText(f, 'successRate')).toBe('99.98%');
+    expect(figureText({ ...f, revenue: '1234.50' }, 'revenue')).toBe('¥1,234.50');
+  });
+});
+
+describe('revenue', () => {
+  it.each([
+    ['0.00', '¥0.00'],
+    ['0.30', '¥0.30'],
+    ['999.99', '¥999.99'],
+    ['1000.00', '¥1,000.00'],
+    ['12345678901234567.89', '¥12,345,678,901,234,567.89'], // from the text: no float rounding
+    ['-5.10', '-¥5.10'],
+  ])('%s yuan reads %s', (s, text) => {
+    expect(yuanText(s)).toBe(text);
   });
 });

@@ -10,6 +10,16 @@ export const shanghaiToday = (): Dayjs => {
 };
 
 export const num = (n: number) => n.toLocaleString('zh-CN');
+/**
+ * Revenue from the API (exact decimal yuan as a string, "1234.50") as ¥1,234.50: formatted
+ * from the text, never through a float.
+ */
+export function yuanText(s: string): string {
+  const m = /^(-?)(\d+)\.(\d{2})$/.exec(s);
+  if (!m) return s;
+  return `${m[1]}¥${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${m[3]}`;
+}
+
 /** A 4-decimal rate from the API as a percentage with 2 decimals. */
 export const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
 
@@ -78,24 +88,30 @@ export const rangeRequired = (range: unknown): string | undefined =>
   Array.isArray(range) && range.length === 2 && range[0] && range[1] ? undefined : '请选择日期范围';
 
 /** The funnel's fields in the order the result endpoint names them, with the console's titles. */
-export const FIGURE_FIELDS: { key: keyof PushFigures; title: string; rate: boolean }[] = [
-  { key: 'pushCount', title: '推送人数', rate: false },
-  { key: 'failCount', title: '失败人数', rate: false },
-  { key: 'successCount', title: '成功人数', rate: false },
-  { key: 'successRate', title: '成功率', rate: true },
-  { key: 'executedCount', title: '员工已执行', rate: false },
-  { key: 'deliveredCount', title: '已送达', rate: false },
-  { key: 'notFriendCount', title: '非好友', rate: false },
-  { key: 'overCapCount', title: '超过接收上限', rate: false },
-  { key: 'orderCount', title: '订单数', rate: false },
-  { key: 'buyerCount', title: '购买人数', rate: false },
-  { key: 'orderConversionRate', title: '订单转化率', rate: true },
-  { key: 'userConversionRate', title: '用户转化率', rate: true },
+export const FIGURE_FIELDS: {
+  key: keyof PushFigures;
+  title: string;
+  kind: 'count' | 'rate' | 'yuan';
+}[] = [
+  { key: 'pushCount', title: '推送人数', kind: 'count' },
+  { key: 'failCount', title: '失败人数', kind: 'count' },
+  { key: 'successCount', title: '成功人数', kind: 'count' },
+  { key: 'successRate', title: '成功率', kind: 'rate' },
+  { key: 'executedCount', title: '员工已执行', kind: 'count' },
+  { key: 'deliveredCount', title: '已送达', kind: 'count' },
+  { key: 'notFriendCount', title: '非好友', kind: 'count' },
+  { key: 'overCapCount', title: '超过接收上限', kind: 'count' },
+  { key: 'orderCount', title: '订单数', kind: 'count' },
+  { key: 'buyerCount', title: '购买人数', kind: 'count' },
+  { key: 'revenue', title: '营收（元）', kind: 'yuan' },
+  { key: 'orderConversionRate', title: '订单转化率', kind: 'rate' },
+  { key: 'userConversionRate', title: '用户转化率', kind: 'rate' },
 ];
 
 export const figureText = (f: PushFigures, key: keyof PushFigures): string => {
-  const field = FIGURE_FIELDS.find((x) => x.key === key);
-  return field?.rate ? pct(f[key]) : num(f[key]);
+  const v = f[key];
+  if (typeof v === 'string') return yuanText(v);
+  return FIGURE_FIELDS.find((x) => x.key === key)?.kind === 'rate' ? pct(v) : num(v);
 };
 
 export const GRANULARITIES: { value: ReportGranularity; label: string }[] = [

@@ -26,11 +26,44 @@ const breakdown = (dimension: GoodsQuery['dimension']): GoodsBreakdown => ({
   dimension,
   totalOrders: 5,
   totalBuyers: 4,
+  totalRevenue: '1234567.30',
   rows: [
-    { id: EVIL, name: EVIL, bucket: 'label', orderCount: 3, buyerCount: 2, share: 0.5 },
-    { id: '1001', name: '华东仓', bucket: 'label', orderCount: 1, buyerCount: 1, share: 0.1667 },
-    { id: null, name: '其他', bucket: 'other', orderCount: 1, buyerCount: 1, share: 0.1333 },
-    { id: null, name: '无标签', bucket: 'unlabelled', orderCount: 1, buyerCount: 1, share: 0.2 },
+    {
+      id: EVIL,
+      name: EVIL,
+      bucket: 'label',
+      orderCount: 3,
+      buyerCount: 2,
+      revenue: '1234000.10',
+      share: 0.5,
+    },
+    {
+      id: '1001',
+      name: '华东仓',
+      bucket: 'label',
+      orderCount: 1,
+      buyerCount: 1,
+      revenue: '567.00',
+      share: 0.1667,
+    },
+    {
+      id: null,
+      name: '其他',
+      bucket: 'other',
+      orderCount: 1,
+      buyerCount: 1,
+      revenue: '0.10',
+      share: 0.1333,
+    },
+    {
+      id: null,
+      name: '无标签',
+      bucket: 'unlabelled',
+      orderCount: 1,
+      buyerCount: 1,
+      revenue: '0.20',
+      share: 0.2,
+    },
   ],
 });
 
@@ -80,16 +113,17 @@ describe('GoodsBreakdownCard', () => {
       },
     ]);
     expect(tableRows()).toEqual([
-      [EVIL, '3', '2', '50.00%'],
-      ['华东仓（1001）', '1', '1', '16.67%'],
-      ['其他其余标签合计', '1', '1', '13.33%'],
-      ['无标签订单无此类标签', '1', '1', '20.00%'],
+      [EVIL, '3', '2', '¥1,234,000.10', '50.00%'],
+      ['华东仓（1001）', '1', '1', '¥567.00', '16.67%'],
+      ['其他其余标签合计', '1', '1', '¥0.10', '13.33%'],
+      ['无标签订单无此类标签', '1', '1', '¥0.20', '20.00%'],
     ]);
     const total = screen.getByTestId('goods-table').querySelector('.goods-total') as HTMLElement;
     expect([...total.querySelectorAll('td')].map((td) => td.textContent)).toEqual([
       '合计（去重）',
       '5',
       '4',
+      '¥1,234,567.30',
       '100.00%',
     ]);
     expect(screen.getByTestId('chart-stub').textContent).toBe(`${EVIL}|华东仓（1001）|其他|无标签`);

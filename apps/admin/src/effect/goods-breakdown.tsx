@@ -14,6 +14,7 @@ import {
   parseLimit,
   pct,
   shareSum,
+  yuanText,
 } from './analysis';
 
 const BUCKET_TAGS: Record<GoodsRow['bucket'], { text: string; color?: string } | undefined> = {
@@ -107,6 +108,7 @@ export function GoodsBreakdownCard({ query }: { query: StatsQuery }) {
     },
     { title: '订单数', dataIndex: 'orderCount', width: 100, align: 'right', render: num },
     { title: '下单人数', dataIndex: 'buyerCount', width: 100, align: 'right', render: num },
+    { title: '营收（元）', dataIndex: 'revenue', width: 130, align: 'right', render: yuanText },
     { title: '占比', dataIndex: 'share', width: 100, align: 'right', render: pct },
   ];
 
@@ -154,7 +156,7 @@ export function GoodsBreakdownCard({ query }: { query: StatsQuery }) {
         dataSource={rows}
         loading={loading}
         pagination={false}
-        scroll={{ x: 480 }}
+        scroll={{ x: 610 }}
         summary={() =>
           result && rows.length > 0 ? (
             <Table.Summary.Row className="goods-total">
@@ -166,6 +168,9 @@ export function GoodsBreakdownCard({ query }: { query: StatsQuery }) {
                 {num(result.totalBuyers)}
               </Table.Summary.Cell>
               <Table.Summary.Cell index={3} align="right">
+                {yuanText(result.totalRevenue)}
+              </Table.Summary.Cell>
+              <Table.Summary.Cell index={4} align="right">
                 {pct(shareSum(rows))}
               </Table.Summary.Cell>
             </Table.Summary.Row>

@@ -29,6 +29,7 @@ const figures = (n: number): PushFigures => ({
   overCapCount: 0,
   orderCount: 3 * n,
   buyerCount: 2 * n,
+  revenue: `${1000 * n}.05`,
   orderConversionRate: 0.0031,
   userConversionRate: 0.0025,
 });
@@ -51,6 +52,20 @@ function setup(url: string) {
         pushId: id,
         ruleName: id === 3 ? EVIL : `规则${id}`,
         ...figures(id),
+        holdoutLift:
+          id === 3
+            ? {
+                treatedRecipients: 2700,
+                treatedUserConversionRate: 0.052,
+                controlRecipients: 300,
+                controlUserConversionRate: 0.034,
+                absolute: 0.018,
+                relative: 0.5294,
+                ci95: [0.0061, 0.0302],
+                pValue: 0.004,
+                significant: true,
+              }
+            : null,
       }));
     }),
   } as unknown as ApiClient;
@@ -72,7 +87,7 @@ describe('ComparePage', () => {
   it('compares the rules of the URL in their order, one column per rule', async () => {
     const { calls } = setup('/compare?ids=3,1&from=2026-11-01&to=2026-11-30');
     await waitFor(() =>
-      expect(table().querySelectorAll('tbody tr.ant-table-row')).toHaveLength(12),
+      expect(table().querySelectorAll('tbody tr.ant-table-row')).toHaveLength(16),
     );
     expect(calls).toEqual([{ ids: [3, 1], startTime: '2026-11-01', endTime: '2026-11-30' }]);
     const headers = [...table().querySelectorAll('thead th')].map((th) => th.textContent);
@@ -86,6 +101,14 @@ describe('ComparePage', () => {
     expect(cells('推送人数')).toEqual(['推送人数', '3,000', '1,000']);
     expect(cells('失败人数')).toEqual(['失败人数', '3', '1']);
     expect(cells('订单转化率')).toEqual(['订单转化率', '0.31%', '0.31%']);
+    expect(cells('营收（元）')).toEqual(['营收（元）', '¥3,000.05', '¥1,000.05']);
+    expect(cells('对照组人数')).toEqual(['对照组人数', '300', '—']);
+    expect(cells('对照组购买转化率')).toEqual(['对照组购买转化率', '3.40%', '—']);
+    expect(cells('转化提升（95% 区间）')).toEqual([
+      '转化提升（95% 区间）',
+      '+1.8 个百分点（0.6–3.0） 显著',
+      '—',
+    ]);
     expect(screen.getByTestId('chart-stub').textContent).toBe(`${EVIL}（3）|规则1（1）`);
     expect(table().querySelector('b')).toBeNull();
   });

@@ -26,11 +26,13 @@ import {
   FIGURE_FIELDS,
   figureText,
   MAX_COMPARE,
+  num,
   parseRuleIds,
   pct,
   rangeRequired,
   shanghaiToday,
 } from '../effect/analysis';
+import { holdoutLiftText } from '../effect/experiment';
 
 interface CompareValues {
   ids: number[];
@@ -82,9 +84,37 @@ function compareOption(rows: RuleFigures[], kind: ChartKind): ChartOption {
 }
 
 interface MetricRow {
-  key: keyof PushFigures;
+  key: string;
   title: string;
+  text: (r: RuleFigures) => string;
 }
+
+/**
+ * The table's rows: the funnel, then the lift over the rule's holdout (— for a rule without
+ * holdout members in the range).
+ */
+const METRIC_ROWS: MetricRow[] = [
+  ...FIGURE_FIELDS.map((f) => ({
+    key: f.key,
+    title: f.title,
+    text: (r: RuleFigures) => figureText(r, f.key),
+  })),
+  {
+    key: 'controlRecipients',
+    title: '对照组人数',
+    text: (r) => (r.holdoutLift ? num(r.holdoutLift.controlRecipients) : '—'),
+  },
+  {
+    key: 'controlRate',
+    title: '对照组购买转化率',
+    text: (r) => (r.holdoutLift ? pct(r.holdoutLift.controlUserConversionRate) : '—'),
+  },
+  {
+    key: 'lift',
+    title: '转化提升（95% 区间）',
+    text: (r) => holdoutLiftText(r.holdoutLift),
+  },
+];
 
 /** 规则对比: up to ten rules' funnels over one date range, side by side. */
 export function ComparePage() {
@@ -188,7 +218,7 @@ export function ComparePage() {
       title: <span className="compare-rule-title">{ruleTitle(r)}</span>,
       width: 150,
       align: 'right' as const,
-      render: (_: unknown, m: MetricRow) => figureText(r, m.key),
+      render: (_: unknown, m: MetricRow) => m.text(r),
     })),
   ];
 
@@ -277,7 +307,7 @@ export function ComparePage() {
           size="small"
           bordered
           columns={columns}
-          dataSource={rows.length > 0 ? FIGURE_FIELDS : []}
+          dataSource={rows.length > 0 ? METRIC_ROWS : []}
           loading={loading}
           pagination={false}
           scroll={{ x: 120 + rows.length * 150 }}

@@ -29,9 +29,10 @@ import type {
   RunFiguresPage,
 } from '../api/types';
 import { echarts, type BarSeriesOption, type ChartOption } from '../components/echarts-core';
+import { ExperimentCards } from '../effect/experiment-card';
 import { GoodsBreakdownCard } from '../effect/goods-breakdown';
 import { ReportDownloadCard } from '../effect/report-download';
-import { DATE, num, pct, shanghaiToday } from '../effect/analysis';
+import { DATE, num, pct, shanghaiToday, yuanText } from '../effect/analysis';
 import { describePolicyExclusions } from '../effect/policy-exclusions';
 import { saveBlob } from '../effect/save-file';
 import { RUN_STATES, runKindLabel } from '../rules/run-labels';
@@ -46,8 +47,15 @@ interface SearchValues {
   range?: [Dayjs, Dayjs];
 }
 
-/** The per-run table's columns, shared by the screen and the CSV export. */
-const RUN_FIELDS: { title: string; value: (r: RunFigures) => string | number }[] = [
+/**
+ * The per-run table's columns, shared by the screen and the CSV export (`shown`: the screen's
+ * text when it differs from the exported value).
+ */
+const RUN_FIELDS: {
+  title: string;
+  value: (r: RunFigures) => string | number;
+  shown?: (r: RunFigures) => string;
+}[] = [
   { title: '执行ID', value: (r) => r.runId },
   { title: '推送名称', value: (r) => r.ruleName },
   { title: '方式', value: (r) => runKindLabel(r.kind) },
@@ -65,6 +73,7 @@ const RUN_FIELDS: { title: string; value: (r: RunFigures) => string | number }[]
   { title: '超过接收上限', value: (r) => r.overCapCount },
   { title: '订单数', value: (r) => r.orderCount },
   { title: '购买人数', value: (r) => r.buyerCount },
+  { title: '营收（元）', value: (r) => r.revenue, shown: (r) => yuanText(r.revenue) },
   { title: '订单转化率', value: (r) => pct(r.orderConversionRate) },
   { title: '用户转化率', value: (r) => pct(r.userConversionRate) },
 ];
@@ -147,6 +156,8 @@ function dailyOption(days: DailyFigures[]): ChartOption {
     yAxis: [
       { type: 'value', minInterval: 1 },
       { type: 'value', minInterval: 1, splitLine: { show: false } },
+      // Revenue on its own scale; its figures are in the tooltip.
+      { type: 'value', show: false },
     ],
     series: [
       bar('推送人数', (d) => d.pushCount),
@@ -157,6 +168,14 @@ function dailyOption(days: DailyFigures[]): ChartOption {
         type: 'line',
         yAxisIndex: 1,
         data: days.map((d) => d.orderCount),
+      },
+      {
+        name: '营收（元）',
+        type: 'line',
+        yAxisIndex: 2,
+        // Drawn only: the exact figures are the API's strings (tooltip, table, report).
+        data: days.map((d) => Number(d.revenue)),
+        tooltip: { valueFormatter: (v) => (typeof v === 'number' ? `¥${v.toFixed(2)}` : '') },
       },
     ],
   };
@@ -260,6 +279,7 @@ export function EffectPage() {
         const s = RUN_STATES[r.state as keyof typeof RUN_STATES];
         return <Tag color={s?.color}>{v}</Tag>;
       }
+      if (f.shown) return f.shown(r);
       return typeof v === 'number' ? num(v) : v;
     },
   }));
@@ -301,6 +321,12 @@ export function EffectPage() {
               </Card>
             </Col>
           ))}
+          <Col xs={12} sm={8} md={6} xl={3}>
+            <Card size="small" loading={loading && !figures} data-testid="figure-revenue">
+              <Statistic title="营收（元）" value={figures ? yuanText(figures.revenue) : '—'} />
+              <div className="effect-note">实付减退款，不含已关闭 / 全额退款</div>
+            </Card>
+          </Col>
         </Row>
         {figures && (
           <Typography.Paragraph
@@ -342,6 +368,7 @@ export function EffectPage() {
           <Empty description="该范围内没有执行" />
         )}
       </Card>
+      <ExperimentCards name={query.name} startTime={startTime} endTime={endTime} />
       <GoodsBreakdownCard query={query} />
       <Card
         title="每次执行"
@@ -363,7 +390,7 @@ export function EffectPage() {
             columns={columns}
             dataSource={runs?.data ?? []}
             loading={loading}
-            scroll={{ x: 1900 }}
+            scroll={{ x: 2030 }}
             pagination={{
               current: runs?.page ?? page,
               pageSize: runs?.pagesize ?? pagesize,

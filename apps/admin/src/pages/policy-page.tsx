@@ -15,7 +15,7 @@ import {
   Typography,
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { WECOM_CAP_PERIODS } from '@app/contracts';
+import { EXPERIMENT_LIMITS, WECOM_CAP_PERIODS } from '@app/contracts';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type { FieldError, PolicyView } from '../api/types';
@@ -42,6 +42,7 @@ const FIELDS: readonly PolicyFormField[] = [
   'quietStart',
   'quietEnd',
   'blackoutDates',
+  'globalControlPercent',
 ];
 
 /** 触达策略: the customer-level contact policy every rule obeys. */
@@ -225,6 +226,27 @@ export function PolicyPage() {
               >
                 <BlackoutDatesEditor disabled={readOnly} />
               </Form.Item>
+            </Card>
+          </Col>
+          <Col xs={24} lg={12}>
+            <Card title="全局对照组（实验）" size="small" style={{ height: '100%' }}>
+              <Form.Item
+                label="全局对照组比例 (%)"
+                name="globalControlPercent"
+                extra="这部分客户不会收到任何规则的推送，用于衡量整体推送计划的增量；调大比例时原有对照客户保持不变"
+              >
+                <InputNumber
+                  min={EXPERIMENT_LIMITS.globalControlPercent.min}
+                  max={EXPERIMENT_LIMITS.globalControlPercent.max}
+                  step={0.5}
+                  precision={2}
+                  addonAfter="%"
+                  style={{ width: '100%' }}
+                />
+              </Form.Item>
+              <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
+                0 表示不设全局对照组。服务通知规则可单独选择“也发给全局对照组”。
+              </Typography.Paragraph>
             </Card>
           </Col>
         </Row>

@@ -6,6 +6,7 @@ import {
   Card,
   Col,
   DatePicker,
+  Divider,
   Form,
   Input,
   InputNumber,
@@ -25,6 +26,7 @@ import type { AudiencePreview, FieldError, LabelLibrary, PolicyView } from '../a
 import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
+import { VariantEditor } from '../components/variant-editor';
 import { explainDayWindow, shanghaiToday } from '../rules/day-window';
 import {
   EMPTY_RULE_FORM,
@@ -32,11 +34,12 @@ import {
   formFieldOf,
   fromRuleView,
   localizeApiMessage,
-  type RuleFormField,
+  nameKey,
+  type RuleFormName,
   type RuleFormValues,
   toRuleBody,
 } from '../rules/rule-form-model';
-import { RULE_LIMITS, RULE_POLICY_LIMITS, utf8Bytes } from '@app/contracts';
+import { EXPERIMENT_LIMITS, RULE_LIMITS, RULE_POLICY_LIMITS, utf8Bytes } from '@app/contracts';
 import { validateRule } from '../rules/validate-rule';
 
 const EMPTY_LIBRARY: LabelLibrary = {
@@ -47,6 +50,11 @@ const EMPTY_LIBRARY: LabelLibrary = {
 };
 
 const LABEL_SEPARATORS = [',', '，'];
+
+const HOLDOUT_HELP =
+  '从本推送选中的客户里按比例留出一部分作为对照组：他们同样经过人群筛选和触达策略，但不会收到消息。' +
+  '比较对照组与收到消息的客户的下单情况，才能看出推送真正多带来了多少订单。' +
+  '同一位客户在本推送的每次执行中都在同一组；0 表示不留对照组。';
 
 /** 创建 / 编辑: every field of a rule, checked as the API checks it, with live previews. */
 export function RuleFormPage({ id }: { id?: number }) {
@@ -115,6 +123,9 @@ export function RuleFormPage({ id }: { id?: number }) {
   const miniProgramUrl = Form.useWatch('miniProgramUrl', form);
   const lastOrderDay = Form.useWatch('lastOrderDay', form);
   const lastOrderDayLimit = Form.useWatch('lastOrderDayLimit', form);
+  const capExempt = Form.useWatch('capExempt', form) ?? false;
+  const holdoutPercent = Form.useWatch('holdoutPercent', form);
+  const hasVariants = (Form.useWatch('variants', form)?.length ?? 0) > 0;
   const dayWindow = useMemo(
     () => explainDayWindow(lastOrderDay, lastOrderDayLimit, shanghaiToday()),
     [lastOrderDay, lastOrderDayLimit],
@@ -124,13 +135,16 @@ export function RuleFormPage({ id }: { id?: number }) {
   const showErrors = useCallback(
     (errors: FieldError[]) => {
       const { fields, other } = errorsByFormField(errors);
-      const withErrors = new Set(fields.map((f) => f.name));
-      // Only fields that show an error are cleared: rc-field-form (antd 5) warns about
+      const withErrors = new Set(fields.map((f) => nameKey(f.name)));
+      // Only controls that show an error are cleared: rc-field-form (antd 5) warns about
       // "circular references" when a field without errors gets a new empty list.
-      const stale = (Object.keys(EMPTY_RULE_FORM) as RuleFormField[]).filter(
-        (f) => !withErrors.has(f) && form.getFieldError(f).length > 0,
-      );
-      form.setFields([...fields, ...stale.map((name) => ({ name, errors: [] }))]);
+      const stale = form
+        .getFieldsError()
+        .filter((f) => f.errors.length > 0 && !withErrors.has(nameKey(f.name)));
+      form.setFields([
+        ...fields,
+        ...stale.map(({ name }) => ({ name: name as RuleFormName, errors: [] })),
+      ]);
       setBanner(other.length ? other.map((e) => `${e.field}: ${e.message}`).join('；') : undefined);
       return fields[0]?.name;
     },
@@ -471,11 +485,53 @@ export function RuleFormPage({ id }: { id?: number }) {
                   </Col>
                 </Row>
               </Card>
+
+              <Card title="实验（对照组与 A/B 测试）" size="small">
+                <Row gutter={16}>
+                  <Col xs={24} md={12}>
+                    <Form.Item
+                      label="对照组比例 (%)"
+                      name="holdoutPercent"
+                      required
+                      extra={
+                        policy && policy.globalControlPercent > 0
+                          ? `${HOLDOUT_HELP} 另有全局对照组（${policy.globalControlPercent}% 的客户，见触达策略页）不会收到任何推送。`
+                          : HOLDOUT_HELP
+                      }
+                    >
+                      <InputNumber
+                        min={EXPERIMENT_LIMITS.holdoutPercent.min}
+                        max={EXPERIMENT_LIMITS.holdoutPercent.max}
+                        step={0.5}
+                        precision={2}
+                        addonAfter="%"
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  {capExempt && (
+                    <Col xs={24} md={12}>
+                      <Form.Item
+                        label="也发给全局对照组"
+                        name="ignoreGlobalControl"
+                        valuePropName="checked"
+                        extra="全局对照组的客户默认不收到任何推送；发货、售后等必须送达的服务通知可开启。仅服务通知可设置"
+                      >
+                        <Switch disabled={!policy?.canEdit} />
+                      </Form.Item>
+                    </Col>
+                  )}
+                </Row>
+                <Divider orientation="left" plain style={{ marginTop: 0 }}>
+                  内容变体（A/B 测试）
+                </Divider>
+                <VariantEditor />
+              </Card>
             </Space>
           </Col>
           <Col xs={24} lg={9}>
             <Space direction="vertical" size={16} style={{ width: '100%' }}>
-              <Card title="消息预览" size="small">
+              <Card title={hasVariants ? '消息预览（变体 A）' : '消息预览'} size="small">
                 <MessagePreview
                   content={content}
                   img={img}
@@ -489,6 +545,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                   result={preview}
                   loading={previewing}
                   onPreview={() => void runPreview()}
+                  holdoutPercent={holdoutPercent}
                 />
               </Card>
               <Card size="small">

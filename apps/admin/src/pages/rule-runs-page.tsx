@@ -15,6 +15,7 @@ import {
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
+import { variantKey } from '@app/contracts';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type { BatchView, PushRuleView, RunPage, RunView } from '../api/types';
@@ -28,6 +29,7 @@ import {
   runKindLabel,
 } from '../rules/run-labels';
 import { exclusionItems, exclusionTotal } from '../rules/exclusions';
+import { recipientsByVariant, shareText, variantShares } from '../rules/variants';
 
 const POLL_MS = 3000;
 const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'));
@@ -108,6 +110,12 @@ export function RuleRunsPage() {
   const batchColumns: TableColumnsType<BatchView> = [
     { title: '批次', dataIndex: 'batchNo', width: 70, render: (n: number) => `#${n}` },
     {
+      title: '变体',
+      dataIndex: 'variant',
+      width: 70,
+      render: (v: string) => <Tag color={v === 'A' ? 'default' : 'geekblue'}>{v}</Tag>,
+    },
+    {
       title: '状态',
       dataIndex: 'state',
       width: 100,
@@ -152,8 +160,10 @@ export function RuleRunsPage() {
             title={`重发批次 #${b.batchNo}？`}
             description={
               b.state === 'unknown'
-                ? '该批次结果未知：企业微信可能已创建群发任务。请先在企业微信后台确认未创建，否则客户可能收到两次。'
-                : '该批次发送失败，重发将再次调用企业微信群发接口。'
+                ? '该批次结果未知：企业微信可能已创建群发任务。系统会在等待期过后自动核对企业微信的群发记录；如需现在重发，请先在企业微信后台确认未创建，否则客户可能收到两次。'
+                : b.state === 'safe_to_resend'
+                  ? '系统已核对企业微信的群发记录：该批次的群发任务未被创建，可以安全重发。'
+                  : '该批次发送失败，重发将再次调用企业微信群发接口。'
             }
             okText="确认重发"
             cancelText="取消"
@@ -197,6 +207,35 @@ export function RuleRunsPage() {
       render: (r: string | null) => describeReason(r) || '—',
     },
     { title: '目标人数', dataIndex: 'audienceCount', width: 100, render: num },
+    {
+      title: <Tooltip title="A/B 测试：各内容变体的接收人数（按批次合计）">变体（人数）</Tooltip>,
+      key: 'variants',
+      width: 170,
+      render: (_: unknown, r) => {
+        const by = recipientsByVariant(r.batches);
+        if (by.length === 0) return '—';
+        if (by.length === 1) return by[0].variant;
+        return (
+          <Space size={[4, 4]} wrap data-testid="run-variants">
+            {by.map((v) => (
+              <Tag key={v.variant} color={v.variant === 'A' ? 'default' : 'geekblue'}>
+                {v.variant} {num(v.recipients)}
+              </Tag>
+            ))}
+          </Space>
+        );
+      },
+    },
+    {
+      title: (
+        <Tooltip title="参与筛选与触达策略但不发送的客户（本推送对照组 + 全局对照组），用于衡量推送带来的增量">
+          对照组
+        </Tooltip>
+      ),
+      dataIndex: 'controlCount',
+      width: 90,
+      render: num,
+    },
     {
       title: '策略排除',
       dataIndex: 'excluded',
@@ -270,6 +309,28 @@ export function RuleRunsPage() {
               「{rule.name}」
             </Typography.Text>
           )}
+          {rule && rule.variants.length > 0 && (
+            <Tooltip title="A/B 测试：每位客户按权重确定性分配到一个变体，每个变体单独成批发送">
+              <Tag color="geekblue" data-testid="rule-variants">
+                内容变体{' '}
+                {(
+                  variantShares(
+                    rule.contentWeight,
+                    rule.variants.map((v) => v.weight),
+                  ) ?? []
+                )
+                  .map((share, i) => `${variantKey(i)} ${shareText(share)}`)
+                  .join(' · ')}
+              </Tag>
+            </Tooltip>
+          )}
+          {rule && rule.holdoutPercent > 0 && (
+            <Tooltip title="本推送按此比例留出对照组：参与筛选但不发送，用于衡量推送带来的增量">
+              <Tag color="purple" data-testid="rule-holdout">
+                对照组 {rule.holdoutPercent}%
+              </Tag>
+            </Tooltip>
+          )}
         </Space>
       }
       extra={
@@ -305,20 +366,33 @@ export function RuleRunsPage() {
         columns={columns}
         dataSource={runs?.data ?? []}
         loading={loading}
-        scroll={{ x: 1430 }}
+        scroll={{ x: 1690 }}
         locale={{ emptyText: '还没有执行记录' }}
         expandable={{
           rowExpandable: (r) => r.batches.length > 0,
-          expandedRowRender: (r) => (
-            <Table<BatchView>
-              rowKey="id"
-              size="small"
-              columns={batchColumns}
-              dataSource={r.batches}
-              pagination={false}
-              scroll={{ x: 900 }}
-            />
-          ),
+          expandedRowRender: (r) => {
+            const by = recipientsByVariant(r.batches);
+            return (
+              <>
+                {by.length > 1 && (
+                  <Typography.Paragraph data-testid="run-variant-summary">
+                    按变体：
+                    {by
+                      .map((v) => `${v.variant} ${num(v.recipients)} 人（${v.batches} 批）`)
+                      .join('，')}
+                  </Typography.Paragraph>
+                )}
+                <Table<BatchView>
+                  rowKey="id"
+                  size="small"
+                  columns={batchColumns}
+                  dataSource={r.batches}
+                  pagination={false}
+                  scroll={{ x: 970 }}
+                />
+              </>
+            );
+          },
         }}
         pagination={{
           current: page,

@@ -17,6 +17,7 @@ const view: PolicyView = {
   wecomCap: { period: 'month', limit: null },
   quietHours: { start: '21:00', end: '09:00' },
   blackoutDates: ['2027-02-06', '2027-02-05'],
+  globalControlPercent: 5,
   updatedBy: 1,
   updatedAt: '2026-12-05 10:00:00',
   canEdit: true,
@@ -31,6 +32,7 @@ describe('policy form model', () => {
       wecomCap: { period: 'month', limit: null },
       quietHours: { start: '21:00', end: '09:00' },
       blackoutDates: ['2027-02-05', '2027-02-06'],
+      globalControlPercent: 5,
     });
   });
 
@@ -51,6 +53,7 @@ describe('policy form model', () => {
       quietStart: dayjs('22:00', 'HH:mm'),
       quietEnd: dayjs('22:00', 'HH:mm'),
       blackoutDates: ['2027-02-30'],
+      globalControlPercent: 10.005,
     };
     const { fields, other } = policyErrorsByField(validatePolicy(form));
     expect(other).toEqual([]);
@@ -60,6 +63,7 @@ describe('policy form model', () => {
       wecomLimit: ['须在 1 到 7 之间'],
       quietEnd: ['结束时间不能与开始时间相同'],
       blackoutDates: ['不是有效的日期'],
+      globalControlPercent: ['须在 0 到 10 之间，至多两位小数'],
     });
     expect(validatePolicy(fromPolicyView(view))).toEqual([]);
   });
@@ -71,6 +75,7 @@ describe('policy form model', () => {
     ['quietHours.start', 'quietStart'],
     ['quietHours', 'quietStart'],
     ['blackoutDates[3]', 'blackoutDates'],
+    ['globalControlPercent', 'globalControlPercent'],
     ['policy', undefined],
   ])('API field %s shows on %s', (api, form) => {
     expect(policyFormFieldOf(api)).toBe(form);

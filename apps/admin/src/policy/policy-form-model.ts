@@ -16,6 +16,7 @@ export interface PolicyFormValues {
   quietStart: Dayjs | null;
   quietEnd: Dayjs | null;
   blackoutDates: string[];
+  globalControlPercent: number | null;
 }
 
 export type PolicyFormField = keyof PolicyFormValues;
@@ -46,6 +47,7 @@ export function fromPolicyView(p: PolicyView): PolicyFormValues {
     quietStart: dayjs(p.quietHours?.start ?? '21:00', HHMM),
     quietEnd: dayjs(p.quietHours?.end ?? '09:00', HHMM),
     blackoutDates: [...p.blackoutDates],
+    globalControlPercent: p.globalControlPercent,
   };
 }
 
@@ -59,6 +61,7 @@ export function toPolicyBody(v: PolicyFormValues): ContactPolicyShape {
     wecomCap: { period: v.wecomPeriod, limit: v.wecomLimit ?? null },
     quietHours: v.quietOn ? { start: time(v.quietStart), end: time(v.quietEnd) } : null,
     blackoutDates: [...v.blackoutDates].sort(),
+    globalControlPercent: v.globalControlPercent ?? Number.NaN,
   };
 }
 
@@ -75,12 +78,17 @@ export function policyFormFieldOf(field: string): PolicyFormField | undefined {
     'quietHours.start': 'quietStart',
     'quietHours.end': 'quietEnd',
     blackoutDates: 'blackoutDates',
+    globalControlPercent: 'globalControlPercent',
   };
   return map[field.replace(/\[\d+\]$/, '')];
 }
 
 const MESSAGES: readonly [RegExp, (m: RegExpMatchArray) => string][] = [
   [/must be an integer/, () => '请填写整数'],
+  [
+    /must be (\d+)\.\.(\d+) with at most two decimals/,
+    (m) => `须在 ${m[1]} 到 ${m[2]} 之间，至多两位小数`,
+  ],
   [/must be (\d+)\.\.(\d+)/, (m) => `须在 ${m[1]} 到 ${m[2]} 之间`],
   [/must be month, week or day/, () => '请选择每月、每周或每天'],
   [/must be HH:mm/, () => '请选择时间（HH:mm）'],

@@ -4,6 +4,7 @@ import {
   EMPTY_RULE_FORM,
   errorsByFormField,
   formFieldOf,
+  formNameOf,
   fromRuleView,
   localizeApiMessage,
   splitLabels,
@@ -32,6 +33,19 @@ const view: PushRuleView = {
   cooldownDays: 14,
   priority: 2,
   capExempt: true,
+  holdoutPercent: 12.5,
+  ignoreGlobalControl: true,
+  variants: [
+    {
+      content: '变体 B',
+      img: 'https://a.example.com/b.png',
+      miniProgramTitle: '',
+      miniProgramImg: '',
+      miniProgramUrl: '',
+      weight: 2,
+    },
+  ],
+  contentWeight: 3,
 };
 
 describe('rule form model', () => {
@@ -60,10 +74,22 @@ describe('rule form model', () => {
       cooldownDays: 7,
       priority: 5,
       capExempt: false,
+      holdoutPercent: 0,
+      ignoreGlobalControl: false,
+      variants: [],
+      contentWeight: 1,
     });
     const body = toRuleBody({ ...EMPTY_RULE_FORM, cooldownDays: null, priority: null });
     expect(body.cooldownDays).toBeNaN();
     expect(body.priority).toBeNaN();
+  });
+
+  it('sends an emptied weight as NaN beside variants, and the default A weight without them', () => {
+    const variant = { content: 'B', weight: null as unknown as number };
+    const body = toRuleBody({ ...EMPTY_RULE_FORM, contentWeight: null, variants: [variant] });
+    expect(body.contentWeight).toBeNaN();
+    expect(body.variants[0].weight).toBeNaN();
+    expect(toRuleBody({ ...EMPTY_RULE_FORM, contentWeight: null }).contentWeight).toBe(1);
   });
 
   it('splits stored lists, dropping blanks and repeats', () => {
@@ -82,10 +108,45 @@ describe('rule form model', () => {
     ['cooldownDays', 'cooldownDays'],
     ['priority', 'priority'],
     ['capExempt', 'capExempt'],
+    ['holdoutPercent', 'holdoutPercent'],
+    ['ignoreGlobalControl', 'ignoreGlobalControl'],
+    ['contentWeight', 'contentWeight'],
+    ['variants', 'variants'],
+    ['variants[1].content', 'variants'],
     ['body', undefined],
     ['id', undefined],
   ])('API field %s shows on form field %s', (api, form) => {
     expect(formFieldOf(api)).toBe(form);
+  });
+
+  it.each([
+    ['variants[0].weight', ['variants', 0, 'weight']],
+    ['variants[3].miniProgramUrl', ['variants', 3, 'miniProgramUrl']],
+    ['variants[1].content', ['variants', 1, 'content']],
+    ['variants', 'variants'],
+    ['variants[2]', 'variants'],
+    ['contentWeight', 'contentWeight'],
+    ['content', 'content'],
+    ['variants[0].other', 'variants'],
+  ])('API field %s shows on control %j', (api, name) => {
+    expect(formNameOf(api)).toEqual(name);
+  });
+
+  it('groups a variant’s errors on its own controls', () => {
+    expect(
+      errorsByFormField([
+        { field: 'variants[0].weight', message: 'w' },
+        { field: 'variants[1].weight', message: 'w' },
+        { field: 'variants[1].weight', message: 'w' },
+        { field: 'variants[1].content', message: 'c' },
+        { field: 'content', message: 'a' },
+      ]).fields,
+    ).toEqual([
+      { name: ['variants', 0, 'weight'], errors: ['w'] },
+      { name: ['variants', 1, 'weight'], errors: ['w'] },
+      { name: ['variants', 1, 'content'], errors: ['c'] },
+      { name: 'content', errors: ['a'] },
+    ]);
   });
 
   it('groups errors per form field and keeps the rest for a banner', () => {
@@ -108,6 +169,20 @@ describe('rule form model', () => {
     ).toBe('地址不能指向内网、回环或链路本地地址');
     expect(localizeApiMessage('slot 22:00 falls inside the quiet hours 21:00–09:00')).toBe(
       '该推送时间处于免打扰时段',
+    );
+    expect(localizeApiMessage('holdoutPercent must not be greater than 50')).toBe(
+      '对照组比例必须是 0 到 50 之间、至多两位小数的百分比',
+    );
+    expect(
+      localizeApiMessage(
+        'only a cap-exempt rule (a service notice) may ignore the global control group',
+      ),
+    ).toBe('只有服务通知（不受频次上限约束）才能发给全局对照组');
+    expect(localizeApiMessage('weight must not be less than 1')).toBe(
+      '权重必须是 1 到 100 之间的整数',
+    );
+    expect(localizeApiMessage('variants must contain no more than 4 elements')).toBe(
+      '除规则内容（A）外至多 4 个内容变体',
     );
     expect(localizeApiMessage('something new')).toBe('something new');
   });

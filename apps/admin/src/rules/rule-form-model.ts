@@ -1,5 +1,10 @@
 import dayjs, { type Dayjs } from 'dayjs';
-import { RULE_POLICY_LIMITS, splitLabelList } from '@app/contracts';
+import {
+  EXPERIMENT_LIMITS,
+  RULE_POLICY_LIMITS,
+  splitLabelList,
+  type VariantInput,
+} from '@app/contracts';
 import type { FieldError, PushRuleBody, PushRuleView, Slot } from '../api/types';
 
 /** The form's own shape: label lists as arrays, the date range as one picker value. */
@@ -23,6 +28,11 @@ export interface RuleFormValues {
   cooldownDays: number | null;
   priority: number | null;
   capExempt: boolean;
+  holdoutPercent: number | null;
+  ignoreGlobalControl: boolean;
+  /** Content variants B, C, … (the rule's own content is A). */
+  variants: VariantInput[];
+  contentWeight: number | null;
 }
 
 export type RuleFormField = keyof RuleFormValues;
@@ -47,6 +57,10 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   cooldownDays: RULE_POLICY_LIMITS.cooldownDays.default,
   priority: RULE_POLICY_LIMITS.priority.default,
   capExempt: false,
+  holdoutPercent: EXPERIMENT_LIMITS.holdoutPercent.default,
+  ignoreGlobalControl: false,
+  variants: [],
+  contentWeight: EXPERIMENT_LIMITS.weight.default,
 };
 
 /** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
@@ -82,6 +96,20 @@ export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
     cooldownDays: v.cooldownDays ?? Number.NaN,
     priority: v.priority ?? Number.NaN,
     capExempt: v.capExempt ?? false,
+    holdoutPercent: v.holdoutPercent ?? Number.NaN,
+    // Only a service notice may reach the global control group.
+    ignoreGlobalControl: (v.capExempt ?? false) && (v.ignoreGlobalControl ?? false),
+    variants: (v.variants ?? []).map((x) => ({
+      content: text(x.content),
+      img: trimmed(x.img),
+      miniProgramTitle: text(x.miniProgramTitle),
+      miniProgramImg: trimmed(x.miniProgramImg),
+      miniProgramUrl: trimmed(x.miniProgramUrl),
+      weight: x.weight ?? Number.NaN,
+    })),
+    // A's weight only matters beside other variants (its box shows only then).
+    contentWeight:
+      v.contentWeight ?? (v.variants?.length ? Number.NaN : EXPERIMENT_LIMITS.weight.default),
   };
 }
 
@@ -106,6 +134,10 @@ export function fromRuleView(r: PushRuleView): RuleFormValues {
     cooldownDays: r.cooldownDays,
     priority: r.priority,
     capExempt: r.capExempt,
+    holdoutPercent: r.holdoutPercent,
+    ignoreGlobalControl: r.ignoreGlobalControl,
+    variants: r.variants.map((x) => ({ ...x })),
+    contentWeight: r.contentWeight,
   };
 }
 
@@ -132,9 +164,30 @@ export function formFieldOf(apiField: string): RuleFormField | undefined {
     'cooldownDays',
     'priority',
     'capExempt',
+    'holdoutPercent',
+    'ignoreGlobalControl',
+    'variants',
+    'contentWeight',
   ];
   return fields.find((f) => f === root);
 }
+
+/** A form control's name: a field, or a variant's control (`['variants', 0, 'weight']`). */
+export type RuleFormName = RuleFormField | ['variants', number, keyof VariantInput];
+
+const VARIANT_FIELD =
+  /^variants\[(\d+)\]\.(content|img|miniProgramTitle|miniProgramImg|miniProgramUrl|weight)$/;
+
+/** The control that shows an error the API (or the client check) reports for `apiField`. */
+export function formNameOf(apiField: string): RuleFormName | undefined {
+  const m = VARIANT_FIELD.exec(apiField);
+  if (m) return ['variants', Number(m[1]), m[2] as keyof VariantInput];
+  return formFieldOf(apiField);
+}
+
+/** One key per control name, for sets and maps. */
+export const nameKey = (name: RuleFormName | (string | number)[]) =>
+  Array.isArray(name) ? name.join('.') : name;
 
 const API_MESSAGES: readonly [RegExp, string][] = [
   [/private, loopback or link-local/, '地址不能指向内网、回环或链路本地地址'],
@@ -151,6 +204,16 @@ const API_MESSAGES: readonly [RegExp, string][] = [
   [/name is required/, '请填写推送名称'],
   [/falls inside the quiet hours/, '该推送时间处于免打扰时段'],
   [/only the operators in POLICY_OPERATOR_IDS/, '仅可修改触达策略的操作员可设置服务通知'],
+  [/holdoutPercent must/, '对照组比例必须是 0 到 50 之间、至多两位小数的百分比'],
+  [/may ignore the global control group/, '只有服务通知（不受频次上限约束）才能发给全局对照组'],
+  [
+    /weight must/,
+    `权重必须是 ${EXPERIMENT_LIMITS.weight.min} 到 ${EXPERIMENT_LIMITS.weight.max} 之间的整数`,
+  ],
+  [
+    /at most \d+ variants|variants must contain no more/,
+    `除规则内容（A）外至多 ${EXPERIMENT_LIMITS.maxVariants} 个内容变体`,
+  ],
 ];
 
 /** The API's field messages are English; operators read Chinese where we know the meaning. */
@@ -159,24 +222,24 @@ export function localizeApiMessage(message: string): string {
 }
 
 /**
- * Groups errors by form field (first message of each field wins, as a form shows one);
- * errors no field can show are returned apart, for a banner.
+ * Groups errors by form control (first message of each control wins, as a form shows one);
+ * errors no control can show are returned apart, for a banner.
  */
 export function errorsByFormField(errors: readonly FieldError[]): {
-  fields: { name: RuleFormField; errors: string[] }[];
+  fields: { name: RuleFormName; errors: string[] }[];
   other: FieldError[];
 } {
-  const byField = new Map<RuleFormField, string[]>();
+  const byName = new Map<string, { name: RuleFormName; errors: string[] }>();
   const other: FieldError[] = [];
   for (const e of errors) {
-    const f = formFieldOf(e.field);
-    if (!f) {
+    const name = formNameOf(e.field);
+    if (!name) {
       other.push(e);
       continue;
     }
-    const list = byField.get(f) ?? [];
-    if (!list.includes(e.message)) list.push(e.message);
-    byField.set(f, list);
+    const entry = byName.get(nameKey(name)) ?? { name, errors: [] };
+    if (!entry.errors.includes(e.message)) entry.errors.push(e.message);
+    byName.set(nameKey(name), entry);
   }
-  return { fields: [...byField].map(([name, errs]) => ({ name, errors: errs })), other };
+  return { fields: [...byName.values()], other };
 }

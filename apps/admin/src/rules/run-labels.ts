@@ -19,6 +19,7 @@ export const BATCH_STATES: Record<BatchState, { label: string; color: TagColor }
   sent: { label: '已发送', color: 'success' },
   failed: { label: '失败', color: 'error' },
   unknown: { label: '结果未知', color: 'warning' },
+  safe_to_resend: { label: '未创建·可重发', color: 'warning' },
   cancelled: { label: '已取消', color: 'default' },
 };
 
@@ -30,7 +31,11 @@ export const CANCELLABLE_RUN_STATES: readonly RunState[] = [
   'completed',
 ];
 /** Batches the API lets an operator resend (PushRunService.resend). */
-export const RESENDABLE_BATCH_STATES: readonly BatchState[] = ['unknown', 'failed'];
+export const RESENDABLE_BATCH_STATES: readonly BatchState[] = [
+  'unknown',
+  'safe_to_resend',
+  'failed',
+];
 /** Runs still moving: the page refreshes while one is shown. */
 export const ACTIVE_RUN_STATES: readonly RunState[] = ['pending', 'selecting', 'sending'];
 

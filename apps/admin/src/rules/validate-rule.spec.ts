@@ -26,6 +26,10 @@ const valid: PushRuleBody = {
   cooldownDays: 7,
   priority: 5,
   capExempt: false,
+  holdoutPercent: 0,
+  ignoreGlobalControl: false,
+  variants: [],
+  contentWeight: 1,
 };
 
 describe('validateRule (the api rule checks, in the operators’ words)', () => {

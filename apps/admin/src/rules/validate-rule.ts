@@ -1,4 +1,5 @@
 import {
+  EXPERIMENT_LIMITS,
   type QuietHours,
   ruleProblems,
   type RuleInput,
@@ -47,6 +48,14 @@ const MESSAGES: Record<RuleProblemCode, (field: string) => string> = {
     `优先级必须是 ${RULE_POLICY_LIMITS.priority.min} 到 ${RULE_POLICY_LIMITS.priority.max} 之间的整数`,
   'cap-exempt-invalid': () => '服务通知开关只能是开或关',
   'slot-quiet-hours': () => '该推送时间处于免打扰时段',
+  'holdout-invalid': () =>
+    `对照组比例必须是 ${EXPERIMENT_LIMITS.holdoutPercent.min} 到 ${EXPERIMENT_LIMITS.holdoutPercent.max} 之间、至多两位小数的百分比`,
+  'ignore-global-control-invalid': () => '全局对照组开关只能是开或关',
+  'variants-invalid': () => '内容变体格式不正确',
+  'variants-too-many': () => `除规则内容（A）外至多 ${EXPERIMENT_LIMITS.maxVariants} 个内容变体`,
+  'weight-invalid': () =>
+    `权重必须是 ${EXPERIMENT_LIMITS.weight.min} 到 ${EXPERIMENT_LIMITS.weight.max} 之间的整数`,
+  'ignore-global-control-needs-exempt': () => '只有服务通知（不受频次上限约束）才能发给全局对照组',
 };
 
 function dateMessage(field: string): string {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiBody,
   ApiExtraModels,
@@ -7,11 +7,20 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { AppException, Clock, createValidationPipe } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  Clock,
+  createValidationPipe,
+  formatDateTime,
+} from '@app/common';
+import { OrderFeedService, orderFeedFreshness } from '@app/ingest';
 import { AudienceRule, SelectAudienceService } from '@app/audience';
 import { IdDto, PushRuleDto, PushRuleRepository, PushRuleService } from '@app/push-config';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { AudiencePreviewView } from './preview.dto';
+import { RequireRole } from '@app/accounts';
 
 /**
  * The body is either a whole rule (validated exactly as create validates it) or `{id}` of
@@ -20,6 +29,7 @@ import { AudiencePreviewView } from './preview.dto';
  */
 @ApiTags('wechatpush')
 @Controller('wechatpush')
+@RequireRole('editor')
 export class PreviewController {
   private readonly validation = createValidationPipe();
 
@@ -28,6 +38,8 @@ export class PreviewController {
     private readonly savedRules: PushRuleRepository,
     private readonly audience: SelectAudienceService,
     private readonly clock: Clock,
+    private readonly feeds: OrderFeedService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post('preview')
@@ -42,7 +54,19 @@ export class PreviewController {
   @ApiEnvelope(AudiencePreviewView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND（id 不存在或已删除）' })
   async preview(@Body() body: unknown): Promise<AudiencePreviewView> {
-    return this.audience.preview(await this.ruleOf(body), this.clock.now());
+    const now = this.clock.now();
+    const [preview, feeds] = await Promise.all([
+      this.audience.preview(await this.ruleOf(body), now),
+      this.feeds.freshness(),
+    ]);
+    const feed = orderFeedFreshness(feeds, now, this.config.ORDER_FEED_MAX_AGE_HOURS);
+    return {
+      ...preview,
+      orderFeed: {
+        ...feed,
+        lastSuccessAt: feed.lastSuccessAt ? formatDateTime(feed.lastSuccessAt) : null,
+      },
+    };
   }
 
   private async ruleOf(body: unknown): Promise<AudienceRule> {

@@ -9,13 +9,65 @@ class AudienceWindowView {
   to: string;
 }
 
+class PreviewControlView {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      '规则对照组人数（按客户与规则确定性抽取，不发送）；未保存的规则为 null（抽取取决于规则 id，保存后才确定，约为比例 × 人数）',
+  })
+  holdout: number | null;
+
+  @ApiProperty({ description: '全局对照组人数（所有规则都不推送的客户）' })
+  global: number;
+}
+
 /** What `/wechatpush/preview` answers: computed now, nothing sent. */
-export class AudiencePreviewView {
+class OrderFeedView {
   @ApiProperty({
     description:
-      '现在执行会触达的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户',
+      '是否配置了订单数据源（有赞同步或文件导入有过记录）；false 表示订单由外部 ETL 写入，不做新鲜度检查',
+  })
+  configured: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: '最近一次成功的有赞同步或文件导入（Asia/Shanghai）；从未成功为 null',
+    example: '2025-02-13 08:05:00',
+  })
+  lastSuccessAt: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: '距最近一次成功已过的小时数' })
+  ageHours: number | null;
+
+  @ApiProperty({ description: 'ORDER_FEED_MAX_AGE_HOURS；0 表示不检查' })
+  maxAgeHours: number;
+
+  @ApiProperty({
+    description: '订单数据已过期：按时段的推送会被跳过（原因 order data stale since …）',
+  })
+  stale: boolean;
+}
+
+export class AudiencePreviewView {
+  @ApiProperty({
+    type: OrderFeedView,
+    description: '订单数据的新鲜度：人群按最后下单时间圈选，数据过期会召回刚下过单的客户',
+  })
+  orderFeed: OrderFeedView;
+
+  @ApiProperty({
+    description:
+      '现在执行会发送的客户数：规则人群（去重后的 external_userid）减去触达策略排除的客户与对照组',
   })
   count: number;
+
+  @ApiProperty({
+    type: PreviewControlView,
+    description: '对照组：参与筛选与触达策略但不发送的客户，用于衡量推送带来的增量',
+  })
+  control: PreviewControlView;
 
   @ApiProperty({
     type: ExclusionCountsView,

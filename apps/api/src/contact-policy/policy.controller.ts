@@ -4,10 +4,12 @@ import { OperatorId } from '@app/common';
 import { ContactPolicyRecord, ContactPolicyService } from '@app/contact-policy';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { PolicyView, UpdatePolicyDto } from './policy.dto';
+import { RequireRole } from '@app/accounts';
 
 /** The global contact policy every rule obeys (docs/AUDIENCE.md "Contact policy"). */
 @ApiTags('policy')
 @Controller('policy')
+@RequireRole('viewer')
 export class PolicyController {
   constructor(private readonly policy: ContactPolicyService) {}
 
@@ -20,6 +22,7 @@ export class PolicyController {
   }
 
   @Post('update')
+  @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({
     summary: '修改触达策略（任意字段子集）；记录修改人与时间。无权限 → 403 FORBIDDEN',

@@ -4,12 +4,18 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { POLICY_LIMITS, WECOM_CAP_PERIODS, WecomCapPeriod } from '@app/contracts';
+import {
+  EXPERIMENT_LIMITS,
+  POLICY_LIMITS,
+  WECOM_CAP_PERIODS,
+  WecomCapPeriod,
+} from '@app/contracts';
 
 class WecomCapDto {
   @ApiProperty({
@@ -89,6 +95,13 @@ export class UpdatePolicyDto {
   @IsArray()
   @IsString({ each: true })
   blackoutDates?: string[];
+
+  @ApiPropertyOptional({
+    description: `全局对照组：所有客户中永不被任何规则推送的比例（%），${EXPERIMENT_LIMITS.globalControlPercent.min}–${EXPERIMENT_LIMITS.globalControlPercent.max}，至多两位小数（默认 0）；用于衡量整个推送计划的增量`,
+  })
+  @IsOptional()
+  @IsNumber()
+  globalControlPercent?: number;
 }
 
 class WecomCapView {
@@ -109,6 +122,7 @@ export class PolicyView {
   @ApiProperty({ type: WecomCapView }) wecomCap: WecomCapView;
   @ApiProperty({ type: QuietHoursView, nullable: true }) quietHours: QuietHoursView | null;
   @ApiProperty({ type: [String] }) blackoutDates: string[];
+  @ApiProperty({ description: '全局对照组比例（%）' }) globalControlPercent: number;
   @ApiProperty({ type: Number, nullable: true, description: '最后修改人（操作员 id）' })
   updatedBy: number | null;
   @ApiProperty({ description: '最后修改时间 YYYY-MM-DD HH:mm:ss' }) updatedAt: string;

@@ -33,6 +33,7 @@ import {
   SuppressionPageView,
   SuppressionRemoveDto,
 } from './suppression.dto';
+import { RequireRole } from '@app/accounts';
 
 /** The one multipart route: configure-app's JSON-only body check must pass its body to multer. */
 export const SUPPRESSION_IMPORT_PATH = '/suppression/import';
@@ -71,6 +72,7 @@ class CsvUploadInterceptor implements NestInterceptor {
 /** 勿扰名单: customers who must never be selected by any rule. */
 @ApiTags('suppression')
 @Controller('suppression')
+@RequireRole('editor')
 export class SuppressionController {
   constructor(private readonly suppression: SuppressionService) {}
 
@@ -95,6 +97,7 @@ export class SuppressionController {
   }
 
   @Post('list')
+  @RequireRole('viewer')
   @HttpCode(200)
   @ApiOperation({
     summary: '勿扰名单（分页，按 external_userid 或原因搜索，按来源筛选），最新在前',

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
-import { APP_CONFIG, AppConfig, OperatorTokens, REDIS_CLIENT, redisKey } from '@app/common';
+import { Authenticator, csrfSatisfied } from '@app/accounts';
+import { APP_CONFIG, AppConfig, REDIS_CLIENT, redisKey } from '@app/common';
 import {
   COUNTED_HIT,
   CountedRequest,
@@ -57,8 +58,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   the key has no operator in it (a per-operator view would have to add one).
  * - **Only successes are stored** (status 200, `success: true`), exactly the bytes sent;
  *   400s, 404s and 429s always go through Nest.
- * - **Auth and rate limit are not skipped**: only a request with a valid operator token is
- *   looked up here, and the same Redis script counts its hit in the operator's budget first
+ * - **Auth and rate limit are not skipped**: only a request with a valid credential (API key,
+ *   token, or session with its CSRF token; every one includes the viewer role both routes
+ *   need) is looked up here, and the same Redis script counts its hit in the operator's budget first
  *   (`X-RateLimit-*` headers as the guard sets them). On a miss or a block the request goes
  *   on to Nest with the hit marked as counted, so the guard applies it (429 with
  *   Retry-After) without counting it twice. Requests without a valid token go straight to
@@ -77,7 +79,7 @@ export class CachedRuleReads implements NestMiddleware {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly tokens: OperatorTokens,
+    private readonly authenticator: Authenticator,
   ) {
     this.versionKey = redisKey(config, 'rules', 'version');
     this.head = redisKey(config, 'rules', 'v');
@@ -90,8 +92,24 @@ export class CachedRuleReads implements NestMiddleware {
   use(req: CountedRequest, res: Response, next: NextFunction): void {
     const ttlSeconds = this.config.RULE_CACHE_TTL_SECONDS;
     if (ttlSeconds === 0 || req.method !== 'POST') return next();
-    const operatorId = this.tokens.fromHeader(req.headers.authorization);
-    if (operatorId === undefined) return next();
+    // Both routes need the viewer role, which every credential includes; a request the access
+    // guard would refuse (no credential, a cookie write without its CSRF token) goes to it.
+    this.authenticator.principalOf(req).then(
+      (principal) => {
+        if (principal === undefined || !csrfSatisfied(req, principal)) return next();
+        this.answer(req, res, next, principal.operatorId, ttlSeconds);
+      },
+      () => next(),
+    );
+  }
+
+  private answer(
+    req: CountedRequest,
+    res: Response,
+    next: NextFunction,
+    operatorId: number,
+    ttlSeconds: number,
+  ): void {
     const route = req.originalUrl.split('?')[0];
     const tail = `:http:${createHash('sha1')
       .update(route)

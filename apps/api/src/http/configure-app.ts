@@ -3,23 +3,40 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { SUPPRESSION_IMPORT_PATH } from '../contact-policy/suppression.controller';
+import { ORDER_IMPORT_PATH } from '../import/order-import.controller';
+import { IDENTITY_IMPORT_PATH } from '../import/identity-import.controller';
 import { ADMIN_PATH, adminRouter } from './admin-static';
 import { QUEUE_BOARD_PATH, queueBoardRouter } from './queue-board';
 import { rateLimitMiddleware } from './rate-limit';
+import { WECOM_CALLBACK_PATH } from '../wecom-callback/open-callback.middleware';
+import { YOUZAN_PUSH_PATH } from '../youzan/open-youzan-push.middleware';
+import { AllExceptionsFilter, AppConfig, AppException, ErrorCode } from '@app/common';
 import {
-  AllExceptionsFilter,
-  AppConfig,
-  AppException,
-  ErrorCode,
-  OperatorTokens,
-} from '@app/common';
+  Authenticator,
+  csrfSatisfied,
+  forbidden,
+  Role,
+  roleIncludes,
+  unauthorized,
+} from '@app/accounts';
 
-/** Bearer token, or Basic auth whose password is an operator token (for browser pages). */
-function browserAuth(tokens: OperatorTokens) {
+/**
+ * The pages Express serves outside Nest's guards (/docs, /queues): a Bearer key or token, a
+ * Basic login whose password is one (how a browser opens them by hand), or the console's
+ * session cookie — with at least `role` (docs/SECURITY.md "Roles").
+ */
+function browserAuth(authenticator: Authenticator, role: Role) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (tokens.fromBrowserHeader(req.headers.authorization) !== undefined) return next();
-    res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
-    next(new AppException(ErrorCode.UNAUTHORIZED, '未登录或令牌无效'));
+    authenticator.browserPrincipalOf(req).then((principal) => {
+      if (principal === undefined) {
+        res.setHeader('WWW-Authenticate', 'Basic realm="wecom-precision-push", charset="UTF-8"');
+        return next(unauthorized());
+      }
+      if (!csrfSatisfied(req, principal) || !roleIncludes(principal.role, role)) {
+        return next(forbidden(role));
+      }
+      next();
+    }, next);
   };
 }
 
@@ -69,7 +86,8 @@ function securityHeaders() {
 
 /**
  * Everything an api instance needs beyond its module: security headers, CORS (closed unless
- * CORS_ORIGINS lists origins), body parsing with a size limit,
+ * CORS_ORIGINS lists origins), body parsing with a size limit (JSON; raw text for WeCom's
+ * callbacks),
  * the error envelope for parser errors, OpenAPI at /docs and Bull Board at /queues (both
  * behind operator auth), and the operators' console at /admin (static files; the console
  * logs in with the operator token and sends it on every API call). Shared by main.ts and
@@ -91,18 +109,27 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
     app.enableCors({
       origin: config.CORS_ORIGINS,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-CSRF-Token'],
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
       maxAge: 600,
     });
   }
+  // WeCom posts its callbacks as XML (whatever Content-Type it names): raw text for that path
+  // alone, under the same size limit; every other route still takes JSON only.
+  app.use(WECOM_CALLBACK_PATH, express.text({ limit: config.BODY_LIMIT, type: () => true }));
+  // Youzan signs the raw bytes of its push messages (Event-Sign): read them as text, check, then parse.
+  app.use(YOUZAN_PUSH_PATH, express.text({ limit: config.BODY_LIMIT, type: () => true }));
   app.use(
     express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
   );
   app.use((req: Request, _res: Response, next: NextFunction) => {
     if (req.method === 'POST' && req.body === undefined) {
       // The upload route's multipart body is read by multer in the route's interceptor.
-      if (req.path === SUPPRESSION_IMPORT_PATH && req.is('multipart/form-data')) return next();
+      const upload =
+        req.path === SUPPRESSION_IMPORT_PATH ||
+        req.path === ORDER_IMPORT_PATH ||
+        req.path === IDENTITY_IMPORT_PATH;
+      if (upload && req.is('multipart/form-data')) return next();
       const hasBody =
         Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
       if (hasBody) {
@@ -128,10 +155,21 @@ export function configureApiApp(app: INestApplication, config: AppConfig): void 
 
   app.useGlobalFilters(filter);
 
-  const tokens = app.get(OperatorTokens);
+  const authenticator = app.get(Authenticator);
   const limit = rateLimitMiddleware(app, config);
-  app.use(['/docs', '/docs-json', '/docs-yaml'], limit, browserAuth(tokens), sendError);
-  app.use(QUEUE_BOARD_PATH, limit, browserAuth(tokens), queueBoardRouter(app), sendError);
+  app.use(
+    ['/docs', '/docs-json', '/docs-yaml'],
+    limit,
+    browserAuth(authenticator, 'viewer'),
+    sendError,
+  );
+  app.use(
+    QUEUE_BOARD_PATH,
+    limit,
+    browserAuth(authenticator, 'admin'),
+    queueBoardRouter(app),
+    sendError,
+  );
   app.use(
     ADMIN_PATH,
     adminRouter() ??
@@ -160,7 +198,9 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription(
         'Push rules, audience preview, runs and statistics. Every route is POST with a JSON body ' +
           'and answers {success, data} or {success:false, error:{code, message, details}}. ' +
-          'Authenticate with `Authorization: Bearer <operator token>` (ADMIN_TOKENS).',
+          'Authenticate with `Authorization: Bearer <API key>` (/apikeys/create; the deprecated ' +
+          'ADMIN_TOKENS still work as admin keys), or sign in with /auth/login (session cookie; ' +
+          'writes then carry X-CSRF-Token). Every route needs a role: docs/SECURITY.md.',
       )
       .setVersion('1.0')
       .addBearerAuth()

@@ -19,10 +19,13 @@ import {
   AppException,
   ErrorCode,
   isPublicRoute,
-  OperatorTokens,
   REDIS_CLIENT,
   redisKey,
 } from '@app/common';
+import { Authenticator, Principal } from '@app/accounts';
+import { LOGIN_PATH } from '../accounts/auth.controller';
+import { isUnverifiedCallback } from '../wecom-callback/open-callback.middleware';
+import { isUnverifiedYouzanPush } from '../youzan/open-youzan-push.middleware';
 
 /**
  * Fixed window per key, counted and blocked in one round trip:
@@ -147,10 +150,16 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 }
 
-/** Whose budget a request spends: the operator of a valid token, else the client address. */
-function trackerOf(tokens: OperatorTokens, req: Request): string {
-  const operatorId = tokens.fromBrowserHeader(req.headers.authorization);
-  if (operatorId !== undefined) return `operator:${operatorId}`;
+/**
+ * Whose budget a request spends: the operator of a valid credential, else the client address
+ * (also when the credential cannot be checked: the access guard answers for it).
+ */
+async function trackerOf(
+  principal: (req: Request) => Promise<Principal | undefined>,
+  req: Request,
+): Promise<string> {
+  const found = await principal(req).catch(() => undefined);
+  if (found !== undefined) return `operator:${found.operatorId}`;
   return `ip:${normalizeIp(req.ip ?? req.socket.remoteAddress ?? 'unknown', 64)}`;
 }
 
@@ -161,8 +170,10 @@ const rateLimited = () =>
 
 /**
  * One request budget per operator across the whole API (not per route): the tracker is the
- * operator id of a valid token, else the client IP, so requests with bad tokens are
- * limited by address. /health is not limited (load balancers poll it).
+ * operator id of a valid credential, else the client IP, so requests with bad tokens are
+ * limited by address. /health is not limited (load balancers poll it), nor are WeCom's
+ * callbacks and Youzan's push messages whose signature verified (a burst of thousands must
+ * get through); anything else sent to those routes spends the sender's per-IP budget.
  */
 @Injectable()
 export class OperatorThrottlerGuard extends ThrottlerGuard {
@@ -170,17 +181,21 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly tokens: OperatorTokens,
+    private readonly authenticator: Authenticator,
   ) {
     super(options, storage, reflector);
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return isPublicRoute(this.reflector, context);
+    if (!isPublicRoute(this.reflector, context)) return false;
+    const req = context.switchToHttp().getRequest<Request>();
+    // Sign-in is public but guessable: it spends the sender's budget like any other request.
+    if (req.path === LOGIN_PATH) return false;
+    return !isUnverifiedCallback(req) && !isUnverifiedYouzanPush(req);
   }
 
   protected override async getTracker(req: Request): Promise<string> {
-    return trackerOf(this.tokens, req);
+    return trackerOf((r) => this.authenticator.principalOf(r), req);
   }
 
   protected override generateKey(
@@ -216,11 +231,13 @@ export class OperatorThrottlerGuard extends ThrottlerGuard {
  */
 export function rateLimitMiddleware(app: INestApplication, config: AppConfig) {
   const storage = app.get<ThrottlerStorage>(getStorageToken());
-  const tokens = app.get(OperatorTokens);
+  const authenticator = app.get(Authenticator);
   const ttl = config.THROTTLE_TTL_SECONDS * 1000;
   return (req: Request, res: Response, next: NextFunction) => {
-    storage
-      .increment(guardKey(trackerOf(tokens, req)), ttl, config.THROTTLE_LIMIT, ttl, THROTTLER)
+    trackerOf((r) => authenticator.browserPrincipalOf(r), req)
+      .then((tracker) =>
+        storage.increment(guardKey(tracker), ttl, config.THROTTLE_LIMIT, ttl, THROTTLER),
+      )
       .then(({ isBlocked, timeToBlockExpire }) => {
         if (!isBlocked) return next();
         res.setHeader('Retry-After', String(timeToBlockExpire));

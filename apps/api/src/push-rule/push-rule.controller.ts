@@ -7,20 +7,24 @@ import {
   IdDto,
   LabelLibrary,
   ListPushRulesDto,
+  PromoteVariantDto,
   PushRuleDto,
   PushRuleListPage,
   PushRuleService,
   PushRuleView,
 } from '@app/push-config';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { RequireRole } from '@app/accounts';
 
 /** The seed's rule routes: every one a POST with a JSON body. */
 @ApiTags('wechatpush')
 @Controller('wechatpush')
+@RequireRole('viewer')
 export class PushRuleController {
   constructor(private readonly rules: PushRuleService) {}
 
   @Post('create')
+  @RequireRole('editor')
   @HttpCode(200)
   @ApiOperation({ summary: '创建精准推送规则（规则与推送时间在同一事务中写入）' })
   @ApiEnvelope()
@@ -31,6 +35,7 @@ export class PushRuleController {
   }
 
   @Post('edit')
+  @RequireRole('editor')
   @HttpCode(200)
   @ApiOperation({ summary: '编辑推送规则（整体替换推送时间）' })
   @ApiEnvelope()
@@ -41,7 +46,24 @@ export class PushRuleController {
     return true;
   }
 
+  @Post('variant/promote')
+  @RequireRole('approver')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '推广胜出的内容变体：该变体成为规则内容（A 保留原内容），其余变体停用；记录操作人与前后内容。系统不会自动推广',
+  })
+  @ApiEnvelope(PushRuleView)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  async promoteVariant(
+    @Body() body: PromoteVariantDto,
+    @OperatorId() operatorId: number,
+  ): Promise<PushRuleView> {
+    return this.rules.promoteVariant(body, operatorId);
+  }
+
   @Post('editstatus')
+  @RequireRole('approver')
   @HttpCode(200)
   @ApiOperation({ summary: '修改状态：0 进行中，1 暂停' })
   @ApiEnvelope()
@@ -55,6 +77,7 @@ export class PushRuleController {
   }
 
   @Post('delete')
+  @RequireRole('approver')
   @HttpCode(200)
   @ApiOperation({ summary: '删除规则（软删除：列表与详情不再显示，不再执行）' })
   @ApiEnvelope()

@@ -13,10 +13,12 @@ import {
   TriggerDto,
   TriggerResultView,
 } from './push-run.dto';
+import { RequireRole } from '@app/accounts';
 
 /** Firing a rule now, its run history, and the operator's decisions on batches and runs. */
 @ApiTags('wechatpush runs')
 @Controller('wechatpush')
+@RequireRole('approver')
 export class PushRunController {
   constructor(private readonly runs: PushRunService) {}
 
@@ -31,6 +33,7 @@ export class PushRunController {
   }
 
   @Post('runs')
+  @RequireRole('viewer')
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -59,6 +59,8 @@ export class TriggerResultView {
 class BatchRecordView implements BatchView {
   @ApiProperty() id: number;
   @ApiProperty({ description: '执行内的批次序号，从 1 开始' }) batchNo: number;
+  @ApiProperty({ description: '内容变体：A = 规则自身内容，B、C… = 实验变体', example: 'A' })
+  variant: string;
   @ApiProperty({ enum: BatchState }) state: BatchState;
   @ApiProperty() recipientCount: number;
   @ApiProperty({ description: '调用企业微信的次数' }) attempts: number;
@@ -82,6 +84,12 @@ class RunRecordView implements RunView {
   @ApiProperty({ description: '执行时的规则名称' }) ruleName: string;
   @ApiProperty({ type: Number, nullable: true, description: '选中并写入批次的客户数' })
   audienceCount: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: '对照组人数（规则对照组 + 全局对照组）：参与筛选与触达策略但不发送，用于衡量增量',
+  })
+  controlCount: number | null;
   @ApiProperty({
     type: ExclusionCountsView,
     description: '触达策略排除的客户数，按原因（未选择的执行全为 0）',

@@ -1,22 +1,37 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { EffectAnalysisService, reportCsv, REPORT_CSV_COLUMNS } from '@app/stats';
+import {
+  EffectAnalysisService,
+  ExperimentStatisticsService,
+  reportCsv,
+  REPORT_CSV_COLUMNS,
+} from '@app/stats';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
   CompareQueryDto,
+  ExperimentQueryDto,
+  ExperimentView,
   GoodsBreakdownView,
   GoodsQueryDto,
   ReportQueryDto,
   ReportRowView,
   RuleFiguresView,
 } from './analysis.dto';
+import { RequireRole } from '@app/accounts';
 
-/** Effect analysis (issue 9): goods of the attributed orders, rules compared, reports. */
+/**
+ * Effect analysis (issue 9): goods of the attributed orders, rules compared, reports; a rule's
+ * experiment (issue 17).
+ */
 @ApiTags('statistic')
 @Controller('statistic/wechatpush')
+@RequireRole('viewer')
 export class AnalysisController {
-  constructor(private readonly analysis: EffectAnalysisService) {}
+  constructor(
+    private readonly analysis: EffectAnalysisService,
+    private readonly experiments: ExperimentStatisticsService,
+  ) {}
 
   @Post('goods')
   @HttpCode(200)
@@ -39,6 +54,18 @@ export class AnalysisController {
   @ApiNotFoundResponse({ description: 'NOT_FOUND：从未存在的规则 id（details 的 field 为 ids）' })
   compare(@Body() body: CompareQueryDto) {
     return this.analysis.compare(body);
+  }
+
+  @Post('experiment')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '实验：规则的对照组（holdout）与各内容变体按（执行, 客户）分配同一口径计算购买者、订单、营收，转化率与人均营收相对基线（对照组，否则 A）的提升、95% 区间、p 值、显著性，以及增量订单 / 营收',
+  })
+  @ApiEnvelope(ExperimentView)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND：从未存在的规则 id（details 的 field 为 id）' })
+  experiment(@Body() body: ExperimentQueryDto) {
+    return this.experiments.experiment(body);
   }
 
   @Post('report')

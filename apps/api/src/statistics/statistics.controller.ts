@@ -10,12 +10,14 @@ import {
   RunStatsQueryDto,
   StatsQueryDto,
 } from './statistics.dto';
+import { RequireRole } from '@app/accounts';
 
 /** Effect statistics (SPEC §7): the funnel over a range, per run and per day. */
 @ApiTags('statistic')
 // The funnel alone stays a schema of its own: the console names it for every figure set.
 @ApiExtraModels(PushFiguresView)
 @Controller('statistic/wechatpush')
+@RequireRole('viewer')
 export class StatisticsController {
   constructor(private readonly stats: PushStatisticsService) {}
 

@@ -4,6 +4,12 @@ import { ExclusionCountsView } from '../contact-policy/exclusions.view';
 
 const TIME = 'YYYY-MM-DD（整天，Asia/Shanghai）或 YYYY-MM-DD HH:mm:ss';
 
+/** How every revenue figure is serialised: exact decimal yuan as a string, 2 decimals. */
+export const YUAN_PATTERN = '^-?[0-9]+\\.[0-9]{2}$';
+
+const REVENUE_DESCRIPTION =
+  '营收（元）：上述订单的实付金额减退款（youzan_orders.payment − refunded_fee）之和，每个订单只计一次；精确十进制，字符串，2 位小数（如 "1234.50"）；金额未知的订单计为 0';
+
 export class StatsQueryDto {
   @ApiPropertyOptional({
     description: '规则名称包含此文本（字面匹配，% 和 _ 不是通配符）；按执行时的规则名称',
@@ -97,12 +103,19 @@ export class PushFiguresView {
 
   @ApiProperty({
     description:
-      '订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重',
+      '订单数：成功接收人（youzan_orders.user_ids → customers.id，经 order_buyers）在其推送时刻之后、归因窗口内创建的订单，按 order_number 去重；只计转化订单：未关闭（status 不是 closed / refunded）且实付减退款 > 0（金额未知的旧订单照旧计入）',
   })
   orderCount: number;
 
   @ApiProperty({ description: '购买人数：有上述订单的成功接收人，去重' })
   buyerCount: number;
+
+  @ApiProperty({
+    description: REVENUE_DESCRIPTION,
+    example: '1234.50',
+    pattern: YUAN_PATTERN,
+  })
+  revenue: string;
 
   @ApiProperty({ description: '订单转化率 = orderCount / successCount，4 位小数，分母为 0 时为 0' })
   orderConversionRate: number;

@@ -2,16 +2,35 @@ import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { Job } from 'bullmq';
 import { JOB_QUEUE, JobName, JobPayloads, QueueName } from '@app/pipeline';
+import {
+  CALLBACK_JOB_QUEUE,
+  CallbackJobName,
+  CallbackJobPayloads,
+  CallbackQueueName,
+} from '@app/wecom-callbacks';
+import { YOUZAN_JOB_QUEUE, YouzanJobName, YouzanJobPayloads, YouzanQueueName } from '@app/youzan';
+import { IMPORT_JOB_QUEUE, ImportJobName, ImportJobPayloads, ImportQueueName } from '@app/ingest';
 
 const ON_JOB = Symbol('on-job');
 
+/** Every job this worker runs: the pipeline's contracts, the WeCom callbacks' and Youzan's. */
+type AnyJobName = JobName | CallbackJobName | YouzanJobName | ImportJobName;
+export type AnyQueueName = QueueName | CallbackQueueName | YouzanQueueName | ImportQueueName;
+type AnyJobPayloads = JobPayloads & CallbackJobPayloads & YouzanJobPayloads & ImportJobPayloads;
+const ALL_JOB_QUEUES: { [K in AnyJobName]: AnyQueueName } = {
+  ...JOB_QUEUE,
+  ...CALLBACK_JOB_QUEUE,
+  ...YOUZAN_JOB_QUEUE,
+  ...IMPORT_JOB_QUEUE,
+};
+
 interface JobRoute {
-  name: JobName;
-  queue: QueueName;
+  name: AnyJobName;
+  queue: AnyQueueName;
 }
 
-type HandlerMethod<K extends JobName> = (
-  job: Job<JobPayloads[K]>,
+type HandlerMethod<K extends AnyJobName> = (
+  job: Job<AnyJobPayloads[K]>,
   token?: string,
 ) => Promise<unknown>;
 
@@ -20,7 +39,7 @@ type HandlerMethod<K extends JobName> = (
  * follows from the job name. The queue is stated here too, so a handler whose queue does not
  * carry its job is caught at boot instead of never running.
  */
-export function OnJob<K extends JobName>(route: { name: K; queue: QueueName }) {
+export function OnJob<K extends AnyJobName>(route: { name: K; queue: AnyQueueName }) {
   return <M extends HandlerMethod<K>>(
     _target: object,
     _key: string | symbol,
@@ -73,7 +92,7 @@ export class JobHandlerDiscovery {
  */
 export function checkJobHandlers(handlers: readonly (JobRoute & { owner: string })[]): void {
   const problems: string[] = [];
-  for (const name of Object.values(JobName)) {
+  for (const name of Object.keys(ALL_JOB_QUEUES) as AnyJobName[]) {
     const owners = handlers.filter((h) => h.name === name);
     if (owners.length === 0) problems.push(`job '${name}' has no handler`);
     if (owners.length > 1) {
@@ -82,9 +101,9 @@ export function checkJobHandlers(handlers: readonly (JobRoute & { owner: string 
       );
     }
     for (const o of owners) {
-      if (o.queue !== JOB_QUEUE[name]) {
+      if (o.queue !== ALL_JOB_QUEUES[name]) {
         problems.push(
-          `job '${name}' is handled on queue '${o.queue}' (${o.owner}) but travels on '${JOB_QUEUE[name]}'`,
+          `job '${name}' is handled on queue '${o.queue}' (${o.owner}) but travels on '${ALL_JOB_QUEUES[name]}'`,
         );
       }
     }

@@ -1,5 +1,4 @@
 import {
-  CanActivate,
   createParamDecorator,
   ExecutionContext,
   Inject,
@@ -16,7 +15,7 @@ import { ErrorCode } from '../errors/error-code';
 
 const IS_PUBLIC = 'wpp:isPublic';
 
-/** Marks a route that needs no operator credential (health only). */
+/** Marks a route that needs no credential (health, metrics, signed callbacks, sign-in). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /** True when the route of `context` is marked {@link Public}. */
@@ -36,7 +35,7 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Resolves `Authorization: Bearer <token>` to an operator id. Tokens are compared
+ * The deprecated ADMIN_TOKENS (docs/SECURITY.md): a token to its operator id. Tokens are compared
  * as SHA-256 digests with timingSafeEqual, so neither length nor content leaks
  * through timing; every configured token is checked, whatever matched first.
  */
@@ -58,43 +57,6 @@ export class OperatorTokens {
       if (timingSafeEqual(d, e.digest) && found === undefined) found = e.operatorId;
     }
     return found;
-  }
-
-  /** Reads the Bearer token of an Authorization header value. */
-  fromHeader(header: string | undefined): number | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    return m ? this.resolve(m[1]) : undefined;
-  }
-
-  /** Bearer, or Basic whose password is an operator token (how browsers open /docs and /queues). */
-  fromBrowserHeader(header: string | undefined): number | undefined {
-    const bearer = this.fromHeader(header);
-    if (bearer !== undefined) return bearer;
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-    if (!basic) return undefined;
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    return this.resolve(decoded.slice(decoded.indexOf(':') + 1));
-  }
-}
-
-@Injectable()
-export class OperatorAuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly tokens: OperatorTokens,
-  ) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    if (isPublicRoute(this.reflector, context)) return true;
-    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const operatorId = this.tokens.fromHeader(req.headers.authorization);
-    if (operatorId === undefined) {
-      throw new AppException(ErrorCode.UNAUTHORIZED, '未登录或令牌无效', [
-        { field: 'Authorization', message: 'a valid Bearer token is required' },
-      ]);
-    }
-    req.operatorId = operatorId;
-    return true;
   }
 }
 

@@ -1,4 +1,7 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { parseSentinels } from '../redis/redis-connection';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -45,6 +48,26 @@ const adminTokens = z.string().transform((v, ctx) => {
   return pairs;
 });
 
+/** An unset or empty variable is absent (compose passes `VAR=` through as ""). */
+const optionalText = (pattern: RegExp, message: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(pattern, message).optional());
+
+/** A group robot's webhook: http(s), the robot path, a `key` (WeCom's robot API). */
+function isRobotWebhook(v: string): boolean {
+  try {
+    const url = new URL(v);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') &&
+      url.pathname.endsWith('/cgi-bin/webhook/send') &&
+      /^[A-Za-z0-9-]{8,128}$/.test(url.searchParams.get('key') ?? '') &&
+      url.username === '' &&
+      url.password === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Development-only operator token, used when ADMIN_TOKENS is unset outside production. */
 const DEV_ADMIN_TOKENS = '1:dev-operator-token';
 
@@ -58,6 +81,24 @@ export const configSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    /**
+     * Bearer token of `GET /metrics` (Prometheus) on the api and the worker's WORKER_PORT;
+     * unset, the route answers 404.
+     */
+    METRICS_TOKEN: optionalText(
+      /^[\x21-\x7e]{16,256}$/,
+      '16 to 256 printable ASCII characters without spaces',
+    ),
+    /** WeCom group robot (群机器人) the worker tells about failed / missed runs and unknown batches. */
+    ALERT_WECOM_WEBHOOK: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .refine(isRobotWebhook, {
+          message: 'a WeCom group robot URL: http(s)://…/cgi-bin/webhook/send?key=<key>',
+        })
+        .optional(),
+    ),
 
     DB_HOST: z.string().min(1).default('127.0.0.1'),
     DB_PORT: int(3306, 1, 65535),
@@ -75,8 +116,50 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
       .default('wpp'),
+    /** Password of the Redis data nodes: with REDIS_SENTINELS; with REDIS_URL when the URL has none. */
+    REDIS_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+    /**
+     * Redis Sentinel (`host:port,…`): set, every connection finds the primary of
+     * REDIS_SENTINEL_NAME through these sentinels and REDIS_URL is not used.
+     */
+    REDIS_SENTINELS: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        try {
+          return parseSentinels(v);
+        } catch (e) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+          return z.NEVER;
+        }
+      }),
+    /** The master group name the sentinels monitor (`sentinel monitor <name> …`). */
+    REDIS_SENTINEL_NAME: optionalText(
+      /^[A-Za-z0-9._-]{1,64}$/,
+      'letters, digits, . _ - only, at most 64',
+    ),
+    /** Password of the sentinels themselves (their `requirepass`), if they have one. */
+    REDIS_SENTINEL_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
 
+    /**
+     * Deprecated (docs/SECURITY.md): `operatorId:token` pairs that act as admin API keys. Not
+     * required in production; unset outside production, the development token is active.
+     */
     ADMIN_TOKENS: z.string().optional(),
+    /** A signed-in session ends after this long without a request… */
+    SESSION_IDLE_MINUTES: int(30, 1, 24 * 60),
+    /** …and this long after sign-in, whatever happens. */
+    SESSION_MAX_HOURS: int(12, 1, 30 * 24),
+    /**
+     * `Secure` on the session cookie. `false` only for plain-http development (browsers treat
+     * http://127.0.0.1 and localhost as secure anyway); production refuses `false`.
+     */
+    SESSION_COOKIE_SECURE: bool.default('true'),
+    /** Failed sign-ins of one user name within LOGIN_LOCKOUT_MINUTES that lock it for that long. */
+    LOGIN_MAX_FAILURES: int(5, 1, 1000),
+    LOGIN_LOCKOUT_MINUTES: int(15, 1, 24 * 60),
+    /** Each failed sign-in is answered this much later per earlier failure (at most 4×). */
+    LOGIN_FAILURE_DELAY_MS: int(500, 0, 10_000),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'a size such as 256kb or 1mb')
@@ -101,12 +184,55 @@ export const configSchema = z
     WECOM_MEDIA_CACHE_SECONDS: int(60 * 60 * 60, 60, 3 * 24 * 60 * 60 - 3600),
     /** How long an image URL maps to its media_id without downloading again (content changes show after this). */
     WECOM_MEDIA_URL_CACHE_SECONDS: int(3600, 1, 3 * 24 * 60 * 60 - 3600),
+    /**
+     * WeCom's callback (接收事件服务器): the Token and EncodingAESKey set in the admin console.
+     * Both or neither; unset, /wecom/callback answers 503 CALLBACK_NOT_CONFIGURED.
+     */
+    WECOM_CALLBACK_TOKEN: optionalText(/^[A-Za-z0-9]{1,32}$/, 'at most 32 letters and digits'),
+    WECOM_CALLBACK_AES_KEY: optionalText(/^[A-Za-z0-9]{43}$/, 'exactly 43 letters and digits'),
+    /** WeCom's limit per API per corp (contact sync calls wait for their endpoint's share). */
+    WECOM_API_CALLS_PER_MINUTE: int(10_000, 1, 1_000_000),
+    WECOM_API_CALLS_PER_HOUR: int(150_000, 1, 100_000_000),
+    /**
+     * Cursor chains a contact sync reads side by side (members split into this many chunks,
+     * ≤ 100 each): at WeCom's ~100 ms a page, one chain reads ~10 pages a second, the rate
+     * limit allows ~167.
+     */
+    WECOM_CONTACTS_SYNC_CHAINS: int(24, 1, 200),
+    /** The nightly contact reconcile, Asia/Shanghai `HH:mm`; empty = never. */
+    CONTACTS_RECONCILE_AT: z
+      .string()
+      .regex(/^(([01]\d|2[0-3]):[0-5]\d)?$/, 'HH:mm (00:00–23:59) or empty')
+      .default('03:30'),
     /** Hosts whose images may be fetched even when they resolve to private or loopback addresses. */
     MEDIA_ALLOWED_HOSTS: csv,
     MEDIA_MAX_BYTES: int(10 * 1024 * 1024, 1024, 20 * 1024 * 1024),
     /** Whole-download deadline for an operator's image URL (headers and body). */
     MEDIA_DOWNLOAD_TIMEOUT_MS: int(15000, 100, 120000),
 
+    /**
+     * Youzan (有赞) open API: the shop's orders (docs/INGEST.md "Youzan"). The feed is
+     * configured when YOUZAN_CLIENT_ID is set (then the secret and the shop's kdt_id are
+     * required); YOUZAN_API_URL points elsewhere only for the simulator.
+     */
+    YOUZAN_API_URL: z.string().url().default('https://open.youzanyun.com'),
+    YOUZAN_CLIENT_ID: z.string().default(''),
+    YOUZAN_CLIENT_SECRET: z.string().default(''),
+    /** The shop (kdt_id, 店铺 id) the app is authorised for: the token's grant_id. */
+    YOUZAN_KDT_ID: optionalText(/^\d{1,20}$/, 'the shop id (kdt_id): digits'),
+    YOUZAN_TIMEOUT_MS: int(10000, 100, 120000),
+    /** The cached token is dropped this long before Youzan's `expires` (at most half its life). */
+    YOUZAN_TOKEN_MARGIN_SECONDS: int(600, 0, 86400),
+    /** Minutes between two incremental pulls of trades by update time (one at a time). */
+    YOUZAN_PULL_INTERVAL_MINUTES: int(5, 1, 24 * 60),
+    /** Each pull starts this long before where the last one ended, so late-indexed trades are read. */
+    YOUZAN_PULL_OVERLAP_MINUTES: int(10, 0, 24 * 60),
+    /** How far back the first pull (no watermark yet) reads. */
+    YOUZAN_INITIAL_PULL_DAYS: int(30, 0, 3650),
+    /** A pull reads its window in slices of at most this many hours, oldest first. */
+    YOUZAN_PULL_SLICE_HOURS: int(24, 1, 24 * 90),
+    /** page_size of youzan.trades.sold.get (Youzan allows at most 100). */
+    YOUZAN_PAGE_SIZE: int(100, 1, 100),
     PUSH_BATCH_SIZE: int(10000, 1, 10000),
     MISFIRE_GRACE_MINUTES: int(30, 1, 24 * 60),
     WORKER_CONCURRENCY: int(4, 1, 256),
@@ -116,6 +242,24 @@ export const configSchema = z
     BATCH_RETRY_MAX_DELAY_MS: int(120000, 100, 3600000),
     SHUTDOWN_TIMEOUT_MS: int(30000, 0, 600000),
     SCHEDULER_ENABLED: bool.default('true'),
+    /**
+     * How often every worker re-asserts the hourly scan's scheduler and the WeCom rate limit
+     * and reconciles open and coming runs with the queues (0: never — tests that drive it).
+     */
+    RECONCILE_INTERVAL_SECONDS: int(60, 0, 3600),
+    /**
+     * How long after an `unknown` batch's in-flight window (its call's timeout + 30 s) the
+     * worker waits before looking for its task in WeCom's list, so WeCom has listed it.
+     */
+    UNKNOWN_SETTLE_SECONDS: int(120, 0, 3600),
+    /**
+     * The order-feed freshness guard (issue 20): when a feed is configured (a Youzan pull or a
+     * file import was recorded) and its newest success is older than this, scheduled slots
+     * are skipped with "order data stale since …". 0 turns the guard off.
+     */
+    ORDER_FEED_MAX_AGE_HOURS: int(24, 0, 24 * 365),
+    /** `/health` turns unhealthy when the last successful scan is older than this. */
+    SCHEDULER_STALE_MINUTES: int(70, 2, 24 * 60),
     /**
      * Contact policy: how long a rule's slot waits for the selections of higher-priority
      * rules of the same minute (then it selects anyway, and says so in the log).
@@ -145,25 +289,92 @@ export const configSchema = z
     REMIND_MAX_PER_DAY: int(3, 0, 3),
     /** Default attribution window of statistics: orders up to this many days after the push. */
     STATS_ATTRIBUTION_DAYS: int(7, 0, 90),
+    /**
+     * Order import (docs/INGEST.md): where uploaded order files and their reports are kept —
+     * a directory the api writes and every worker reads (one volume in compose).
+     */
+    IMPORT_DIR: z.string().min(1).default(join(tmpdir(), 'wpp-imports')),
+    /** Largest order file `/import/orders` takes, in MiB (the CLI has no limit). */
+    IMPORT_MAX_MB: int(200, 1, 100 * 1024),
   })
   .transform((c, ctx) => {
-    let tokens = c.ADMIN_TOKENS;
-    if (tokens === undefined || tokens.trim() === '') {
-      if (c.NODE_ENV === 'production') {
+    const sentinels = c.REDIS_SENTINELS.length > 0;
+    if (sentinels !== (c.REDIS_SENTINEL_NAME !== undefined)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [sentinels ? 'REDIS_SENTINEL_NAME' : 'REDIS_SENTINELS'],
+        message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME are set together',
+      });
+      return z.NEVER;
+    }
+    if (!sentinels && c.REDIS_SENTINEL_PASSWORD !== undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['REDIS_SENTINEL_PASSWORD'],
+        message: 'only with REDIS_SENTINELS',
+      });
+      return z.NEVER;
+    }
+    if ((c.WECOM_CALLBACK_TOKEN === undefined) !== (c.WECOM_CALLBACK_AES_KEY === undefined)) {
+      const missing = c.WECOM_CALLBACK_TOKEN === undefined ? 'TOKEN' : 'AES_KEY';
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [`WECOM_CALLBACK_${missing}`],
+        message: 'WECOM_CALLBACK_TOKEN and WECOM_CALLBACK_AES_KEY are set together',
+      });
+      return z.NEVER;
+    }
+    if (c.WECOM_CALLBACK_TOKEN !== undefined && c.WECOM_CORP_ID === '') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['WECOM_CORP_ID'],
+        message: 'required with WECOM_CALLBACK_TOKEN (callbacks are encrypted for the corp id)',
+      });
+      return z.NEVER;
+    }
+    if (c.YOUZAN_CLIENT_ID !== '') {
+      const missing = [
+        ...(c.YOUZAN_CLIENT_SECRET === '' ? ['YOUZAN_CLIENT_SECRET'] : []),
+        ...(c.YOUZAN_KDT_ID === undefined ? ['YOUZAN_KDT_ID'] : []),
+      ];
+      for (const name of missing) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          path: ['ADMIN_TOKENS'],
-          message: 'required in production',
+          path: [name],
+          message: 'required with YOUZAN_CLIENT_ID (the Youzan feed is configured)',
         });
-        return z.NEVER;
       }
-      tokens = DEV_ADMIN_TOKENS;
+      if (missing.length > 0) return z.NEVER;
     }
+    if (c.NODE_ENV === 'production' && !c.SESSION_COOKIE_SECURE) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['SESSION_COOKIE_SECURE'],
+        message: 'production sends the session cookie over https only',
+      });
+      return z.NEVER;
+    }
+    const configured = c.ADMIN_TOKENS !== undefined && c.ADMIN_TOKENS.trim() !== '';
+    if (!configured && c.NODE_ENV === 'production') {
+      return { ...c, ADMIN_TOKENS: [], usingDevAdminToken: false };
+    }
+    const tokens = configured ? (c.ADMIN_TOKENS as string) : DEV_ADMIN_TOKENS;
     const parsed = adminTokens.safeParse(tokens);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         ctx.addIssue({ ...issue, path: ['ADMIN_TOKENS'] });
       }
+      return z.NEVER;
+    }
+    // The development token is printed in the README: never accepted in production, even
+    // when written into ADMIN_TOKENS by hand (the message does not repeat it).
+    const devToken = DEV_ADMIN_TOKENS.split(':')[1];
+    if (c.NODE_ENV === 'production' && parsed.data.some((t) => t.token === devToken)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ADMIN_TOKENS'],
+        message: 'holds the development token, which production refuses',
+      });
       return z.NEVER;
     }
     return {

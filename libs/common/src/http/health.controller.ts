@@ -8,6 +8,10 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Clock } from '../time/clock';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config.schema';
 import { Public } from '../auth/operator-auth.guard';
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-code';
@@ -22,18 +26,25 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
   @Public()
   @RawResponse()
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness plus MySQL and Redis reachability (no credential needed)' })
+  @ApiOperation({
+    summary:
+      'Liveness, MySQL and Redis reachability, and the scheduler: unhealthy when its last scan is older than SCHEDULER_STALE_MINUTES (no credential needed)',
+  })
   async check() {
     try {
       return await this.health.check([
         () => this.db.pingCheck('mysql', { timeout: 2000 }),
         () => this.redisCheck(),
+        () => this.schedulerCheck(),
       ]);
     } catch (e) {
       if (!(e instanceof ServiceUnavailableException)) throw e;
@@ -46,6 +57,28 @@ export class HealthController {
           message: v.message ?? 'down',
         })),
       );
+    }
+  }
+
+  /**
+   * Scheduling stopped (no worker scans: all down, or Redis lost the scan's scheduler and no
+   * worker re-asserted it) shows here, from MySQL. Before the first scan ever: up.
+   */
+  private async schedulerCheck(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('scheduler');
+    try {
+      const [row] = (await this.dataSource.query(
+        "SELECT last_at FROM scheduler_heartbeats WHERE name = 'scan'",
+      )) as { last_at: Date }[];
+      if (!row) return indicator.up({ lastScan: null });
+      const ageMinutes = (this.clock.now().getTime() - row.last_at.getTime()) / 60_000;
+      return ageMinutes <= this.config.SCHEDULER_STALE_MINUTES
+        ? indicator.up({ lastScanMinutesAgo: Math.round(ageMinutes) })
+        : indicator.down({
+            message: `last scan ${Math.round(ageMinutes)} min ago (limit ${this.config.SCHEDULER_STALE_MINUTES})`,
+          });
+    } catch (e) {
+      return indicator.down({ message: e instanceof Error ? e.message : 'unreadable' });
     }
   }
 

@@ -37,9 +37,50 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted quad included), or null. */
+function ipv6Groups(ip: string): number[] | null {
+  if (isIP(ip) !== 6) return null;
+  let text = ip;
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number);
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const part = (x: string | undefined) => (x ? x.split(':').map((h) => parseInt(h, 16)) : []);
+  const left = part(head);
+  const right = part(tail);
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : null;
+}
+
+const quadOf = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 form carries and a router would reach: IPv4-compatible
+ * (`::a.b.c.d`), 6to4 (`2002:AABB:CCDD::/48`), NAT64 (`64:ff9b::/96`, local-use
+ * `64:ff9b:1::/48`); null for any other address.
+ */
+function embeddedIPv4(ip: string): string | null {
+  const g = ipv6Groups(ip);
+  if (!g) return null;
+  if (g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7] > 1)) return quadOf(g[6], g[7]);
+  if (g[0] === 0x2002) return quadOf(g[1], g[2]);
+  if (g[0] === 0x64 && g[1] === 0xff9b) return quadOf(g[6], g[7]);
+  return null;
+}
+
 /** True when `ip` (v4 or v6, incl. IPv4-mapped v6) is in a range that must not be fetched. */
 export function isBlockedAddress(ip: string): boolean {
   const bare = ip.replace(/^\[|\]$/g, '');
+  // An IPv6 form that embeds a private IPv4 (IPv4-compatible, 6to4, NAT64) is that IPv4.
+  const embedded = embeddedIPv4(bare);
+  if (embedded && blocked.check(embedded, 'ipv4')) return true;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
   if (mapped) return blocked.check(mapped[1], 'ipv4');
   // The URL parser writes [::ffff:127.0.0.1] as [::ffff:7f00:1]; judge it as the IPv4 it carries.

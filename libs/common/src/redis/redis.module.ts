@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import Redis from 'ioredis';
 import { APP_CONFIG } from '../config/config.module';
 import { AppConfig } from '../config/config.schema';
+import { createRedisClient, redisConnectionOptions } from './redis-connection';
 
 /** Injection token of the shared ioredis client (caches, locks; BullMQ opens its own). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -27,13 +28,7 @@ class RedisCloser implements OnApplicationShutdown {
       provide: REDIS_CLIENT,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        new Redis(config.REDIS_URL, {
-          maxRetriesPerRequest: 3,
-          enableReadyCheck: true,
-          // Commands issued while serving one batch of I/O events leave in one write: under load
-          // every api request's rate-limit and cache scripts otherwise cost a socket write each.
-          enableAutoPipelining: true,
-        }),
+        createRedisClient(redisConnectionOptions(config, 'client')),
     },
     RedisCloser,
   ],

@@ -6,9 +6,12 @@ import {
 } from '@app/contracts';
 import { shanghaiInstant } from '@app/common';
 import {
+  ContactBatch,
   ContactFacts,
   exclusionOf,
+  factsFromContacts,
   NO_FACTS,
+  parseRecent,
   policyWindows,
   RulePolicy,
   slotRefusal,
@@ -214,19 +217,19 @@ describe('cooldown', () => {
     expect(verdict({ cooling: false }, now)).toBeNull();
   });
 
-  it('reads the ledger from the earliest window, a long cooldown included', () => {
-    const w = policyWindows(policy(), { ...rule, cooldownDays: 30 }, now);
-    expect(w.readFrom).toEqual(ago(now, 30 * DAY));
-    // Day 15 of the month: the week reaches further back than the month.
-    expect(policyWindows(policy(), { ...rule, cooldownDays: 0 }, now).readFrom).toEqual(
-      at('2027-03-01'),
-    );
+  it("reads the caps' batches from the earliest cap window, whatever the cooldown", () => {
+    // Day 15 of the month: WeCom's monthly period reaches further back than the week.
+    for (const cooldownDays of [0, 7, 30])
+      expect(policyWindows(policy(), { ...rule, cooldownDays }, now).capsFrom).toEqual(
+        at('2027-03-01'),
+      );
+    // A daily WeCom cap: the rolling week is the earliest.
     expect(
       policyWindows(
         policy({ wecomCap: { period: 'day', limit: null } }),
         { ...rule, cooldownDays: 0 },
         now,
-      ).readFrom,
+      ).capsFrom,
     ).toEqual(ago(now, 7 * DAY));
   });
 });
@@ -311,5 +314,67 @@ describe('slotRefusal', () => {
   it('without quiet hours or blackout dates nothing is refused', () => {
     for (const time of ['00:00', '08:59', '21:00', '23:59'])
       expect(slotRefusal(policy(), at('2027-02-06', `${time}:00`))).toBeNull();
+  });
+});
+
+describe("a customer's facts from their live contacts (contact_state.recent)", () => {
+  const now = at('2027-03-15', '10:00:00');
+  const w = policyWindows(policy(), rule, now);
+  const batch = (at: Date, b: Partial<ContactBatch> = {}): ContactBatch => ({
+    pushId: 2,
+    counted: true,
+    at,
+    ...b,
+  });
+  const batches = new Map<number, ContactBatch>([
+    [10, batch(ago(now, HOUR))], // today, inside the gap
+    [9, batch(at('2027-03-14', '23:00:00'))], // yesterday: week, not day
+    [8, batch(ago(now, 6 * DAY), { counted: false })], // cap-exempt: WeCom's period only
+    [7, batch(ago(now, 3 * DAY), { pushId: rule.pushId })], // the rule's own, in its cooldown
+    [6, batch(at('2027-03-01'))], // first of the month: WeCom's period, not the week
+  ]);
+
+  it('counts each live batch in the windows it falls in', () => {
+    expect(factsFromContacts('10,9,8,7,6', batches, rule, w)).toEqual({
+      ...NO_FACTS,
+      cooling: true,
+      lastAt: ago(now, HOUR),
+      inDay: 1,
+      inWeek: 3,
+      inWecomPeriod: 5,
+    });
+  });
+
+  it('ignores batches the windows do not reach or that were given back whole (not in the map)', () => {
+    expect(factsFromContacts('99,98', batches, rule, w)).toEqual(NO_FACTS);
+    expect(
+      factsFromContacts(
+        '7',
+        batches,
+        { ...rule, cooldownDays: 0 },
+        policyWindows(policy(), { ...rule, cooldownDays: 0 }, now),
+      ).cooling,
+    ).toBe(false);
+  });
+
+  it('excludes by the same rules as the ledger rows did', () => {
+    const f = factsFromContacts('9', batches, rule, w);
+    expect(exclusionOf(f, policy(), rule, w)).toBe('gap'); // 11 h ago < 48 h
+    expect(
+      exclusionOf(
+        f,
+        policy({ minGapHours: 0 }),
+        rule,
+        policyWindows(policy({ minGapHours: 0 }), rule, now),
+      ),
+    ).toBeNull();
+  });
+
+  it('parses the stored list, skipping anything but positive ids', () => {
+    expect(parseRecent('12,11,3')).toEqual([12, 11, 3]);
+    expect(parseRecent('')).toEqual([]);
+    expect(parseRecent(null)).toEqual([]);
+    expect(parseRecent('5,,x,0,4,1x2,99999999999999999999')).toEqual([5, 4]);
+    expect(parseRecent('2000034034,7')).toEqual([2000034034, 7]);
   });
 });

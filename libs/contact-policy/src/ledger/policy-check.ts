@@ -35,13 +35,11 @@ export interface PolicyWindows {
   /** Start of WeCom's receive-cap period (month, Monday-based week or day, Shanghai). */
   wecomStart: Date;
   wecomLimit: number;
-  /** The earliest of the above: the ledger is read from here. */
-  readFrom: Date;
   /**
-   * And up to here (a day after `at`): rows are created at "now", so none lies later unless a
-   * clock is a day off — the bound lets MySQL skip the ledger's future months (partitions).
+   * The earliest of the caps' windows (day, week, gap, WeCom's period): the batches a check
+   * reads are the live ones from here, and the rule's own since `cooldownAfter`.
    */
-  readTo: Date;
+  capsFrom: Date;
 }
 
 export function wecomPeriodStart(period: WecomCapPeriod, at: Date): Date {
@@ -63,9 +61,7 @@ export function policyWindows(
   const cooldownAfter =
     rule.cooldownDays > 0 ? new Date(at.getTime() - rule.cooldownDays * 86_400_000) : null;
   const wecomStart = wecomPeriodStart(policy.wecomCap.period, at);
-  const starts = [dayStart, weekAfter, gapAfter, cooldownAfter, wecomStart].filter(
-    (d): d is Date => d !== null,
-  );
+  const starts = [dayStart, weekAfter, gapAfter, wecomStart].filter((d): d is Date => d !== null);
   return {
     at,
     dayStart,
@@ -74,8 +70,7 @@ export function policyWindows(
     cooldownAfter,
     wecomStart,
     wecomLimit: wecomCapLimit(policy.wecomCap, formatDate(at)),
-    readFrom: new Date(Math.min(...starts.map((d) => d.getTime()))),
-    readTo: new Date(at.getTime() + 86_400_000),
+    capsFrom: new Date(Math.min(...starts.map((d) => d.getTime()))),
   };
 }
 
@@ -91,6 +86,83 @@ export interface ContactFacts {
   inWeek: number;
   /** Unreleased rows in WeCom's period, cap-exempt ones included: WeCom counts every message. */
   inWecomPeriod: number;
+}
+
+/** A reserved batch as the caps count it (`contact_batches`, live: not given back whole). */
+export interface ContactBatch {
+  pushId: number;
+  /** false: a cap-exempt rule's batch (still counted by WeCom's cap). */
+  counted: boolean;
+  /** The instant the caps count from: the reservation, then the WeCom task's creation. */
+  at: Date;
+}
+
+/**
+ * How many live contacts `contact_state.recent` keeps per customer (newest first): more than
+ * the largest week cap the policy allows (POLICY_LIMITS.maxPerWeek, 350), so every cap counts
+ * exactly; a rule's cooldown is missed only past 400 newer contacts.
+ */
+export const RECENT_LIMIT = 400;
+
+/**
+ * Calls `visit` with each batch id of `contact_state.recent` (comma-separated, newest
+ * first), skipping anything but positive integers — scanned in place, no array or string
+ * made per id: a check reads ten thousand of these lists a page.
+ */
+function eachRecent(recent: string | null | undefined, visit: (id: number) => void): void {
+  if (!recent) return;
+  let id = 0;
+  let digits = 0;
+  let junk = false;
+  for (let i = 0; i <= recent.length; i++) {
+    const c = i < recent.length ? recent.charCodeAt(i) : 44; // ',' ends the last one
+    if (c === 44) {
+      if (digits > 0 && !junk && id > 0 && Number.isSafeInteger(id)) visit(id);
+      id = 0;
+      digits = 0;
+      junk = false;
+    } else if (c >= 48 && c <= 57) {
+      id = id * 10 + (c - 48);
+      digits++;
+    } else junk = true;
+  }
+}
+
+/** `contact_state.recent` → batch ids, newest first. */
+export function parseRecent(recent: string | null | undefined): number[] {
+  const out: number[] = [];
+  eachRecent(recent, (id) => out.push(id));
+  return out;
+}
+
+/**
+ * A customer's facts from their live contacts (`recent`, as stored) resolved against the live
+ * batches the check's windows reach (`batches`): a batch that is not there is older than every
+ * window, or was given back whole. Lists (unreachable, suppressed) are the caller's.
+ */
+export function factsFromContacts(
+  recent: string,
+  batches: ReadonlyMap<number, ContactBatch>,
+  rule: RulePolicy,
+  w: PolicyWindows,
+): ContactFacts {
+  const f: ContactFacts = { ...NO_FACTS };
+  const cooldownAfter = w.cooldownAfter?.getTime() ?? Infinity;
+  const wecomStart = w.wecomStart.getTime();
+  const dayStart = w.dayStart.getTime();
+  const weekAfter = w.weekAfter.getTime();
+  eachRecent(recent, (id) => {
+    const b = batches.get(id);
+    if (!b) return;
+    const t = b.at.getTime();
+    if (b.pushId === rule.pushId && t > cooldownAfter) f.cooling = true;
+    if (t >= wecomStart) f.inWecomPeriod++;
+    if (!b.counted) return;
+    if (!f.lastAt || t > f.lastAt.getTime()) f.lastAt = b.at;
+    if (t >= dayStart) f.inDay++;
+    if (t > weekAfter) f.inWeek++;
+  });
+  return f;
 }
 
 export const NO_FACTS: ContactFacts = {

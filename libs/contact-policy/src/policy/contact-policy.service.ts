@@ -20,6 +20,8 @@ interface PolicyRow {
   quiet_start: string | null;
   quiet_end: string | null;
   blackout_dates: string;
+  global_control_percent: string | number;
+  global_control_salt: string;
   updated_by: number | string | null;
   updated_at: Date;
 }
@@ -35,6 +37,7 @@ function toRecord(r: PolicyRow): ContactPolicyRecord {
     },
     quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null,
     blackoutDates: JSON.parse(r.blackout_dates) as string[],
+    globalControlPercent: Number(r.global_control_percent),
     updatedBy: r.updated_by === null ? null : Number(r.updated_by),
     updatedAt: formatDateTime(r.updated_at),
   };
@@ -47,6 +50,7 @@ const shapeOf = (r: ContactPolicyRecord): ContactPolicyShape => ({
   wecomCap: r.wecomCap,
   quietHours: r.quietHours,
   blackoutDates: r.blackoutDates,
+  globalControlPercent: r.globalControlPercent,
 });
 
 /**
@@ -71,6 +75,18 @@ export class ContactPolicyService {
   /** The policy's rules alone, as selections apply them. */
   async current(): Promise<ContactPolicyShape> {
     return shapeOf(await this.get());
+  }
+
+  /**
+   * The global control group's draw: its share and the installation's salt (random at
+   * migration, kept when the share changes, so a larger share contains the smaller).
+   */
+  async globalControl(): Promise<{ percent: number; salt: string }> {
+    const [row]: PolicyRow[] = await this.db.query('SELECT * FROM contact_policy WHERE id = 1');
+    return {
+      percent: Number(row.global_control_percent),
+      salt: row.global_control_salt,
+    };
   }
 
   /**
@@ -121,7 +137,7 @@ export class ContactPolicyService {
         `UPDATE contact_policy
             SET max_per_day = ?, max_per_week = ?, min_gap_hours = ?, wecom_cap_period = ?,
                 wecom_cap_limit = ?, quiet_start = ?, quiet_end = ?, blackout_dates = ?,
-                updated_by = ?, updated_at = ?
+                global_control_percent = ?, updated_by = ?, updated_at = ?
           WHERE id = 1`,
         [
           after.maxPerDay,
@@ -132,6 +148,7 @@ export class ContactPolicyService {
           after.quietHours?.start ?? null,
           after.quietHours?.end ?? null,
           JSON.stringify(after.blackoutDates),
+          after.globalControlPercent,
           operatorId ?? null,
           now,
         ],

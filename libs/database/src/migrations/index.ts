@@ -11,6 +11,21 @@ import { SharedExternalIds1732650000000 } from './1732650000000-shared-external-
 import { AttributionGoodsLabels1732660000000 } from './1732660000000-attribution-goods-labels';
 import { ContactPolicy1733400000000 } from './1733400000000-contact-policy';
 import { ContactLedgerByMonth1733400000001 } from './1733400000001-contact-ledger-by-month';
+import { ContactState1733400000002 } from './1733400000002-contact-state';
+import { OrderValueAndStatus1733500000000 } from './1733500000000-order-value-and-status';
+import { WecomCallbackEvents1733600000000 } from './1733600000000-wecom-callback-events';
+import { Experiments1733700000000 } from './1733700000000-experiments';
+import { ExperimentAssignmentIndex1733800000000 } from './1733800000000-experiment-assignment-index';
+import { VariantPromotions1733900000000 } from './1733900000000-variant-promotions';
+import { SchedulerHeartbeats1734000000000 } from './1734000000000-scheduler-heartbeats';
+import { RunControlCustomers1734100000000 } from './1734100000000-run-control-customers';
+import { UnknownBatchResolution1734300000000 } from './1734300000000-unknown-batch-resolution';
+import { OrdersIn1734200000000 } from './1734200000000-orders-in';
+import { YouzanPullState1734210000000 } from './1734210000000-youzan-pull-state';
+import { WecomContacts1734230000000 } from './1734230000000-wecom-contacts';
+import { Accounts1734500000000 } from './1734500000000-accounts';
+import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
+import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -30,4 +45,19 @@ export const ALL_MIGRATIONS = [
   AttributionGoodsLabels1732660000000,
   ContactPolicy1733400000000,
   ContactLedgerByMonth1733400000001,
+  ContactState1733400000002,
+  OrderValueAndStatus1733500000000,
+  WecomCallbackEvents1733600000000,
+  Experiments1733700000000,
+  ExperimentAssignmentIndex1733800000000,
+  VariantPromotions1733900000000,
+  SchedulerHeartbeats1734000000000,
+  RunControlCustomers1734100000000,
+  OrdersIn1734200000000,
+  YouzanPullState1734210000000,
+  WecomContacts1734230000000,
+  UnknownBatchResolution1734300000000,
+  SetBasedLinkProjections1734420000000,
+  ContactSyncChunks1734450000000,
+  Accounts1734500000000,
 ];

@@ -7,6 +7,12 @@ export enum BatchState {
   FAILED = 'failed',
   /** The request may have reached WeCom but no answer came: never resent automatically. */
   UNKNOWN = 'unknown',
+  /**
+   * An `unknown` batch the worker checked against WeCom's task list after its in-flight
+   * window: no task with its content and recipients exists, so WeCom did not create it. Its
+   * reservations are given back; an operator may resend it (never automatic).
+   */
+  SAFE_TO_RESEND = 'safe_to_resend',
   CANCELLED = 'cancelled',
 }
 
@@ -14,6 +20,7 @@ export const TERMINAL_BATCH_STATES: readonly BatchState[] = [
   BatchState.SENT,
   BatchState.FAILED,
   BatchState.UNKNOWN,
+  BatchState.SAFE_TO_RESEND,
   BatchState.CANCELLED,
 ];
 
@@ -31,6 +38,10 @@ export class PushBatch {
 
   @Column({ type: 'varchar', length: 16 })
   state: BatchState;
+
+  /** The content variant its recipients got: 0 = the rule's own (A), 1 = B, … */
+  @Column({ type: 'tinyint', unsigned: true, default: 0 })
+  variant: number;
 
   @Column({ name: 'recipient_count', type: 'int' })
   recipientCount: number;
@@ -59,6 +70,10 @@ export class PushBatch {
 
   @Column({ type: 'int', default: 0 })
   resends: number;
+
+  /** When a worker last asked WeCom about this `unknown` batch (claims the check for a while). */
+  @Column({ name: 'resolve_checked_at', type: 'datetime', nullable: true })
+  resolveCheckedAt: Date | null;
 
   @Column({ name: 'sending_at', type: 'datetime', nullable: true })
   sendingAt: Date | null;

@@ -57,6 +57,18 @@ export class PushRun {
   @Column({ type: 'text', nullable: true })
   excluded: string | null;
 
+  /** Customers of the run held out (rule holdout + global control): selected, not sent. */
+  @Column({ name: 'control_count', type: 'int', nullable: true })
+  controlCount: number | null;
+
+  /** JSON `{content, attachments}[]`: the messages of variants B, C, … (A is content/attachments). */
+  @Column({ name: 'variant_messages', type: 'longtext', nullable: true })
+  variantMessages: string | null;
+
+  /** JSON: the experiment as it stood when the run selected ({holdoutPercent, globalControlPercent}). */
+  @Column({ type: 'text', nullable: true })
+  experiment: string | null;
+
   /** A manual trigger inside quiet hours that said `force: true`. */
   @Column({
     type: 'tinyint',

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -8,6 +9,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -18,6 +20,7 @@ import {
 } from 'class-validator';
 import {
   DATE_PATTERN,
+  EXPERIMENT_LIMITS,
   RULE_LIMITS,
   RULE_POLICY_LIMITS,
   RULE_STATUSES,
@@ -29,6 +32,62 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const MAX_DAYS = RULE_LIMITS.maxDays;
 const MAX_LABEL_FIELD_LENGTH = RULE_LIMITS.labelFieldMaxLength;
 const STATUSES = [...RULE_STATUSES];
+
+/** A message's text: optional, a string (its UTF-8 length is a semantic check). */
+const TextField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ description: `文本内容，UTF-8 不超过 ${RULE_LIMITS.textMaxBytes} 字节` }),
+    IsOptional(),
+    IsString(),
+  );
+
+/** A message's URL or page path: optional, trimmed, at most RULE_LIMITS.urlMaxLength. */
+const UrlField = (description: string, example?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ description, ...(example ? { example } : {}) }),
+    IsOptional(),
+    Transform(trim),
+    IsString(),
+    MaxLength(RULE_LIMITS.urlMaxLength),
+  );
+
+/** A mini-program card's title: optional, a string (its UTF-8 length is a semantic check). */
+const CardTitleField = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: `小程序卡片标题，UTF-8 不超过 ${RULE_LIMITS.miniProgramTitleMaxBytes} 字节`,
+    }),
+    IsOptional(),
+    IsString(),
+  );
+
+/** A content variant besides the rule's own (A): B, C, … in order. */
+class VariantDto {
+  @TextField()
+  content?: string;
+
+  @UrlField('图片 URL（http/https，公网地址）')
+  img?: string;
+
+  @CardTitleField()
+  miniProgramTitle?: string;
+
+  @UrlField('小程序卡片封面图 URL（http/https，公网地址）')
+  miniProgramImg?: string;
+
+  @UrlField('小程序页面路径（可在 query 中带上变体标识，如 ?v=B，便于店铺侧数据关联）')
+  miniProgramUrl?: string;
+
+  @ApiProperty({
+    description: '权重（整数 1–100）',
+    minimum: EXPERIMENT_LIMITS.weight.min,
+    maximum: EXPERIMENT_LIMITS.weight.max,
+  })
+  @IsInt()
+  @Min(EXPERIMENT_LIMITS.weight.min)
+  @Max(EXPERIMENT_LIMITS.weight.max)
+  weight: number;
+}
 
 class WeekDayPushTimeDto {
   @ApiProperty({ description: '星期几，1-7（7 表示周日）', minimum: 1, maximum: 7, example: 1 })
@@ -134,40 +193,19 @@ export class PushRuleDto {
   @Max(MAX_DAYS)
   lastOrderDayLimit: number;
 
-  @ApiPropertyOptional({ description: `文本内容，UTF-8 不超过 ${RULE_LIMITS.textMaxBytes} 字节` })
-  @IsOptional()
-  @IsString()
+  @TextField()
   content?: string;
 
-  @ApiPropertyOptional({ description: '图片 URL（http/https，公网地址）' })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(RULE_LIMITS.urlMaxLength)
+  @UrlField('图片 URL（http/https，公网地址）')
   img?: string;
 
-  @ApiPropertyOptional({
-    description: `小程序卡片标题，UTF-8 不超过 ${RULE_LIMITS.miniProgramTitleMaxBytes} 字节`,
-  })
-  @IsOptional()
-  @IsString()
+  @CardTitleField()
   miniProgramTitle?: string;
 
-  @ApiPropertyOptional({ description: '小程序卡片封面图 URL（http/https，公网地址）' })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(RULE_LIMITS.urlMaxLength)
+  @UrlField('小程序卡片封面图 URL（http/https，公网地址）')
   miniProgramImg?: string;
 
-  @ApiPropertyOptional({
-    description: '小程序页面路径',
-    example: 'pages/home/feature/index?alias=xxx',
-  })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MaxLength(RULE_LIMITS.urlMaxLength)
+  @UrlField('小程序页面路径', 'pages/home/feature/index?alias=xxx')
   miniProgramUrl?: string;
 
   @ApiPropertyOptional({
@@ -201,6 +239,47 @@ export class PushRuleDto {
   @IsOptional()
   @IsBoolean()
   capExempt?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      '实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值）',
+    minimum: EXPERIMENT_LIMITS.holdoutPercent.min,
+    maximum: EXPERIMENT_LIMITS.holdoutPercent.max,
+  })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(EXPERIMENT_LIMITS.holdoutPercent.min)
+  @Max(EXPERIMENT_LIMITS.holdoutPercent.max)
+  holdoutPercent?: number;
+
+  @ApiPropertyOptional({
+    description: `实验：规则自身内容（A）之外至多 ${EXPERIMENT_LIMITS.maxVariants} 个内容变体（B、C…），客户按权重确定性分配；每个变体单独成批发送（编辑时不传则保持原值，传 [] 清除）`,
+    type: () => [VariantDto],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(EXPERIMENT_LIMITS.maxVariants)
+  @ValidateNested({ each: true })
+  @Type(() => VariantDto)
+  variants?: VariantDto[];
+
+  @ApiPropertyOptional({
+    description: '实验：规则自身内容（A）的权重（整数 1–100，默认 1）',
+    minimum: EXPERIMENT_LIMITS.weight.min,
+    maximum: EXPERIMENT_LIMITS.weight.max,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(EXPERIMENT_LIMITS.weight.min)
+  @Max(EXPERIMENT_LIMITS.weight.max)
+  contentWeight?: number;
+
+  @ApiPropertyOptional({
+    description: '服务通知可选择也发给全局对照组（仅 capExempt 规则；默认 false）',
+  })
+  @IsOptional()
+  @IsBoolean()
+  ignoreGlobalControl?: boolean;
 }
 
 export class EditPushRuleDto extends PushRuleDto {
@@ -215,6 +294,17 @@ export class IdDto {
   @IsInt()
   @Min(1)
   id: number;
+}
+
+/** `/wechatpush/variant/promote`: the variant that becomes the rule's content. */
+export class PromoteVariantDto extends IdDto {
+  @ApiProperty({
+    description: '胜出的内容变体：A = 保留规则自身内容，B、C… = 用该变体替换规则内容；其余变体停用',
+    enum: ['A', 'B', 'C', 'D', 'E'],
+    example: 'B',
+  })
+  @IsIn(['A', 'B', 'C', 'D', 'E'])
+  variant: string;
 }
 
 export class EditStatusDto extends IdDto {
@@ -278,6 +368,11 @@ export class PushRuleView {
   @ApiProperty({ description: '冷却天数（0 关闭）' }) cooldownDays: number;
   @ApiProperty({ description: '优先级 1–10，1 最先' }) priority: number;
   @ApiProperty({ description: '服务通知：不受频次上限约束' }) capExempt: boolean;
+  @ApiProperty({ description: '实验对照组比例（%）' }) holdoutPercent: number;
+  @ApiProperty({ type: [VariantDto], description: '内容变体 B、C…（A 为规则自身内容）' })
+  variants: VariantDto[];
+  @ApiProperty({ description: '规则自身内容（A）的权重' }) contentWeight: number;
+  @ApiProperty({ description: '服务通知也发给全局对照组' }) ignoreGlobalControl: boolean;
   @ApiProperty() lastOrderDayLimit: number;
   @ApiProperty() content: string;
   @ApiProperty() img: string;

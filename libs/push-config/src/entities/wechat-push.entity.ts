@@ -1,5 +1,6 @@
 import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { WechatPushTime } from './wechat-push-time.entity';
+import type { VariantInput } from '@app/contracts';
 
 export enum PushStatus {
   ACTIVE = 0,
@@ -80,6 +81,45 @@ export class WechatPush {
     },
   })
   capExempt: boolean;
+
+  /** Experiments: percent of the rule's customers held out (selected, recorded, not sent). */
+  @Column({
+    name: 'holdout_percent',
+    type: 'decimal',
+    precision: 4,
+    scale: 2,
+    default: 0,
+    transformer: { to: (v?: number) => v, from: (v: string | number) => Number(v) },
+  })
+  holdoutPercent: number;
+
+  /** Content variants B, C, … (JSON VariantInput[]); the rule's own content is A. */
+  @Column({
+    type: 'text',
+    nullable: true,
+    transformer: {
+      to: (v?: VariantInput[] | null) =>
+        v === undefined ? undefined : v && v.length ? JSON.stringify(v) : null,
+      from: (v: string | null) => (v ? (JSON.parse(v) as VariantInput[]) : []),
+    },
+  })
+  variants: VariantInput[];
+
+  /** The weight of the rule's own content (A) among the variants. */
+  @Column({ name: 'content_weight', type: 'smallint', unsigned: true, default: 1 })
+  contentWeight: number;
+
+  /** A cap-exempt service notice may reach the global control group. */
+  @Column({
+    name: 'ignore_global_control',
+    type: 'tinyint',
+    default: 0,
+    transformer: {
+      to: (v?: boolean) => (v === undefined ? v : v ? 1 : 0),
+      from: (v: number) => v === 1,
+    },
+  })
+  ignoreGlobalControl: boolean;
 
   @Column({ name: 'is_deleted', type: 'int', default: 0 })
   isDeleted: number;

@@ -1,5 +1,10 @@
 import type { SqlRunner } from '@app/database';
-import { ATTRIBUTION_MAX_DAYS } from './stats.triggers';
+import {
+  ATTRIBUTED_ROWS,
+  ATTRIBUTION_COLUMNS,
+  ORDER_CONVERTS,
+  PUSHES_BEFORE,
+} from './stats.triggers';
 
 const EXT_COLUMN = `ext VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$'`;
 
@@ -58,18 +63,12 @@ export async function writeDeliveryRows(q: SqlRunner, batchId: number, now: Date
     [batchId],
   );
   await q.query(
-    `INSERT IGNORE INTO wechat_push_attributions
-       (order_id, customer_id, batch_id, run_id, run_day, recipient_key, order_number,
-        order_time, pushed_at, lag_seconds)
-     SELECT ob.order_id, ob.customer_id, d.batch_id, d.run_id, d.run_day, d.recipient_key,
-            yo.order_number, ob.order_creation_time, d.pushed_at,
-            TIMESTAMPDIFF(SECOND, d.pushed_at, ob.order_creation_time)
+    `INSERT IGNORE INTO wechat_push_attributions ${ATTRIBUTION_COLUMNS}
+     ${ATTRIBUTED_ROWS('ob', 'yo')}
        FROM wechat_push_deliveries d
-       JOIN order_buyers ob ON ob.customer_id = d.customer_id
-        AND ob.order_creation_time >= d.pushed_at
-        AND ob.order_creation_time <= d.pushed_at + INTERVAL ${ATTRIBUTION_MAX_DAYS} DAY
+       JOIN order_buyers ob ON ${PUSHES_BEFORE('ob')}
        JOIN youzan_orders yo ON yo.id = ob.order_id
-      WHERE d.batch_id = ? AND d.accepted = 1`,
+      WHERE d.batch_id = ? AND ${ORDER_CONVERTS('yo')}`,
     [batchId],
   );
   return inserted.affectedRows ?? 0;

@@ -1,4 +1,4 @@
-import type { SqlRunner, TriggerDefinition } from '@app/database';
+import { SET_BASED_LINKS, SqlRunner, TriggerDefinition } from '@app/database';
 
 /**
  * The triggers that keep the statistics tables in step with the company's orders and label
@@ -11,22 +11,49 @@ import type { SqlRunner, TriggerDefinition } from '@app/database';
  * The longest attribution window statistics may ask for. Attributions are kept for orders up
  * to this many days after a push; a longer window would need a backfill.
  */
-export const ATTRIBUTION_MAX_DAYS = 90;
+const ATTRIBUTION_MAX_DAYS = 90;
 
-/** Attributes one order_buyers row (`o` = NEW) to the accepted pushes it followed. */
-const ATTRIBUTE = (o: 'NEW') => `
-      INSERT IGNORE INTO wechat_push_attributions
-        (order_id, customer_id, batch_id, run_id, run_day, recipient_key, order_number,
-         order_time, pushed_at, lag_seconds)
-      SELECT ${o}.order_id, ${o}.customer_id, d.batch_id, d.run_id, d.run_day, d.recipient_key,
-             (SELECT yo.order_number FROM youzan_orders yo WHERE yo.id = ${o}.order_id),
-             ${o}.order_creation_time, d.pushed_at,
-             TIMESTAMPDIFF(SECOND, d.pushed_at, ${o}.order_creation_time)
-        FROM wechat_push_deliveries d
-       WHERE d.recipient_key = ${o}.customer_id AND d.customer_id = ${o}.customer_id
+/**
+ * Whether order row `o` counts as a conversion: not closed, and its payment minus refunds is
+ * above 0. `refunded` means refunded in full (`deriveOrderStatus`), so it never counts; an
+ * order whose amounts are unknown (payment NULL: rows from before amounts were stored) counts
+ * as it always did, with its revenue unknown (docs/STATISTICS.md "Order value and status").
+ */
+export const ORDER_CONVERTS = (o: string) =>
+  `(${o}.status IS NULL OR ${o}.status NOT IN ('closed', 'refunded'))
+         AND (${o}.payment IS NULL OR ${o}.payment - IFNULL(${o}.refunded_fee, 0) > 0)`;
+
+/** The revenue of order row `o`: payment minus refunds, exact (DECIMAL); NULL when unknown. */
+export const ORDER_REVENUE = (o: string) => `${o}.payment - IFNULL(${o}.refunded_fee, 0)`;
+
+/** The columns {@link ATTRIBUTED_ROWS} fills, in its order. */
+export const ATTRIBUTION_COLUMNS = `(order_id, customer_id, batch_id, run_id, run_day, recipient_key,
+         order_number, order_time, pushed_at, lag_seconds, revenue)`;
+
+/**
+ * The attribution rows of buyer row `ob` (an order_buyers row or NEW) of order row `yo`: one
+ * per accepted push `d` of that buyer up to ATTRIBUTION_MAX_DAYS before the order. The caller
+ * joins `d` on {@link PUSHES_BEFORE}.
+ */
+export const ATTRIBUTED_ROWS = (ob: string, yo: string) => `
+      SELECT ${ob}.order_id, ${ob}.customer_id, d.batch_id, d.run_id, d.run_day, d.recipient_key,
+             ${yo}.order_number, ${ob}.order_creation_time, d.pushed_at,
+             TIMESTAMPDIFF(SECOND, d.pushed_at, ${ob}.order_creation_time), ${ORDER_REVENUE(yo)}`;
+
+/** Push `d` was accepted for buyer row `ob`'s customer up to ATTRIBUTION_MAX_DAYS before its order. */
+export const PUSHES_BEFORE = (ob: string) => `d.recipient_key = ${ob}.customer_id
+         AND d.customer_id = ${ob}.customer_id
          AND d.accepted = 1
-         AND d.pushed_at <= ${o}.order_creation_time
-         AND ${o}.order_creation_time <= d.pushed_at + INTERVAL ${ATTRIBUTION_MAX_DAYS} DAY;`;
+         AND d.pushed_at <= ${ob}.order_creation_time
+         AND ${ob}.order_creation_time <= d.pushed_at + INTERVAL ${ATTRIBUTION_MAX_DAYS} DAY`;
+
+/** Attributes one order_buyers row (`o` = NEW) to the accepted pushes it followed, if it converts. */
+const ATTRIBUTE = (o: 'NEW') => `
+      INSERT IGNORE INTO wechat_push_attributions ${ATTRIBUTION_COLUMNS}
+      ${ATTRIBUTED_ROWS(o, 'yo')}
+        FROM youzan_orders yo
+        JOIN wechat_push_deliveries d ON ${PUSHES_BEFORE(o)}
+       WHERE yo.id = ${o}.order_id AND ${ORDER_CONVERTS('yo')};`;
 
 const UNATTRIBUTE = (o: 'OLD') => `
       DELETE FROM wechat_push_attributions
@@ -35,7 +62,8 @@ const UNATTRIBUTE = (o: 'OLD') => `
 /**
  * order_buyers is itself kept by triggers on youzan_orders, and triggers cascade, so every
  * order write reaches the attributions in the same transaction. Cost per order row: one
- * index dive into idx_deliveries_recipient.
+ * index dive into idx_deliveries_recipient. A change of an order's amounts or status
+ * (refunds arrive as updates) is followed by the trigger on youzan_orders.
  */
 const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
   {
@@ -63,6 +91,40 @@ const ATTRIBUTION_TRIGGERS: readonly TriggerDefinition[] = [
     event: 'DELETE',
     table: 'order_buyers',
     body: `BEGIN ${UNATTRIBUTE('OLD')}
+    END`,
+  },
+];
+
+/**
+ * Refunds and status changes arrive as updates of youzan_orders (the connector derives the
+ * status): the order's attribution rows follow in the same transaction. It runs after the
+ * audience's trigger on the same event, which re-derives the buyers (and so the attributions)
+ * when the time or buyers change; both leave the same rows whichever runs first.
+ */
+const ORDER_VALUE_TRIGGERS: readonly TriggerDefinition[] = [
+  {
+    name: 'trg_youzan_orders_attribution_au',
+    rule: 'an order closed or refunded in full is no longer attributed, one that counts again is attributed again, and a changed amount changes its revenue',
+    timing: 'AFTER',
+    event: 'UPDATE',
+    table: 'youzan_orders',
+    body: `BEGIN
+      IF NOT (OLD.payment <=> NEW.payment AND OLD.refunded_fee <=> NEW.refunded_fee
+              AND OLD.status <=> NEW.status) THEN
+        IF ${ORDER_CONVERTS('NEW')} THEN
+          UPDATE wechat_push_attributions SET revenue = ${ORDER_REVENUE('NEW')}
+           WHERE order_id = NEW.id;
+          IF NOT (${ORDER_CONVERTS('OLD')}) THEN
+            INSERT IGNORE INTO wechat_push_attributions ${ATTRIBUTION_COLUMNS}
+            ${ATTRIBUTED_ROWS('ob', 'NEW')}
+              FROM order_buyers ob
+              JOIN wechat_push_deliveries d ON ${PUSHES_BEFORE('ob')}
+             WHERE ob.order_id = NEW.id;
+          END IF;
+        ELSE
+          DELETE FROM wechat_push_attributions WHERE order_id = NEW.id;
+        END IF;
+      END IF;
     END`,
   },
 ];
@@ -115,11 +177,16 @@ export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
     timing: 'AFTER',
     event: 'INSERT',
     table: 'wechat_customers_labels',
-    body: `UPDATE wechat_push_attributions
-         SET goods_labels = IF(LENGTH(goods_labels) + 1 + LENGTH(NEW.label_id) > ${GOODS_LABELS_MAX_CHARS},
-                               NULL,
-                               CONCAT(goods_labels, IF(goods_labels = '', '', ','), NEW.label_id))
-       WHERE order_id = NEW.order_id`,
+    // A writer of many links rewrites its orders' lists in one statement (SET_BASED_LINKS).
+    body: `BEGIN
+      IF ${SET_BASED_LINKS} IS NULL THEN
+        UPDATE wechat_push_attributions
+           SET goods_labels = IF(LENGTH(goods_labels) + 1 + LENGTH(NEW.label_id) > ${GOODS_LABELS_MAX_CHARS},
+                                 NULL,
+                                 CONCAT(goods_labels, IF(goods_labels = '', '', ','), NEW.label_id))
+         WHERE order_id = NEW.order_id;
+      END IF;
+    END`,
   },
   {
     name: 'trg_wcl_goods_labels_au',
@@ -154,6 +221,7 @@ export const GOODS_LABEL_TRIGGERS: readonly TriggerDefinition[] = [
 export const STATS_TRIGGERS: readonly TriggerDefinition[] = [
   ...ATTRIBUTION_TRIGGERS,
   ...GOODS_LABEL_TRIGGERS,
+  ...ORDER_VALUE_TRIGGERS,
 ];
 
 /**

@@ -16,6 +16,13 @@ export const RECIPIENT_OUTCOME = 'MIN(o.outcome) < 0 AS failed, MAX(o.outcome) A
 export const ORDERS_AND_BUYERS =
   'COUNT(DISTINCT a.order_number) AS orders, COUNT(DISTINCT a.recipient_key) AS buyers';
 
+/**
+ * Revenue counts each order once, like orderCount: one row per distinct order number among
+ * attribution rows `a` (every row of an order — several buyers, several pushes — carries its
+ * revenue). Sum `revenue` over these rows, grouped as the order count is, for the figure.
+ */
+export const ORDER_REVENUE_ROWS = 'a.order_number, MAX(a.revenue) AS revenue';
+
 /** SPEC §7 "only recipients in no fail_list": an outcome row `f` of a recipient that failed. */
 export const FAILED_ROW = 'f.outcome = -1';
 

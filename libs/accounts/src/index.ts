@@ -1,0 +1,10 @@
+export { AccountsModule } from './accounts.module';
+export { AccountsService } from './accounts.service';
+export { ApiKeysService } from './api-keys.service';
+export { SessionStore } from './session-store';
+export { LoginLockout } from './login-lockout';
+export { Authenticator, Principal, SESSION_COOKIE } from './authenticator';
+export { AccessGuard, csrfSatisfied, forbidden, unauthorized } from './access.guard';
+export { CsrfExempt, RequireRole, Role, ROLES, roleIncludes } from './roles';
+export { RouteAccessCheck, routeTable } from './route-access';
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';

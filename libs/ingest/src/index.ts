@@ -1,0 +1,14 @@
+export * from './normalised-order';
+export * from './ingest.module';
+export * from './core/ingest-orders.service';
+export * from './core/order-feed.service';
+export * from './file-import/import-queue.contracts';
+export { ImportQueues } from './file-import/import-queues';
+export { OrderImportRunner } from './file-import/order-import.runner';
+export { OrderImportRecords } from './file-import/order-import.records';
+export type { OrderImportRecord } from './file-import/order-import.records';
+export { OrderImportService, REPORT_PAGE_MAX } from './file-import/order-import.service';
+export { REJECT_REASONS } from './file-import/reject-reasons';
+export { detectFormat } from './file-import/order-file-reader';
+export * from './core/order-feed-freshness';
+export { IngestMetrics } from './core/ingest-metrics';

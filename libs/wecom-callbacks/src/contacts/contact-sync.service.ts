@@ -1,0 +1,542 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  Clock,
+  ErrorCode,
+  retryOnConflict,
+} from '@app/common';
+import {
+  BY_USER_MAX_USERIDS,
+  WecomContactRow,
+  WecomContactsClient,
+  WecomCorpTagGroup,
+} from '@app/wecom';
+import { CallbackJobName, contactSyncJobId } from '../callback-queue.contracts';
+import { CallbackQueues } from '../callback-queues';
+import { FollowStore, Sql } from './follow-store';
+
+export type SyncKind = 'full' | 'nightly';
+
+/** One sync or reconcile as the API shows it. */
+export interface ContactSyncView {
+  id: number;
+  kind: SyncKind;
+  state: 'running' | 'completed' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  membersTotal: number;
+  membersDone: number;
+  pages: number;
+  rowsRead: number;
+  customersCreated: number;
+  customersLinked: number;
+  followsAdded: number;
+  followsChanged: number;
+  followsRemoved: number;
+  unreachableMarked: number;
+  reachableAgain: number;
+  /** Rows the run corrected: follows added, changed and removed. */
+  corrected: number;
+  error: string | null;
+}
+
+export interface MatchRates {
+  /** Contacts some member follows now. */
+  contacts: number;
+  /** How those contacts found their customer row; `created`: no buyer matched. */
+  byMethod: Record<'existing' | 'unionid' | 'mobile' | 'mapping' | 'created', number>;
+  /** Customers with at least one order. */
+  buyers: number;
+  /** Buyers reachable through a followed contact, and those who are not. */
+  buyersMatched: number;
+  buyersUnmatched: number;
+  buyerMatchRate: number;
+}
+
+interface SyncRow {
+  id: number;
+  kind: SyncKind;
+  state: ContactSyncView['state'];
+  started_at: Date;
+  finished_at: Date | null;
+  members: string | string[] | null;
+  chunk: number;
+  pages: number;
+  rows_read: number;
+  customers_created: number;
+  customers_linked: number;
+  follows_added: number;
+  follows_changed: number;
+  follows_removed: number;
+  unreachable_marked: number;
+  reachable_again: number;
+  error: string | null;
+}
+
+const membersOf = (r: SyncRow): string[] | null =>
+  r.members === null
+    ? null
+    : typeof r.members === 'string'
+      ? (JSON.parse(r.members) as string[])
+      : r.members;
+
+/** A running sync whose job has not written for this long has lost its worker; a new start replaces it. */
+const ABANDONED_MS = 10 * 60_000;
+/** The chunk moved on from the page's cursor meanwhile: another runner applied that page. */
+class PageTaken extends Error {}
+
+/** How often the chains sum their chunks onto the sync row (status, metrics) and beat its heartbeat. */
+const ROLLUP_MS = 2_000;
+
+/**
+ * The full sync and the nightly reconcile (docs/WECOM.md "Contact sync"): members, then
+ * every member's contacts 100 members and 100 rows at a time, each page written in one
+ * transaction with the progress (chunk and cursor), so a restarted job resumes where the
+ * last page ended; then what no page listed is removed, and the counts recorded. One at a
+ * time per corp (`running_corp`, unique).
+ */
+@Injectable()
+export class ContactSyncService {
+  private readonly logger = new Logger('ContactSync');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly client: WecomContactsClient,
+    private readonly store: FollowStore,
+    private readonly queues: CallbackQueues,
+  ) {}
+
+  private get corpId(): string {
+    return this.config.WECOM_CORP_ID || 'corp';
+  }
+
+  /** Records a new sync and enqueues it; 409 SYNC_RUNNING while another runs. */
+  async start(kind: SyncKind): Promise<ContactSyncView> {
+    const now = this.clock.now();
+    await this.db.query(
+      `UPDATE wecom_contact_syncs SET state = 'failed', running_corp = NULL, finished_at = ?,
+              error = 'abandoned: no progress for 10 minutes'
+        WHERE running_corp = ? AND heartbeat_at < ?`,
+      [now, this.corpId, new Date(now.getTime() - ABANDONED_MS)],
+    );
+    let id: number;
+    try {
+      const result = (await this.db.query(
+        `INSERT INTO wecom_contact_syncs (corp_id, kind, state, running_corp, started_at, heartbeat_at)
+         VALUES (?, ?, 'running', ?, ?, ?)`,
+        [this.corpId, kind, this.corpId, now, now],
+      )) as { insertId: number };
+      id = result.insertId;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ER_DUP_ENTRY') {
+        throw new AppException(ErrorCode.CONFLICT, 'a contact sync is already running', [
+          { field: 'sync', message: 'already running' },
+        ]);
+      }
+      throw e;
+    }
+    await this.queues.add(
+      CallbackJobName.SYNC_CONTACTS,
+      { syncId: id },
+      { jobId: contactSyncJobId(id) },
+    );
+    return (await this.find(id))!;
+  }
+
+  /**
+   * Runs (or resumes) a sync to its end: the members and the tag library once, then the
+   * member chunks' cursor chains side by side; a failure is recorded and rethrown for the
+   * job's retry, which resumes every chunk where its last applied page ended.
+   */
+  async run(syncId: number): Promise<ContactSyncView | null> {
+    let row = await this.row(syncId);
+    if (!row || row.state !== 'running') return row && view(row);
+    try {
+      if (membersOf(row) === null) await this.plan(syncId);
+      if (await this.readChunks(syncId)) await this.finish(syncId);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.logger.warn(`contact sync ${syncId} stopped: ${message} (resumes on retry)`);
+      await this.db.query('UPDATE wecom_contact_syncs SET error = ? WHERE id = ?', [
+        message.slice(0, 1000),
+        syncId,
+      ]);
+      throw e;
+    }
+    row = await this.row(syncId);
+    return row && view(row);
+  }
+
+  /**
+   * Reads the members and the tag library and splits the members into chunks, one per
+   * cursor chain (≤ 100 members: batch/get_by_user's limit), recorded with the members so a
+   * restart reads the same chunks whatever WECOM_CONTACTS_SYNC_CHAINS says then.
+   */
+  private async plan(syncId: number): Promise<void> {
+    const members = await this.client.followUserList();
+    await this.syncTagLibrary(await this.client.corpTagList());
+    const size = Math.min(
+      BY_USER_MAX_USERIDS,
+      Math.max(1, Math.ceil(members.length / this.config.WECOM_CONTACTS_SYNC_CHAINS)),
+    );
+    const chunks: string[][] = [];
+    for (let i = 0; i < members.length; i += size) chunks.push(members.slice(i, i + size));
+    await this.db.transaction(async (tx) => {
+      if (chunks.length) {
+        await tx.query(
+          'INSERT IGNORE INTO wecom_contact_sync_chunks (sync_id, chunk, userids) VALUES ?',
+          [chunks.map((userids, i) => [syncId, i, JSON.stringify(userids)])],
+        );
+      }
+      await tx.query('UPDATE wecom_contact_syncs SET members = ?, heartbeat_at = ? WHERE id = ?', [
+        JSON.stringify(members),
+        this.clock.now(),
+        syncId,
+      ]);
+    });
+  }
+
+  /**
+   * Reads every chunk not done, WECOM_CONTACTS_SYNC_CHAINS at a time, each its cursor chain
+   * page after page; the first failure stops the others after their page in hand. True when
+   * every chunk is done; false when the sync stopped running meanwhile (failed by an operator
+   * or replaced as abandoned).
+   */
+  private async readChunks(syncId: number): Promise<boolean> {
+    const todo = (
+      (await this.db.query(
+        `SELECT chunk, userids, page_cursor FROM wecom_contact_sync_chunks
+          WHERE sync_id = ? AND done = 0 ORDER BY chunk`,
+        [syncId],
+      )) as { chunk: number; userids: string | string[]; page_cursor: string }[]
+    ).map((c) => ({
+      chunk: c.chunk,
+      userids: typeof c.userids === 'string' ? (JSON.parse(c.userids) as string[]) : c.userids,
+      cursor: c.page_cursor,
+    }));
+    let stop = false;
+    let rolledUpAt = Date.now();
+    const chain = async () => {
+      for (let next = todo.shift(); next && !stop; next = todo.shift()) {
+        let cursor = next.cursor;
+        for (;;) {
+          const page = await this.client.byUserPage(next.userids, cursor);
+          // Not applied: another runner of this sync moved the chunk on and reads the rest.
+          if (!(await this.applyPage(syncId, next.chunk, cursor, page))) stop = true;
+          if (Date.now() - rolledUpAt >= ROLLUP_MS) {
+            rolledUpAt = Date.now();
+            if (!(await this.rollUp(syncId))) stop = true;
+          }
+          if (!page.nextCursor || stop) break;
+          cursor = page.nextCursor;
+        }
+      }
+    };
+    const results = await Promise.allSettled(
+      Array.from({ length: Math.min(this.config.WECOM_CONTACTS_SYNC_CHAINS, todo.length) }, () =>
+        chain().catch((e: unknown) => {
+          stop = true;
+          throw e;
+        }),
+      ),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return !stop;
+  }
+
+  /**
+   * Applies one page of a chunk in one transaction with the chunk's progress, moved on only
+   * from the cursor the page was read at — else it is rolled back (false): a page applies
+   * once, whoever else runs. READ COMMITTED: no gap locks between chains inserting side by
+   * side; pages sharing a contact wait for each other on its identity row
+   * (ContactIdentityService.lockContacts) and then read what the earlier committed. A deadlock or
+   * lock wait timeout rolls the page back; it is applied again after a growing, random pause.
+   */
+  private async applyPage(
+    syncId: number,
+    chunk: number,
+    cursor: string,
+    page: { rows: readonly WecomContactRow[]; nextCursor: string },
+  ): Promise<boolean> {
+    const readAt = this.clock.now();
+    try {
+      await retryOnConflict(
+        () =>
+          this.db.transaction('READ COMMITTED', async (tx) => {
+            const c = await this.store.applyPage(tx, page.rows, readAt, syncId);
+            const moved = (await tx.query(
+              `UPDATE wecom_contact_sync_chunks
+                  SET page_cursor = ?, done = ?, pages = pages + 1, rows_read = rows_read + ?,
+                      customers_created = customers_created + ?, customers_linked = customers_linked + ?,
+                      follows_added = follows_added + ?, follows_changed = follows_changed + ?,
+                      unreachable_marked = unreachable_marked + ?, reachable_again = reachable_again + ?
+                WHERE sync_id = ? AND chunk = ? AND page_cursor = ? AND done = 0`,
+              [
+                page.nextCursor,
+                page.nextCursor ? 0 : 1,
+                page.rows.length,
+                c.created,
+                c.linked,
+                c.added,
+                c.changed,
+                c.unreachable,
+                c.reachable,
+                syncId,
+                chunk,
+                cursor,
+              ],
+            )) as { affectedRows?: number };
+            if (moved.affectedRows !== 1) throw new PageTaken();
+          }),
+        {
+          onRetry: (attempt, code) =>
+            this.logger.warn(
+              `contact sync ${syncId} chunk ${chunk}: ${code}, page again (${attempt})`,
+            ),
+        },
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof PageTaken) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * The chunks' progress and counts summed onto the sync row (what status and metrics show)
+   * with the heartbeat; false when the sync no longer runs.
+   */
+  private async rollUp(syncId: number, q: Sql = this.db): Promise<boolean> {
+    const [t] = (await q.query(
+      `SELECT COALESCE(SUM(IF(done = 1, JSON_LENGTH(userids), 0)), 0) AS members_done,
+              COALESCE(SUM(pages), 0) AS pages, COALESCE(SUM(rows_read), 0) AS rows_read,
+              COALESCE(SUM(customers_created), 0) AS customers_created,
+              COALESCE(SUM(customers_linked), 0) AS customers_linked,
+              COALESCE(SUM(follows_added), 0) AS follows_added,
+              COALESCE(SUM(follows_changed), 0) AS follows_changed,
+              COALESCE(SUM(unreachable_marked), 0) AS unreachable_marked,
+              COALESCE(SUM(reachable_again), 0) AS reachable_again
+         FROM wecom_contact_sync_chunks WHERE sync_id = ?`,
+      [syncId],
+    )) as Record<string, number | string>[];
+    const n = (k: string) => Number(t[k]);
+    const result = (await q.query(
+      `UPDATE wecom_contact_syncs
+          SET chunk = ?, pages = ?, rows_read = ?, customers_created = ?, customers_linked = ?,
+              follows_added = ?, follows_changed = ?, unreachable_marked = ?, reachable_again = ?,
+              heartbeat_at = ?
+        WHERE id = ? AND state = 'running'`,
+      [
+        Math.floor(n('members_done') / BY_USER_MAX_USERIDS),
+        n('pages'),
+        n('rows_read'),
+        n('customers_created'),
+        n('customers_linked'),
+        n('follows_added'),
+        n('follows_changed'),
+        n('unreachable_marked'),
+        n('reachable_again'),
+        this.clock.now(),
+        syncId,
+      ],
+    )) as { affectedRows?: number };
+    return result.affectedRows === 1;
+  }
+
+  /** Marks the run failed for good (its job gave up). */
+  async fail(syncId: number, message: string): Promise<void> {
+    await this.db.query(
+      `UPDATE wecom_contact_syncs SET state = 'failed', running_corp = NULL, finished_at = ?, error = ?
+        WHERE id = ? AND state = 'running'`,
+      [this.clock.now(), message.slice(0, 1000), syncId],
+    );
+  }
+
+  /** Relations no page listed (and no callback touched since the sync began) are gone. */
+  private async finish(syncId: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        'SELECT started_at FROM wecom_contact_syncs WHERE id = ? FOR UPDATE',
+        [syncId],
+      )) as {
+        started_at: Date;
+      }[];
+      const [{ left }] = (await tx.query(
+        'SELECT COUNT(*) AS `left` FROM wecom_contact_sync_chunks WHERE sync_id = ? AND done = 0',
+        [syncId],
+      )) as { left: number | string }[];
+      if (Number(left) > 0) throw new Error(`${left} member chunks not read to their end`);
+      if (!(await this.rollUp(syncId, tx as Sql))) return;
+      const gone = (await tx.query(
+        `SELECT external_userid AS e, userid AS u FROM wecom_follow_relations
+          WHERE removed_at IS NULL AND (seen_sync_id IS NULL OR seen_sync_id <> ?) AND changed_at < ?`,
+        [syncId, row.started_at],
+      )) as { e: string; u: string }[];
+      const now = this.clock.now();
+      let removed = 0;
+      let unreachable = 0;
+      for (let i = 0; i < gone.length; i += 1000) {
+        const c = await this.store.apply(
+          tx as Sql,
+          gone.slice(i, i + 1000).map((g) => ({
+            externalUserId: g.e,
+            userid: g.u,
+            at: now,
+            active: false,
+            removedBy: 'sync',
+          })),
+        );
+        removed += c.removed;
+        unreachable += c.unreachable;
+      }
+      await tx.query(
+        `UPDATE wecom_contact_syncs
+            SET state = 'completed', running_corp = NULL, finished_at = ?, heartbeat_at = ?,
+                follows_removed = follows_removed + ?, unreachable_marked = unreachable_marked + ?, error = NULL
+          WHERE id = ? AND state = 'running'`,
+        [now, now, removed, unreachable, syncId],
+      );
+    });
+  }
+
+  private async syncTagLibrary(groups: WecomCorpTagGroup[]): Promise<void> {
+    const now = this.clock.now();
+    const tags = groups.flatMap((g) =>
+      g.deleted
+        ? []
+        : g.tag
+            .filter((t) => !t.deleted)
+            .map((t) => [t.id, g.group_id, g.group_name, t.name, t.order ?? 0, null, now]),
+    );
+    await this.db.transaction(async (tx) => {
+      if (tags.length) {
+        await tx.query(
+          `INSERT INTO wecom_corp_tags (tag_id, group_id, group_name, name, sort_order, deleted_at, updated_at)
+           VALUES ? ON DUPLICATE KEY UPDATE group_id = VALUES(group_id), group_name = VALUES(group_name),
+             name = VALUES(name), sort_order = VALUES(sort_order), deleted_at = NULL, updated_at = VALUES(updated_at)`,
+          [tags],
+        );
+      }
+      await tx.query(
+        'UPDATE wecom_corp_tags SET deleted_at = ? WHERE deleted_at IS NULL AND updated_at < ?',
+        [now, now],
+      );
+    });
+  }
+
+  /** Re-reads the tag library (a tag callback: WeCom names only the tag that changed), unless read since `since`. */
+  async refreshTagLibrary(since: Date): Promise<void> {
+    const [r] = (await this.db.query('SELECT MAX(updated_at) AS at FROM wecom_corp_tags')) as {
+      at: Date | null;
+    }[];
+    if (r.at !== null && r.at.getTime() >= since.getTime()) return;
+    await this.syncTagLibrary(await this.client.corpTagList());
+  }
+
+  async find(id: number): Promise<ContactSyncView | null> {
+    const row = await this.row(id);
+    return row && view(row);
+  }
+
+  /** The running sync (if any) and the last finished full sync and nightly reconcile. */
+  async status(): Promise<{
+    running: ContactSyncView | null;
+    lastFull: ContactSyncView | null;
+    lastNightly: ContactSyncView | null;
+  }> {
+    const last = async (where: string, params: unknown[]) => {
+      const [r] = (await this.db.query(
+        `SELECT * FROM wecom_contact_syncs WHERE ${where} ORDER BY id DESC LIMIT 1`,
+        params,
+      )) as SyncRow[];
+      return r ? view(r) : null;
+    };
+    return {
+      running: await last('running_corp = ?', [this.corpId]),
+      lastFull: await last("corp_id = ? AND kind = 'full' AND state <> 'running'", [this.corpId]),
+      lastNightly: await last("corp_id = ? AND kind = 'nightly' AND state <> 'running'", [
+        this.corpId,
+      ]),
+    };
+  }
+
+  /**
+   * How well WeCom contacts and shop buyers are linked: contacts (followed now) by how they
+   * found their customer, buyers (customers with an order) with and without a contact.
+   */
+  async matchRates(): Promise<MatchRates> {
+    const [c] = (await this.db.query(
+      `SELECT COUNT(*) AS contacts,
+              SUM(i.method = 'existing') AS existing, SUM(i.method = 'unionid') AS unionid,
+              SUM(i.method = 'mobile') AS mobile, SUM(i.method = 'mapping') AS mapping,
+              SUM(i.method = 'created' OR i.method IS NULL) AS created
+         FROM (SELECT DISTINCT external_userid FROM wecom_follow_relations WHERE removed_at IS NULL) f
+         LEFT JOIN wecom_contact_identities i ON i.external_userid = f.external_userid`,
+    )) as Record<string, unknown>[];
+    const [b] = (await this.db.query(
+      `SELECT COUNT(*) AS buyers,
+              SUM(EXISTS (SELECT 1 FROM wecom_follow_relations r
+                           WHERE r.external_userid = cu.external_userid AND r.removed_at IS NULL)) AS reachable
+         FROM customer_last_order l JOIN customers cu ON cu.id = l.customer_id`,
+    )) as Record<string, unknown>[];
+    const n = (v: unknown) => Number(v ?? 0);
+    const buyers = n(b.buyers);
+    const reachable = n(b.reachable);
+    return {
+      contacts: n(c.contacts),
+      byMethod: {
+        existing: n(c.existing),
+        unionid: n(c.unionid),
+        mobile: n(c.mobile),
+        mapping: n(c.mapping),
+        created: n(c.created),
+      },
+      buyers,
+      buyersMatched: reachable,
+      buyersUnmatched: buyers - reachable,
+      buyerMatchRate: buyers === 0 ? 0 : Math.round((reachable / buyers) * 10000) / 10000,
+    };
+  }
+
+  private async row(id: number): Promise<SyncRow | null> {
+    const [r] = (await this.db.query('SELECT * FROM wecom_contact_syncs WHERE id = ?', [
+      id,
+    ])) as SyncRow[];
+    return r ?? null;
+  }
+}
+
+function view(r: SyncRow): ContactSyncView {
+  const members = membersOf(r) ?? [];
+  const n = (v: unknown) => Number(v);
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    membersTotal: members.length,
+    membersDone:
+      r.state === 'completed'
+        ? members.length
+        : Math.min(members.length, r.chunk * BY_USER_MAX_USERIDS),
+    pages: n(r.pages),
+    rowsRead: n(r.rows_read),
+    customersCreated: n(r.customers_created),
+    customersLinked: n(r.customers_linked),
+    followsAdded: n(r.follows_added),
+    followsChanged: n(r.follows_changed),
+    followsRemoved: n(r.follows_removed),
+    unreachableMarked: n(r.unreachable_marked),
+    reachableAgain: n(r.reachable_again),
+    corrected: n(r.follows_added) + n(r.follows_changed) + n(r.follows_removed),
+    error: r.error,
+  };
+}

@@ -1,0 +1,10 @@
+export * from './youzan.module';
+export * from './youzan-trade.types';
+export * from './youzan-push-message';
+export * from './youzan-api.service';
+export * from './youzan-token.service';
+export * from './youzan-pull.service';
+export * from './youzan-push.service';
+export * from './youzan-pull.scheduler';
+export * from './youzan-queue.contracts';
+export { YouzanQueues, YouzanQueuesModule } from './youzan-queues';
