@@ -100,6 +100,18 @@ describe('deploy/prometheus/alerts.yml', () => {
     });
   }
 
+  it('alerts.test.yml evaluates the recording group before the alerts that read it (promtool orders unlisted groups at random)', () => {
+    const test = readFileSync(path.join(DIR, 'alerts.test.yml'), 'utf8');
+    const groups = [...RULES.matchAll(/^ {2}- name: (\S+)$/gm)].map((m) => m[1]);
+    const order = /^group_eval_order:\n((?: {2}- \S+\n)+)/m
+      .exec(test)?.[1]
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/^ {2}- /, ''));
+    expect(groups).toEqual(['wpp.recording', 'wpp.alerts']);
+    expect(order).toEqual(groups);
+  });
+
   it('has every alert the issue asks for, each with a runbook section in OPERATIONS.md', () => {
     const blocks = alertBlocks(RULES);
     expect([...blocks.keys()]).toEqual(expect.arrayContaining(REQUIRED));
