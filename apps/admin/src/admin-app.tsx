@@ -1,8 +1,12 @@
-import { useCallback, useMemo, useState } from 'react';
+import { Result, Spin } from 'antd';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { createApiClient } from './api/api-client';
 import { ApiContext } from './api/api-context';
 import { LoginPage } from './auth/login-page';
+import { MeContext, useCan } from './auth/me-context';
+import type { Me } from './api/types';
+import type { Role } from '@app/contracts';
 import { sessionCsrf, sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
 import { ComparePage } from './pages/compare-page';
@@ -14,6 +18,8 @@ import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
 import { RuleListPage } from './pages/rule-list-page';
 import { RuleRunsPage } from './pages/rule-runs-page';
 import { SuppressionPage } from './pages/suppression-page';
+import { ApiKeysPage } from './pages/api-keys-page';
+import { UsersPage } from './pages/users-page';
 
 export interface LoginState {
   from?: string;
@@ -37,6 +43,8 @@ const forget = () => {
 export function AdminApp() {
   const [token, setToken] = useState<string | null>(storedCredential);
   const [expired, setExpired] = useState(false);
+  const [me, setMe] = useState<Me | null>(null);
+  const [meError, setMeError] = useState<string>();
   const navigate = useNavigate();
   const location = useLocation();
 
@@ -74,20 +82,34 @@ export function AdminApp() {
     setToken(null);
   }, [api]);
 
+  // The role decides what the pages show: read it once per sign-in (a 401 signs out).
+  useEffect(() => {
+    setMe(null);
+    setMeError(undefined);
+    if (!token) return;
+    let live = true;
+    api.me().then(
+      (m) => live && setMe(m),
+      (e: Error) => live && setMeError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, token]);
+
   const from = `${location.pathname}${location.search}`;
+  let signedIn: ReactNode;
+  if (!token)
+    signedIn = <Navigate to="/login" replace state={{ from, expired } satisfies LoginState} />;
+  else if (meError)
+    signedIn = <Result status="error" title="无法读取当前账号" subTitle={meError} />;
+  else if (!me) signedIn = <Spin style={{ display: 'block', marginTop: 120 }} />;
+  else signedIn = <AdminLayout onLogout={logout} />;
   return (
     <ApiContext.Provider value={api}>
       <Routes>
         <Route path="/login" element={<LoginPage onLogin={login} />} />
-        <Route
-          element={
-            token ? (
-              <AdminLayout onLogout={logout} />
-            ) : (
-              <Navigate to="/login" replace state={{ from, expired } satisfies LoginState} />
-            )
-          }
-        >
+        <Route element={<MeContext.Provider value={me}>{signedIn}</MeContext.Provider>}>
           <Route index element={<Navigate to="/rules" replace />} />
           <Route path="/rules" element={<RuleListPage />} />
           <Route path="/rules/new" element={<RuleFormPage key="new" />} />
@@ -99,9 +121,20 @@ export function AdminApp() {
           <Route path="/suppression" element={<SuppressionPage />} />
           <Route path="/import" element={<OrderImportPage />} />
           <Route path="/contacts" element={<ContactSyncPage />} />
+          <Route path="/users" element={<Allowed role="admin" page={<UsersPage />} />} />
+          <Route path="/apikeys" element={<Allowed role="admin" page={<ApiKeysPage />} />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>
     </ApiContext.Provider>
+  );
+}
+
+/** A page only a role may open: others get a plain 403 page instead of the API's refusals. */
+function Allowed({ role, page }: { role: Role; page: ReactNode }) {
+  return useCan(role) ? (
+    page
+  ) : (
+    <Result status="403" title="无权访问" subTitle="当前账号的角色不能打开此页面" />
   );
 }

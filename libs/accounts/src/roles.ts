@@ -1,18 +1,9 @@
 import { ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { isPublicRoute } from '@app/common';
+import { Role } from '@app/contracts';
 
-/**
- * The roles, each including every one before it (docs/SECURITY.md "Roles"). Stored in
- * accounts.role and api_keys.role: never rename a shipped value.
- */
-export const ROLES = ['viewer', 'editor', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Whether `held` includes `needed` (admin includes approver includes editor includes viewer). */
-export function roleIncludes(held: Role, needed: Role): boolean {
-  return ROLES.indexOf(held) >= ROLES.indexOf(needed);
-}
+export { ROLES, Role, roleIncludes } from '@app/contracts';
 
 const REQUIRED_ROLE = 'wpp:requiredRole';
 

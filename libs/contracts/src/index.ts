@@ -6,3 +6,4 @@ export * from './business-time';
 export * from './rule-validation';
 export * from './contact-policy';
 export * from './experiments';
+export * from './roles';

@@ -1,5 +1,7 @@
 import { filenameFromDisposition } from './content-disposition';
 import type {
+  CreateApiKey,
+  CreateUser,
   DataOf,
   ErrorEnvelope,
   GetDataOf,
@@ -19,6 +21,7 @@ import type {
   GoodsQuery,
   SuppressionAdd,
   SuppressionQuery,
+  UpdateUser,
   VariantKey,
 } from './types';
 
@@ -146,6 +149,17 @@ export function createApiClient(opts: ApiClientOptions) {
     signIn: (username: string, password: string) =>
       post('/auth/login', { username, password }, null),
     signOut: () => post('/auth/logout', {}),
+    /** Who the console is signed in as, with the role that decides what it shows. */
+    me: () => post('/auth/me', {}),
+    users: () => post('/users/list', {}),
+    createUser: (body: CreateUser) => post('/users/create', body),
+    updateUser: (body: UpdateUser) => post('/users/update', body),
+    /** `disabled: false` enables the account again; disabling ends its sessions at once. */
+    setUserDisabled: (id: number, disabled: boolean) => post('/users/disable', { id, disabled }),
+    apiKeys: () => post('/apikeys/list', {}),
+    /** The answer carries the key itself, this once. */
+    createApiKey: (body: CreateApiKey) => post('/apikeys/create', body),
+    revokeApiKey: (id: number) => post('/apikeys/revoke', { id }),
     listRules: (q: ListQuery) => post('/wechatpush/lists', q),
     ruleInfo: (id: number) => post('/wechatpush/info', { id }),
     createRule: (body: PushRuleBody) => post('/wechatpush/create', body),

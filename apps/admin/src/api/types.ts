@@ -110,3 +110,11 @@ export type IdentityRejection = Schemas['IdentityRejectionView'];
 export type IdentityRejectReason = IdentityRejection['reason'];
 
 export type CustomerContacts = Schemas['CustomerContactsView'];
+
+export type Me = Schemas['MeView'];
+export type Account = Schemas['AccountView'];
+export type CreateUser = Schemas['CreateUserDto'];
+export type UpdateUser = Schemas['UpdateUserDto'];
+export type ApiKey = Schemas['ApiKeyView'];
+export type CreatedApiKey = Schemas['CreatedApiKeyView'];
+export type CreateApiKey = Schemas['CreateApiKeyDto'];

@@ -1,6 +1,7 @@
 import {
   BarChartOutlined,
   DiffOutlined,
+  KeyOutlined,
   ImportOutlined,
   LogoutOutlined,
   PlusOutlined,
@@ -8,22 +9,41 @@ import {
   StopOutlined,
   TeamOutlined,
   UnorderedListOutlined,
+  UserOutlined,
 } from '@ant-design/icons';
-import { Button, Layout, Menu } from 'antd';
+import { Button, Layout, Menu, Tag } from 'antd';
+import type { ReactNode } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { type Role, roleIncludes } from '@app/contracts';
+import { useMe } from '../auth/me-context';
+
+/** The console's pages, each with the least role that may open it (docs/SECURITY.md). */
+const PAGES: { key: string; icon: ReactNode; label: string; role: Role }[] = [
+  { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表', role: 'viewer' },
+  { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送', role: 'editor' },
+  { key: '/effect', icon: <BarChartOutlined />, label: '推送效果', role: 'viewer' },
+  { key: '/compare', icon: <DiffOutlined />, label: '规则对比', role: 'viewer' },
+  { key: '/policy', icon: <SafetyOutlined />, label: '触达策略', role: 'viewer' },
+  { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单', role: 'viewer' },
+  { key: '/import', icon: <ImportOutlined />, label: '订单导入', role: 'viewer' },
+  { key: '/contacts', icon: <TeamOutlined />, label: '客户同步', role: 'viewer' },
+  { key: '/users', icon: <UserOutlined />, label: '用户', role: 'admin' },
+  { key: '/apikeys', icon: <KeyOutlined />, label: 'API 密钥', role: 'admin' },
+];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  viewer: '只读',
+  editor: '编辑',
+  approver: '审批',
+  admin: '管理员',
+};
 
 export function AdminLayout({ onLogout }: { onLogout: () => void }) {
   const navigate = useNavigate();
   const { pathname } = useLocation();
-  const selected = [
-    '/rules/new',
-    '/effect',
-    '/compare',
-    '/policy',
-    '/suppression',
-    '/import',
-    '/contacts',
-  ].includes(pathname)
+  const me = useMe();
+  const pages = PAGES.filter((p) => me && roleIncludes(me.role, p.role));
+  const selected = pages.some((p) => p.key === pathname && p.key !== '/rules')
     ? pathname
     : '/rules';
   return (
@@ -35,17 +55,16 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
           mode="horizontal"
           selectedKeys={[selected]}
           onClick={({ key }) => navigate(key)}
-          items={[
-            { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表' },
-            { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
-            { key: '/effect', icon: <BarChartOutlined />, label: '推送效果' },
-            { key: '/compare', icon: <DiffOutlined />, label: '规则对比' },
-            { key: '/policy', icon: <SafetyOutlined />, label: '触达策略' },
-            { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单' },
-            { key: '/import', icon: <ImportOutlined />, label: '订单导入' },
-            { key: '/contacts', icon: <TeamOutlined />, label: '客户同步' },
-          ]}
+          items={pages.map(({ key, icon, label }) => ({ key, icon, label }))}
         />
+        {me && (
+          <span className="admin-me" data-testid="admin-me">
+            {me.displayName ?? me.username ?? `操作员 ${me.operatorId}`}
+            <Tag color="blue" style={{ marginLeft: 8 }}>
+              {ROLE_LABELS[me.role]}
+            </Tag>
+          </span>
+        )}
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>
           退出
         </Button>

@@ -14,6 +14,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type { Experiment, ExperimentGroup, Lift, PushRuleView, VariantKey } from '../api/types';
 import { num, pct, yuanText } from './analysis';
 import {
@@ -139,6 +140,7 @@ function PromoteVariant(props: { pushId: number; variant: string; onPromoted: ()
   };
 
   const promotable = rule ? ruleHasVariant(rule, variant) : false;
+  const canPromote = useCan('approver');
   return (
     <Alert
       type="success"
@@ -153,7 +155,7 @@ function PromoteVariant(props: { pushId: number; variant: string; onPromoted: ()
             : '规则当前已没有这个变体（可能已采用或变体已修改），无需操作。'
       }
       action={
-        promotable ? (
+        promotable && canPromote ? (
           <Popconfirm
             title={`采用变体 ${variant}？`}
             description={

@@ -19,6 +19,7 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type {
   ContactMatchRates,
   ContactSync,
@@ -86,6 +87,8 @@ const rejectionColumns: TableColumnsType<IdentityRejection> = [
  * reconcile, how contacts match shop buyers, and the operator's identity mapping file.
  */
 export function ContactSyncPage() {
+  const canSync = useCan('admin');
+  const canImport = useCan('editor');
   const api = useApi();
   const { message } = App.useApp();
   const [status, setStatus] = useState<ContactSyncStatus>();
@@ -152,15 +155,17 @@ export function ContactSyncPage() {
       <Card
         title="企业微信客户同步"
         extra={
-          <Button
-            type="primary"
-            icon={<SyncOutlined />}
-            loading={starting}
-            onClick={() => void start()}
-            data-testid="start-sync"
-          >
-            开始全量同步
-          </Button>
+          canSync && (
+            <Button
+              type="primary"
+              icon={<SyncOutlined />}
+              loading={starting}
+              onClick={() => void start()}
+              data-testid="start-sync"
+            >
+              开始全量同步
+            </Button>
+          )
         }
       >
         {running ? (
@@ -231,12 +236,13 @@ export function ContactSyncPage() {
             accept=".csv,text/csv"
             showUploadList={false}
             maxCount={1}
+            disabled={!canImport}
             beforeUpload={(file) => {
               void runImport(file);
               return false;
             }}
           >
-            <Button icon={<UploadOutlined />} loading={importing}>
+            <Button icon={<UploadOutlined />} loading={importing} disabled={!canImport}>
               选择映射 CSV 并导入
             </Button>
           </Upload>

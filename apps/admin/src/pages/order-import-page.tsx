@@ -19,6 +19,7 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type { OrderImport, OrderImportReportRow, OrderImportStatus } from '../api/types';
 import { saveBlob } from '../effect/save-file';
 import {
@@ -51,6 +52,7 @@ function failureText(e: unknown): string {
  * while the worker reads it; the report as CSV; the recent imports.
  */
 export function OrderImportPage() {
+  const canEdit = useCan('editor');
   const api = useApi();
   const { message } = App.useApp();
   const [dryRun, setDryRun] = useState(true);
@@ -241,7 +243,7 @@ export function OrderImportPage() {
           accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
           showUploadList={false}
           multiple={false}
-          disabled={uploading}
+          disabled={uploading || !canEdit}
           beforeUpload={(file) => {
             void start(file, dryRun);
             return false;
@@ -251,7 +253,11 @@ export function OrderImportPage() {
             <InboxOutlined />
           </p>
           <p className="ant-upload-text">
-            {uploading ? '正在上传…' : '点击或拖拽订单文件到此处上传'}
+            {!canEdit
+              ? '只读账号不能导入订单'
+              : uploading
+                ? '正在上传…'
+                : '点击或拖拽订单文件到此处上传'}
           </p>
           <p className="ant-upload-hint">
             {dryRun ? '试运行：只校验，不写入' : '正式导入：写入订单'}
@@ -312,7 +318,7 @@ export function OrderImportPage() {
             <Alert type="error" showIcon style={{ marginBottom: 12 }} message={current.error} />
           )}
           <Space wrap style={{ display: 'flex', marginBottom: 12 }}>
-            {isActive(current.state) && (
+            {canEdit && isActive(current.state) && (
               <Popconfirm
                 title="取消这次导入？"
                 description="排队中的立即取消；进行中的在当前批次（至多 500 单）后停止，已写入的订单保留。"
@@ -327,7 +333,8 @@ export function OrderImportPage() {
                 </Button>
               </Popconfirm>
             )}
-            {confirmable &&
+            {canEdit &&
+              confirmable &&
               (offer?.clean ? (
                 <Button
                   type="primary"

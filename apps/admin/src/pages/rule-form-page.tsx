@@ -41,6 +41,7 @@ import {
 } from '../rules/rule-form-model';
 import { EXPERIMENT_LIMITS, RULE_LIMITS, RULE_POLICY_LIMITS, utf8Bytes } from '@app/contracts';
 import { validateRule } from '../rules/validate-rule';
+import { useCan } from '../auth/me-context';
 
 const EMPTY_LIBRARY: LabelLibrary = {
   cityLabels: [],
@@ -59,6 +60,8 @@ const HOLDOUT_HELP =
 /** 创建 / 编辑: every field of a rule, checked as the API checks it, with live previews. */
 export function RuleFormPage({ id }: { id?: number }) {
   const api = useApi();
+  // A viewer sees the rule read-only: no save, no audience preview (an editor's right).
+  const canEdit = useCan('editor');
   const { message } = App.useApp();
   const navigate = useNavigate();
   const [form] = Form.useForm<RuleFormValues>();
@@ -244,6 +247,7 @@ export function RuleFormPage({ id }: { id?: number }) {
         layout="vertical"
         onValuesChange={onValuesChange}
         initialValues={EMPTY_RULE_FORM}
+        disabled={!canEdit}
       >
         <Typography.Title level={4} style={{ marginTop: 0 }}>
           {id === undefined ? '新建推送' : `编辑推送 #${id}`}
@@ -540,20 +544,26 @@ export function RuleFormPage({ id }: { id?: number }) {
                   miniProgramUrl={miniProgramUrl}
                 />
               </Card>
-              <Card title="目标人群预估" size="small">
-                <AudiencePreviewPanel
-                  result={preview}
-                  loading={previewing}
-                  onPreview={() => void runPreview()}
-                  holdoutPercent={holdoutPercent}
-                />
-              </Card>
+              {canEdit && (
+                <Card title="目标人群预估" size="small">
+                  <AudiencePreviewPanel
+                    result={preview}
+                    loading={previewing}
+                    onPreview={() => void runPreview()}
+                    holdoutPercent={holdoutPercent}
+                  />
+                </Card>
+              )}
               <Card size="small">
                 <Space wrap>
-                  <Button type="primary" loading={saving} onClick={() => void save()}>
-                    {id === undefined ? '创建推送' : '保存修改'}
+                  {canEdit && (
+                    <Button type="primary" loading={saving} onClick={() => void save()}>
+                      {id === undefined ? '创建推送' : '保存修改'}
+                    </Button>
+                  )}
+                  <Button disabled={false} onClick={() => navigate('/rules')}>
+                    返回列表
                   </Button>
-                  <Button onClick={() => navigate('/rules')}>返回列表</Button>
                 </Space>
               </Card>
             </Space>

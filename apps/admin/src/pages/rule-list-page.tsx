@@ -18,6 +18,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type { PushRuleListItem, PushRuleListPage } from '../api/types';
 import { MAX_COMPARE } from '../effect/analysis';
 
@@ -30,6 +31,8 @@ const DATE = 'YYYY-MM-DD';
 
 /** 推送列表: search, creation-date filter and paging as the API does, kept in the URL. */
 export function RuleListPage() {
+  const canEdit = useCan('editor');
+  const canApprove = useCan('approver');
   const api = useApi();
   const { message } = App.useApp();
   const navigate = useNavigate();
@@ -134,6 +137,7 @@ export function RuleListPage() {
           <Switch
             size="small"
             checked={status === 0}
+            disabled={!canApprove}
             loading={busyId === row.id}
             aria-label={`切换「${row.name}」的状态`}
             onChange={(checked) => void setStatus(row, checked)}
@@ -148,21 +152,23 @@ export function RuleListPage() {
       width: 260,
       render: (_: unknown, row) => (
         <Space size={4} wrap>
-          <Link to={`/rules/${row.id}/edit`}>编辑</Link>
+          <Link to={`/rules/${row.id}/edit`}>{canEdit ? '编辑' : '查看'}</Link>
           <Link to={`/rules/${row.id}/runs`}>执行记录</Link>
           <Link to={`/effect?name=${encodeURIComponent(row.name)}`}>推送效果</Link>
-          <Popconfirm
-            title={`删除「${row.name}」？`}
-            description="删除后不再执行，列表中不再显示。"
-            okText="删除"
-            okButtonProps={{ danger: true }}
-            cancelText="取消"
-            onConfirm={() => remove(row)}
-          >
-            <Button type="link" danger size="small">
-              删除
-            </Button>
-          </Popconfirm>
+          {canApprove && (
+            <Popconfirm
+              title={`删除「${row.name}」？`}
+              description="删除后不再执行，列表中不再显示。"
+              okText="删除"
+              okButtonProps={{ danger: true }}
+              cancelText="取消"
+              onConfirm={() => remove(row)}
+            >
+              <Button type="link" danger size="small">
+                删除
+              </Button>
+            </Popconfirm>
+          )}
         </Space>
       ),
     },
@@ -180,9 +186,11 @@ export function RuleListPage() {
           >
             对比所选{picked.length > 0 ? `（${picked.length}）` : ''}
           </Button>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/rules/new')}>
-            新建推送
-          </Button>
+          {canEdit && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/rules/new')}>
+              新建推送
+            </Button>
+          )}
         </Space>
       }
     >

@@ -18,6 +18,7 @@ import { Link, useParams } from 'react-router-dom';
 import { variantKey } from '@app/contracts';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type { BatchView, PushRuleView, RunPage, RunView } from '../api/types';
 import {
   ACTIVE_RUN_STATES,
@@ -36,6 +37,7 @@ const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'
 
 /** 执行记录: every firing of one rule, its batches, and the resend / cancel decisions. */
 export function RuleRunsPage() {
+  const canApprove = useCan('approver');
   const api = useApi();
   const { message, modal } = App.useApp();
   const id = Number(useParams().id);
@@ -155,7 +157,7 @@ export function RuleRunsPage() {
       key: 'actions',
       width: 90,
       render: (_: unknown, b) =>
-        RESENDABLE_BATCH_STATES.includes(b.state) ? (
+        canApprove && RESENDABLE_BATCH_STATES.includes(b.state) ? (
           <Popconfirm
             title={`重发批次 #${b.batchNo}？`}
             description={
@@ -282,7 +284,7 @@ export function RuleRunsPage() {
       width: 90,
       fixed: 'right',
       render: (_: unknown, r) =>
-        CANCELLABLE_RUN_STATES.includes(r.state) ? (
+        canApprove && CANCELLABLE_RUN_STATES.includes(r.state) ? (
           <Popconfirm
             title="取消这次执行？"
             description="未发送的批次不再发送；已创建的企业微信群发任务将被取消（员工已发出的消息无法撤回）。"
@@ -339,17 +341,19 @@ export function RuleRunsPage() {
           <Button icon={<ReloadOutlined />} onClick={() => void load()}>
             刷新
           </Button>
-          <Popconfirm
-            title="立即执行一次？"
-            description="按当前规则立即筛选人群并发送（记为手动执行），不受状态和有效期限制。"
-            okText="立即执行"
-            cancelText="取消"
-            onConfirm={() => trigger()}
-          >
-            <Button type="primary" icon={<ThunderboltOutlined />}>
-              立即执行
-            </Button>
-          </Popconfirm>
+          {canApprove && (
+            <Popconfirm
+              title="立即执行一次？"
+              description="按当前规则立即筛选人群并发送（记为手动执行），不受状态和有效期限制。"
+              okText="立即执行"
+              cancelText="取消"
+              onConfirm={() => trigger()}
+            >
+              <Button type="primary" icon={<ThunderboltOutlined />}>
+                立即执行
+              </Button>
+            </Popconfirm>
+          )}
         </Space>
       }
     >

@@ -20,6 +20,7 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
+import { useCan } from '../auth/me-context';
 import type {
   ImportReport,
   ImportRowError,
@@ -47,6 +48,7 @@ const sourceTag = (s: SuppressionSource) => (
 
 /** 勿扰名单: customers no rule may select — search, add, remove, import from CSV. */
 export function SuppressionPage() {
+  const canEdit = useCan('editor');
   const api = useApi();
   const { message } = App.useApp();
   const [addForm] = Form.useForm<AddValues>();
@@ -169,20 +171,22 @@ export function SuppressionPage() {
     <Card
       title="勿扰名单"
       extra={
-        <Space wrap>
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAddOpen(true)}>
-            加入名单
-          </Button>
-          <Button
-            icon={<UploadOutlined />}
-            onClick={() => {
-              setReport(undefined);
-              setImportOpen(true);
-            }}
-          >
-            导入 CSV
-          </Button>
-        </Space>
+        canEdit && (
+          <Space wrap>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setAddOpen(true)}>
+              加入名单
+            </Button>
+            <Button
+              icon={<UploadOutlined />}
+              onClick={() => {
+                setReport(undefined);
+                setImportOpen(true);
+              }}
+            >
+              导入 CSV
+            </Button>
+          </Space>
+        )
       }
     >
       <Alert
@@ -216,19 +220,21 @@ export function SuppressionPage() {
             label: SUPPRESSION_SOURCES[s].label,
           }))}
         />
-        <Popconfirm
-          title={`将所选 ${selected.length} 位客户移出勿扰名单？`}
-          description="移出后，他们可以再次被推送选中。"
-          okText="移出"
-          okButtonProps={{ danger: true }}
-          cancelText="取消"
-          onConfirm={() => remove()}
-          disabled={selected.length === 0}
-        >
-          <Button danger icon={<DeleteOutlined />} disabled={selected.length === 0}>
-            移出所选{selected.length ? `（${selected.length}）` : ''}
-          </Button>
-        </Popconfirm>
+        {canEdit && (
+          <Popconfirm
+            title={`将所选 ${selected.length} 位客户移出勿扰名单？`}
+            description="移出后，他们可以再次被推送选中。"
+            okText="移出"
+            okButtonProps={{ danger: true }}
+            cancelText="取消"
+            onConfirm={() => remove()}
+            disabled={selected.length === 0}
+          >
+            <Button danger icon={<DeleteOutlined />} disabled={selected.length === 0}>
+              移出所选{selected.length ? `（${selected.length}）` : ''}
+            </Button>
+          </Popconfirm>
+        )}
       </Space>
       <Table<SuppressionView>
         rowKey="externalUserId"
