@@ -40,7 +40,9 @@ export class ProcessCallbackEventService {
     if (verdict.kind?.startsWith('tag.') && verdict.kind !== 'tag.delete') {
       await this.sync.refreshTagLibrary(peek.received_at);
     }
-    return this.db.transaction(async (tx) => {
+    // READ COMMITTED, like the contact sync's pages: what the identity link and the follow
+    // store read is the latest committed state once the contact's identity row is locked.
+    return this.db.transaction('READ COMMITTED', async (tx) => {
       const [row] = (await tx.query(
         'SELECT payload, event_time, processed_at FROM wecom_callback_events WHERE id = ? FOR UPDATE',
         [eventId],
@@ -64,7 +66,12 @@ export class ProcessCallbackEventService {
   ): Promise<void> {
     const fact = followFactOf(kind, payload, at);
     if (fact) {
-      if (fact.active) await this.identity.link([{ externalUserId: fact.externalUserId }], tx);
+      if (fact.active) {
+        // The contact's identity row first, as a sync page takes it: a page linking the same
+        // new contact side by side is waited for and its customer found, not made twice.
+        await this.identity.lockContacts([fact.externalUserId], tx);
+        await this.identity.link([{ externalUserId: fact.externalUserId }], tx);
+      }
       await this.store.apply(tx, [fact]);
       return;
     }
