@@ -14,6 +14,7 @@ import { EditRulePage, RuleFormPage } from './pages/rule-form-page';
 import { RuleListPage } from './pages/rule-list-page';
 import { RuleRunsPage } from './pages/rule-runs-page';
 import { SuppressionPage } from './pages/suppression-page';
+import { TestGroupPage } from './pages/test-group-page';
 
 export interface LoginState {
   from?: string;
@@ -99,6 +100,7 @@ export function AdminApp() {
           <Route path="/suppression" element={<SuppressionPage />} />
           <Route path="/import" element={<OrderImportPage />} />
           <Route path="/contacts" element={<ContactSyncPage />} />
+          <Route path="/testgroup" element={<TestGroupPage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

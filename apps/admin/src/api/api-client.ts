@@ -19,6 +19,7 @@ import type {
   GoodsQuery,
   SuppressionAdd,
   SuppressionQuery,
+  TestGroupMemberInput,
   VariantKey,
 } from './types';
 
@@ -168,6 +169,11 @@ export function createApiClient(opts: ApiClientOptions) {
     /** An operator adopts a content variant: it becomes the rule's content, the others retire. */
     promoteVariant: (id: number, variant: VariantKey) =>
       post('/wechatpush/variant/promote', { id, variant }),
+    /** The test group (editors read it; admins replace it whole, ≤ 50 members). */
+    testGroup: () => post('/testgroup/get', {}),
+    updateTestGroup: (members: TestGroupMemberInput[]) => post('/testgroup/update', { members }),
+    /** The rule's saved message, each variant, to the test group: a run of kind `test`. */
+    testSend: (id: number) => post('/wechatpush/testsend', { id }),
     policy: () => post('/policy/get', {}),
     updatePolicy: (body: PolicyUpdate) => post('/policy/update', body),
     suppressions: (q: SuppressionQuery) => post('/suppression/list', q),

@@ -19,6 +19,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
 import type { PushRuleListItem, PushRuleListPage } from '../api/types';
+import { TestSendButton } from '../components/test-send-button';
 import { MAX_COMPARE } from '../effect/analysis';
 
 interface SearchValues {
@@ -145,12 +146,13 @@ export function RuleListPage() {
     {
       title: '操作',
       key: 'actions',
-      width: 260,
+      width: 340,
       render: (_: unknown, row) => (
         <Space size={4} wrap>
           <Link to={`/rules/${row.id}/edit`}>编辑</Link>
           <Link to={`/rules/${row.id}/runs`}>执行记录</Link>
           <Link to={`/effect?name=${encodeURIComponent(row.name)}`}>推送效果</Link>
+          <TestSendButton id={row.id} name={row.name} size="small" />
           <Popconfirm
             title={`删除「${row.name}」？`}
             description="删除后不再执行，列表中不再显示。"
