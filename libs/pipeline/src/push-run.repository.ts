@@ -238,7 +238,7 @@ export class PushRunRepository {
       'SELECT id FROM wechat_push_runs WHERE push_id = ? AND kind = ? AND state IN (?)',
       [pushId, kind, states],
     );
-    return rows.map((r) => Number(r.id));
+    return rows.map((r) => r.id);
   }
 
   findBatch(id: number): Promise<PushBatch | null> {
