@@ -258,20 +258,20 @@ describe("test send: a rule's message, each variant, to the test group only, in 
   });
 
   it.each([
-    ['too many members', { members: 51 }, 'members'],
-    ['an empty id', { ids: ['wm-a', ''] }, 'members[1].externalUserId'],
-    ['an id longer than 128', { ids: ['x'.repeat(129)] }, 'members[0].externalUserId'],
-    ['an id with spaces', { ids: ['wm a'] }, 'members[0].externalUserId'],
+    ['too many members', 'members', { members: 51 }],
+    ['an empty id', 'members[1].externalUserId', { ids: ['wm-a', ''] }],
+    ['an id longer than 128', 'members[0].externalUserId', { ids: ['x'.repeat(129)] }],
+    ['an id with spaces', 'members[0].externalUserId', { ids: ['wm a'] }],
     [
       'a duplicate id (ignoring case)',
-      { ids: ['wm-a', 'wm-b', 'WM-A'] },
       'members[2].externalUserId',
+      { ids: ['wm-a', 'wm-b', 'WM-A'] },
     ],
-    ['a name longer than 64', { names: ['名'.repeat(65)] }, 'members[0].name'],
-    ['no members field', {}, 'members'],
+    ['a name longer than 64', 'members[0].name', { names: ['名'.repeat(65)] }],
+    ['no members field', 'members', {}],
   ])(
     '/testgroup/update refuses %s: 400 naming %s, the group unchanged',
-    async (_what, spec, field) => {
+    async (_what, field, spec) => {
       expect((await setGroup([{ externalUserId: 'wm-keep', name: '保留' }])).status).toBe(200);
       const s = spec as { members?: number; ids?: string[]; names?: string[] };
       const body =
