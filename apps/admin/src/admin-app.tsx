@@ -20,6 +20,7 @@ import { RuleRunsPage } from './pages/rule-runs-page';
 import { SuppressionPage } from './pages/suppression-page';
 import { ApiKeysPage } from './pages/api-keys-page';
 import { UsersPage } from './pages/users-page';
+import { TestGroupPage } from './pages/test-group-page';
 
 export interface LoginState {
   from?: string;
@@ -123,6 +124,7 @@ export function AdminApp() {
           <Route path="/contacts" element={<ContactSyncPage />} />
           <Route path="/users" element={<Allowed role="admin" page={<UsersPage />} />} />
           <Route path="/apikeys" element={<Allowed role="admin" page={<ApiKeysPage />} />} />
+          <Route path="/testgroup" element={<Allowed role="editor" page={<TestGroupPage />} />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

@@ -43,6 +43,7 @@ import { IdentityImportController } from './import/identity-import.controller';
 import { AuthController } from './accounts/auth.controller';
 import { UsersController } from './accounts/users.controller';
 import { ApiKeysController } from './accounts/api-keys.controller';
+import { TestSendController } from './test-send/test-send.controller';
 
 @Module({
   imports: [
@@ -84,6 +85,7 @@ import { ApiKeysController } from './accounts/api-keys.controller';
     AuthController,
     UsersController,
     ApiKeysController,
+    TestSendController,
   ],
   providers: [
     RouteAccessCheck,

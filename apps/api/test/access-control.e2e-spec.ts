@@ -103,6 +103,8 @@ describe('access control: every route × every role (docs/SECURITY.md "Route × 
       '/apikeys/create': { name: 'intruder', role: 'admin' },
       '/apikeys/revoke': { id: someKeyId },
       '/wecom/contacts/sync': {},
+      '/testgroup/update': { members: [{ externalUserId: 'wm-forbidden' }] },
+      '/wechatpush/testsend': { id: ruleId },
     })[path] ?? {};
 
   type Credential = { label: string; set: (r: request.Test) => request.Test };

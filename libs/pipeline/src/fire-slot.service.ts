@@ -33,6 +33,7 @@ import { PushRunRepository } from './push-run.repository';
 import { ReadAhead } from './read-ahead';
 import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
 import { isWithinGrace } from './slot-schedule';
+import { TestGroupService } from './test-send/test-group.service';
 
 /**
  * Pages of the audience read ahead of their commit (each ≤ PUSH_BATCH_SIZE ids, ~1 MB in
@@ -86,6 +87,7 @@ export class FireSlotService {
     private readonly policy: ContactPolicyService,
     private readonly ledger: ContactLedger,
     private readonly feeds: OrderFeedService,
+    private readonly testGroup: TestGroupService,
   ) {}
 
   async fire(p: FireSlotPayload): Promise<FireOutcome> {
@@ -251,6 +253,7 @@ export class FireSlotService {
     // page is left.
     if ((batchNo > 0 || run.excluded !== null) && start === null)
       return { audience, batches: batchNo };
+    if (run.kind === 'test') return this.selectTestGroup(run, rule, message);
     const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
     const rulePolicy: RulePolicy = {
       pushId: rule.id,
@@ -320,6 +323,69 @@ export class FireSlotService {
       await snapshot.release();
     }
     return { audience, batches: batchNo };
+  }
+
+  /**
+   * A test run's recipients: the test group instead of the audience, every member in one
+   * batch per content variant (A, B, …; more when PUSH_BATCH_SIZE is smaller than the group),
+   * all committed at once. No contact policy, no controls, no reservations: the members are
+   * internal contacts, and nothing of a test run may count against customers' caps.
+   */
+  private async selectTestGroup(
+    run: PushRun,
+    rule: WechatPush,
+    message: Promise<'ready' | 'failed' | 'stopped'>,
+  ): Promise<{ audience: number; batches: number } | null> {
+    if ((await message) !== 'ready') return null;
+    const members = await this.testGroup.externalUserIds();
+    const size = this.audience.batchSize;
+    let committed: number[];
+    try {
+      committed = await this.runs.transaction(async (em) => {
+        const now = this.clock.now();
+        const batchIds: number[] = [];
+        for (let variant = 0; variant <= rule.variants.length; variant++) {
+          for (let i = 0; i < members.length; i += size) {
+            const recipients = members.slice(i, i + size);
+            batchIds.push(
+              await this.runs.insertBatch(
+                em,
+                run.id,
+                batchIds.length + 1,
+                recipients,
+                now,
+                variant,
+              ),
+            );
+          }
+        }
+        const advanced = await this.runs.advanceSelection(
+          em,
+          run.id,
+          { batchCount: 0, cursor: null },
+          {
+            cursor: null,
+            batchCount: batchIds.length,
+            audienceCount: members.length,
+            controlCount: 0,
+            excluded: JSON.stringify(noExclusions()),
+          },
+          now,
+        );
+        if (!advanced) throw new SelectionStopped();
+        return batchIds;
+      });
+    } catch (e) {
+      if (e instanceof SelectionStopped) return null;
+      throw e;
+    }
+    for (const batchId of committed) {
+      await this.queues.ensure(JobName.SEND_BATCH, batchJobId(batchId, 0), {
+        batchId,
+        runId: run.id,
+      });
+    }
+    return { audience: members.length, batches: committed.length };
   }
 
   /**
@@ -506,7 +572,8 @@ export class FireSlotService {
   ): Promise<{ state: RunState; reason: string } | null> {
     const skipped = (reason: string) => ({ state: RunState.SKIPPED, reason });
     if (!rule || rule.isDeleted) return skipped('rule deleted');
-    if (p.kind === 'manual') return null;
+    // A trigger is the operator's call and a test send goes to internal contacts only.
+    if (p.kind !== 'scheduled') return null;
     if (rule.status === PushStatus.PAUSED) return skipped('rule paused');
     const date = formatDate(slotAt);
     if (date < rule.startDate || date > rule.endDate) return skipped('outside the rule date range');

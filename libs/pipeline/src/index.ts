@@ -18,3 +18,5 @@ export * from './metrics/pipeline-metrics';
 export * from './metrics/pipeline-incidents';
 export { AnswerJournal } from './resolve/answer-journal';
 export { ResolveUnknownService } from './resolve/resolve-unknown.service';
+export * from './test-send/test-group.service';
+export { TestSendService } from './test-send/test-send.service';

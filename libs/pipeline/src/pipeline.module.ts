@@ -17,6 +17,8 @@ import { ScheduleSlotsService } from './schedule-slots.service';
 import { SendBatchService } from './send-batch.service';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { TrackDeliveryService } from './delivery/track-delivery.service';
+import { TestGroupService } from './test-send/test-group.service';
+import { TestSendService } from './test-send/test-send.service';
 
 /** Runs, batches and the services that move them; imported by the api and the worker. */
 @Module({
@@ -39,6 +41,8 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     TrackDeliveryService,
     AnswerJournal,
     ResolveUnknownService,
+    TestGroupService,
+    TestSendService,
   ],
   exports: [
     PipelineQueuesModule,
@@ -49,6 +53,8 @@ import { TrackDeliveryService } from './delivery/track-delivery.service';
     PushRunService,
     TrackDeliveryService,
     ResolveUnknownService,
+    TestGroupService,
+    TestSendService,
   ],
 })
 export class PipelineModule {}

@@ -232,6 +232,15 @@ export class PushRunRepository {
     return pushIds.filter((id) => !finished.has(id));
   }
 
+  /** Ids of this rule's runs of `kind` that are in one of `states`. */
+  async openRunsOfKind(pushId: number, kind: RunKind, states: RunState[]): Promise<number[]> {
+    const rows: { id: number }[] = await this.db.query(
+      'SELECT id FROM wechat_push_runs WHERE push_id = ? AND kind = ? AND state IN (?)',
+      [pushId, kind, states],
+    );
+    return rows.map((r) => r.id);
+  }
+
   findBatch(id: number): Promise<PushBatch | null> {
     return this.db.getRepository(PushBatch).findOneBy({ id });
   }

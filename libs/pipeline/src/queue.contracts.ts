@@ -30,7 +30,7 @@ export interface ScanPayload {
 export interface FireSlotPayload {
   pushId: number;
   kind: RunKind;
-  /** ISO instant of the slot minute (scheduled) or of the trigger (manual). */
+  /** ISO instant of the slot minute (scheduled) or of the trigger (manual, test). */
   slotAt: string;
   triggeredBy?: number;
 }
@@ -44,7 +44,8 @@ export interface TrackDeliveryPayload {
   batchId: number;
 }
 
-export type RunKind = 'scheduled' | 'manual';
+/** `test`: a test send to the test group (never in statistics, docs/PIPELINE.md "Test sends"). */
+export type RunKind = 'scheduled' | 'manual' | 'test';
 
 /** Job name → payload, the one map both sides are typed by. */
 export interface JobPayloads {

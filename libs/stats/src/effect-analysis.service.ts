@@ -32,7 +32,7 @@ import {
   SCOPE_ORDER_ROWS,
   STREAM_SHARE,
 } from './query/sql-fragments';
-import { scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
+import { NOT_A_TEST_RUN, scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
 import { ruleNames } from './query/rule-names';
 import { experimentGroups, runsWithHoldout } from './query/experiment-groups';
 import { HoldoutLift, holdoutLift } from './experiment-figures';
@@ -459,7 +459,7 @@ export class EffectAnalysisService {
   private async ruleRows(pushIds: number[]): Promise<Map<number, number>> {
     const rows: { push_id: number; n: unknown }[] = await this.db.query(
       `SELECT r.push_id, SUM(r.accepted_count + r.fail_count) AS n
-         FROM wechat_push_runs r WHERE r.push_id IN (?) GROUP BY r.push_id`,
+         FROM wechat_push_runs r WHERE r.push_id IN (?) AND ${NOT_A_TEST_RUN} GROUP BY r.push_id`,
       [pushIds],
     );
     return new Map(rows.map((r) => [r.push_id, num(r.n)]));

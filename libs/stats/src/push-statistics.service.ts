@@ -30,7 +30,7 @@ import {
   SCOPE_ORDER_ROWS,
   STREAM_SHARE,
 } from './query/sql-fragments';
-import { runFilter, scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
+import { NOT_A_TEST_RUN, runFilter, scopeRuns, scopeSize, ScopeRun } from './query/run-scope';
 import {
   RUN_EXCLUSIONS,
   scopeExclusions,
@@ -455,7 +455,7 @@ export class PushStatisticsService {
   /** Whether the scope is a large share of all delivery rows (estimated from run counters). */
   private async streams(runs: ScopeRun[]): Promise<boolean> {
     const [all]: { n: string | number | null }[] = await this.db.query(
-      'SELECT SUM(accepted_count + fail_count) AS n FROM wechat_push_runs',
+      `SELECT SUM(accepted_count + fail_count) AS n FROM wechat_push_runs r WHERE ${NOT_A_TEST_RUN}`,
     );
     const total = num(all.n);
     return total > 0 && scopeSize(runs) >= total * STREAM_SHARE;

@@ -22,6 +22,7 @@ import type {
   SuppressionAdd,
   SuppressionQuery,
   UpdateUser,
+  TestGroupMemberInput,
   VariantKey,
 } from './types';
 
@@ -182,6 +183,11 @@ export function createApiClient(opts: ApiClientOptions) {
     /** An operator adopts a content variant: it becomes the rule's content, the others retire. */
     promoteVariant: (id: number, variant: VariantKey) =>
       post('/wechatpush/variant/promote', { id, variant }),
+    /** The test group (editors read it; admins replace it whole, ≤ 50 members). */
+    testGroup: () => post('/testgroup/get', {}),
+    updateTestGroup: (members: TestGroupMemberInput[]) => post('/testgroup/update', { members }),
+    /** The rule's saved message, each variant, to the test group: a run of kind `test`. */
+    testSend: (id: number) => post('/wechatpush/testsend', { id }),
     policy: () => post('/policy/get', {}),
     updatePolicy: (body: PolicyUpdate) => post('/policy/update', body),
     suppressions: (q: SuppressionQuery) => post('/suppression/list', q),

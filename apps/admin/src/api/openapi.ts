@@ -447,6 +447,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/testgroup/get': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 测试组：接收测试发送的内部企业微信联系人 */
+    post: operations['TestSendController_get'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/testgroup/update': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 替换测试组成员（至多 50 个；空、过长、重复的 externalUserId → 400 并指明字段） */
+    post: operations['TestSendController_update'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/users/create': {
     parameters: {
       query?: never;
@@ -696,6 +730,23 @@ export interface paths {
     put?: never;
     /** 执行记录：每次触发的时间槽、状态（pending/selecting/sending/completed/skipped/missed/failed/cancelled）、原因、人数、批次 */
     post: operations['PushRunController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wechatpush/testsend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 测试发送：把规则的消息（规则内容及每个变体，各一条）经真实流水线发给测试组；不经触达策略，不计入统计，执行记录标为测试 */
+    post: operations['TestSendController_send'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1180,6 +1231,8 @@ export interface components {
       | 'YOUZAN_NOT_CONFIGURED'
       | 'YOUZAN_SIGNATURE_INVALID'
       | 'YOUZAN_PUSH_MALFORMED'
+      | 'TEST_GROUP_EMPTY'
+      | 'TEST_SEND_IN_FLIGHT'
       | 'SERVICE_UNAVAILABLE'
       | 'INTERNAL_ERROR';
     ErrorDetailView: {
@@ -2124,8 +2177,11 @@ export interface components {
       /** @description 免打扰时段内以 force 手动执行 */
       forced: boolean;
       id: number;
-      /** @enum {string} */
-      kind: 'scheduled' | 'manual';
+      /**
+       * @description scheduled 定时；manual 手动执行；test 测试发送（只发测试组，不计入统计）
+       * @enum {string}
+       */
+      kind: 'scheduled' | 'manual' | 'test';
       /** @description 跳过、错过或失败的原因 */
       reason: string | null;
       /** @description 执行时的规则名称 */
@@ -2290,6 +2346,41 @@ export interface components {
       errmsg: string;
       msgid: string;
     };
+    TestGroupMemberDto: {
+      /** @description 企业微信客户的 external_userid（内部同事的微信） */
+      externalUserId: string;
+      /** @description 备注名（谁的手机） */
+      name?: string;
+    };
+    TestGroupMemberView: {
+      /** @description YYYY-MM-DD HH:mm:ss */
+      addedAt: string;
+      /** @description 添加人（账号 id） */
+      addedBy: number | null;
+      externalUserId: string;
+      name: string;
+    };
+    TestGroupView: {
+      /**
+       * @description 成员上限
+       * @example 50
+       */
+      limit: number;
+      members: components['schemas']['TestGroupMemberView'][];
+    };
+    TestSendDto: {
+      /**
+       * @description 规则 id
+       * @example 1
+       */
+      id: number;
+    };
+    TestSendResultView: {
+      /** @description 收到测试消息的测试组成员数（每人收到每个变体） */
+      members: number;
+      /** @description 测试执行记录 id（kind = test，见 /wechatpush/runs） */
+      runId: number;
+    };
     TriggerDto: {
       /**
        * @description 免打扰时段内仍要执行（记录在执行记录上）；否则时段内返回 409 QUIET_HOURS
@@ -2325,6 +2416,10 @@ export interface components {
       /** @description 免打扰时段；null 关闭（默认关闭） */
       quietHours?: components['schemas']['QuietHoursDto'] | null;
       wecomCap?: components['schemas']['WecomCapDto'];
+    };
+    UpdateTestGroupDto: {
+      /** @description 测试组的全部成员（替换原有名单），至多 50 个，external_userid 不可重复；[] 清空 */
+      members: components['schemas']['TestGroupMemberDto'][];
     };
     UpdateUserDto: {
       displayName?: string;
@@ -3692,6 +3787,92 @@ export interface operations {
       };
     };
   };
+  TestSendController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['TestGroupView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
+  TestSendController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTestGroupDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['TestGroupView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
   UsersController_create: {
     parameters: {
       query?: never;
@@ -4430,6 +4611,65 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ErrorEnvelopeView'];
         };
+      };
+    };
+  };
+  TestSendController_send: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TestSendDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['TestSendResultView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description TEST_GROUP_EMPTY（测试组为空）；TEST_SEND_IN_FLIGHT（该规则的测试发送仍在进行） */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

@@ -55,6 +55,8 @@ export type LabelLibrary = Schemas['LabelLibrary'];
 export type AudiencePreview = Schemas['AudiencePreviewView'];
 
 export type RunView = Schemas['RunRecordView'];
+export type TestGroupMemberInput = Schemas['TestGroupMemberDto'];
+export type TestGroup = Schemas['TestGroupView'];
 export type RunPage = Schemas['RunPageView'];
 export type RunState = RunView['state'];
 export type BatchView = Schemas['BatchRecordView'];

@@ -1,6 +1,7 @@
 import {
   BarChartOutlined,
   DiffOutlined,
+  ExperimentOutlined,
   KeyOutlined,
   ImportOutlined,
   LogoutOutlined,
@@ -27,6 +28,7 @@ const PAGES: { key: string; icon: ReactNode; label: string; role: Role }[] = [
   { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单', role: 'viewer' },
   { key: '/import', icon: <ImportOutlined />, label: '订单导入', role: 'viewer' },
   { key: '/contacts', icon: <TeamOutlined />, label: '客户同步', role: 'viewer' },
+  { key: '/testgroup', icon: <ExperimentOutlined />, label: '测试组', role: 'editor' },
   { key: '/users', icon: <UserOutlined />, label: '用户', role: 'admin' },
   { key: '/apikeys', icon: <KeyOutlined />, label: 'API 密钥', role: 'admin' },
 ];

@@ -27,6 +27,7 @@ import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
 import { VariantEditor } from '../components/variant-editor';
+import { TestSendButton } from '../components/test-send-button';
 import { explainDayWindow, shanghaiToday } from '../rules/day-window';
 import {
   EMPTY_RULE_FORM,
@@ -120,6 +121,7 @@ export function RuleFormPage({ id }: { id?: number }) {
   // Watch single fields: watching the whole form deep-compares the date range's dayjs
   // objects on every change (and rc-util warns about their shared internals).
   const content = Form.useWatch('content', form);
+  const ruleName = Form.useWatch('name', form);
   const img = Form.useWatch('img', form);
   const miniProgramTitle = Form.useWatch('miniProgramTitle', form);
   const miniProgramImg = Form.useWatch('miniProgramImg', form);
@@ -564,6 +566,9 @@ export function RuleFormPage({ id }: { id?: number }) {
                   <Button disabled={false} onClick={() => navigate('/rules')}>
                     返回列表
                   </Button>
+                  {canEdit && id !== undefined && (
+                    <TestSendButton id={id} name={ruleName ?? `#${id}`} type="default" />
+                  )}
                 </Space>
               </Card>
             </Space>

@@ -20,6 +20,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useApi } from '../api/api-context';
 import { useCan } from '../auth/me-context';
 import type { PushRuleListItem, PushRuleListPage } from '../api/types';
+import { TestSendButton } from '../components/test-send-button';
 import { MAX_COMPARE } from '../effect/analysis';
 
 interface SearchValues {
@@ -149,12 +150,13 @@ export function RuleListPage() {
     {
       title: '操作',
       key: 'actions',
-      width: 260,
+      width: 340,
       render: (_: unknown, row) => (
         <Space size={4} wrap>
           <Link to={`/rules/${row.id}/edit`}>{canEdit ? '编辑' : '查看'}</Link>
           <Link to={`/rules/${row.id}/runs`}>执行记录</Link>
           <Link to={`/effect?name=${encodeURIComponent(row.name)}`}>推送效果</Link>
+          {canEdit && <TestSendButton id={row.id} name={row.name} size="small" />}
           {canApprove && (
             <Popconfirm
               title={`删除「${row.name}」？`}

@@ -63,4 +63,10 @@ export function describeReason(reason: string | null): string {
   return reason;
 }
 
-export const runKindLabel = (kind: string) => (kind === 'manual' ? '手动执行' : '定时');
+const RUN_KINDS: Record<string, string> = {
+  manual: '手动执行',
+  test: '测试发送',
+  scheduled: '定时',
+};
+
+export const runKindLabel = (kind: string) => RUN_KINDS[kind] ?? kind;

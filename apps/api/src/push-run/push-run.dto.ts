@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ExclusionCountsView } from '../contact-policy/exclusions.view';
-import { BatchState, BatchView, CancelReport, RunState, RunView } from '@app/pipeline';
+import { BatchState, BatchView, CancelReport, RunKind, RunState, RunView } from '@app/pipeline';
 
 export class RunsQueryDto {
   @ApiProperty({ description: '规则 id' })
@@ -75,7 +75,11 @@ class BatchRecordView implements BatchView {
 
 class RunRecordView implements RunView {
   @ApiProperty() id: number;
-  @ApiProperty({ enum: ['scheduled', 'manual'] }) kind: 'scheduled' | 'manual';
+  @ApiProperty({
+    enum: ['scheduled', 'manual', 'test'],
+    description: 'scheduled 定时；manual 手动执行；test 测试发送（只发测试组，不计入统计）',
+  })
+  kind: RunKind;
   @ApiProperty({ description: '时间槽（手动执行为触发时间），YYYY-MM-DD HH:mm:ss' })
   slotAt: string;
   @ApiProperty({ enum: RunState }) state: RunState;

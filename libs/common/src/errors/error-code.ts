@@ -41,6 +41,10 @@ export enum ErrorCode {
   YOUZAN_SIGNATURE_INVALID = 'YOUZAN_SIGNATURE_INVALID',
   /** /youzan/push: signed, but the body or its msg cannot be read. */
   YOUZAN_PUSH_MALFORMED = 'YOUZAN_PUSH_MALFORMED',
+  /** /wechatpush/testsend: the test group has no member (an admin fills it: /testgroup/update). */
+  TEST_GROUP_EMPTY = 'TEST_GROUP_EMPTY',
+  /** /wechatpush/testsend: a test send of this rule is still being sent. */
+  TEST_SEND_IN_FLIGHT = 'TEST_SEND_IN_FLIGHT',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INTERNAL_ERROR = 'INTERNAL_ERROR',
 }
@@ -71,6 +75,8 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.YOUZAN_NOT_CONFIGURED]: 503,
   [ErrorCode.YOUZAN_SIGNATURE_INVALID]: 401,
   [ErrorCode.YOUZAN_PUSH_MALFORMED]: 400,
+  [ErrorCode.TEST_GROUP_EMPTY]: 409,
+  [ErrorCode.TEST_SEND_IN_FLIGHT]: 409,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_ERROR]: 500,
 };

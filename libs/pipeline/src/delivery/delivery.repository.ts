@@ -56,14 +56,19 @@ export class DeliveryRepository {
     private readonly ledger: ContactLedger,
   ) {}
 
-  /** Creates the tracking task of a sent batch; false when it exists or the batch is not sent. */
+  /**
+   * Creates the tracking task of a sent batch; false when it exists, the batch is not sent, or
+   * it belongs to a test run: those get no delivery rows, so neither the statistics nor the
+   * contact ledger ever hear of them (docs/PIPELINE.md "Test sends").
+   */
   async createTask(batchId: number, firstPollAt: Date, now: Date): Promise<boolean> {
     const result: { affectedRows?: number } = await this.db.query(
       `INSERT IGNORE INTO wechat_push_delivery_tasks
          (batch_id, run_id, msgid, state, sent_at, next_poll_at, created_at, updated_at)
-       SELECT id, run_id, msgid, 'tracking', COALESCE(finished_at, updated_at), ?, ?, ?
-         FROM wechat_push_batches
-        WHERE id = ? AND state = 'sent' AND msgid IS NOT NULL AND msgid <> ''`,
+       SELECT b.id, b.run_id, b.msgid, 'tracking', COALESCE(b.finished_at, b.updated_at), ?, ?, ?
+         FROM wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id
+        WHERE b.id = ? AND b.state = 'sent' AND b.msgid IS NOT NULL AND b.msgid <> ''
+          AND r.kind <> 'test'`,
       [firstPollAt, now, now, batchId],
     );
     return (result.affectedRows ?? 0) > 0;
@@ -266,9 +271,10 @@ export class DeliveryRepository {
   async untrackedSentBatches(since: Date, limit = 1000): Promise<number[]> {
     const rows: { id: number }[] = await this.db.query(
       `SELECT b.id FROM wechat_push_batches b
+         JOIN wechat_push_runs r ON r.id = b.run_id
          LEFT JOIN wechat_push_delivery_tasks t ON t.batch_id = b.id
         WHERE b.state = 'sent' AND b.msgid IS NOT NULL AND b.finished_at >= ?
-          AND t.batch_id IS NULL
+          AND t.batch_id IS NULL AND r.kind <> 'test'
         ORDER BY b.id LIMIT ?`,
       [since, limit],
     );

@@ -17,12 +17,21 @@ export interface ScopeRun {
   est: number | string | null;
 }
 
-/** SPEC §7 scope: runs whose slot lies in the range, by rule name (literal substring) and / or rule ids. */
+/**
+ * Test runs (`kind = 'test'`, sent to the test group) are in no figure: every statistics query
+ * picks its runs through {@link runFilter}, and the few that read runs by rule add this too.
+ */
+export const NOT_A_TEST_RUN = "r.kind <> 'test'";
+
+/**
+ * SPEC §7 scope: runs whose slot lies in the range, by rule name (literal substring) and / or
+ * rule ids — never test runs ({@link NOT_A_TEST_RUN}).
+ */
 export function runFilter(
   range: StatsRange,
   filter: RunFilter,
 ): { where: string; params: unknown[] } {
-  const clauses = ['r.slot_at >= ?', 'r.slot_at <= ?'];
+  const clauses = ['r.slot_at >= ?', 'r.slot_at <= ?', NOT_A_TEST_RUN];
   const params: unknown[] = [range.from, range.to];
   if (filter.name) {
     clauses.push(`r.rule_name LIKE ? ESCAPE '\\\\'`);
