@@ -8,7 +8,7 @@ import {
   seedBuyers,
   setPolicy,
 } from '../utils/pipeline';
-import { RunningProcess, runTs } from '../utils/process';
+import { RunningProcess, runTs, START_MS } from '../utils/process';
 import { freePort, RedisHa, startRedisHa } from '../utils/redis-ha';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
 
@@ -73,8 +73,8 @@ describe('Redis Sentinel failover during runs (real processes)', () => {
     const workers = [0, 1].map(() => runTs('apps/worker/src/main.ts', [], env()));
     children.push(api, ...workers);
     await Promise.all([
-      api.waitFor(/api listening/, 90_000),
-      ...workers.map((w) => w.waitFor(/worker started/, 90_000)),
+      api.waitFor(/api listening/, START_MS),
+      ...workers.map((w) => w.waitFor(/worker started/, START_MS)),
     ]);
   }, 180_000);
 

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { OPERATOR_1_TOKEN, OPERATOR_2_TOKEN } from '../test-env';
 import { ApiHarness, startApi } from '../utils/api-app';
 import { eventually, resetPipelineTables, seedBuyers } from '../utils/pipeline';
-import { RunningProcess, runTs } from '../utils/process';
+import { RunningProcess, runTs, START_MS } from '../utils/process';
 import { plainRuleBody } from '../utils/rule-factory';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
 
@@ -65,8 +65,8 @@ describe('secrets never reach the logs', () => {
     const worker = runTs('apps/worker/src/main.ts', [], env);
     procs.push(api, worker);
     await Promise.all([
-      api.waitFor(/api listening/, 60_000),
-      worker.waitFor(/worker started/, 60_000),
+      api.waitFor(/api listening/, START_MS),
+      worker.waitFor(/worker started/, START_MS),
     ]);
 
     const base = `http://127.0.0.1:${port}`;
@@ -160,5 +160,5 @@ describe('secrets never reach the logs', () => {
       expect({ secret, found: out.includes(secret) }).toEqual({ secret, found: false });
     }
     expect(out).not.toMatch(/(access_token|corpsecret)=(?!\[redacted\])[^&\s"]/);
-  }, 180_000);
+  }, 300_000);
 });
