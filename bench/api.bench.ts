@@ -135,6 +135,7 @@ async function measure(
   scenario: string,
   path: string,
   body: () => unknown,
+  credential: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
 ): Promise<Row> {
   const latencies: number[] = [];
   const cpuBefore = cpuMsOfTree(apiPid);
@@ -149,7 +150,7 @@ async function measure(
           {
             method: 'POST',
             path,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+            headers: { 'content-type': 'application/json', ...credential },
             setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }),
           },
         ],
@@ -188,7 +189,13 @@ async function runTree(dir: string, from = process.env.BENCH_API_FROM): Promise<
   const entry =
     from === 'dist'
       ? ['dist/apps/api/main.js']
-      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'];
+      : [
+          '-r',
+          'ts-node/register/transpile-only',
+          '-r',
+          'tsconfig-paths/register',
+          'apps/api/src/main.ts',
+        ];
   const api = spawn(
     process.execPath,
     [
@@ -244,11 +251,60 @@ async function runTree(dir: string, from = process.env.BENCH_API_FROM): Promise<
       await measure(api.pid as number, 'info (random id)', '/wechatpush/info', () => ({
         id: rand(RULES),
       })),
+      ...(await otherCredentials(api.pid as number, rand)),
     ];
   } finally {
     api.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * The cached reads with the credentials of issue 23 beside the deprecated operator token: a
+ * viewer's API key (hashed, looked up per request) and a signed-in viewer's session cookie (a
+ * Redis read per request). A tree without accounts (an older baseline) measures none.
+ */
+async function otherCredentials(apiPid: number, rand: (n: number) => number): Promise<Row[]> {
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${PORT}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
+      body: JSON.stringify(body),
+    });
+  const created = await post('/apikeys/create', { name: 'bench', role: 'viewer' });
+  if (created.status === 404) return [];
+  const { data: key } = (await created.json()) as { data: { key: string } };
+  const username = `bench${process.pid}r${Date.now() % 1e6}`;
+  const password = 'Bench-viewer-passphrase-42';
+  const user = await post('/users/create', { username, password, role: 'viewer' });
+  if (!user.ok) throw new Error(`users/create: ${user.status} ${await user.text()}`);
+  const login = await fetch(`http://127.0.0.1:${PORT}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) throw new Error(`auth/login: ${login.status} ${await login.text()}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  // Every route is a POST: a cookie-authenticated one carries the session's CSRF token.
+  const { data: session } = (await login.json()) as { data: { csrfToken: string } };
+  const signedIn = { cookie, 'x-csrf-token': session.csrfToken };
+  const info = () => ({ id: rand(RULES) });
+  return [
+    await measure(apiPid, 'info (random id), API key', '/wechatpush/info', info, {
+      authorization: `Bearer ${key.key}`,
+    }),
+    await measure(apiPid, 'info (random id), session cookie', '/wechatpush/info', info, signedIn),
+    await measure(
+      apiPid,
+      'lists (page 1..50), session cookie',
+      '/wechatpush/lists',
+      () => ({
+        page: rand(50),
+        pagesize: 10,
+      }),
+      signedIn,
+    ),
+  ];
 }
 
 function printRows(title: string, rows: Row[]): void {
@@ -291,7 +347,9 @@ async function main(): Promise<void> {
         const before = load();
         const rows = await runTree(
           dir,
-          tree === 'baseline' ? (process.env.BENCH_BASELINE_FROM ?? process.env.BENCH_API_FROM) : undefined,
+          tree === 'baseline'
+            ? (process.env.BENCH_BASELINE_FROM ?? process.env.BENCH_API_FROM)
+            : undefined,
         );
         runs.push({ tree, rows });
         printRows(
@@ -303,7 +361,10 @@ async function main(): Promise<void> {
   } finally {
     await dropDatabase(db);
     const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    for await (const keys of redis.scanStream({ match: `${REDIS_PREFIX}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+    for await (const keys of redis.scanStream({
+      match: `${REDIS_PREFIX}:*`,
+      count: 1000,
+    }) as AsyncIterable<string[]>) {
       if (keys.length) await redis.del(...keys);
     }
     redis.disconnect();
