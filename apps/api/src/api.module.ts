@@ -43,6 +43,8 @@ import { IdentityImportController } from './import/identity-import.controller';
 import { AuthController } from './accounts/auth.controller';
 import { UsersController } from './accounts/users.controller';
 import { ApiKeysController } from './accounts/api-keys.controller';
+import { AuditInterceptor, AuditModule } from '@app/audit';
+import { AuditController } from './audit/audit.controller';
 
 @Module({
   imports: [
@@ -64,6 +66,7 @@ import { ApiKeysController } from './accounts/api-keys.controller';
     IngestModule,
     rateLimitModule,
     MetricsModule,
+    AuditModule,
   ],
   controllers: [
     PushRuleController,
@@ -84,6 +87,7 @@ import { ApiKeysController } from './accounts/api-keys.controller';
     AuthController,
     UsersController,
     ApiKeysController,
+    AuditController,
   ],
   providers: [
     RouteAccessCheck,
@@ -98,6 +102,8 @@ import { ApiKeysController } from './accounts/api-keys.controller';
     { provide: APP_GUARD, useExisting: AccessGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },
+    // Every change leaves one audit row (docs/SECURITY.md "Audit log").
+    { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
   ],
 })
 export class ApiModule implements NestModule {

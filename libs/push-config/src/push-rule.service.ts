@@ -6,6 +6,7 @@ import {
   AppConfig,
   AppException,
   Clock,
+  describeAuditChange,
   endOfDay,
   ErrorCode,
   ErrorDetail,
@@ -165,25 +166,35 @@ export class PushRuleService {
   }
 
   async editStatus(body: EditStatusDto, operatorId: number): Promise<void> {
-    const updated = await this.rules.transaction((em) =>
-      this.rules.updateRule(em, body.id, {
+    const updated = await this.rules.transaction(async (em) => {
+      const [was]: { status: number }[] = await em.query(
+        'SELECT status FROM wechat_push WHERE id = ? AND is_deleted = 0 FOR UPDATE',
+        [body.id],
+      );
+      describeAuditChange({ before: was ?? null, after: { status: body.status } });
+      return this.rules.updateRule(em, body.id, {
         status: body.status as PushStatus,
         updatedBy: operatorId,
         updatedAt: this.clock.now(),
-      }),
-    );
+      });
+    });
     if (!updated) throw AppException.notFound('推送规则');
     await this.notify(body.id);
   }
 
   async delete(id: number, operatorId: number): Promise<void> {
-    const updated = await this.rules.transaction((em) =>
-      this.rules.updateRule(em, id, {
+    const updated = await this.rules.transaction(async (em) => {
+      const [was]: { status: number }[] = await em.query(
+        'SELECT status, is_deleted AS isDeleted FROM wechat_push WHERE id = ? FOR UPDATE',
+        [id],
+      );
+      describeAuditChange({ before: was ?? null, after: { isDeleted: 1 } });
+      return this.rules.updateRule(em, id, {
         isDeleted: 1,
         updatedBy: operatorId,
         updatedAt: this.clock.now(),
-      }),
-    );
+      });
+    });
     if (!updated) throw AppException.notFound('推送规则');
     await this.notify(id);
   }
@@ -244,6 +255,10 @@ export class PushRuleService {
           now,
         ],
       );
+      describeAuditChange({
+        before: shape(before),
+        after: { ...message, variants: [], contentWeight: 1 },
+      });
       return true;
     });
     if (!updated) throw AppException.notFound('推送规则');
