@@ -1,5 +1,6 @@
 import { filenameFromDisposition } from './content-disposition';
 import type {
+  AuditQuery,
   DataOf,
   ErrorEnvelope,
   GetDataOf,
@@ -168,6 +169,8 @@ export function createApiClient(opts: ApiClientOptions) {
     /** An operator adopts a content variant: it becomes the rule's content, the others retire. */
     promoteVariant: (id: number, variant: VariantKey) =>
       post('/wechatpush/variant/promote', { id, variant }),
+    /** The audit log (admins only): who changed what, newest first. */
+    auditLog: (q: AuditQuery) => post('/audit/list', q),
     policy: () => post('/policy/get', {}),
     updatePolicy: (body: PolicyUpdate) => post('/policy/update', body),
     suppressions: (q: SuppressionQuery) => post('/suppression/list', q),

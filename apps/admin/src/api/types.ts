@@ -110,3 +110,7 @@ export type IdentityRejection = Schemas['IdentityRejectionView'];
 export type IdentityRejectReason = IdentityRejection['reason'];
 
 export type CustomerContacts = Schemas['CustomerContactsView'];
+
+export type AuditQuery = Schemas['ListAuditDto'];
+export type AuditEntry = Schemas['AuditEntryView'];
+export type AuditPage = Schemas['AuditPageView'];

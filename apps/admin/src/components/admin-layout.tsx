@@ -1,4 +1,5 @@
 import {
+  AuditOutlined,
   BarChartOutlined,
   DiffOutlined,
   ImportOutlined,
@@ -23,6 +24,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
     '/suppression',
     '/import',
     '/contacts',
+    '/audit',
   ].includes(pathname)
     ? pathname
     : '/rules';
@@ -44,6 +46,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
             { key: '/suppression', icon: <StopOutlined />, label: '勿扰名单' },
             { key: '/import', icon: <ImportOutlined />, label: '订单导入' },
             { key: '/contacts', icon: <TeamOutlined />, label: '客户同步' },
+            { key: '/audit', icon: <AuditOutlined />, label: '操作日志' },
           ]}
         />
         <Button type="text" style={{ color: '#fff' }} icon={<LogoutOutlined />} onClick={onLogout}>
