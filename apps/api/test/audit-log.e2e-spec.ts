@@ -407,6 +407,28 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
     expect(await count()).toBe(before);
   });
 
+  it('a call that fails (an unknown id) leaves no row, even where a transaction ran', async () => {
+    const before = await count();
+    const failing: [string, unknown][] = [
+      ['/wechatpush/edit', { ...ruleBody({ name: 'nowhere' }), id: 999_999 }],
+      ['/wechatpush/editstatus', { id: 999_999, status: 1 }],
+      ['/wechatpush/delete', { id: 999_999 }],
+      ['/wechatpush/variant/promote', { id: 999_999, variant: 'B' }],
+      ['/wechatpush/trigger', { id: 999_999, force: true }],
+      ['/wechatpush/run/cancel', { runId: 999_999 }],
+      ['/wechatpush/batch/resend', { batchId: 999_999 }],
+      ['/import/cancel', { id: 999_999 }],
+      ['/users/update', { id: 999_999, role: 'viewer' }],
+      ['/users/disable', { id: 999_999 }],
+      ['/apikeys/revoke', { id: 999_999 }],
+    ];
+    for (const [path, body] of failing) {
+      const { res, requestId } = await send('POST', path, body);
+      expect([path, res.status, (await rowsOf(requestId)).length]).toEqual([path, 404, 0]);
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('signing in and out leave one row each; a failed sign-in one "failed" row without the password', async () => {
     const account = await createAccount(api.app, 'editor');
     const wrong = `${TEST_PASSWORD}-wrong`;

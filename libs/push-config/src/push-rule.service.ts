@@ -171,7 +171,9 @@ export class PushRuleService {
         'SELECT status FROM wechat_push WHERE id = ? AND is_deleted = 0 FOR UPDATE',
         [body.id],
       );
-      describeAuditChange({ before: was ?? null, after: { status: body.status } });
+      // Not found: thrown inside, so the transaction (and the request's audit row) rolls back.
+      if (!was) throw AppException.notFound('推送规则');
+      describeAuditChange({ before: was, after: { status: body.status } });
       return this.rules.updateRule(em, body.id, {
         status: body.status as PushStatus,
         updatedBy: operatorId,
@@ -185,10 +187,11 @@ export class PushRuleService {
   async delete(id: number, operatorId: number): Promise<void> {
     const updated = await this.rules.transaction(async (em) => {
       const [was]: { status: number }[] = await em.query(
-        'SELECT status, is_deleted AS isDeleted FROM wechat_push WHERE id = ? FOR UPDATE',
+        'SELECT status, is_deleted AS isDeleted FROM wechat_push WHERE id = ? AND is_deleted = 0 FOR UPDATE',
         [id],
       );
-      describeAuditChange({ before: was ?? null, after: { isDeleted: 1 } });
+      if (!was) throw AppException.notFound('推送规则');
+      describeAuditChange({ before: was, after: { isDeleted: 1 } });
       return this.rules.updateRule(em, id, {
         isDeleted: 1,
         updatedBy: operatorId,
@@ -232,7 +235,7 @@ export class PushRuleService {
         updatedBy: operatorId,
         updatedAt: now,
       });
-      if (!ok) return false;
+      if (!ok) throw AppException.notFound('推送规则');
       const shape = (v: PushRuleView) => ({
         content: v.content,
         img: v.img,
