@@ -45,6 +45,7 @@ const LIB_DEPENDENCIES = {
   common: ['contracts'],
   database: ['common', 'contracts'],
   accounts: ['common', 'contracts'],
+  audit: ['accounts', 'common', 'contracts'],
   'contact-policy': ['common', 'contracts', 'database'],
   'push-config': ['common', 'contact-policy', 'contracts', 'database'],
   audience: ['common', 'contact-policy', 'contracts', 'database', 'experiments', 'push-config'],

@@ -9,6 +9,7 @@ import type { Me } from './api/types';
 import type { Role } from '@app/contracts';
 import { sessionCsrf, sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
+import { AuditPage } from './pages/audit-page';
 import { ComparePage } from './pages/compare-page';
 import { ContactSyncPage } from './pages/contact-sync-page';
 import { EffectPage } from './pages/effect-page';
@@ -125,6 +126,7 @@ export function AdminApp() {
           <Route path="/users" element={<Allowed role="admin" page={<UsersPage />} />} />
           <Route path="/apikeys" element={<Allowed role="admin" page={<ApiKeysPage />} />} />
           <Route path="/testgroup" element={<Allowed role="editor" page={<TestGroupPage />} />} />
+          <Route path="/audit" element={<Allowed role="admin" page={<AuditPage />} />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

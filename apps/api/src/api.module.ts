@@ -44,6 +44,8 @@ import { AuthController } from './accounts/auth.controller';
 import { UsersController } from './accounts/users.controller';
 import { ApiKeysController } from './accounts/api-keys.controller';
 import { TestSendController } from './test-send/test-send.controller';
+import { AuditInterceptor, AuditModule } from '@app/audit';
+import { AuditController } from './audit/audit.controller';
 
 @Module({
   imports: [
@@ -65,6 +67,7 @@ import { TestSendController } from './test-send/test-send.controller';
     IngestModule,
     rateLimitModule,
     MetricsModule,
+    AuditModule,
   ],
   controllers: [
     PushRuleController,
@@ -86,6 +89,7 @@ import { TestSendController } from './test-send/test-send.controller';
     UsersController,
     ApiKeysController,
     TestSendController,
+    AuditController,
   ],
   providers: [
     RouteAccessCheck,
@@ -100,6 +104,8 @@ import { TestSendController } from './test-send/test-send.controller';
     { provide: APP_GUARD, useExisting: AccessGuard },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_INTERCEPTOR, useClass: SuccessEnvelopeInterceptor },
+    // Every change leaves one audit row (docs/SECURITY.md "Audit log").
+    { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
   ],
 })
 export class ApiModule implements NestModule {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Controller, Post } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -20,32 +18,19 @@ import { tableSnapshot, truncate } from '../../../test/utils/db';
 import { createAccount, createApiKey, signIn, SignedIn } from '../../../test/utils/accounts';
 import { ruleBody } from '../../../test/utils/rule-factory';
 import { deleteRedisKeys } from '../../admin/test/utils/browser';
+import { DocumentedRoute, documentedRoutes } from '../../../test/utils/security-doc';
 
-interface Row {
-  method: 'GET' | 'POST';
-  path: string;
-  access: Role | 'public';
-}
+type Row = Pick<DocumentedRoute, 'method' | 'path' | 'access'>;
 
-/** The route × role table of docs/SECURITY.md, as written there. */
+/** The route × role table of docs/SECURITY.md; each row's per-role columns must follow from its least role. */
 function documentedRows(): Row[] {
-  const text = readFileSync(join(__dirname, '../../../docs/SECURITY.md'), 'utf8');
-  const rows: Row[] = [];
-  const line = /^\| (GET|POST) \| `([^`]+)` \| (\w+) \| (.+?) \| (.+?) \| (.+?) \| (.+?) \|/gm;
-  for (const m of text.matchAll(line)) {
-    const access = m[3] as Row['access'];
-    const answers = m.slice(4, 8);
-    // Each row's per-role columns must follow from its least role.
-    const expected = ROLES.map((r) =>
-      access === 'public' || roleIncludes(r, access) ? '✓' : '403',
-    );
-    expect({ row: `${m[1]} ${m[2]}`, answers }).toEqual({
-      row: `${m[1]} ${m[2]}`,
-      answers: expected,
+  return documentedRoutes().map((r) => {
+    expect({ row: `${r.method} ${r.path}`, answers: r.answers }).toEqual({
+      row: `${r.method} ${r.path}`,
+      answers: r.expectedAnswers,
     });
-    rows.push({ method: m[1] as Row['method'], path: m[2], access });
-  }
-  return rows;
+    return { method: r.method, path: r.path, access: r.access };
+  });
 }
 
 /** Pages Express serves outside Nest's router, and the request that exercises each. */

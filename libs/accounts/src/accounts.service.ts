@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hash, verify } from '@node-rs/argon2';
 import { DataSource } from 'typeorm';
-import { AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
+import { AppException, Clock, describeAuditChange, ErrorCode, formatDateTime } from '@app/common';
 import { passwordProblem } from './password-policy';
 import { Role } from './roles';
 import { SessionStore } from './session-store';
@@ -73,7 +73,9 @@ export class AccountsService {
          VALUES (?, ?, ?, ?, ?)`,
         [input.username, input.displayName ?? input.username, passwordHash, input.role, by],
       );
-      return await this.get(result.insertId);
+      const created = await this.get(result.insertId);
+      describeAuditChange({ targetType: 'account', targetId: created.id, after: created });
+      return created;
     } catch (e) {
       if ((e as { driverError?: { code?: string } }).driverError?.code === 'ER_DUP_ENTRY') {
         throw new AppException(ErrorCode.NAME_TAKEN, '用户名已存在', [
@@ -111,7 +113,14 @@ export class AccountsService {
       [input.displayName ?? null, input.role ?? null, passwordHash ?? null, input.id],
     );
     if (passwordHash !== undefined) await this.sessions.endAllOf(input.id);
-    return this.get(input.id);
+    const updated = await this.get(input.id);
+    describeAuditChange({
+      targetType: 'account',
+      targetId: input.id,
+      before: current,
+      after: { ...updated, passwordChanged: passwordHash !== undefined },
+    });
+    return updated;
   }
 
   async list(): Promise<AccountView[]> {
@@ -129,10 +138,12 @@ export class AccountsService {
         { field: 'id', message: 'an admin cannot disable their own account' },
       ]);
     }
-    await this.get(id);
+    const before = await this.get(id);
     await this.db.query('UPDATE accounts SET disabled = ? WHERE id = ?', [disabled ? 1 : 0, id]);
     if (disabled) await this.sessions.endAllOf(id);
-    return this.get(id);
+    const after = await this.get(id);
+    describeAuditChange({ targetType: 'account', targetId: id, before, after });
+    return after;
   }
 
   async get(id: number): Promise<AccountView> {

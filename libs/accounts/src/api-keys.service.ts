@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import {
   AppException,
   Clock,
+  describeAuditChange,
   formatDateTime,
   isCalendarDateTime,
   parseBusinessDateTime,
@@ -89,7 +90,10 @@ export class ApiKeysService {
         this.clock.now(),
       ],
     );
-    return { ...(await this.get(result.insertId)), key };
+    const created = await this.get(result.insertId);
+    // The key itself is never recorded: only its view (name, prefix, role).
+    describeAuditChange({ targetType: 'api_key', targetId: created.id, after: created });
+    return { ...created, key };
   }
 
   async list(): Promise<ApiKeyView[]> {
@@ -99,12 +103,14 @@ export class ApiKeysService {
 
   /** Revokes a key for good (revoking a revoked key changes nothing). */
   async revoke(id: number, by: number): Promise<ApiKeyView> {
-    await this.get(id);
+    const before = await this.get(id);
     await this.db.query(
       'UPDATE api_keys SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL',
       [this.clock.now(), by, id],
     );
-    return this.get(id);
+    const after = await this.get(id);
+    describeAuditChange({ targetType: 'api_key', targetId: id, before, after });
+    return after;
   }
 
   private async get(id: number): Promise<ApiKeyView> {

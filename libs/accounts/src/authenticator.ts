@@ -12,6 +12,8 @@ export interface Principal {
   operatorId: number;
   role: Role;
   via: 'session' | 'api-key' | 'admin-token';
+  /** API keys only: the key's id (the audit log names the key). */
+  keyId?: number;
   /** Cookie sign-ins only: writes must carry its CSRF token. */
   session?: Session;
 }
@@ -76,7 +78,7 @@ export class Authenticator {
     const operatorId = this.tokens.resolve(token);
     if (operatorId !== undefined) return { operatorId, role: 'admin', via: 'admin-token' };
     const key = await this.keys.resolve(token);
-    return key && { operatorId: key.operatorId, role: key.role, via: 'api-key' };
+    return key && { operatorId: key.operatorId, role: key.role, via: 'api-key', keyId: key.id };
   }
 
   private async session(id: string): Promise<Principal | undefined> {

@@ -22,3 +22,4 @@ export * from './metrics/metrics.registry';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.controller';
 export * from './db/retry-on-conflict';
+export * from './audit/audit-context';

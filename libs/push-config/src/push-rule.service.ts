@@ -6,6 +6,7 @@ import {
   AppConfig,
   AppException,
   Clock,
+  describeAuditChange,
   endOfDay,
   ErrorCode,
   ErrorDetail,
@@ -165,25 +166,38 @@ export class PushRuleService {
   }
 
   async editStatus(body: EditStatusDto, operatorId: number): Promise<void> {
-    const updated = await this.rules.transaction((em) =>
-      this.rules.updateRule(em, body.id, {
+    const updated = await this.rules.transaction(async (em) => {
+      const [was]: { status: number }[] = await em.query(
+        'SELECT status FROM wechat_push WHERE id = ? AND is_deleted = 0 FOR UPDATE',
+        [body.id],
+      );
+      // Not found: thrown inside, so the transaction (and the request's audit row) rolls back.
+      if (!was) throw AppException.notFound('推送规则');
+      describeAuditChange({ before: was, after: { status: body.status } });
+      return this.rules.updateRule(em, body.id, {
         status: body.status as PushStatus,
         updatedBy: operatorId,
         updatedAt: this.clock.now(),
-      }),
-    );
+      });
+    });
     if (!updated) throw AppException.notFound('推送规则');
     await this.notify(body.id);
   }
 
   async delete(id: number, operatorId: number): Promise<void> {
-    const updated = await this.rules.transaction((em) =>
-      this.rules.updateRule(em, id, {
+    const updated = await this.rules.transaction(async (em) => {
+      const [was]: { status: number }[] = await em.query(
+        'SELECT status, is_deleted AS isDeleted FROM wechat_push WHERE id = ? AND is_deleted = 0 FOR UPDATE',
+        [id],
+      );
+      if (!was) throw AppException.notFound('推送规则');
+      describeAuditChange({ before: was, after: { isDeleted: 1 } });
+      return this.rules.updateRule(em, id, {
         isDeleted: 1,
         updatedBy: operatorId,
         updatedAt: this.clock.now(),
-      }),
-    );
+      });
+    });
     if (!updated) throw AppException.notFound('推送规则');
     await this.notify(id);
   }
@@ -221,7 +235,7 @@ export class PushRuleService {
         updatedBy: operatorId,
         updatedAt: now,
       });
-      if (!ok) return false;
+      if (!ok) throw AppException.notFound('推送规则');
       const shape = (v: PushRuleView) => ({
         content: v.content,
         img: v.img,
@@ -244,6 +258,10 @@ export class PushRuleService {
           now,
         ],
       );
+      describeAuditChange({
+        before: shape(before),
+        after: { ...message, variants: [], contentWeight: 1 },
+      });
       return true;
     });
     if (!updated) throw AppException.notFound('推送规则');

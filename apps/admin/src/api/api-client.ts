@@ -1,5 +1,6 @@
 import { filenameFromDisposition } from './content-disposition';
 import type {
+  AuditQuery,
   CreateApiKey,
   CreateUser,
   DataOf,
@@ -183,6 +184,8 @@ export function createApiClient(opts: ApiClientOptions) {
     /** An operator adopts a content variant: it becomes the rule's content, the others retire. */
     promoteVariant: (id: number, variant: VariantKey) =>
       post('/wechatpush/variant/promote', { id, variant }),
+    /** The audit log (admins only): who changed what, newest first. */
+    auditLog: (q: AuditQuery) => post('/audit/list', q),
     /** The test group (editors read it; admins replace it whole, ≤ 50 members). */
     testGroup: () => post('/testgroup/get', {}),
     updateTestGroup: (members: TestGroupMemberInput[]) => post('/testgroup/update', { members }),

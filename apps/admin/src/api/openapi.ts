@@ -55,6 +55,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/audit/list': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 操作日志：按操作人、操作、对象、时间筛选，最新在前 */
+    post: operations['AuditController_list'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/login': {
     parameters: {
       query?: never;
@@ -909,6 +926,35 @@ export interface components {
        */
       to: string;
     };
+    AuditEntryView: {
+      /** @description METHOD /路由，如 POST /policy/update */
+      action: string;
+      actorId: number | null;
+      /** @description 用户名、密钥名，或登录失败时尝试的用户名 */
+      actorName: string | null;
+      /** @enum {string} */
+      actorType: 'account' | 'api_key' | 'token' | 'anonymous';
+      /** @description 修改后，或请求体（已隐去密钥） */
+      after: Record<string, never> | null;
+      /** @description YYYY-MM-DD HH:mm:ss（Asia/Shanghai） */
+      at: string;
+      /** @description 修改前（服务描述时） */
+      before: Record<string, never> | null;
+      clientIp: string | null;
+      id: number;
+      /** @enum {string} */
+      outcome: 'ok' | 'failed';
+      requestId: string | null;
+      role: string | null;
+      targetId: string | null;
+      targetType: string | null;
+    };
+    AuditPageView: {
+      data: components['schemas']['AuditEntryView'][];
+      page: number;
+      pagesize: number;
+      total: number;
+    };
     BatchIdDto: {
       /** @description 批次 id（见 /wechatpush/runs） */
       batchId: number;
@@ -1657,6 +1703,25 @@ export interface components {
       significant: boolean;
       /** @description 校正前的 p 值 */
       unadjustedPValue: number | null;
+    };
+    ListAuditDto: {
+      /** @description 操作：如 "POST /policy/update"，也可只写前缀（"POST /wechatpush"） */
+      action?: string;
+      /** @description 止（含整天），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
+      endTime?: string;
+      /** @default 1 */
+      page: number;
+      /**
+       * @description 超过 100 按其处理
+       * @default 20
+       */
+      pagesize: number;
+      /** @description 起（含），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
+      startTime?: string;
+      /** @description 对象 id（规则、账号、密钥…） */
+      targetId?: string;
+      /** @description 操作人：账号 id（API 密钥记为其创建人） */
+      userId?: number;
     };
     ListPushRulesDto: {
       /** @description 创建日期止（含整天），YYYY-MM-DD 或 YYYY-MM-DD HH:mm:ss */
@@ -2613,6 +2678,51 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  AuditController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ListAuditDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['AuditPageView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
       };
     };
   };

@@ -120,3 +120,6 @@ export type UpdateUser = Schemas['UpdateUserDto'];
 export type ApiKey = Schemas['ApiKeyView'];
 export type CreatedApiKey = Schemas['CreatedApiKeyView'];
 export type CreateApiKey = Schemas['CreateApiKeyDto'];
+export type AuditQuery = Schemas['ListAuditDto'];
+export type AuditEntry = Schemas['AuditEntryView'];
+export type AuditPage = Schemas['AuditPageView'];

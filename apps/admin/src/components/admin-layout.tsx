@@ -1,4 +1,5 @@
 import {
+  AuditOutlined,
   BarChartOutlined,
   DiffOutlined,
   ExperimentOutlined,
@@ -31,6 +32,7 @@ const PAGES: { key: string; icon: ReactNode; label: string; role: Role }[] = [
   { key: '/testgroup', icon: <ExperimentOutlined />, label: '测试组', role: 'editor' },
   { key: '/users', icon: <UserOutlined />, label: '用户', role: 'admin' },
   { key: '/apikeys', icon: <KeyOutlined />, label: 'API 密钥', role: 'admin' },
+  { key: '/audit', icon: <AuditOutlined />, label: '操作日志', role: 'admin' },
 ];
 
 export const ROLE_LABELS: Record<Role, string> = {

@@ -4,6 +4,7 @@ import { ApiKeysService, RequireRole } from '@app/accounts';
 import { OperatorId } from '@app/common';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, RevokeApiKeyDto } from './accounts.dto';
+import { NotAudited } from '@app/audit';
 
 /** API keys for machines, managed by admins (docs/SECURITY.md "API keys"). */
 @ApiTags('apikeys')
@@ -24,6 +25,7 @@ export class ApiKeysController {
   }
 
   @Post('list')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '全部 API 密钥（不含密钥本身）' })
   @ApiEnvelope(ApiKeyView, { isArray: true })

@@ -10,9 +10,18 @@ import {
   SESSION_COOKIE,
   SessionStore,
 } from '@app/accounts';
-import { APP_CONFIG, AppConfig, AppException, ErrorCode, Public } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  describeAuditActor,
+  describeAuditChange,
+  ErrorCode,
+  Public,
+} from '@app/common';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { LoginDto, MeView } from './accounts.dto';
+import { NotAudited } from '@app/audit';
 
 export const LOGIN_PATH = '/auth/login';
 
@@ -47,8 +56,15 @@ export class AuthController {
   @ApiEnvelope(MeView)
   @ApiTooManyRequestsResponse({ description: 'LOGIN_LOCKED / RATE_LIMITED' })
   async login(@Body() body: LoginDto, @Res({ passthrough: true }) res: Response): Promise<MeView> {
+    // A refused sign-in is audited too ('failed', the name tried; never the password).
+    const refused = () =>
+      describeAuditActor(
+        { type: 'anonymous', id: null, name: body.username, role: null },
+        'failed',
+      );
     const lockedFor = await this.lockout.lockedFor(body.username);
     if (lockedFor > 0) {
+      refused();
       res.setHeader('Retry-After', String(lockedFor));
       throw new AppException(ErrorCode.LOGIN_LOCKED, '登录失败次数过多，请稍后再试', [
         { field: 'username', message: `locked; retry after ${lockedFor} seconds` },
@@ -56,11 +72,14 @@ export class AuthController {
     }
     const account = await this.accounts.verifyCredentials(body.username, body.password);
     if (!account) {
+      refused();
       await this.lockout.failed(body.username);
       throw new AppException(ErrorCode.INVALID_CREDENTIALS, '用户名或密码错误', [
         { field: 'password', message: 'unknown user name, wrong password or disabled account' },
       ]);
     }
+    describeAuditActor({ type: 'account', id: account.id, role: account.role });
+    describeAuditChange({ targetType: 'account', targetId: account.id });
     await this.lockout.succeeded(body.username);
     const session = await this.sessions.start(account.id);
     res.cookie(SESSION_COOKIE, session.id, {
@@ -90,6 +109,7 @@ export class AuthController {
   }
 
   @Post('me')
+  @NotAudited()
   @RequireRole('viewer')
   @CsrfExempt()
   @HttpCode(200)

@@ -4,6 +4,7 @@ import { AccountsService, RequireRole } from '@app/accounts';
 import { OperatorId } from '@app/common';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { AccountView, CreateUserDto, DisableUserDto, UpdateUserDto } from './accounts.dto';
+import { NotAudited } from '@app/audit';
 
 /** Accounts, managed by admins (docs/SECURITY.md "Accounts"). */
 @ApiTags('users')
@@ -31,6 +32,7 @@ export class UsersController {
   }
 
   @Post('list')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '全部用户' })
   @ApiEnvelope(AccountView, { isArray: true })

@@ -21,6 +21,7 @@ import { IdDto, PushRuleDto, PushRuleRepository, PushRuleService } from '@app/pu
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { AudiencePreviewView } from './preview.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /**
  * The body is either a whole rule (validated exactly as create validates it) or `{id}` of
@@ -43,6 +44,7 @@ export class PreviewController {
   ) {}
 
   @Post('preview')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary: '预览目标人群：按规则（未保存）或已保存规则的 id 计算人数与样本，不发送',

@@ -5,6 +5,7 @@ import { ContactPolicyRecord, ContactPolicyService } from '@app/contact-policy';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { PolicyView, UpdatePolicyDto } from './policy.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** The global contact policy every rule obeys (docs/AUDIENCE.md "Contact policy"). */
 @ApiTags('policy')
@@ -14,6 +15,7 @@ export class PolicyController {
   constructor(private readonly policy: ContactPolicyService) {}
 
   @Post('get')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '触达策略：频次上限、最小间隔、企业微信接收上限、免打扰时段、禁发日期' })
   @ApiEnvelope(PolicyView)

@@ -34,6 +34,7 @@ import {
   SuppressionRemoveDto,
 } from './suppression.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** The one multipart route: configure-app's JSON-only body check must pass its body to multer. */
 export const SUPPRESSION_IMPORT_PATH = '/suppression/import';
@@ -97,6 +98,7 @@ export class SuppressionController {
   }
 
   @Post('list')
+  @NotAudited()
   @RequireRole('viewer')
   @HttpCode(200)
   @ApiOperation({

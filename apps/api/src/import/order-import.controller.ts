@@ -42,6 +42,7 @@ import {
   ImportView,
 } from './order-import.dto';
 import { RequireRole } from '@app/accounts';
+import { AuditedExport, NotAudited } from '@app/audit';
 
 /** The order upload route: configure-app's JSON-only body check passes its body to multer. */
 export const ORDER_IMPORT_PATH = '/import/orders';
@@ -168,6 +169,7 @@ export class OrderImportController {
   }
 
   @Post('status')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '导入的状态、进度、计数与报告（被拒绝的行，分页）' })
   @ApiEnvelope(ImportStatusView)
@@ -178,6 +180,7 @@ export class OrderImportController {
   }
 
   @Post('list')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '最近的导入，最新在前' })
   @ApiEnvelope(ImportView, { isArray: true })
@@ -197,6 +200,7 @@ export class OrderImportController {
   }
 
   @Post('report')
+  @AuditedExport()
   @HttpCode(200)
   @ApiOperation({ summary: '报告下载：被拒绝的行（CSV，UTF-8 BOM）' })
   @ApiProduces('text/csv')
@@ -205,6 +209,7 @@ export class OrderImportController {
   }
 
   @Get('report')
+  @AuditedExport()
   @ApiOperation({ summary: '报告下载（GET ?id=…），同 POST /import/report' })
   @ApiProduces('text/csv')
   async reportGet(@Query() query: ImportReportQueryDto, @Res() res: Response): Promise<void> {

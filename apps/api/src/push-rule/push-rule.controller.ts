@@ -15,6 +15,7 @@ import {
 } from '@app/push-config';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** The seed's rule routes: every one a POST with a JSON body. */
 @ApiTags('wechatpush')
@@ -88,6 +89,7 @@ export class PushRuleController {
   }
 
   @Post('lists')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '规则列表：按名称（字面）与创建日期筛选，最新在前' })
   @ApiEnvelope(PushRuleListPage)
@@ -96,6 +98,7 @@ export class PushRuleController {
   }
 
   @Post('info')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '规则详情（请求格式 + id）' })
   @ApiEnvelope(PushRuleView)
@@ -105,6 +108,7 @@ export class PushRuleController {
   }
 
   @Post('labels')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '标签库：城市、分仓、二级品类、品牌' })
   @ApiEnvelope(LabelLibrary)

@@ -14,6 +14,7 @@ import {
   TriggerResultView,
 } from './push-run.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** Firing a rule now, its run history, and the operator's decisions on batches and runs. */
 @ApiTags('wechatpush runs')
@@ -33,6 +34,7 @@ export class PushRunController {
   }
 
   @Post('runs')
+  @NotAudited()
   @RequireRole('viewer')
   @HttpCode(200)
   @ApiOperation({

@@ -19,6 +19,7 @@ import {
   RuleFiguresView,
 } from './analysis.dto';
 import { RequireRole } from '@app/accounts';
+import { AuditedExport, NotAudited } from '@app/audit';
 
 /**
  * Effect analysis (issue 9): goods of the attributed orders, rules compared, reports; a rule's
@@ -34,6 +35,7 @@ export class AnalysisController {
   ) {}
 
   @Post('goods')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -45,6 +47,7 @@ export class AnalysisController {
   }
 
   @Post('compare')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -57,6 +60,7 @@ export class AnalysisController {
   }
 
   @Post('experiment')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -69,6 +73,7 @@ export class AnalysisController {
   }
 
   @Post('report')
+  @AuditedExport()
   @HttpCode(200)
   @ApiOperation({
     summary: `周报 / 月报：每个规则每个周期一行（仅有执行的），json 或 csv（UTF-8 BOM，表头：${REPORT_CSV_COLUMNS.map(([h]) => h).join(',')}）`,

@@ -11,6 +11,7 @@ import {
   StatsQueryDto,
 } from './statistics.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** Effect statistics (SPEC §7): the funnel over a range, per run and per day. */
 @ApiTags('statistic')
@@ -22,6 +23,7 @@ export class StatisticsController {
   constructor(private readonly stats: PushStatisticsService) {}
 
   @Post('result')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -33,6 +35,7 @@ export class StatisticsController {
   }
 
   @Post('runs')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '每次执行的效果（新到旧，分页），含每位员工的执行 / 送达' })
   @ApiEnvelope(RunFiguresPageView)
@@ -41,6 +44,7 @@ export class StatisticsController {
   }
 
   @Post('daily')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '按天的效果（图表用）：范围内每天一行，当天内去重；范围最多 366 天' })
   @ApiEnvelope(DailyFiguresView, { isArray: true })

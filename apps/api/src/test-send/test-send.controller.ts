@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorId } from '@app/common';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 import { TEST_GROUP_LIMIT, TestGroupService, TestSendService } from '@app/pipeline';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
@@ -25,6 +26,7 @@ export class TestSendController {
   ) {}
 
   @Post('testgroup/get')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '测试组：接收测试发送的内部企业微信联系人' })
   @ApiEnvelope(TestGroupView)

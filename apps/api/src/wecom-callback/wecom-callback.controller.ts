@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AppException, ErrorCode, Public, RawResponse } from '@app/common';
 import { ReceiveCallbackService } from '@app/wecom-callbacks';
 import { openedCallback } from './open-callback.middleware';
+import { MachineInput } from '@app/audit';
 
 const wrongShape = (field: string) =>
   new AppException(ErrorCode.CALLBACK_MALFORMED, '企业微信回调校验失败', [
@@ -34,6 +35,7 @@ export class WecomCallbackController {
 
   /** An encrypted event: stored once, processed by a job; `success` tells WeCom not to retry. */
   @Post()
+  @MachineInput()
   @HttpCode(200)
   async receive(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const opened = openedCallback(req);

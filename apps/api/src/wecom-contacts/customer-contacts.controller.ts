@@ -5,6 +5,7 @@ import { CustomerContactsService } from '@app/wecom-callbacks';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { CustomerContactsDto, CustomerContactsView } from './customer-contacts.dto';
 import { RequireRole } from '@app/accounts';
+import { NotAudited } from '@app/audit';
 
 /** One WeCom customer's follow relations and corp tags (the audience sample links here). */
 @ApiTags('wecom-contacts')
@@ -14,6 +15,7 @@ export class CustomerContactsController {
   constructor(private readonly contacts: CustomerContactsService) {}
 
   @Post('customer')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '一位客户的跟进成员（导购）、添加时间与企业标签' })
   @ApiEnvelope(CustomerContactsView)

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { Public, RawResponse } from '@app/common';
 import { YouzanPushService } from '@app/youzan';
 import { openedYouzanPush } from './open-youzan-push.middleware';
+import { MachineInput } from '@app/audit';
 
 /**
  * Youzan's push messages (消息推送) about trades and refunds. Public like /wecom/callback —
@@ -19,6 +20,7 @@ export class YouzanPushController {
   constructor(private readonly pushes: YouzanPushService) {}
 
   @Post()
+  @MachineInput()
   @HttpCode(200)
   async receive(@Req() req: Request): Promise<{ code: 0; msg: 'success' }> {
     await this.pushes.accept(openedYouzanPush(req));

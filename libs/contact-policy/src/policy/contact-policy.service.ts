@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, AppException, Clock, ErrorCode, formatDateTime } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AppException,
+  Clock,
+  describeAuditChange,
+  ErrorCode,
+  formatDateTime,
+} from '@app/common';
 import { ContactPolicyShape, policyProblems, WecomCapPeriod } from '@app/contracts';
 
 /** The stored policy with who last changed it. */
@@ -158,6 +166,7 @@ export class ContactPolicyService {
          VALUES (?, ?, ?, ?)`,
         [operatorId ?? null, now, JSON.stringify(before), JSON.stringify(after)],
       );
+      describeAuditChange({ targetType: 'contact_policy', targetId: 1, before, after });
     });
     return this.get();
   }

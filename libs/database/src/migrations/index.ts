@@ -24,6 +24,7 @@ import { OrdersIn1734200000000 } from './1734200000000-orders-in';
 import { YouzanPullState1734210000000 } from './1734210000000-youzan-pull-state';
 import { WecomContacts1734230000000 } from './1734230000000-wecom-contacts';
 import { Accounts1734500000000 } from './1734500000000-accounts';
+import { AuditLog1734700000000 } from './1734700000000-audit-log';
 import { TestGroup1734800000000 } from './1734800000000-test-group';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
@@ -61,5 +62,6 @@ export const ALL_MIGRATIONS = [
   SetBasedLinkProjections1734420000000,
   ContactSyncChunks1734450000000,
   Accounts1734500000000,
+  AuditLog1734700000000,
   TestGroup1734800000000,
 ];
