@@ -847,6 +847,8 @@ async function main() {
     DB_NAME: settings.db,
     REDIS_KEY_PREFIX: settings.db,
     ADMIN_TOKENS: adminTokens,
+    // One operator creates and triggers the example rules: nobody else could approve them.
+    RULE_APPROVAL: process.env.RULE_APPROVAL || 'off',
     LOG_LEVEL: process.env.DEMO_LOG_LEVEL || 'info',
   };
 

@@ -49,6 +49,8 @@ export interface RunView {
   controlCount: number | null;
   excluded: ExclusionCounts;
   forced: boolean;
+  /** The approved rule version the run sent (null before its message was prepared). */
+  ruleVersion: number | null;
   batchCount: number | null;
   sentBatches: number;
   failedBatches: number;
@@ -94,6 +96,10 @@ export class PushRunService {
   async trigger(pushId: number, operatorId: number, force = false): Promise<{ runId: number }> {
     const rule = await this.rules.findActive(pushId);
     if (!rule) throw AppException.notFound('推送规则');
+    if (rule.approvedVersion === null)
+      throw new AppException(ErrorCode.NOT_APPROVED, '规则尚无审批通过的版本，不能执行', [
+        { field: 'id', message: `rule ${pushId} has no approved version yet` },
+      ]);
     const now = this.clock.now();
     const { quietHours } = await this.policy.current();
     const quiet = isQuietTime(formatClockTime(now), quietHours);
@@ -282,6 +288,7 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     controlCount: r.controlCount,
     excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
     forced: r.forced,
+    ruleVersion: r.ruleVersion === null ? null : Number(r.ruleVersion),
     batchCount: r.batchCount,
     sentBatches: r.sentBatches,
     failedBatches: r.failedBatches,

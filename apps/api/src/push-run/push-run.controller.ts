@@ -27,7 +27,10 @@ export class PushRunController {
   @ApiOperation({ summary: '立即执行一次（与定时相同的流水线，记为手动执行）→ {runId}' })
   @ApiEnvelope(TriggerResultView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  @ApiConflictResponse({ description: 'QUIET_HOURS（免打扰时段内且未带 force: true）' })
+  @ApiConflictResponse({
+    description:
+      'QUIET_HOURS（免打扰时段内且未带 force: true）；NOT_APPROVED（尚无审批通过的版本）',
+  })
   trigger(@Body() body: TriggerDto, @OperatorId() operatorId: number) {
     return this.runs.trigger(body.id, operatorId, body.force === true);
   }

@@ -96,6 +96,12 @@ class RunRecordView implements RunView {
   })
   excluded: ExclusionCountsView;
   @ApiProperty({ description: '免打扰时段内以 force 手动执行' }) forced: boolean;
+  @ApiProperty({
+    description: '本次执行发送的规则版本（已审批）；准备消息前为 null',
+    nullable: true,
+    type: Number,
+  })
+  ruleVersion: number | null;
   @ApiProperty({ type: Number, nullable: true }) batchCount: number | null;
   @ApiProperty() sentBatches: number;
   @ApiProperty() failedBatches: number;

@@ -26,6 +26,7 @@ import { WecomContacts1734230000000 } from './1734230000000-wecom-contacts';
 import { Accounts1734500000000 } from './1734500000000-accounts';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
+import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -60,4 +61,5 @@ export const ALL_MIGRATIONS = [
   SetBasedLinkProjections1734420000000,
   ContactSyncChunks1734450000000,
   Accounts1734500000000,
+  RuleVersions1734600000000,
 ];
