@@ -5,6 +5,7 @@ import { ApiContext } from './api/api-context';
 import { LoginPage } from './auth/login-page';
 import { sessionCsrf, sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
+import { ApprovalPage } from './pages/approval-page';
 import { ComparePage } from './pages/compare-page';
 import { ContactSyncPage } from './pages/contact-sync-page';
 import { EffectPage } from './pages/effect-page';
@@ -99,6 +100,7 @@ export function AdminApp() {
           <Route path="/suppression" element={<SuppressionPage />} />
           <Route path="/import" element={<OrderImportPage />} />
           <Route path="/contacts" element={<ContactSyncPage />} />
+          <Route path="/approvals" element={<ApprovalPage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

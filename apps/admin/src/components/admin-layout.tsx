@@ -1,4 +1,5 @@
 import {
+  AuditOutlined,
   BarChartOutlined,
   DiffOutlined,
   ImportOutlined,
@@ -23,6 +24,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
     '/suppression',
     '/import',
     '/contacts',
+    '/approvals',
   ].includes(pathname)
     ? pathname
     : '/rules';
@@ -38,6 +40,7 @@ export function AdminLayout({ onLogout }: { onLogout: () => void }) {
           items={[
             { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表' },
             { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送' },
+            { key: '/approvals', icon: <AuditOutlined />, label: '待审批' },
             { key: '/effect', icon: <BarChartOutlined />, label: '推送效果' },
             { key: '/compare', icon: <DiffOutlined />, label: '规则对比' },
             { key: '/policy', icon: <SafetyOutlined />, label: '触达策略' },

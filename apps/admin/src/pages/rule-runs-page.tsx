@@ -195,6 +195,12 @@ export function RuleRunsPage() {
       ),
     },
     {
+      title: '规则版本',
+      dataIndex: 'ruleVersion',
+      width: 90,
+      render: (v: number | null) => (v === null ? '—' : `v${v}`),
+    },
+    {
       title: '状态',
       dataIndex: 'state',
       width: 110,

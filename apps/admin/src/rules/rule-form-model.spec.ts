@@ -13,6 +13,9 @@ import {
 
 const view: PushRuleView = {
   id: 7,
+  version: 3,
+  approvedVersion: 2,
+  pendingVersion: 3,
   name: '召回',
   status: 1,
   startDate: '2024-01-01',
