@@ -31,7 +31,7 @@ const FIELD_LABELS: Record<string, string> = {
 
 const WEEK = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
-export const STATE_TAGS: Record<RuleVersion['state'], { color: string; text: string }> = {
+const STATE_TAGS: Record<RuleVersion['state'], { color: string; text: string }> = {
   pending_approval: { color: 'orange', text: '待审批' },
   approved: { color: 'green', text: '已通过' },
   rejected: { color: 'red', text: '已驳回' },

@@ -7,7 +7,7 @@ export const VERSION_STATES = ['pending_approval', 'approved', 'rejected', 'supe
 export type VersionState = (typeof VERSION_STATES)[number];
 
 /** Longest reviewer comment (reject, approve). */
-export const MAX_COMMENT_LENGTH = 500;
+const MAX_COMMENT_LENGTH = 500;
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -84,7 +84,7 @@ export class RuleVersionView {
   diff: FieldDiff[];
 }
 
-export class PendingVersionItem {
+class PendingVersionItem {
   @ApiProperty({ description: '规则 id' }) id: number;
   @ApiProperty() name: string;
   @ApiProperty() version: number;
