@@ -98,6 +98,7 @@ describe('access control: every route × every role (docs/SECURITY.md "Route × 
       '/wechatpush/trigger': { id: ruleId, force: true },
       '/wechatpush/approve': { id: ruleId, version: 1 },
       '/wechatpush/reject': { id: ruleId, version: 1, comment: 'forbidden' },
+      '/wechatpush/confirm': { requestId: 1 },
       '/suppression/add': { externalUserIds: ['wm-forbidden'] },
       '/users/create': { username: `intruder${ts()}`, password: 'Xq7-long-enough!', role: 'admin' },
       '/users/update': { id: accountIds.viewer, role: 'admin' },

@@ -30,12 +30,13 @@ const MUTATING = new Set([
   '/wechatpush/run/cancel',
   '/wechatpush/approve',
   '/wechatpush/reject',
+  '/wechatpush/confirm',
 ]);
 
 /** What an accepted mutation may change. */
 /** What accepted bodies may change: rules, runs, the contact policy and its lists, and a contact sync started (`POST /wecom/contacts/sync` takes no body). */
 const RULE_AND_RUN_TABLES =
-  /^(wechat_push(_time|_runs|_batches|_versions)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs)$/;
+  /^(wechat_push(_time|_runs|_batches|_versions|_trigger_confirmations)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs)$/;
 
 /** Field names of the API (and of the seed's request shape), beyond what the schemas list. */
 const KNOWN_FIELDS = [

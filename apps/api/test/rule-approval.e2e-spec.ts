@@ -29,7 +29,7 @@ describe('rule versions and approval', () => {
     {};
 
   beforeAll(async () => {
-    p = await startPipeline({ env: { RULE_APPROVAL: 'required' } });
+    p = await startPipeline({ env: { RULE_APPROVAL: 'required', APPROVAL_CONFIRM_ABOVE: '5' } });
     for (const role of ['editor', 'approver'] as const)
       accounts[role] = await createAccount(p.api.app, role, `${role}-${Date.now()}`);
   });
@@ -281,5 +281,40 @@ describe('rule versions and approval', () => {
     ]);
     expect(versions[3].diff).toContainEqual({ field: 'name', before: null, after: '审批' });
     expect(versions[3].createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
+  it('a trigger above APPROVAL_CONFIRM_ABOVE waits for a second approver, who confirms it', async () => {
+    await seedBuyers(p.db, 8, { daysAgo: 35, now: p.clock.now() });
+    const id = await approvedRule('大促');
+    const asked = await p.api.post('/wechatpush/trigger', { id, force: true }, OPERATOR_1_TOKEN);
+    expect(asked.status).toBe(409);
+    expect(asked.body.error.code).toBe('CONFIRMATION_REQUIRED');
+    const requestId = Number(
+      asked.body.error.details.find((d: { field: string }) => d.field === 'requestId').message,
+    );
+    expect(requestId).toBeGreaterThan(0);
+    const manualRuns = () =>
+      p.db.query("SELECT id FROM wechat_push_runs WHERE push_id = ? AND kind = 'manual'", [id]);
+    expect(await manualRuns()).toEqual([]);
+
+    const own = await p.api.post('/wechatpush/confirm', { requestId }, OPERATOR_1_TOKEN);
+    expect(own.status).toBe(403);
+    expect(own.body.error.code).toBe('SELF_APPROVAL');
+    const confirmed = await p.api.post('/wechatpush/confirm', { requestId }, OPERATOR_2_TOKEN);
+    expect(confirmed.status).toBe(200);
+    const runId = confirmed.body.data.runId;
+    await eventually(async () => {
+      const [r] = await p.db.query('SELECT state FROM wechat_push_runs WHERE id = ?', [runId]);
+      return r?.state === 'completed';
+    });
+    expect(await p.sim.messages()).toHaveLength(1);
+    expect(await manualRuns()).toEqual([{ id: runId }]);
+    const again = await p.api.post('/wechatpush/confirm', { requestId }, OPERATOR_2_TOKEN);
+    expect(again.body.error.code).toBe('INVALID_STATE');
+    const [row] = await p.db.query(
+      'SELECT audience_estimate, requested_by, confirmed_by, run_id FROM wechat_push_trigger_confirmations WHERE id = ?',
+      [requestId],
+    );
+    expect(row).toEqual({ audience_estimate: 8, requested_by: 1, confirmed_by: 2, run_id: runId });
   });
 });

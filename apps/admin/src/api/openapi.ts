@@ -549,6 +549,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/wechatpush/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId} */
+    post: operations['PushRunController_confirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/wechatpush/create': {
     parameters: {
       query?: never;
@@ -996,6 +1013,10 @@ export interface components {
        */
       startTime: string;
     };
+    ConfirmTriggerDto: {
+      /** @description 执行确认请求的 id（trigger 的 409 CONFIRMATION_REQUIRED 中 requestId） */
+      requestId: number;
+    };
     ContactSyncRecordView: {
       /** @description 本次修正的行数：新增 + 变更 + 删除的跟进关系 */
       corrected: number;
@@ -1253,6 +1274,7 @@ export interface components {
       | 'NOT_APPROVED'
       | 'SELF_APPROVAL'
       | 'VERSION_NOT_PENDING'
+      | 'CONFIRMATION_REQUIRED'
       | 'RATE_LIMITED'
       | 'CALLBACK_NOT_CONFIGURED'
       | 'CALLBACK_SIGNATURE_INVALID'
@@ -4158,6 +4180,65 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ErrorEnvelopeView'];
         };
+      };
+    };
+  };
+  PushRunController_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ConfirmTriggerDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['TriggerResultView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INVALID_STATE（已确认或超过 1 小时）、NOT_APPROVED、QUIET_HOURS */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };

@@ -6,6 +6,7 @@ import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
   BatchIdDto,
   CancelReportView,
+  ConfirmTriggerDto,
   ResendResultView,
   RunIdDto,
   RunPageView,
@@ -33,6 +34,21 @@ export class PushRunController {
   })
   trigger(@Body() body: TriggerDto, @OperatorId() operatorId: number) {
     return this.runs.trigger(body.id, operatorId, body.force === true);
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId}',
+  })
+  @ApiEnvelope(TriggerResultView)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiConflictResponse({
+    description: 'INVALID_STATE（已确认或超过 1 小时）、NOT_APPROVED、QUIET_HOURS',
+  })
+  confirm(@Body() body: ConfirmTriggerDto, @OperatorId() operatorId: number) {
+    return this.runs.confirm(body.requestId, operatorId);
   }
 
   @Post('runs')

@@ -139,3 +139,12 @@ export class CancelReportView implements CancelReport {
   cancelledTasks: string[];
   @ApiProperty({ type: [TaskCancelFailureView] }) taskCancelFailures: TaskCancelFailureView[];
 }
+
+export class ConfirmTriggerDto {
+  @ApiProperty({
+    description: '执行确认请求的 id（trigger 的 409 CONFIRMATION_REQUIRED 中 requestId）',
+  })
+  @IsInt()
+  @Min(1)
+  requestId: number;
+}

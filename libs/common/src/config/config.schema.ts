@@ -178,6 +178,11 @@ export const configSchema = z
      * and diffs are still recorded).
      */
     RULE_APPROVAL: z.enum(['required', 'off']).default('required'),
+    /**
+     * A manual trigger of a rule whose audience (counted as the preview counts it) is above
+     * this needs a second approver's `/wechatpush/confirm`. 0: never.
+     */
+    APPROVAL_CONFIRM_ABOVE: int(50000, 0, 100_000_000),
 
     WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
     WECOM_CORP_ID: z.string().default(''),

@@ -34,7 +34,8 @@ interface LegacyRule {
  * is a row of `wechat_push_versions` with the whole rule in request shape (`body`); only its
  * state and decision columns ever change. `wechat_push` (+ `wechat_push_time`) keep holding
  * the last approved version (`approved_version`), which is what the scheduler fires; each run
- * records the version it sent (`rule_version`).
+ * records the version it sent (`rule_version`). A manual trigger of a rule whose audience is
+ * above APPROVAL_CONFIRM_ABOVE waits in `wechat_push_trigger_confirmations` for a second approver.
  *
  * Migration path: every existing rule becomes version 1, approved by the system account (id 0)
  * at its last change (`updated_at`, already Shanghai wall time).
@@ -58,6 +59,20 @@ export class RuleVersions1734600000000 implements MigrationInterface {
         PRIMARY KEY (id),
         UNIQUE KEY uk_push_versions_rule (push_id, version),
         KEY idx_push_versions_state (state, created_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`);
+    await q.query(`
+      CREATE TABLE wechat_push_trigger_confirmations (
+        id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+        push_id BIGINT UNSIGNED NOT NULL,
+        audience_estimate INT UNSIGNED NOT NULL COMMENT 'the rule audience counted at the request',
+        forced TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'trigger with force (quiet hours)',
+        requested_by BIGINT NOT NULL,
+        requested_at DATETIME NOT NULL,
+        confirmed_by BIGINT NULL,
+        confirmed_at DATETIME NULL,
+        run_id BIGINT UNSIGNED NULL COMMENT 'the manual run the confirmation started',
+        PRIMARY KEY (id),
+        KEY idx_trigger_confirmations_rule (push_id, requested_at)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci`);
     await q.query(
       `ALTER TABLE wechat_push ADD COLUMN approved_version INT UNSIGNED NULL
@@ -120,6 +135,7 @@ export class RuleVersions1734600000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE wechat_push_runs DROP COLUMN rule_version');
     await q.query('ALTER TABLE wechat_push DROP COLUMN approved_version');
+    await q.query('DROP TABLE wechat_push_trigger_confirmations');
     await q.query('DROP TABLE wechat_push_versions');
   }
 }
