@@ -163,6 +163,8 @@ export function createApiClient(opts: ApiClientOptions) {
     approveVersion: (id: number, version: number) => post('/wechatpush/approve', { id, version }),
     rejectVersion: (id: number, version: number, comment: string) =>
       post('/wechatpush/reject', { id, version, comment }),
+    /** A second approver confirms a trigger above APPROVAL_CONFIRM_ABOVE → {runId}. */
+    confirmTrigger: (requestId: number) => post('/wechatpush/confirm', { requestId }),
     labels: () => post('/wechatpush/labels', {}),
     preview: (body: PushRuleBody) => post('/wechatpush/preview', body),
     /** `force`: trigger inside the policy's quiet hours (otherwise 409 QUIET_HOURS). */
