@@ -847,6 +847,10 @@ async function main() {
     DB_NAME: settings.db,
     REDIS_KEY_PREFIX: settings.db,
     ADMIN_TOKENS: adminTokens,
+    // One operator creates and triggers the example rules: nobody else could approve them
+    // or confirm a large trigger.
+    RULE_APPROVAL: process.env.RULE_APPROVAL || 'off',
+    APPROVAL_CONFIRM_ABOVE: process.env.APPROVAL_CONFIRM_ABOVE || '0',
     LOG_LEVEL: process.env.DEMO_LOG_LEVEL || 'info',
   };
 

@@ -17,6 +17,8 @@ export const PIPELINE_TABLES = [
   'wechat_push_runs',
   'wechat_push_time',
   'wechat_push',
+  'wechat_push_versions',
+  'wechat_push_trigger_confirmations',
   'wechat_labels',
   'wechat_customers_labels',
   'customers',

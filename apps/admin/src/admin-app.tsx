@@ -10,6 +10,7 @@ import type { Role } from '@app/contracts';
 import { sessionCsrf, sessionToken } from './auth/session-token';
 import { AdminLayout } from './components/admin-layout';
 import { AuditPage } from './pages/audit-page';
+import { ApprovalPage } from './pages/approval-page';
 import { ComparePage } from './pages/compare-page';
 import { ContactSyncPage } from './pages/contact-sync-page';
 import { EffectPage } from './pages/effect-page';
@@ -127,6 +128,7 @@ export function AdminApp() {
           <Route path="/apikeys" element={<Allowed role="admin" page={<ApiKeysPage />} />} />
           <Route path="/testgroup" element={<Allowed role="editor" page={<TestGroupPage />} />} />
           <Route path="/audit" element={<Allowed role="admin" page={<AuditPage />} />} />
+          <Route path="/approvals" element={<ApprovalPage />} />
           <Route path="*" element={<Navigate to="/rules" replace />} />
         </Route>
       </Routes>

@@ -16,6 +16,7 @@ import {
 import { ruleBody } from '../../../test/utils/rule-factory';
 import { setPolicy } from '../../../test/utils/pipeline';
 import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
+import { ApiKeysService } from '@app/accounts';
 import { documentedRoutes } from '../../../test/utils/security-doc';
 import { deleteRedisKeys } from '../../admin/test/utils/browser';
 
@@ -51,6 +52,8 @@ const READS = new Set([
   '/statistic/wechatpush/runs',
   '/suppression/list',
   '/testgroup/get',
+  '/wechatpush/pending',
+  '/wechatpush/versions',
   '/users/list',
   '/wechatpush/info',
   '/wechatpush/labels',
@@ -73,7 +76,7 @@ const SESSION_ROUTES = new Set(['POST /auth/login', 'POST /auth/logout']);
  * Mutating routes whose success needs state this suite does not build (an `unknown` batch
  * needs a run through WeCom): refused with a 4xx here, which must leave no row.
  */
-const NOT_REACHED = new Set(['POST /wechatpush/batch/resend']);
+const NOT_REACHED = new Set(['POST /wechatpush/batch/resend', 'POST /wechatpush/confirm']);
 
 const ORDERS_CSV = [
   'order_number,order_time,status,payment,customer_id,sku_id,sku_name,brand,quantity,price',
@@ -91,17 +94,26 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
   let server: ReturnType<ApiHarness['app']['getHttpServer']>;
   let adminKey: string;
   let viewerKey: string;
+  /** An admin key of another account: the approver of what account 1 authored. */
+  let secondKey: string;
+  let secondId: number;
   let requests = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wpp-audit-'));
-    api = await startApiWith({ IMPORT_DIR: dir });
+    // Approval on: approve and reject need a pending version and an approver not its author.
+    api = await startApiWith({ IMPORT_DIR: dir, RULE_APPROVAL: 'required' });
     server = api.app.getHttpServer();
     await truncate(api.db, 'accounts', 'api_keys', 'wechat_push_time', 'wechat_push', 'audit_log');
     // Account 1 is the admin the keys act as (createApiKey creates them as operator 1).
     await createAccount(api.app, 'admin');
     adminKey = await createApiKey(api.app, 'admin');
     viewerKey = await createApiKey(api.app, 'viewer');
+    const second = await createAccount(api.app, 'admin');
+    secondKey = (
+      await api.app.get(ApiKeysService).create({ name: 'second admin', role: 'admin' }, second.id)
+    ).key;
+    secondId = second.id;
   });
   afterAll(async () => {
     // Later suites of this Jest worker (same database) expect the default policy.
@@ -172,19 +184,38 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
       /** A service describes the state before: before_json must hold it. */
       before?: boolean;
       after?: (res: request.Response) => void;
+      /** Sent by the second admin (an approver must not be the version's author). */
+      bySecond?: boolean;
     }[] = [
       {
         route: 'POST /wechatpush/create',
         body: () => ruleBody({ name: `审计 ${ts}`, variants: [{ content: '变体 B', weight: 1 }] }),
       },
       {
+        route: 'POST /wechatpush/approve',
+        body: () => ({ id: state.rule, version: 1 }),
+        target: () => String(state.rule),
+        bySecond: true,
+      },
+      {
         route: 'POST /wechatpush/edit',
         body: () => ({
-          ...ruleBody({ name: `审计 改 ${ts}`, variants: [{ content: '变体 B', weight: 1 }] }),
+          ...ruleBody({
+            name: `审计 改 ${ts}`,
+            content: '改过的文案（待审批）',
+            variants: [{ content: '变体 B', weight: 1 }],
+          }),
           id: state.rule,
         }),
         target: () => String(state.rule),
       },
+      {
+        route: 'POST /wechatpush/reject',
+        body: () => ({ id: state.rule, version: 2, comment: '文案再改改' }),
+        target: () => String(state.rule),
+        bySecond: true,
+      },
+      { route: 'POST /wechatpush/confirm', body: () => ({ requestId: 987_654 }) },
       {
         route: 'POST /wechatpush/variant/promote',
         body: () => ({ id: state.rule, variant: 'B' }),
@@ -328,7 +359,7 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
           method,
           path,
           call.body(),
-          undefined,
+          call.bySecond ? { bearer: secondKey } : undefined,
           call.upload?.(),
         );
         // A streamed export's row follows its file by a moment (see SECURITY.md): poll.
@@ -372,8 +403,10 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
         }).toEqual({
           route: call.route,
           action: call.route,
-          actor: ['api_key', 1, 'admin'],
-          actorName: expect.stringMatching(/^test admin \(wpp_/),
+          actor: ['api_key', call.bySecond ? secondId : 1, 'admin'],
+          actorName: expect.stringMatching(
+            call.bySecond ? /^second admin \(wpp_/ : /^test admin \(wpp_/,
+          ),
           outcome: 'ok',
           target: call.target?.(),
           hasBefore: call.before ? true : undefined,
@@ -427,6 +460,9 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
       ['/wechatpush/trigger', { id: 999_999, force: true }],
       ['/wechatpush/run/cancel', { runId: 999_999 }],
       ['/wechatpush/batch/resend', { batchId: 999_999 }],
+      ['/wechatpush/approve', { id: 999_999, version: 1 }],
+      ['/wechatpush/reject', { id: 999_999, version: 1, comment: 'x' }],
+      ['/wechatpush/confirm', { requestId: 999_999 }],
       ['/import/cancel', { id: 999_999 }],
       ['/users/update', { id: 999_999, role: 'viewer' }],
       ['/users/disable', { id: 999_999 }],

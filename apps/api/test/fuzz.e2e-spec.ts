@@ -30,12 +30,15 @@ const MUTATING = new Set([
   '/wechatpush/run/cancel',
   '/wechatpush/testsend',
   '/testgroup/update',
+  '/wechatpush/approve',
+  '/wechatpush/reject',
+  '/wechatpush/confirm',
 ]);
 
 /** What an accepted mutation may change. */
 /** What accepted bodies may change: rules, runs, the contact policy and its lists, the test group, and a contact sync started (`POST /wecom/contacts/sync` takes no body). */
 const RULE_AND_RUN_TABLES =
-  /^(wechat_push(_time|_runs|_batches)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs|test_group_members)$/;
+  /^(wechat_push(_time|_runs|_batches|_versions|_trigger_confirmations)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs|test_group_members)$/;
 
 /** Field names of the API (and of the seed's request shape), beyond what the schemas list. */
 const KNOWN_FIELDS = [

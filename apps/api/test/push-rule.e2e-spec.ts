@@ -73,6 +73,10 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
           ignoreGlobalControl: false,
           variants: [],
           contentWeight: 1,
+          // RULE_APPROVAL=off in the suites: version 1, approved at once by its author.
+          version: 1,
+          approvedVersion: 1,
+          pendingVersion: null,
         },
       });
 
@@ -448,6 +452,9 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
         ignoreGlobalControl: false,
         variants: [],
         contentWeight: 1,
+        version: 2,
+        approvedVersion: 2,
+        pendingVersion: null,
       });
       const slots = await api.db.query(
         'SELECT name, week_day, push_time FROM wechat_push_time WHERE push_id = ?',
@@ -570,6 +577,9 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
             createTime: '2024-01-03 10:00:00',
             status: 0,
             usefulTime: '2024-01-01~2024-12-31',
+            // Inserted behind the service's back: no versions.
+            approvedVersion: null,
+            pendingVersion: null,
           },
           {
             id: expect.any(Number),
@@ -577,6 +587,9 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
             createTime: '2024-01-02 10:00:00',
             status: 0,
             usefulTime: '2024-01-01~2024-12-31',
+            // Inserted behind the service's back: no versions.
+            approvedVersion: null,
+            pendingVersion: null,
           },
           {
             id: expect.any(Number),
@@ -584,6 +597,9 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
             createTime: '2024-01-01 10:00:00',
             status: 0,
             usefulTime: '2024-01-01~2024-12-31',
+            // Inserted behind the service's back: no versions.
+            approvedVersion: null,
+            pendingVersion: null,
           },
         ],
         total: 3,

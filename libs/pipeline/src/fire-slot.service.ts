@@ -217,6 +217,7 @@ export class FireSlotService {
       now,
       {
         content: rule.content,
+        ruleVersion: rule.approvedVersion,
         attachments,
         variantMessages: variantMessages.length ? JSON.stringify(variantMessages) : null,
       },

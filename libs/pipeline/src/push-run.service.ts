@@ -13,6 +13,7 @@ import {
 import { ContactLedger, ContactPolicyService } from '@app/contact-policy';
 import { ExclusionCounts, isQuietTime, noExclusions, variantKey } from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
+import { SelectAudienceService } from '@app/audience';
 import { WecomClient, WecomError } from '@app/wecom';
 import { BatchState, PushBatch } from './entities/push-batch.entity';
 import { PushRun, RunState } from './entities/push-run.entity';
@@ -49,6 +50,8 @@ export interface RunView {
   controlCount: number | null;
   excluded: ExclusionCounts;
   forced: boolean;
+  /** The approved rule version the run sent (null before its message was prepared). */
+  ruleVersion: number | null;
   batchCount: number | null;
   sentBatches: number;
   failedBatches: number;
@@ -69,6 +72,9 @@ export interface CancelReport {
 
 const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
 
+/** How long a trigger's confirmation request can be confirmed. */
+const CONFIRM_WITHIN_MS = 3_600_000;
+
 /** Operator actions on runs: trigger now, history, resend an unknown/failed batch, cancel. */
 @Injectable()
 export class PushRunService {
@@ -84,6 +90,7 @@ export class PushRunService {
     private readonly wecom: WecomClient,
     private readonly policy: ContactPolicyService,
     private readonly ledger: ContactLedger,
+    private readonly audience: SelectAudienceService,
   ) {}
 
   /**
@@ -91,9 +98,18 @@ export class PushRunService {
    * contact policy's quiet hours it is refused (409 QUIET_HOURS) unless `force` is set,
    * which the run records.
    */
-  async trigger(pushId: number, operatorId: number, force = false): Promise<{ runId: number }> {
+  async trigger(
+    pushId: number,
+    operatorId: number,
+    force = false,
+    confirmed = false,
+  ): Promise<{ runId: number }> {
     const rule = await this.rules.findActive(pushId);
     if (!rule) throw AppException.notFound('推送规则');
+    if (rule.approvedVersion === null)
+      throw new AppException(ErrorCode.NOT_APPROVED, '规则尚无审批通过的版本，不能执行', [
+        { field: 'id', message: `rule ${pushId} has no approved version yet` },
+      ]);
     const now = this.clock.now();
     const { quietHours } = await this.policy.current();
     const quiet = isQuietTime(formatClockTime(now), quietHours);
@@ -108,6 +124,29 @@ export class PushRunService {
           },
         ],
       );
+    }
+    const threshold = this.config.APPROVAL_CONFIRM_ABOVE;
+    if (!confirmed && threshold > 0) {
+      const estimate = await this.audience.count(rule, now);
+      if (estimate > threshold) {
+        const inserted = await this.db.query(
+          `INSERT INTO wechat_push_trigger_confirmations
+             (push_id, audience_estimate, forced, requested_by, requested_at) VALUES (?, ?, ?, ?, ?)`,
+          [pushId, estimate, force ? 1 : 0, operatorId, now],
+        );
+        const requestId = (inserted as { insertId: number }).insertId;
+        throw new AppException(
+          ErrorCode.CONFIRMATION_REQUIRED,
+          `目标人数约 ${estimate}，超过 ${threshold}，需另一位审批人确认（请求 #${requestId}）`,
+          [
+            { field: 'requestId', message: String(requestId) },
+            {
+              field: 'id',
+              message: `audience estimate ${estimate} is above APPROVAL_CONFIRM_ABOVE (${threshold}); another approver confirms with /wechatpush/confirm {requestId: ${requestId}}`,
+            },
+          ],
+        );
+      }
     }
     const slotAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const run = await this.runs.ensureRun(
@@ -127,6 +166,54 @@ export class PushRunService {
     // its jobs) would make a plain `add` a no-op and leave the run pending.
     await this.queues.ensure(JobName.FIRE_SLOT, slotJobId(payload), payload);
     return { runId: run.id };
+  }
+
+  /**
+   * A second approver confirms a trigger that was above APPROVAL_CONFIRM_ABOVE: not the one who
+   * asked (403 SELF_APPROVAL), once (409 INVALID_STATE), within an hour; then the rule is
+   * triggered as it is now (approved, quiet hours checked again with the request's `force`).
+   */
+  async confirm(requestId: number, operatorId: number): Promise<{ runId: number }> {
+    const [req]: {
+      push_id: number;
+      requested_by: number;
+      requested_at: Date;
+      forced: number;
+      confirmed_by: number | null;
+    }[] = await this.db.query(
+      `SELECT push_id, requested_by, requested_at, forced, confirmed_by
+         FROM wechat_push_trigger_confirmations WHERE id = ?`,
+      [requestId],
+    );
+    if (!req) throw AppException.notFound('确认请求', 'requestId');
+    if (req.requested_by === operatorId)
+      throw new AppException(ErrorCode.SELF_APPROVAL, '不能确认自己发起的执行', [
+        { field: 'requestId', message: 'the requester cannot confirm their own trigger' },
+      ]);
+    const now = this.clock.now();
+    const expired = now.getTime() - new Date(req.requested_at).getTime() > CONFIRM_WITHIN_MS;
+    if (req.confirmed_by !== null || expired)
+      throw new AppException(ErrorCode.INVALID_STATE, '该确认请求已处理或已过期', [
+        {
+          field: 'requestId',
+          message: expired ? 'the request is older than an hour' : 'already confirmed',
+        },
+      ]);
+    const taken = await this.db.query(
+      `UPDATE wechat_push_trigger_confirmations SET confirmed_by = ?, confirmed_at = ?
+        WHERE id = ? AND confirmed_by IS NULL`,
+      [operatorId, now, requestId],
+    );
+    if (Number((taken as { affectedRows?: number }).affectedRows ?? 0) === 0)
+      throw new AppException(ErrorCode.INVALID_STATE, '该确认请求已处理', [
+        { field: 'requestId', message: 'already confirmed' },
+      ]);
+    const result = await this.trigger(req.push_id, operatorId, req.forced === 1, true);
+    await this.db.query('UPDATE wechat_push_trigger_confirmations SET run_id = ? WHERE id = ?', [
+      result.runId,
+      requestId,
+    ]);
+    return result;
   }
 
   async list(
@@ -282,6 +369,7 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     controlCount: r.controlCount,
     excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
     forced: r.forced,
+    ruleVersion: r.ruleVersion === null ? null : Number(r.ruleVersion),
     batchCount: r.batchCount,
     sentBatches: r.sentBatches,
     failedBatches: r.failedBatches,

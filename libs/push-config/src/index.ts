@@ -7,3 +7,5 @@ export * from './push-rule.repository';
 export * from './push-rule.service';
 export * from './push-config.module';
 export * from './rule-read-cache';
+export * from './dto/rule-version.dto';
+export { RuleApprovalService } from './rule-approval.service';

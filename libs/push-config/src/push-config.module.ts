@@ -8,13 +8,27 @@ import { WechatPushTime } from './entities/wechat-push-time.entity';
 import { PushRuleRepository } from './push-rule.repository';
 import { PushRuleService } from './push-rule.service';
 import { RuleReadCache } from './rule-read-cache';
+import { RuleApprovalService } from './rule-approval.service';
+import { RuleVersionRepository } from './rule-version.repository';
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([WechatPush, WechatPushTime, WechatPushResult, WechatLabel]),
     ContactPolicyModule,
   ],
-  providers: [PushRuleRepository, PushRuleService, RuleReadCache],
-  exports: [PushRuleRepository, PushRuleService, TypeOrmModule, ContactPolicyModule],
+  providers: [
+    PushRuleRepository,
+    PushRuleService,
+    RuleReadCache,
+    RuleVersionRepository,
+    RuleApprovalService,
+  ],
+  exports: [
+    PushRuleRepository,
+    PushRuleService,
+    RuleApprovalService,
+    TypeOrmModule,
+    ContactPolicyModule,
+  ],
 })
 export class PushConfigModule {}

@@ -24,6 +24,8 @@ interface ListRow {
   start_date: string;
   end_date: string;
   created_at: Date;
+  approved_version: number | null;
+  pending_version: number | null;
 }
 
 /** A rule the scheduler may fire in a window, with its weekly slots. */
@@ -66,6 +68,7 @@ export interface RuleWithSlotsRow {
   variants: string | null;
   content_weight: number;
   ignore_global_control: number;
+  approved_version: number | null;
   slots: string | null;
 }
 
@@ -137,19 +140,22 @@ export class PushRuleRepository {
    * with GROUP_CONCAT: MySQL 8's default group_concat_max_len (1,024) would cut a rule of
    * 200 slots short.
    */
-  async findWithSlots(id: number): Promise<RuleWithSlotsRow | undefined> {
-    const rows: RuleWithSlotsRow[] = await this.dataSource.query(
+  async findWithSlots(
+    id: number,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<RuleWithSlotsRow | undefined> {
+    const rows: RuleWithSlotsRow[] = await em.query(
       `SELECT p.id, p.name, p.status, p.start_date, p.end_date, p.city_labels, p.store_labels,
               p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
               p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
               p.cooldown_days, p.priority, p.cap_exempt, p.holdout_percent,
-              p.ignore_global_control, p.variants, p.content_weight
+              p.ignore_global_control, p.variants, p.content_weight, p.approved_version
          FROM wechat_push p
         WHERE p.id = ? AND p.is_deleted = 0`,
       [id],
     );
     if (!rows[0]) return undefined;
-    const slots: { week_day: number; push_time: string }[] = await this.dataSource.query(
+    const slots: { week_day: number; push_time: string }[] = await em.query(
       'SELECT week_day, push_time FROM wechat_push_time WHERE push_id = ? ORDER BY week_day, push_time',
       [id],
     );
@@ -251,6 +257,9 @@ export class PushRuleRepository {
           'p.start_date AS start_date',
           'p.end_date AS end_date',
           'p.created_at AS created_at',
+          'p.approved_version AS approved_version',
+          `(SELECT MAX(v.version) FROM wechat_push_versions v
+             WHERE v.push_id = p.id AND v.state = 'pending_approval') AS pending_version`,
         ])
         .orderBy('p.created_at', 'DESC')
         .addOrderBy('p.id', 'DESC')

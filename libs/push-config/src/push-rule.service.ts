@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import {
   APP_CONFIG,
   AppConfig,
@@ -38,6 +38,7 @@ import {
 import { checkRuleSemantics } from './push-rule.rules';
 import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
 import { RuleReadCache } from './rule-read-cache';
+import { needsApproval, RuleBody, RuleVersionRepository } from './rule-version.repository';
 
 const isDuplicateKey = (e: unknown) =>
   (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_DUP_ENTRY' ||
@@ -64,6 +65,7 @@ export class PushRuleService {
     private readonly clock: Clock,
     private readonly cache: RuleReadCache,
     private readonly policy: ContactPolicyService,
+    private readonly versions: RuleVersionRepository,
   ) {}
 
   /** Lets the pipeline hear about rule changes without this lib depending on it. */
@@ -87,35 +89,52 @@ export class PushRuleService {
       this.policy.assertMayChangePolicy(operatorId, 'capExempt');
   }
 
+  /** RULE_APPROVAL=off: every version is approved at once by its author. */
+  private get approvalOff(): boolean {
+    return this.config.RULE_APPROVAL === 'off';
+  }
+
+  /**
+   * A new rule: its row is inserted (listed, with its id) together with version 1. With
+   * approval required the version waits (`pending_approval`): the row has no approved version
+   * and no slots, so nothing fires until an approver approves it.
+   */
   async create(rule: PushRuleDto, operatorId: number): Promise<number> {
     await this.validate(rule);
     this.assertMayExempt(operatorId, rule.capExempt, false);
+    const body = toBody(rule, null);
+    const approved = this.approvalOff;
     const now = this.clock.now();
     let id: number;
     try {
       id = await this.rules.transaction(async (em) => {
         const newId = await this.rules.insertRule(em, {
-          ...this.toColumns(rule),
-          cooldownDays: rule.cooldownDays ?? RULE_POLICY_LIMITS.cooldownDays.default,
-          priority: rule.priority ?? RULE_POLICY_LIMITS.priority.default,
-          capExempt: rule.capExempt ?? false,
-          holdoutPercent: rule.holdoutPercent ?? EXPERIMENT_LIMITS.holdoutPercent.default,
-          variants: normalizeVariants(rule.variants ?? []),
-          contentWeight: rule.contentWeight ?? EXPERIMENT_LIMITS.weight.default,
-          ignoreGlobalControl: rule.ignoreGlobalControl ?? false,
+          ...columnsOf(body),
+          status: body.status as PushStatus,
+          approvedVersion: approved ? 1 : null,
           isDeleted: 0,
           createdBy: operatorId,
           updatedBy: operatorId,
           createdAt: now,
           updatedAt: now,
         });
-        await this.rules.insertSlots(
-          em,
-          { id: newId, name: rule.name },
-          rule.weekDayPushTime,
-          operatorId,
-          now,
-        );
+        if (approved)
+          await this.rules.insertSlots(
+            em,
+            { id: newId, name: body.name },
+            body.weekDayPushTime,
+            operatorId,
+            now,
+          );
+        await this.versions.insert(em, {
+          pushId: newId,
+          version: 1,
+          state: approved ? 'approved' : 'pending_approval',
+          body,
+          authorId: operatorId,
+          at: now,
+          ...(approved ? { comment: APPROVAL_OFF_COMMENT } : {}),
+        });
         return newId;
       });
     } catch (e) {
@@ -126,43 +145,108 @@ export class PushRuleService {
     return id;
   }
 
+  /**
+   * An edit records a new version. One that changes the audience, content or schedule (as
+   * against the approved version) waits for approval — the live rows keep the approved
+   * version, which keeps firing — and supersedes a still-pending older one; any other edit is
+   * applied at once and recorded as approved by its author. A status change takes effect at
+   * once either way (pause / resume is never held back). An edit identical to the latest
+   * version records nothing.
+   */
   async edit(rule: EditPushRuleDto, operatorId: number): Promise<void> {
     await this.validate(rule);
     const stored = await this.rules.findActive(rule.id);
     if (!stored) throw AppException.notFound('推送规则');
     this.assertMayExempt(operatorId, rule.capExempt, stored.capExempt);
+    const live = await this.rules.findWithSlots(rule.id);
+    if (!live) throw AppException.notFound('推送规则');
+    const latest = await this.versions.latest(rule.id);
+    const liveBody = stored.approvedVersion === null ? null : bodyOf(toView(live));
+    const shown =
+      latest && latest.state === 'pending_approval' ? latest.body : (liveBody ?? latest?.body);
+    const body = toBody(rule, shown ?? null);
+    if (shown && JSON.stringify(shown) === JSON.stringify(body)) return;
+    const direct = this.approvalOff || !needsApproval(liveBody, body);
     const now = this.clock.now();
     try {
       await this.rules.transaction(async (em) => {
-        // The policy fields are optional in the seed's shape: omitted, they keep their value.
-        const updated = await this.rules.updateRule(em, rule.id, {
-          ...this.toColumns(rule),
-          ...(rule.cooldownDays === undefined ? {} : { cooldownDays: rule.cooldownDays }),
-          ...(rule.priority === undefined ? {} : { priority: rule.priority }),
-          ...(rule.capExempt === undefined ? {} : { capExempt: rule.capExempt }),
-          ...(rule.holdoutPercent === undefined ? {} : { holdoutPercent: rule.holdoutPercent }),
-          ...(rule.variants === undefined ? {} : { variants: normalizeVariants(rule.variants) }),
-          ...(rule.contentWeight === undefined ? {} : { contentWeight: rule.contentWeight }),
-          ...(rule.ignoreGlobalControl === undefined
-            ? {}
-            : { ignoreGlobalControl: rule.ignoreGlobalControl }),
-          updatedBy: operatorId,
-          updatedAt: now,
+        const version = await this.versions.lockNextNumber(em, rule.id);
+        await this.versions.supersedePending(em, rule.id, operatorId, now);
+        if (direct) {
+          await this.applyVersion(em, rule.id, body, version, operatorId, now, true);
+        } else {
+          await this.assertNameFree(em, rule.id, body.name);
+          if (body.status !== Number(stored.status)) {
+            await this.rules.updateRule(em, rule.id, {
+              status: body.status as PushStatus,
+              updatedBy: operatorId,
+              updatedAt: now,
+            });
+          }
+        }
+        await this.versions.insert(em, {
+          pushId: rule.id,
+          version,
+          state: direct ? 'approved' : 'pending_approval',
+          body,
+          authorId: operatorId,
+          at: now,
+          ...(direct
+            ? { comment: this.approvalOff ? APPROVAL_OFF_COMMENT : NO_APPROVAL_NEEDED }
+            : {}),
         });
-        if (!updated) throw AppException.notFound('推送规则');
-        await this.rules.replaceSlots(
-          em,
-          { id: rule.id, name: rule.name },
-          rule.weekDayPushTime,
-          operatorId,
-          now,
-        );
       });
     } catch (e) {
       if (isDuplicateKey(e)) throw nameTaken();
       throw e;
     }
     await this.notify(rule.id);
+  }
+
+  /**
+   * Makes `body` the live rule (columns and slots) as `version`, inside the caller's
+   * transaction: what approving a version does. The live status is kept unless `withStatus`
+   * (pause / resume take effect on their own, never by approving an older edit). Throws
+   * NOT_FOUND for a deleted rule and NAME_TAKEN when another rule has taken the name.
+   */
+  async applyVersion(
+    em: EntityManager,
+    pushId: number,
+    body: RuleBody,
+    version: number,
+    operatorId: number,
+    now: Date,
+    withStatus = false,
+  ): Promise<void> {
+    try {
+      const updated = await this.rules.updateRule(em, pushId, {
+        ...columnsOf(body),
+        ...(withStatus ? { status: body.status as PushStatus } : {}),
+        approvedVersion: version,
+        updatedBy: operatorId,
+        updatedAt: now,
+      });
+      if (!updated) throw AppException.notFound('推送规则');
+      await this.rules.replaceSlots(
+        em,
+        { id: pushId, name: body.name },
+        body.weekDayPushTime,
+        operatorId,
+        now,
+      );
+    } catch (e) {
+      if (isDuplicateKey(e)) throw nameTaken();
+      throw e;
+    }
+  }
+
+  /** A pending version's new name must not be another live rule's (checked again on approval). */
+  private async assertNameFree(em: EntityManager, id: number, name: string): Promise<void> {
+    const taken = await em.query(
+      'SELECT id FROM wechat_push WHERE name = ? AND id <> ? AND is_deleted = 0 LIMIT 1',
+      [name, id],
+    );
+    if (taken.length) throw nameTaken();
   }
 
   async editStatus(body: EditStatusDto, operatorId: number): Promise<void> {
@@ -208,7 +292,9 @@ export class PushRuleService {
    * with who made it, before and after. Never automatic.
    */
   async promoteVariant(body: PromoteVariantDto, operatorId: number): Promise<PushRuleView> {
-    const before = await this.info(body.id);
+    const live = await this.rules.findWithSlots(body.id);
+    if (!live) throw AppException.notFound('推送规则');
+    const before = toView(live);
     const index = body.variant.charCodeAt(0) - 66; // B → 0
     if (index >= before.variants.length)
       throw AppException.validation([
@@ -258,6 +344,23 @@ export class PushRuleService {
           now,
         ],
       );
+      // The promotion is a version of its own, approved by who promoted (an approver); an
+      // edit still pending was made on the old variants and is superseded.
+      const version = await this.versions.lockNextNumber(em, body.id);
+      await this.versions.supersedePending(em, body.id, operatorId, now);
+      const after = await this.rules.findWithSlots(body.id, em);
+      if (after) {
+        await this.versions.insert(em, {
+          pushId: body.id,
+          version,
+          state: 'approved',
+          body: bodyOf(toView(after)),
+          authorId: operatorId,
+          at: now,
+          comment: `variant ${body.variant} promoted`,
+        });
+        await this.rules.updateRule(em, body.id, { approvedVersion: version });
+      }
       describeAuditChange({
         before: shape(before),
         after: { ...message, variants: [], contentWeight: 1 },
@@ -269,11 +372,27 @@ export class PushRuleService {
     return this.info(body.id);
   }
 
-  /** The rule in request shape, or NOT_FOUND (deleted rules are not found). */
+  /**
+   * The rule in request shape, or NOT_FOUND (deleted rules are not found). With a version
+   * pending approval it shows that version's body (what an editor continues editing) with the
+   * live status; otherwise the live, approved rule. `version`, `approvedVersion` and
+   * `pendingVersion` say which is which.
+   */
   async info(id: number): Promise<PushRuleView> {
     const view = await this.cache.read('info', id, async () => {
       const row = await this.rules.findWithSlots(id);
-      return row ? toView(row) : null;
+      if (!row) return null;
+      const live = toView(row);
+      const latest = await this.versions.latest(id);
+      if (latest?.state === 'pending_approval')
+        return {
+          ...live,
+          ...latest.body,
+          status: live.status,
+          version: latest.version,
+          pendingVersion: latest.version,
+        };
+      return live;
     });
     if (!view) throw AppException.notFound('推送规则');
     return view;
@@ -305,6 +424,8 @@ export class PushRuleService {
           createTime: formatDateTime(r.created_at),
           status: Number(r.status),
           usefulTime: `${r.start_date}~${r.end_date}`,
+          approvedVersion: r.approved_version === null ? null : Number(r.approved_version),
+          pendingVersion: r.pending_version === null ? null : Number(r.pending_version),
         })),
         total,
         page,
@@ -338,32 +459,102 @@ export class PushRuleService {
     };
   }
 
-  private toColumns(rule: PushRuleDto): Partial<WechatPush> {
-    const orNull = (s: string | undefined) => (s === undefined || s === '' ? null : s);
-    return {
-      name: rule.name,
-      status: (rule.status ?? PushStatus.ACTIVE) as PushStatus,
-      startDate: rule.startDate,
-      endDate: rule.endDate,
-      cityLabels: normalizeLabelList(rule.cityLabels),
-      storeLabels: normalizeLabelList(rule.storeLabels),
-      brandLabels: normalizeLabelList(rule.brandLabels),
-      cateLabels: normalizeLabelList(rule.cateLabels),
-      skuLabels: normalizeLabelList(rule.skuLabels),
-      lastOrderDay: rule.lastOrderDay,
-      lastOrderDayLimit: rule.lastOrderDayLimit,
-      content: orNull(rule.content),
-      img: orNull(rule.img),
-      miniProgramTitle: orNull(rule.miniProgramTitle),
-      miniProgramImg: orNull(rule.miniProgramImg),
-      miniProgramUrl: orNull(rule.miniProgramUrl),
-    };
+  /** After a committed change of a rule or its versions: cached reads go, the scheduler re-plans. */
+  async changed(pushId: number): Promise<void> {
+    await this.notify(pushId);
   }
 
   private async notify(pushId: number): Promise<void> {
     await this.cache.invalidate();
     for (const l of this.listeners) await l.onRuleChanged(pushId);
   }
+}
+
+const APPROVAL_OFF_COMMENT = 'approval off (RULE_APPROVAL=off)';
+const NO_APPROVAL_NEEDED = 'no approval needed';
+
+/**
+ * A create or edit request as a version body: labels, media and variants normalised as they
+ * are stored; the optional policy fields default to `base`'s (the version being edited) or,
+ * for a new rule, to their defaults; slots in the order the live rule lists them.
+ */
+function toBody(rule: PushRuleDto, base: RuleBody | null): RuleBody {
+  const or = <T>(v: T | undefined, b: T | undefined, def: T): T => v ?? b ?? def;
+  return {
+    name: rule.name,
+    status: rule.status ?? PushStatus.ACTIVE,
+    startDate: rule.startDate,
+    endDate: rule.endDate,
+    weekDayPushTime: [...rule.weekDayPushTime]
+      .map((s) => ({ week: s.week, time: s.time }))
+      .sort((x, y) => x.week - y.week || (x.time < y.time ? -1 : x.time > y.time ? 1 : 0)),
+    cityLabels: normalizeLabelList(rule.cityLabels),
+    storeLabels: normalizeLabelList(rule.storeLabels),
+    brandLabels: normalizeLabelList(rule.brandLabels),
+    cateLabels: normalizeLabelList(rule.cateLabels),
+    skuLabels: normalizeLabelList(rule.skuLabels),
+    lastOrderDay: rule.lastOrderDay,
+    lastOrderDayLimit: rule.lastOrderDayLimit,
+    content: rule.content ?? '',
+    img: rule.img ?? '',
+    miniProgramTitle: rule.miniProgramTitle ?? '',
+    miniProgramImg: rule.miniProgramImg ?? '',
+    miniProgramUrl: rule.miniProgramUrl ?? '',
+    cooldownDays: or(
+      rule.cooldownDays,
+      base?.cooldownDays,
+      RULE_POLICY_LIMITS.cooldownDays.default,
+    ),
+    priority: or(rule.priority, base?.priority, RULE_POLICY_LIMITS.priority.default),
+    capExempt: or(rule.capExempt, base?.capExempt, false),
+    holdoutPercent: or(
+      rule.holdoutPercent,
+      base?.holdoutPercent,
+      EXPERIMENT_LIMITS.holdoutPercent.default,
+    ),
+    // As stored and read back: JSON without the absent fields.
+    variants:
+      rule.variants === undefined
+        ? (base?.variants ?? [])
+        : (JSON.parse(JSON.stringify(normalizeVariants(rule.variants))) as VariantInput[]),
+    contentWeight: or(rule.contentWeight, base?.contentWeight, EXPERIMENT_LIMITS.weight.default),
+    ignoreGlobalControl: or(rule.ignoreGlobalControl, base?.ignoreGlobalControl, false),
+  };
+}
+
+/** A view without its id and version fields: the body a version stores. */
+function bodyOf(view: PushRuleView): RuleBody {
+  const { id: _id, version: _v, approvedVersion: _a, pendingVersion: _p, ...body } = view;
+  return body;
+}
+
+/** A body's columns of wechat_push, the status excepted (the caller decides on it). */
+function columnsOf(body: RuleBody): Partial<WechatPush> {
+  const orNull = (s: string) => (s === '' ? null : s);
+  return {
+    name: body.name,
+    startDate: body.startDate,
+    endDate: body.endDate,
+    cityLabels: body.cityLabels,
+    storeLabels: body.storeLabels,
+    brandLabels: body.brandLabels,
+    cateLabels: body.cateLabels,
+    skuLabels: body.skuLabels,
+    lastOrderDay: body.lastOrderDay,
+    lastOrderDayLimit: body.lastOrderDayLimit,
+    content: orNull(body.content),
+    img: orNull(body.img),
+    miniProgramTitle: orNull(body.miniProgramTitle),
+    miniProgramImg: orNull(body.miniProgramImg),
+    miniProgramUrl: orNull(body.miniProgramUrl),
+    cooldownDays: body.cooldownDays,
+    priority: body.priority,
+    capExempt: body.capExempt,
+    holdoutPercent: body.holdoutPercent,
+    variants: body.variants as VariantInput[],
+    contentWeight: body.contentWeight,
+    ignoreGlobalControl: body.ignoreGlobalControl,
+  };
 }
 
 /** Variants as stored: the fields a message has, trimmed like the rule's own, and the weight. */
@@ -409,6 +600,9 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     variants: row.variants ? (JSON.parse(row.variants) as VariantInput[]) : [],
     contentWeight: Number(row.content_weight),
     ignoreGlobalControl: Number(row.ignore_global_control) === 1,
+    version: row.approved_version === null ? null : Number(row.approved_version),
+    approvedVersion: row.approved_version === null ? null : Number(row.approved_version),
+    pendingVersion: null,
   };
 }
 

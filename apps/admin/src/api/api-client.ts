@@ -165,10 +165,20 @@ export function createApiClient(opts: ApiClientOptions) {
     listRules: (q: ListQuery) => post('/wechatpush/lists', q),
     ruleInfo: (id: number) => post('/wechatpush/info', { id }),
     createRule: (body: PushRuleBody) => post('/wechatpush/create', body),
-    editRule: (body: PushRuleView) => post('/wechatpush/edit', body),
+    editRule: (body: PushRuleBody & { id: number }) => post('/wechatpush/edit', body),
     setStatus: (id: number, status: PushRuleView['status']) =>
       post('/wechatpush/editstatus', { id, status }),
     deleteRule: (id: number) => post('/wechatpush/delete', { id }),
+    /** A rule's versions, newest first, each with its diff against the one before. */
+    ruleVersions: (id: number) => post('/wechatpush/versions', { id }),
+    /** The approval inbox: pending versions with their diff against the approved one. */
+    pendingVersions: (page: number, pagesize: number) =>
+      post('/wechatpush/pending', { page, pagesize }),
+    approveVersion: (id: number, version: number) => post('/wechatpush/approve', { id, version }),
+    rejectVersion: (id: number, version: number, comment: string) =>
+      post('/wechatpush/reject', { id, version, comment }),
+    /** A second approver confirms a trigger above APPROVAL_CONFIRM_ABOVE → {runId}. */
+    confirmTrigger: (requestId: number) => post('/wechatpush/confirm', { requestId }),
     labels: () => post('/wechatpush/labels', {}),
     preview: (body: PushRuleBody) => post('/wechatpush/preview', body),
     /** `force`: trigger inside the policy's quiet hours (otherwise 409 QUIET_HOURS). */

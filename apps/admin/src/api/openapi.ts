@@ -566,6 +566,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/wechatpush/approve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 审批通过规则的待审批版本：该版本立即成为生效规则（定时按它执行）。作者本人不能审批（403 SELF_APPROVAL）；只有当前待审批版本可审批（409 VERSION_NOT_PENDING） */
+    post: operations['PushRuleController_approve'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/wechatpush/batch/resend': {
     parameters: {
       query?: never;
@@ -577,6 +594,23 @@ export interface paths {
     put?: never;
     /** 重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE） */
     post: operations['PushRunController_resend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wechatpush/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId} */
+    post: operations['PushRunController_confirm'];
     delete?: never;
     options?: never;
     head?: never;
@@ -702,6 +736,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/wechatpush/pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 待审批：有待审批版本的规则（最新在前），附与生效版本的逐字段差异 */
+    post: operations['PushRuleController_pending'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/wechatpush/preview': {
     parameters: {
       query?: never;
@@ -713,6 +764,23 @@ export interface paths {
     put?: never;
     /** 预览目标人群：按规则（未保存）或已保存规则的 id 计算人数与样本，不发送 */
     post: operations['PreviewController_preview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wechatpush/reject': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 驳回规则的待审批版本（必须填写原因）；生效规则不变 */
+    post: operations['PushRuleController_reject'];
     delete?: never;
     options?: never;
     head?: never;
@@ -798,6 +866,23 @@ export interface paths {
     put?: never;
     /** 推广胜出的内容变体：该变体成为规则内容（A 保留原内容），其余变体停用；记录操作人与前后内容。系统不会自动推广 */
     post: operations['PushRuleController_promoteVariant'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/wechatpush/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 规则的版本记录（最新在前）：作者、审批人、时间与逐字段差异 */
+    post: operations['PushRuleController_versions'];
     delete?: never;
     options?: never;
     head?: never;
@@ -897,6 +982,17 @@ export interface components {
       prefix: string;
       revokedAt: string | null;
       role: components['schemas']['Role'];
+    };
+    ApproveVersionDto: {
+      /** @description 审批意见，不超过 500 字 */
+      comment?: string;
+      /** @example 1 */
+      id: number;
+      /**
+       * @description 待审批的版本号
+       * @example 2
+       */
+      version: number;
     };
     AudiencePreviewView: {
       /** @description 对照组：参与筛选与触达策略但不发送的客户，用于衡量推送带来的增量 */
@@ -1013,6 +1109,10 @@ export interface components {
        * @example 2025-03-01
        */
       startTime: string;
+    };
+    ConfirmTriggerDto: {
+      /** @description 执行确认请求的 id（trigger 的 409 CONFIRMATION_REQUIRED 中 requestId） */
+      requestId: number;
     };
     ContactSyncRecordView: {
       /** @description 本次修正的行数：新增 + 变更 + 删除的跟进关系 */
@@ -1268,6 +1368,10 @@ export interface components {
       | 'CONFLICT'
       | 'INVALID_STATE'
       | 'QUIET_HOURS'
+      | 'NOT_APPROVED'
+      | 'SELF_APPROVAL'
+      | 'VERSION_NOT_PENDING'
+      | 'CONFIRMATION_REQUIRED'
       | 'RATE_LIMITED'
       | 'CALLBACK_NOT_CONFIGURED'
       | 'CALLBACK_SIGNATURE_INVALID'
@@ -1387,6 +1491,14 @@ export interface components {
       runCount: number;
       /** @description 显著性规则 */
       significanceRule: components['schemas']['SignificanceRuleView'];
+    };
+    FieldDiff: {
+      /** @description 之后的值（请求格式） */
+      after: Record<string, never> | null;
+      /** @description 之前的值（请求格式；版本 1 为 null） */
+      before: Record<string, never> | null;
+      /** @example content */
+      field: string;
     };
     FollowView: {
       /** @description 添加时间（Asia/Shanghai） */
@@ -1795,6 +1907,36 @@ export interface components {
       /** @description 订单数据已过期：按时段的推送会被跳过（原因 order data stale since …） */
       stale: boolean;
     };
+    PendingQueryDto: {
+      /** @default 1 */
+      page?: number;
+      /**
+       * @description 超过 100 按 100 处理
+       * @default 10
+       */
+      pagesize?: number;
+    };
+    PendingVersionItem: {
+      /** @description 当前生效（已审批）的版本 */
+      approvedVersion: number | null;
+      authorId: number;
+      authorName: string | null;
+      /** @description YYYY-MM-DD HH:mm:ss (Asia/Shanghai) */
+      createdAt: string;
+      /** @description 与当前生效版本逐字段比较（新规则：与空规则），即通过后会改变的内容 */
+      diff: components['schemas']['FieldDiff'][];
+      /** @description 规则 id */
+      id: number;
+      name: string;
+      version: number;
+    };
+    PendingVersionPage: {
+      data: components['schemas']['PendingVersionItem'][];
+      page: number;
+      pages: number;
+      pagesize: number;
+      total: number;
+    };
     PolicyView: {
       blackoutDates: string[];
       /** @description 当前操作员能否修改策略（及设置服务通知规则） */
@@ -1976,10 +2118,14 @@ export interface components {
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
     };
     PushRuleListItem: {
+      /** @description 生效版本；null：尚未审批通过 */
+      approvedVersion: number | null;
       /** @description YYYY-MM-DD HH:mm:ss (Asia/Shanghai) */
       createTime: string;
       id: number;
       name: string;
+      /** @description 待审批的版本号，没有则为 null */
+      pendingVersion: number | null;
       /** @enum {number} */
       status: 0 | 1;
       /** @example 2024-01-01~2024-12-31 */
@@ -1994,6 +2140,8 @@ export interface components {
       total: number;
     };
     PushRuleView: {
+      /** @description 生效（已审批、定时执行）的版本；null：尚无审批通过的版本，不会执行 */
+      approvedVersion: number | null;
       brandLabels: string;
       /** @description 服务通知：不受频次上限约束 */
       capExempt: boolean;
@@ -2017,6 +2165,8 @@ export interface components {
       miniProgramTitle: string;
       miniProgramUrl: string;
       name: string;
+      /** @description 待审批的版本号，没有则为 null */
+      pendingVersion: number | null;
       /** @description 优先级 1–10，1 最先 */
       priority: number;
       skuLabels: string;
@@ -2026,6 +2176,8 @@ export interface components {
       storeLabels: string;
       /** @description 内容变体 B、C…（A 为规则自身内容） */
       variants: components['schemas']['VariantDto'][];
+      /** @description 所示内容的版本号：有待审批版本时为它（编辑者继续编辑的内容），否则为生效版本 */
+      version: number | null;
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
     };
     QuietHoursDto: {
@@ -2043,6 +2195,17 @@ export interface components {
     QuietHoursView: {
       end: string;
       start: string;
+    };
+    RejectVersionDto: {
+      /** @description 驳回原因（必填），不超过 500 字 */
+      comment: string;
+      /** @example 1 */
+      id: number;
+      /**
+       * @description 待审批的版本号
+       * @example 2
+       */
+      version: number;
     };
     ReportQueryDto: {
       /** @description 归因窗口（天）：推送后多少天内的订单计入；默认 STATS_ATTRIBUTION_DAYS（7） */
@@ -2160,6 +2323,23 @@ export interface components {
       /** @description 用户转化率 = buyerCount / successCount，4 位小数，分母为 0 时为 0 */
       userConversionRate: number;
     };
+    RuleVersionView: {
+      /** @description 作者（账号 id 或操作员 id；0 = 系统迁移） */
+      authorId: number;
+      /** @description 作者显示名（账号才有） */
+      authorName: string | null;
+      comment: string | null;
+      /** @description YYYY-MM-DD HH:mm:ss (Asia/Shanghai) */
+      createdAt: string;
+      decidedAt: string | null;
+      decidedBy: number | null;
+      decidedByName: string | null;
+      /** @description 与上一版本逐字段比较（版本 1：与空规则） */
+      diff: components['schemas']['FieldDiff'][];
+      /** @enum {string} */
+      state: 'pending_approval' | 'approved' | 'rejected' | 'superseded';
+      version: number;
+    };
     RunFiguresPageView: {
       data: components['schemas']['RunFiguresView'][];
       page: number;
@@ -2251,6 +2431,8 @@ export interface components {
       reason: string | null;
       /** @description 执行时的规则名称 */
       ruleName: string;
+      /** @description 本次执行发送的规则版本（已审批）；准备消息前为 null */
+      ruleVersion: number | null;
       sentBatches: number;
       /** @description 时间槽（手动执行为触发时间），YYYY-MM-DD HH:mm:ss */
       slotAt: string;
@@ -4180,6 +4362,73 @@ export interface operations {
       };
     };
   };
+  PushRuleController_approve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApproveVersionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            data: true;
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description SELF_APPROVAL */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VERSION_NOT_PENDING, NAME_TAKEN */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   PushRunController_resend: {
     parameters: {
       query?: never;
@@ -4222,6 +4471,65 @@ export interface operations {
         content: {
           'application/json': components['schemas']['ErrorEnvelopeView'];
         };
+      };
+    };
+  };
+  PushRunController_confirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ConfirmTriggerDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['TriggerResultView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description INVALID_STATE（已确认或超过 1 小时）、NOT_APPROVED、QUIET_HOURS */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -4582,6 +4890,51 @@ export interface operations {
       };
     };
   };
+  PushRuleController_pending: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PendingQueryDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['PendingVersionPage'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+    };
+  };
   PreviewController_preview: {
     parameters: {
       query?: never;
@@ -4627,6 +4980,66 @@ export interface operations {
       };
       /** @description NOT_FOUND（id 不存在或已删除） */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PushRuleController_reject: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RejectVersionDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            data: true;
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description VERSION_NOT_PENDING */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -4833,7 +5246,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description QUIET_HOURS（免打扰时段内且未带 force: true） */
+      /** @description QUIET_HOURS（免打扰时段内且未带 force: true）；NOT_APPROVED（尚无审批通过的版本） */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4862,6 +5275,58 @@ export interface operations {
         content: {
           'application/json': {
             data: components['schemas']['PushRuleView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description NOT_FOUND */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PushRuleController_versions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IdDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['RuleVersionView'][];
             /** @enum {boolean} */
             success: true;
           };

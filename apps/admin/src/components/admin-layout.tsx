@@ -1,6 +1,7 @@
 import {
   AuditOutlined,
   BarChartOutlined,
+  CheckSquareOutlined,
   DiffOutlined,
   ExperimentOutlined,
   KeyOutlined,
@@ -23,6 +24,7 @@ import { useMe } from '../auth/me-context';
 const PAGES: { key: string; icon: ReactNode; label: string; role: Role }[] = [
   { key: '/rules', icon: <UnorderedListOutlined />, label: '推送列表', role: 'viewer' },
   { key: '/rules/new', icon: <PlusOutlined />, label: '新建推送', role: 'editor' },
+  { key: '/approvals', icon: <CheckSquareOutlined />, label: '待审批', role: 'viewer' },
   { key: '/effect', icon: <BarChartOutlined />, label: '推送效果', role: 'viewer' },
   { key: '/compare', icon: <DiffOutlined />, label: '规则对比', role: 'viewer' },
   { key: '/policy', icon: <SafetyOutlined />, label: '触达策略', role: 'viewer' },

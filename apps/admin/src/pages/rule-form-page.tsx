@@ -22,12 +22,19 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
-import type { AudiencePreview, FieldError, LabelLibrary, PolicyView } from '../api/types';
+import type {
+  AudiencePreview,
+  FieldError,
+  LabelLibrary,
+  PolicyView,
+  PushRuleView,
+} from '../api/types';
 import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
 import { VariantEditor } from '../components/variant-editor';
 import { TestSendButton } from '../components/test-send-button';
+import { VersionHistoryButton } from '../versions/version-history';
 import { explainDayWindow, shanghaiToday } from '../rules/day-window';
 import {
   EMPTY_RULE_FORM,
@@ -69,6 +76,8 @@ export function RuleFormPage({ id }: { id?: number }) {
   const [library, setLibrary] = useState<LabelLibrary>(EMPTY_LIBRARY);
   const [loading, setLoading] = useState(id !== undefined);
   const [loadError, setLoadError] = useState<string>();
+  const [versions, setVersions] =
+    useState<Pick<PushRuleView, 'version' | 'approvedVersion' | 'pendingVersion'>>();
   const [saving, setSaving] = useState(false);
   const [attempted, setAttempted] = useState(false);
   const [serverErrors, setServerErrors] = useState<FieldError[]>([]);
@@ -108,6 +117,11 @@ export function RuleFormPage({ id }: { id?: number }) {
       .ruleInfo(id)
       .then((r) => {
         if (!live) return;
+        setVersions({
+          version: r.version,
+          approvedVersion: r.approvedVersion,
+          pendingVersion: r.pendingVersion,
+        });
         form.setFieldsValue(fromRuleView(r));
         setLoadError(undefined);
       })
@@ -261,7 +275,21 @@ export function RuleFormPage({ id }: { id?: number }) {
               <HistoryOutlined /> 执行记录
             </Link>
           )}
+          {id !== undefined && <VersionHistoryButton ruleId={id} />}
         </Typography.Title>
+        {versions?.pendingVersion != null && (
+          <Alert
+            type="warning"
+            showIcon
+            style={{ marginBottom: 16 }}
+            message={`待审批：版本 ${versions.pendingVersion} 等待审批`}
+            description={
+              versions.approvedVersion === null
+                ? '审批通过前本推送不会执行。下方显示的是待审批的内容。'
+                : `审批通过前仍按生效版本 ${versions.approvedVersion} 执行。下方显示的是待审批的内容。`
+            }
+          />
+        )}
         {banner && <Alert type="error" showIcon message={banner} style={{ marginBottom: 16 }} />}
         <Row gutter={[16, 16]}>
           <Col xs={24} lg={15}>

@@ -132,7 +132,7 @@ export function RuleListPage() {
     {
       title: '状态',
       dataIndex: 'status',
-      width: 150,
+      width: 220,
       render: (status: number, row) => (
         <Space>
           <Switch
@@ -144,6 +144,11 @@ export function RuleListPage() {
             onChange={(checked) => void setStatus(row, checked)}
           />
           {status === 0 ? <Tag color="green">进行中</Tag> : <Tag>已暂停</Tag>}
+          {row.pendingVersion !== null && (
+            <Link to="/approvals">
+              <Tag color="orange">待审批</Tag>
+            </Link>
+          )}
         </Space>
       ),
     },

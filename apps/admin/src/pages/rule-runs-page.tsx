@@ -104,6 +104,15 @@ export function RuleRunsPage() {
         });
         return;
       }
+      if (e instanceof ApiError && e.code === 'CONFIRMATION_REQUIRED') {
+        const requestId = e.details.find((d) => d.field === 'requestId')?.message;
+        modal.info({
+          title: '需要另一位审批人确认',
+          content: `${e.message}。请另一位审批人在「待审批」页输入确认请求号 ${requestId ?? ''} 后执行。`,
+          okText: '知道了',
+        });
+        return;
+      }
       message.error(`立即执行失败：${(e as Error).message}`);
     }
     await load(true);
@@ -195,6 +204,12 @@ export function RuleRunsPage() {
           )}
         </Space>
       ),
+    },
+    {
+      title: '规则版本',
+      dataIndex: 'ruleVersion',
+      width: 90,
+      render: (v: number | null) => (v === null ? '—' : `v${v}`),
     },
     {
       title: '状态',

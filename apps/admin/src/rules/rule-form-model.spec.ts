@@ -13,6 +13,9 @@ import {
 
 const view: PushRuleView = {
   id: 7,
+  version: 3,
+  approvedVersion: 2,
+  pendingVersion: 3,
   name: '召回',
   status: 1,
   startDate: '2024-01-01',
@@ -50,8 +53,9 @@ const view: PushRuleView = {
 
 describe('rule form model', () => {
   it('round-trips a rule through the form', () => {
-    const { id, ...body } = view;
-    expect(id).toBe(7);
+    // The version fields are info's, not the request's.
+    const { id, version, approvedVersion, pendingVersion, ...body } = view;
+    expect([id, version, approvedVersion, pendingVersion]).toEqual([7, 3, 2, 3]);
     expect(toRuleBody(fromRuleView(view))).toEqual(body);
   });
 

@@ -1,17 +1,29 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { OperatorId } from '@app/common';
 import {
+  ApproveVersionDto,
   EditPushRuleDto,
   EditStatusDto,
   IdDto,
   LabelLibrary,
   ListPushRulesDto,
+  PendingQueryDto,
+  PendingVersionPage,
   PromoteVariantDto,
   PushRuleDto,
   PushRuleListPage,
   PushRuleService,
   PushRuleView,
+  RejectVersionDto,
+  RuleApprovalService,
+  RuleVersionView,
 } from '@app/push-config';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
 import { RequireRole } from '@app/accounts';
@@ -22,7 +34,10 @@ import { NotAudited } from '@app/audit';
 @Controller('wechatpush')
 @RequireRole('viewer')
 export class PushRuleController {
-  constructor(private readonly rules: PushRuleService) {}
+  constructor(
+    private readonly rules: PushRuleService,
+    private readonly approval: RuleApprovalService,
+  ) {}
 
   @Post('create')
   @RequireRole('editor')
@@ -114,5 +129,53 @@ export class PushRuleController {
   @ApiEnvelope(LabelLibrary)
   labels(): Promise<LabelLibrary> {
     return this.rules.labels();
+  }
+
+  @Post('approve')
+  @RequireRole('approver')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '审批通过规则的待审批版本：该版本立即成为生效规则（定时按它执行）。作者本人不能审批（403 SELF_APPROVAL）；只有当前待审批版本可审批（409 VERSION_NOT_PENDING）',
+  })
+  @ApiEnvelope()
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiForbiddenResponse({ description: 'SELF_APPROVAL' })
+  @ApiConflictResponse({ description: 'VERSION_NOT_PENDING, NAME_TAKEN' })
+  async approve(
+    @Body() body: ApproveVersionDto,
+    @OperatorId() operatorId: number,
+  ): Promise<boolean> {
+    await this.approval.approve(body, operatorId);
+    return true;
+  }
+
+  @Post('reject')
+  @RequireRole('approver')
+  @HttpCode(200)
+  @ApiOperation({ summary: '驳回规则的待审批版本（必须填写原因）；生效规则不变' })
+  @ApiEnvelope()
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiConflictResponse({ description: 'VERSION_NOT_PENDING' })
+  async reject(@Body() body: RejectVersionDto, @OperatorId() operatorId: number): Promise<boolean> {
+    await this.approval.reject(body, operatorId);
+    return true;
+  }
+
+  @Post('versions')
+  @HttpCode(200)
+  @ApiOperation({ summary: '规则的版本记录（最新在前）：作者、审批人、时间与逐字段差异' })
+  @ApiEnvelope(RuleVersionView, { isArray: true })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  versions(@Body() body: IdDto): Promise<RuleVersionView[]> {
+    return this.approval.list(body.id);
+  }
+
+  @Post('pending')
+  @HttpCode(200)
+  @ApiOperation({ summary: '待审批：有待审批版本的规则（最新在前），附与生效版本的逐字段差异' })
+  @ApiEnvelope(PendingVersionPage)
+  pending(@Body() body: PendingQueryDto): Promise<PendingVersionPage> {
+    return this.approval.pending(body);
   }
 }

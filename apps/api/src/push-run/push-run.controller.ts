@@ -6,6 +6,7 @@ import { ApiEnvelope } from '../http/api-envelope.decorator';
 import {
   BatchIdDto,
   CancelReportView,
+  ConfirmTriggerDto,
   ResendResultView,
   RunIdDto,
   RunPageView,
@@ -28,9 +29,27 @@ export class PushRunController {
   @ApiOperation({ summary: '立即执行一次（与定时相同的流水线，记为手动执行）→ {runId}' })
   @ApiEnvelope(TriggerResultView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  @ApiConflictResponse({ description: 'QUIET_HOURS（免打扰时段内且未带 force: true）' })
+  @ApiConflictResponse({
+    description:
+      'QUIET_HOURS（免打扰时段内且未带 force: true）；NOT_APPROVED（尚无审批通过的版本）',
+  })
   trigger(@Body() body: TriggerDto, @OperatorId() operatorId: number) {
     return this.runs.trigger(body.id, operatorId, body.force === true);
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId}',
+  })
+  @ApiEnvelope(TriggerResultView)
+  @ApiNotFoundResponse({ description: 'NOT_FOUND' })
+  @ApiConflictResponse({
+    description: 'INVALID_STATE（已确认或超过 1 小时）、NOT_APPROVED、QUIET_HOURS',
+  })
+  confirm(@Body() body: ConfirmTriggerDto, @OperatorId() operatorId: number) {
+    return this.runs.confirm(body.requestId, operatorId);
   }
 
   @Post('runs')

@@ -100,6 +100,12 @@ class RunRecordView implements RunView {
   })
   excluded: ExclusionCountsView;
   @ApiProperty({ description: '免打扰时段内以 force 手动执行' }) forced: boolean;
+  @ApiProperty({
+    description: '本次执行发送的规则版本（已审批）；准备消息前为 null',
+    nullable: true,
+    type: Number,
+  })
+  ruleVersion: number | null;
   @ApiProperty({ type: Number, nullable: true }) batchCount: number | null;
   @ApiProperty() sentBatches: number;
   @ApiProperty() failedBatches: number;
@@ -136,4 +142,13 @@ export class CancelReportView implements CancelReport {
   @ApiProperty({ type: [String], description: '已调用 cancel_groupmsg_send 的 msgid' })
   cancelledTasks: string[];
   @ApiProperty({ type: [TaskCancelFailureView] }) taskCancelFailures: TaskCancelFailureView[];
+}
+
+export class ConfirmTriggerDto {
+  @ApiProperty({
+    description: '执行确认请求的 id（trigger 的 409 CONFIRMATION_REQUIRED 中 requestId）',
+  })
+  @IsInt()
+  @Min(1)
+  requestId: number;
 }

@@ -171,6 +171,18 @@ export const configSchema = z
     THROTTLE_LIMIT: int(600, 1, 10_000_000),
     /** Lifetime of cached rule reads (lists/info); every rule write invalidates them at once. 0 = off. */
     RULE_CACHE_TTL_SECONDS: int(300, 0, 86400),
+    /**
+     * Four eyes on rules (docs/SECURITY.md "Approval"): `required` — a new rule and an edit of
+     * its audience, content or schedule wait as a pending version until an approver who is not
+     * the author approves; `off` — every version is approved at once by its author (versions
+     * and diffs are still recorded).
+     */
+    RULE_APPROVAL: z.enum(['required', 'off']).default('required'),
+    /**
+     * A manual trigger of a rule whose audience (counted as the preview counts it) is above
+     * this needs a second approver's `/wechatpush/confirm`. 0: never.
+     */
+    APPROVAL_CONFIRM_ABOVE: int(50000, 0, 100_000_000),
 
     WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
     WECOM_CORP_ID: z.string().default(''),

@@ -24,6 +24,17 @@ export enum ErrorCode {
   INVALID_STATE = 'INVALID_STATE',
   /** A manual trigger inside the contact policy's quiet hours without `force: true`. */
   QUIET_HOURS = 'QUIET_HOURS',
+  /** A manual trigger of a rule that has no approved version yet. */
+  NOT_APPROVED = 'NOT_APPROVED',
+  /** /wechatpush/approve by the version's author (four eyes). */
+  SELF_APPROVAL = 'SELF_APPROVAL',
+  /** /wechatpush/approve or reject of a version that is not the rule's pending one. */
+  VERSION_NOT_PENDING = 'VERSION_NOT_PENDING',
+  /**
+   * A trigger above APPROVAL_CONFIRM_ABOVE: a second approver confirms with /wechatpush/confirm;
+   * the detail of field `requestId` carries the request's id as its message.
+   */
+  CONFIRMATION_REQUIRED = 'CONFIRMATION_REQUIRED',
   RATE_LIMITED = 'RATE_LIMITED',
   /** /wecom/callback: WECOM_CALLBACK_TOKEN / WECOM_CALLBACK_AES_KEY are not set. */
   CALLBACK_NOT_CONFIGURED = 'CALLBACK_NOT_CONFIGURED',
@@ -66,6 +77,10 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.INVALID_STATE]: 409,
   [ErrorCode.QUIET_HOURS]: 409,
+  [ErrorCode.NOT_APPROVED]: 409,
+  [ErrorCode.SELF_APPROVAL]: 403,
+  [ErrorCode.VERSION_NOT_PENDING]: 409,
+  [ErrorCode.CONFIRMATION_REQUIRED]: 409,
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.CALLBACK_NOT_CONFIGURED]: 503,
   [ErrorCode.CALLBACK_SIGNATURE_INVALID]: 401,

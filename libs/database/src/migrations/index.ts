@@ -28,6 +28,7 @@ import { AuditLog1734700000000 } from './1734700000000-audit-log';
 import { TestGroup1734800000000 } from './1734800000000-test-group';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
+import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps and
@@ -62,6 +63,7 @@ export const ALL_MIGRATIONS = [
   SetBasedLinkProjections1734420000000,
   ContactSyncChunks1734450000000,
   Accounts1734500000000,
+  RuleVersions1734600000000,
   AuditLog1734700000000,
   TestGroup1734800000000,
 ];

@@ -105,6 +105,10 @@ export class PushRun {
   @Column({ name: 'triggered_by', type: 'bigint', nullable: true })
   triggeredBy: number | null;
 
+  /** The approved rule version this run sent (NULL: a rule without versions, or not yet read). */
+  @Column({ name: 'rule_version', type: 'int', unsigned: true, nullable: true })
+  ruleVersion: number | null;
+
   @Column({ name: 'started_at', type: 'datetime', nullable: true })
   startedAt: Date | null;
 

@@ -379,6 +379,20 @@ export class PushRuleView {
   @ApiProperty() miniProgramTitle: string;
   @ApiProperty() miniProgramImg: string;
   @ApiProperty() miniProgramUrl: string;
+  @ApiProperty({
+    description: '所示内容的版本号：有待审批版本时为它（编辑者继续编辑的内容），否则为生效版本',
+    nullable: true,
+    type: Number,
+  })
+  version: number | null;
+  @ApiProperty({
+    description: '生效（已审批、定时执行）的版本；null：尚无审批通过的版本，不会执行',
+    nullable: true,
+    type: Number,
+  })
+  approvedVersion: number | null;
+  @ApiProperty({ description: '待审批的版本号，没有则为 null', nullable: true, type: Number })
+  pendingVersion: number | null;
 }
 
 class PushRuleListItem {
@@ -387,6 +401,10 @@ class PushRuleListItem {
   @ApiProperty({ description: 'YYYY-MM-DD HH:mm:ss (Asia/Shanghai)' }) createTime: string;
   @ApiProperty({ enum: STATUSES }) status: number;
   @ApiProperty({ example: '2024-01-01~2024-12-31' }) usefulTime: string;
+  @ApiProperty({ nullable: true, type: Number, description: '生效版本；null：尚未审批通过' })
+  approvedVersion: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: '待审批的版本号，没有则为 null' })
+  pendingVersion: number | null;
 }
 
 export class PushRuleListPage {

@@ -124,6 +124,13 @@ export class WechatPush {
   @Column({ name: 'is_deleted', type: 'int', default: 0 })
   isDeleted: number;
 
+  /**
+   * The version (wechat_push_versions) these columns and the slots hold: always the last
+   * approved one; NULL until a first version is approved (nothing fires, no slots).
+   */
+  @Column({ name: 'approved_version', type: 'int', unsigned: true, nullable: true })
+  approvedVersion: number | null;
+
   @Column({ name: 'created_by', type: 'bigint', nullable: true })
   createdBy: number | null;
 
