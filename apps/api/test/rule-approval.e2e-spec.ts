@@ -283,7 +283,7 @@ describe('rule versions and approval', () => {
     expect(versions[3].createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
-  it('a trigger above APPROVAL_CONFIRM_ABOVE waits for a second approver, who confirms it', async () => {
+  it('a trigger or a resend above APPROVAL_CONFIRM_ABOVE waits for a second approver, who confirms it', async () => {
     await seedBuyers(p.db, 8, { daysAgo: 35, now: p.clock.now() });
     const id = await approvedRule('大促');
     const asked = await p.api.post('/wechatpush/trigger', { id, force: true }, OPERATOR_1_TOKEN);
@@ -316,5 +316,64 @@ describe('rule versions and approval', () => {
       [requestId],
     );
     expect(row).toEqual({ audience_estimate: 8, requested_by: 1, confirmed_by: 2, run_id: runId });
+
+    // Resending its batch (8 recipients, above 5) waits for a second approver the same way.
+    const [batch] = await p.db.query('SELECT id FROM wechat_push_batches WHERE run_id = ?', [
+      runId,
+    ]);
+    // As a batch WeCom refused ends: failed, no task id (the fixture of a failed send).
+    await p.db.query(
+      "UPDATE wechat_push_batches SET state = 'failed', msgid = NULL, errcode = 41001, errmsg = 'fixture' WHERE id = ?",
+      [batch.id],
+    );
+    p.clock.setNow(new Date(p.clock.now().getTime() + 10 * 60_000));
+    const resend = await p.api.post(
+      '/wechatpush/batch/resend',
+      { batchId: batch.id },
+      OPERATOR_1_TOKEN,
+    );
+    expect(resend.status).toBe(409);
+    expect(resend.body.error.code).toBe('CONFIRMATION_REQUIRED');
+    const resendRequest = Number(
+      resend.body.error.details.find((d: { field: string }) => d.field === 'requestId').message,
+    );
+    const [waiting] = await p.db.query(
+      'SELECT state, resends FROM wechat_push_batches WHERE id = ?',
+      [batch.id],
+    );
+    expect(waiting).toEqual({ state: 'failed', resends: 0 });
+    const ownResend = await p.api.post(
+      '/wechatpush/confirm',
+      { requestId: resendRequest },
+      OPERATOR_1_TOKEN,
+    );
+    expect(ownResend.body.error.code).toBe('SELF_APPROVAL');
+    const resent = await p.api.post(
+      '/wechatpush/confirm',
+      { requestId: resendRequest },
+      OPERATOR_2_TOKEN,
+    );
+    expect({ status: resent.status, runId: resent.body.data?.runId }).toEqual({
+      status: 200,
+      runId,
+    });
+    // The confirmation resent it (the send itself is the pipeline's, proven in its own suite).
+    const [after] = await p.db.query(
+      'SELECT state, resends FROM wechat_push_batches WHERE id = ?',
+      [batch.id],
+    );
+    expect(Number(after.resends)).toBe(1);
+    expect(['pending', 'sending', 'sent']).toContain(after.state);
+    const [request] = await p.db.query(
+      'SELECT kind, batch_id, audience_estimate, requested_by, confirmed_by FROM wechat_push_trigger_confirmations WHERE id = ?',
+      [resendRequest],
+    );
+    expect(request).toEqual({
+      kind: 'resend',
+      batch_id: batch.id,
+      audience_estimate: 8,
+      requested_by: 1,
+      confirmed_by: 2,
+    });
   });
 });

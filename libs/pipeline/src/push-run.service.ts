@@ -128,25 +128,8 @@ export class PushRunService {
     const threshold = this.config.APPROVAL_CONFIRM_ABOVE;
     if (!confirmed && threshold > 0) {
       const estimate = await this.audience.count(rule, now);
-      if (estimate > threshold) {
-        const inserted = await this.db.query(
-          `INSERT INTO wechat_push_trigger_confirmations
-             (push_id, audience_estimate, forced, requested_by, requested_at) VALUES (?, ?, ?, ?, ?)`,
-          [pushId, estimate, force ? 1 : 0, operatorId, now],
-        );
-        const requestId = (inserted as { insertId: number }).insertId;
-        throw new AppException(
-          ErrorCode.CONFIRMATION_REQUIRED,
-          `目标人数约 ${estimate}，超过 ${threshold}，需另一位审批人确认（请求 #${requestId}）`,
-          [
-            { field: 'requestId', message: String(requestId) },
-            {
-              field: 'id',
-              message: `audience estimate ${estimate} is above APPROVAL_CONFIRM_ABOVE (${threshold}); another approver confirms with /wechatpush/confirm {requestId: ${requestId}}`,
-            },
-          ],
-        );
-      }
+      if (estimate > threshold)
+        await this.askConfirmation({ kind: 'trigger', pushId, size: estimate, force }, operatorId);
     }
     const slotAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const run = await this.runs.ensureRun(
@@ -169,19 +152,57 @@ export class PushRunService {
   }
 
   /**
-   * A second approver confirms a trigger that was above APPROVAL_CONFIRM_ABOVE: not the one who
+   * Records a request for a second approver (a trigger or resend above APPROVAL_CONFIRM_ABOVE)
+   * and refuses the call with 409 CONFIRMATION_REQUIRED naming the request id.
+   */
+  private async askConfirmation(
+    r: {
+      kind: 'trigger' | 'resend';
+      pushId: number;
+      size: number;
+      force?: boolean;
+      batchId?: number;
+    },
+    operatorId: number,
+  ): Promise<never> {
+    const threshold = this.config.APPROVAL_CONFIRM_ABOVE;
+    const inserted = await this.db.query(
+      `INSERT INTO wechat_push_trigger_confirmations
+         (kind, push_id, batch_id, audience_estimate, forced, requested_by, requested_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [r.kind, r.pushId, r.batchId ?? null, r.size, r.force ? 1 : 0, operatorId, this.clock.now()],
+    );
+    const requestId = (inserted as { insertId: number }).insertId;
+    const what = r.kind === 'trigger' ? '目标人数约' : '批次人数';
+    throw new AppException(
+      ErrorCode.CONFIRMATION_REQUIRED,
+      `${what} ${r.size}，超过 ${threshold}，需另一位审批人确认（请求 #${requestId}）`,
+      [
+        { field: 'requestId', message: String(requestId) },
+        {
+          field: r.kind === 'trigger' ? 'id' : 'batchId',
+          message: `${r.kind === 'trigger' ? 'audience estimate' : 'batch size'} ${r.size} is above APPROVAL_CONFIRM_ABOVE (${threshold}); another approver confirms with /wechatpush/confirm {requestId: ${requestId}}`,
+        },
+      ],
+    );
+  }
+
+  /**
+   * A second approver confirms a trigger or a resend that was above APPROVAL_CONFIRM_ABOVE: not the one who
    * asked (403 SELF_APPROVAL), once (409 INVALID_STATE), within an hour; then the rule is
    * triggered as it is now (approved, quiet hours checked again with the request's `force`).
    */
   async confirm(requestId: number, operatorId: number): Promise<{ runId: number }> {
     const [req]: {
+      kind: string;
+      batch_id: number | null;
       push_id: number;
       requested_by: number;
       requested_at: Date;
       forced: number;
       confirmed_by: number | null;
     }[] = await this.db.query(
-      `SELECT push_id, requested_by, requested_at, forced, confirmed_by
+      `SELECT kind, batch_id, push_id, requested_by, requested_at, forced, confirmed_by
          FROM wechat_push_trigger_confirmations WHERE id = ?`,
       [requestId],
     );
@@ -208,6 +229,11 @@ export class PushRunService {
       throw new AppException(ErrorCode.INVALID_STATE, '该确认请求已处理', [
         { field: 'requestId', message: 'already confirmed' },
       ]);
+    if (req.kind === 'resend' && req.batch_id !== null) {
+      await this.resend(Number(req.batch_id), operatorId, true);
+      const batch = await this.runs.findBatch(Number(req.batch_id));
+      return { runId: Number(batch?.runId) };
+    }
     const result = await this.trigger(req.push_id, operatorId, req.forced === 1, true);
     await this.db.query('UPDATE wechat_push_trigger_confirmations SET run_id = ? WHERE id = ?', [
       result.runId,
@@ -248,9 +274,22 @@ export class PushRunService {
    * `safe_to_resend`). A `sent` batch is refused. The batch keeps its recipients;
    * a new job id makes the queue take it although the first job ran.
    */
-  async resend(batchId: number): Promise<{ batchId: number; resends: number }> {
+  async resend(
+    batchId: number,
+    operatorId: number,
+    confirmed = false,
+  ): Promise<{ batchId: number; resends: number }> {
     const batch = await this.runs.findBatch(batchId);
     if (!batch) throw AppException.notFound('推送批次', 'batchId');
+    // A batch above APPROVAL_CONFIRM_ABOVE recipients waits for a second approver, like a trigger.
+    const threshold = this.config.APPROVAL_CONFIRM_ABOVE;
+    if (!confirmed && threshold > 0 && batch.recipientCount > threshold) {
+      const run = await this.runs.findRun(batch.runId);
+      await this.askConfirmation(
+        { kind: 'resend', pushId: Number(run?.pushId), size: batch.recipientCount, batchId },
+        operatorId,
+      );
+    }
     const now = this.clock.now();
     // An `unknown` batch's last attempt may still get WeCom's answer until its call's timeout
     // (and a margin) has passed: a resend before then could create the task twice.

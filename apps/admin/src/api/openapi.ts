@@ -592,7 +592,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE） */
+    /** 重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE）；批次人数超过 APPROVAL_CONFIRM_ABOVE 时 409 CONFIRMATION_REQUIRED，由另一位审批人 /wechatpush/confirm */
     post: operations['PushRunController_resend'];
     delete?: never;
     options?: never;
@@ -609,7 +609,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** 确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId} */
+    /** 确认一次超过人数阈值（APPROVAL_CONFIRM_ABOVE）的手动执行或批次重发（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId}（重发时为该批次所属的执行） */
     post: operations['PushRunController_confirm'];
     delete?: never;
     options?: never;

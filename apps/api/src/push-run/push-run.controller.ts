@@ -41,7 +41,7 @@ export class PushRunController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      '确认一次超过人数阈值的手动执行（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId}',
+      '确认一次超过人数阈值（APPROVAL_CONFIRM_ABOVE）的手动执行或批次重发（另一位审批人，发起人不能确认：403 SELF_APPROVAL）→ {runId}（重发时为该批次所属的执行）',
   })
   @ApiEnvelope(TriggerResultView)
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
@@ -68,11 +68,12 @@ export class PushRunController {
   @Post('batch/resend')
   @HttpCode(200)
   @ApiOperation({
-    summary: '重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE）',
+    summary:
+      '重发一个 unknown 或 failed 批次（运营确认后）；已发送的批次拒绝（409 INVALID_STATE）；批次人数超过 APPROVAL_CONFIRM_ABOVE 时 409 CONFIRMATION_REQUIRED，由另一位审批人 /wechatpush/confirm',
   })
   @ApiEnvelope(ResendResultView)
-  resend(@Body() body: BatchIdDto) {
-    return this.runs.resend(body.batchId);
+  resend(@Body() body: BatchIdDto, @OperatorId() operatorId: number) {
+    return this.runs.resend(body.batchId, operatorId);
   }
 
   @Post('run/cancel')
