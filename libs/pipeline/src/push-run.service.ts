@@ -230,8 +230,8 @@ export class PushRunService {
         { field: 'requestId', message: 'already confirmed' },
       ]);
     if (req.kind === 'resend' && req.batch_id !== null) {
-      await this.resend(Number(req.batch_id), operatorId, true);
-      const batch = await this.runs.findBatch(Number(req.batch_id));
+      await this.resend(req.batch_id, operatorId, true);
+      const batch = await this.runs.findBatch(req.batch_id);
       return { runId: Number(batch?.runId) };
     }
     const result = await this.trigger(req.push_id, operatorId, req.forced === 1, true);
