@@ -283,6 +283,42 @@ describe('rule versions and approval', () => {
     expect(versions[3].createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
+  it('a test send shows the version waiting for approval on the test phones, the live rule unchanged', async () => {
+    const id = await approvedRule('试发待审');
+    const edited = { ...body('试发待审', { content: '待审批的新文案' }), id };
+    expect((await p.api.post('/wechatpush/edit', edited)).status).toBe(200);
+    expect((await info(id)).pendingVersion).toBe(2);
+    expect(
+      (
+        await p.api.post('/testgroup/update', {
+          members: [{ externalUserId: 'wm-approval-phone', name: '审批测试机' }],
+        })
+      ).status,
+    ).toBe(200);
+    const before = new Set((await p.sim.messages()).map((m) => m.msgid));
+    const sent = await p.api.post('/wechatpush/testsend', { id });
+    expect(sent.status).toBe(200);
+    const runId = sent.body.data.runId;
+    await eventually(async () => {
+      const [r] = await p.db.query('SELECT state FROM wechat_push_runs WHERE id = ?', [runId]);
+      return r?.state === 'completed';
+    });
+    const messages = (await p.sim.messages()).filter((m) => !before.has(m.msgid));
+    expect(
+      messages.map((m) => [(m.text as { content?: string }).content, m.externalUserIds]),
+    ).toEqual([['待审批的新文案', ['wm-approval-phone']]]);
+    const [run] = await p.db.query('SELECT rule_version FROM wechat_push_runs WHERE id = ?', [
+      runId,
+    ]);
+    expect(run.rule_version).toBe(2);
+    const [live] = await p.db.query(
+      'SELECT content, approved_version FROM wechat_push WHERE id = ?',
+      [id],
+    );
+    expect(live).toEqual({ content: '旧内容-试发待审', approved_version: 1 });
+    await p.db.query('DELETE FROM test_group_members');
+  });
+
   it('a trigger or a resend above APPROVAL_CONFIRM_ABOVE waits for a second approver, who confirms it', async () => {
     await seedBuyers(p.db, 8, { daysAgo: 35, now: p.clock.now() });
     const id = await approvedRule('大促');

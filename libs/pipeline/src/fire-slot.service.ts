@@ -24,7 +24,7 @@ import { addExclusions, ContactPolicyShape, ExclusionCounts, noExclusions } from
 import { ExperimentDesign, splitControls } from '@app/experiments';
 import type { SqlRunner } from '@app/database';
 import { OrderFeedService, orderFeedFreshness } from '@app/ingest';
-import { PushRuleRepository, PushStatus, WechatPush } from '@app/push-config';
+import { PushRuleRepository, PushStatus, RuleApprovalService, WechatPush } from '@app/push-config';
 import { WecomAttachmentService, WecomFatalError } from '@app/wecom';
 import { BatchState } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
@@ -88,6 +88,7 @@ export class FireSlotService {
     private readonly ledger: ContactLedger,
     private readonly feeds: OrderFeedService,
     private readonly testGroup: TestGroupService,
+    private readonly approvals: RuleApprovalService,
   ) {}
 
   async fire(p: FireSlotPayload): Promise<FireOutcome> {
@@ -142,7 +143,9 @@ export class FireSlotService {
       });
       return { runId: run.id, state: RunState.FAILED, reason: 'rule vanished' };
     }
-    const live = rule;
+    // A test send shows the newest version — the one waiting for approval, if any — on the
+    // test group's phones; every other run sends the approved (live) rule.
+    const live = run.kind === 'test' ? await this.withNewestMessage(rule) : rule;
     // The attachments' upload (token, download, media/upload: WeCom round trips) runs while
     // the first pages of the audience are read; pages are committed once it is done.
     const message = this.prepareMessage(run.id, live, now);
@@ -173,6 +176,18 @@ export class FireSlotService {
     await this.runs.completeRunIfDone(run.id, this.clock.now());
     run = (await this.runs.findRun(run.id)) as PushRun;
     return this.outcome(run);
+  }
+
+  /** The rule with the message of its newest version (and that version's number). */
+  private async withNewestMessage(rule: WechatPush): Promise<WechatPush> {
+    const newest = await this.approvals.newestMessage(rule.id);
+    if (!newest) return rule;
+    const { version, variants, ...message } = newest;
+    return Object.assign(Object.create(Object.getPrototypeOf(rule) as object) as WechatPush, rule, {
+      ...message,
+      variants,
+      approvedVersion: version,
+    });
   }
 
   /**

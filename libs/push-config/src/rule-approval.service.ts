@@ -10,9 +10,20 @@ import {
 import { MAX_PAGE_SIZE } from './dto/push-rule.dto';
 import { PushRuleRepository } from './push-rule.repository';
 import { PushRuleService } from './push-rule.service';
-import { diffBodies, RuleVersionRepository, VersionRow } from './rule-version.repository';
+import { diffBodies, RuleBody, RuleVersionRepository, VersionRow } from './rule-version.repository';
 
 const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
+
+/** A version's message: the rule's own content and attachments, and its variants. */
+export interface TestMessage {
+  version: number;
+  content: string | null;
+  img: string | null;
+  miniProgramTitle: string | null;
+  miniProgramImg: string | null;
+  miniProgramUrl: string | null;
+  variants: RuleBody['variants'];
+}
 
 /**
  * Four eyes on rules (docs/SECURITY.md "Approval"): an approver who is not the author
@@ -60,6 +71,27 @@ export class RuleApprovalService {
       await this.versions.decide(em, body.id, v.version, 'rejected', operatorId, now, body.comment);
     });
     await this.ruleService.changed(body.id);
+  }
+
+  /**
+   * The message of the rule's newest version — pending or not — for a test send: what an
+   * editor wants to see on a phone is the version waiting for approval, before it goes live.
+   * Undefined for a rule without versions (rows written outside the API).
+   */
+  async newestMessage(pushId: number): Promise<TestMessage | undefined> {
+    const v = await this.versions.latest(pushId);
+    if (!v) return undefined;
+    const b = v.body;
+    const orNull = (x: string | undefined) => (x === undefined || x === '' ? null : x);
+    return {
+      version: v.version,
+      content: orNull(b.content),
+      img: orNull(b.img),
+      miniProgramTitle: orNull(b.miniProgramTitle),
+      miniProgramImg: orNull(b.miniProgramImg),
+      miniProgramUrl: orNull(b.miniProgramUrl),
+      variants: b.variants ?? [],
+    };
   }
 
   /** Every version of a live rule, newest first, each with its diff against the one before. */
