@@ -8,4 +8,4 @@ export * from './push-rule.service';
 export * from './push-config.module';
 export * from './rule-read-cache';
 export * from './dto/rule-version.dto';
-export { RuleApprovalService, TestMessage } from './rule-approval.service';
+export { RuleApprovalService } from './rule-approval.service';

@@ -15,7 +15,7 @@ import { diffBodies, RuleBody, RuleVersionRepository, VersionRow } from './rule-
 const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
 
 /** A version's message: the rule's own content and attachments, and its variants. */
-export interface TestMessage {
+interface TestMessage {
   version: number;
   content: string | null;
   img: string | null;
