@@ -11,7 +11,8 @@ import { buildAdmin, deleteRedisKeys, launchChromium, watchConsole } from './uti
  * Four eyes in the console (issue 23) with RULE_APPROVAL=required: an editor's change of a
  * rule's content waits (待审批 on the list and the form) and appears in the 待审批 inbox with
  * its diff, where the editor cannot decide; an approver approves it there, and the rule shows
- * the new version in effect and in its 版本记录.
+ * the new version in effect and in its 版本记录; an admin's 操作日志 shows the edit and the
+ * approval.
  */
 describe('console approval inbox', () => {
   let api: ApiHarness;
@@ -25,9 +26,10 @@ describe('console approval inbox', () => {
     api = await startApiWith({ RULE_APPROVAL: 'required' });
     await api.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(api.app.getHttpServer().address() as { port: number }).port}`;
-    await truncate(api.db, 'accounts', 'api_keys', 'wechat_push_time', 'wechat_push');
+    await truncate(api.db, 'accounts', 'api_keys', 'wechat_push_time', 'wechat_push', 'audit_log');
     await createAccount(api.app, 'editor', 'eddie');
     await createAccount(api.app, 'approver', 'anna');
+    await createAccount(api.app, 'admin', 'alma');
     const body = plainRuleBody({
       name: RULE,
       content: '旧文案',
@@ -122,5 +124,24 @@ describe('console approval inbox', () => {
     expect(await v2.innerText()).toMatch(/提交人：eddie[\s\S]*处理人：anna/);
     expect(await approver.getByText('待审批：版本').count()).toBe(0);
     expect(approverErrors).toEqual([]);
+
+    // An admin's 操作日志 shows both: eddie's edit and anna's approval of this rule.
+    const admin = await signIn('alma');
+    const adminErrors = watchConsole(admin);
+    await admin.getByRole('menuitem', { name: '操作日志' }).click();
+    await admin.waitForURL('**/admin/audit');
+    await admin.getByPlaceholder('如 POST /policy/update').fill('POST /wechatpush/');
+    await admin.getByRole('button', { name: /查\s*询/ }).click();
+    const edit = admin.locator('.ant-table-row').filter({ hasText: 'POST /wechatpush/edit' });
+    // (version 1 was approved in the set-up, by an operator token: anna's row is the one.)
+    const approval = admin
+      .locator('.ant-table-row')
+      .filter({ hasText: 'POST /wechatpush/approve' })
+      .filter({ hasText: 'anna' });
+    await edit.waitFor();
+    await approval.waitFor();
+    expect(await edit.innerText()).toMatch(new RegExp(`eddie[\\s\\S]*编辑[\\s\\S]*${ruleId}`));
+    expect(await approval.innerText()).toMatch(new RegExp(`anna[\\s\\S]*审批[\\s\\S]*${ruleId}`));
+    expect(adminErrors).toEqual([]);
   });
 });

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
 import { ApiHarness, startApiWith } from '../../../test/utils/api-app';
 import { truncate } from '../../../test/utils/db';
 import {
@@ -349,6 +351,28 @@ describe('audit log (docs/SECURITY.md "Audit log")', () => {
       expect([...new Set(calls.map((c) => c.route))].sort()).toEqual(audited.sort());
       for (const r of READS)
         expect(documentedRoutes().some((d) => d.path === r && d.method === 'POST')).toBe(true);
+    });
+
+    it('each read route is marked @NotAudited() on the app (a read left unmarked fills the log)', () => {
+      const marks = new Map<string, unknown>();
+      for (const module of api.app.get(ModulesContainer).values()) {
+        for (const wrapper of module.controllers.values()) {
+          const controller = wrapper.metatype as (new () => unknown) | null;
+          if (!controller) continue;
+          const prefix = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+          const proto = controller.prototype as Record<string, unknown>;
+          for (const name of Object.getOwnPropertyNames(proto)) {
+            const handler = proto[name];
+            if (typeof handler !== 'function' || name === 'constructor') continue;
+            const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+            if (sub === undefined) continue;
+            const path = `/${[prefix, sub].filter(Boolean).join('/')}`.replace(/\/+/g, '/');
+            marks.set(path, Reflect.getMetadata('wpp:audit', handler));
+          }
+        }
+      }
+      for (const r of READS)
+        expect({ route: r, mark: marks.get(r) }).toEqual({ route: r, mark: 'read' });
     });
 
     it('called once by an admin, each leaves exactly one row: actor, role, action, target, before/after', async () => {

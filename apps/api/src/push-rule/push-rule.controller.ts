@@ -163,6 +163,7 @@ export class PushRuleController {
   }
 
   @Post('versions')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '规则的版本记录（最新在前）：作者、审批人、时间与逐字段差异' })
   @ApiEnvelope(RuleVersionView, { isArray: true })
@@ -172,6 +173,7 @@ export class PushRuleController {
   }
 
   @Post('pending')
+  @NotAudited()
   @HttpCode(200)
   @ApiOperation({ summary: '待审批：有待审批版本的规则（最新在前），附与生效版本的逐字段差异' })
   @ApiEnvelope(PendingVersionPage)
