@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import {
-  AppException,
-  endOfDay,
-  ErrorDetail,
-  formatDateTime,
-  isCalendarDate,
-  isCalendarDateTime,
-  parseBusinessDateTime,
-} from '@app/common';
+import { AppException, ErrorDetail, formatDateTime, parseListBound } from '@app/common';
 
 export const AUDIT_MAX_PAGE_SIZE = 100;
 
@@ -60,23 +52,6 @@ interface AuditRow {
   outcome: string;
 }
 
-function bound(
-  value: string | null | undefined,
-  field: string,
-  isEnd: boolean,
-  problems: ErrorDetail[],
-): Date | undefined {
-  if (value === undefined || value === null || value.trim() === '') return undefined;
-  const v = value.trim();
-  if (isCalendarDate(v)) {
-    const start = parseBusinessDateTime(v);
-    return isEnd ? endOfDay(start) : start;
-  }
-  if (isCalendarDateTime(v)) return parseBusinessDateTime(v);
-  problems.push({ field, message: `${field} must be YYYY-MM-DD or YYYY-MM-DD HH:mm:ss` });
-  return undefined;
-}
-
 const parsed = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 const likePrefix = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -94,8 +69,8 @@ export class AuditLogService {
     const page = q.page ?? 1;
     const pagesize = Math.min(q.pagesize ?? 20, AUDIT_MAX_PAGE_SIZE);
     const problems: ErrorDetail[] = [];
-    const from = bound(q.startTime, 'startTime', false, problems);
-    const to = bound(q.endTime, 'endTime', true, problems);
+    const from = parseListBound(q.startTime, 'startTime', false, problems);
+    const to = parseListBound(q.endTime, 'endTime', true, problems);
     if (from && to && from > to) {
       problems.push({ field: 'endTime', message: 'endTime must not be before startTime' });
     }

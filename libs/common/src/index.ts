@@ -6,6 +6,7 @@ export * from './errors/app.exception';
 export * from './errors/all-exceptions.filter';
 export * from './time/clock';
 export * from './time/shanghai-time';
+export * from './time/list-bound';
 export * from './redis/redis.module';
 export * from './redis/redis-single-flight';
 export * from './redis/redis-connection';

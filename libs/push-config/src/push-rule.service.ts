@@ -7,13 +7,10 @@ import {
   AppException,
   Clock,
   describeAuditChange,
-  endOfDay,
   ErrorCode,
   ErrorDetail,
   formatDateTime,
-  isCalendarDate,
-  isCalendarDateTime,
-  parseBusinessDateTime,
+  parseListBound,
 } from '@app/common';
 import { LabelType, WechatLabel } from '@app/database';
 import { ContactPolicyService } from '@app/contact-policy';
@@ -604,26 +601,4 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     approvedVersion: row.approved_version === null ? null : Number(row.approved_version),
     pendingVersion: null,
   };
-}
-
-/**
- * A list bound: '' means none; 'YYYY-MM-DD' means the whole Shanghai day (start of it
- * for startTime, its last second for endTime); 'YYYY-MM-DD HH:mm:ss' is taken as is.
- */
-function parseListBound(
-  value: string | null | undefined,
-  field: string,
-  isEnd: boolean,
-  problems: ErrorDetail[],
-): Date | undefined {
-  // @IsOptional() lets null through: it means "no bound", as a missing field does.
-  if (value === undefined || value === null || value.trim() === '') return undefined;
-  const v = value.trim();
-  if (isCalendarDate(v)) {
-    const start = parseBusinessDateTime(v);
-    return isEnd ? endOfDay(start) : start;
-  }
-  if (isCalendarDateTime(v)) return parseBusinessDateTime(v);
-  problems.push({ field, message: `${field} must be YYYY-MM-DD or YYYY-MM-DD HH:mm:ss` });
-  return undefined;
 }
