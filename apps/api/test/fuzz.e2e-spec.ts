@@ -33,12 +33,22 @@ const MUTATING = new Set([
   '/wechatpush/approve',
   '/wechatpush/reject',
   '/wechatpush/confirm',
+  '/users/create',
+  '/users/update',
+  '/users/disable',
+  '/apikeys/create',
+  '/apikeys/revoke',
 ]);
 
-/** What an accepted mutation may change. */
-/** What accepted bodies may change: rules, runs, the contact policy and its lists, the test group, and a contact sync started (`POST /wecom/contacts/sync` takes no body). */
+/**
+ * What accepted bodies may change: rules, runs, the contact policy and its lists, the test
+ * group, a contact sync started (`POST /wecom/contacts/sync` takes no body), and accounts and
+ * API keys — a generated `{id: 1}` revokes a key or disables an account that an earlier suite
+ * of the same Jest worker left in its database (seen in CI: `api_keys` changed by an accepted
+ * `/apikeys/revoke`).
+ */
 const RULE_AND_RUN_TABLES =
-  /^(wechat_push(_time|_runs|_batches|_versions|_trigger_confirmations)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs|test_group_members)$/;
+  /^(wechat_push(_time|_runs|_batches|_versions|_trigger_confirmations)?|contact_policy(_changes)?|contact_suppressions|wecom_contact_syncs|test_group_members|accounts|api_keys)$/;
 
 /** Field names of the API (and of the seed's request shape), beyond what the schemas list. */
 const KNOWN_FIELDS = [
