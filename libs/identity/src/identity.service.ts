@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock, formatDateTime } from '@app/common';
+import { Clock, formatDateTime, retryOnConflict } from '@app/common';
 import { BuyerIdentifiers, hasIdentifier, normaliseBuyer } from './buyer-identifiers';
 
 /** Something that runs SQL and returns rows: the DataSource, or a transaction's EntityManager. */
@@ -87,6 +87,14 @@ export class IdentityService {
    * or mobile): such a buyer cannot be matched, so callers reject it first.
    */
   async resolveMany(buyers: BuyerIdentifiers[], q: SqlExecutor = this.db): Promise<number[]> {
+    // Outside a caller's transaction every statement commits alone, so a statement chosen as
+    // a deadlock victim (two resolutions creating the same new buyers in another order) is
+    // safely run again from the look-up; inside one, the caller retries its transaction.
+    if (q === this.db) return retryOnConflict(() => this.resolveOnce(buyers, q));
+    return this.resolveOnce(buyers, q);
+  }
+
+  private async resolveOnce(buyers: BuyerIdentifiers[], q: SqlExecutor): Promise<number[]> {
     const wanted = buyers.map(normaliseBuyer);
     const missing = wanted.findIndex((b) => !hasIdentifier(b));
     if (missing >= 0) throw new Error(`buyer ${missing} has no customer id, unionid or mobile`);
