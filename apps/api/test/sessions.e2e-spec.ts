@@ -352,6 +352,22 @@ describe('sign-in sessions and API keys on two api instances (one MariaDB, one R
     expect(missing.status).toBe(404);
   });
 
+  it('an account created through the API carries Shanghai wall times like every other record', async () => {
+    await createAccount(a.app, 'admin', 'tina');
+    const s = await signIn(a.app.getHttpServer(), 'tina');
+    const created = await write(a, s, '/users/create', {
+      username: 'walter',
+      password: TEST_PASSWORD,
+      role: 'viewer',
+    });
+    expect(created.status).toBe(200);
+    // The shared FixedClock's instant, written as Asia/Shanghai wall time (not the server's zone).
+    expect(created.body.data.createdAt).toBe(formatDateTime(clock.now()));
+    expect(created.body.data.createdAt).not.toBe(
+      clock.now().toISOString().slice(0, 19).replace('T', ' '),
+    );
+  });
+
   it('user:create (CLI) makes the first admin, reading the password from stdin', async () => {
     await userCreateCommand(
       ['--username', 'root-admin', '--password-stdin', '--role', 'admin'],

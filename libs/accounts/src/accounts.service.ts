@@ -69,9 +69,19 @@ export class AccountsService {
     const passwordHash = await hash(input.password);
     try {
       const result: { insertId: number } = await this.db.query(
-        `INSERT INTO accounts (username, display_name, password_hash, role, created_by)
-         VALUES (?, ?, ?, ?, ?)`,
-        [input.username, input.displayName ?? input.username, passwordHash, input.role, by],
+        // Times in Shanghai wall time like every DATETIME (the columns' defaults are the
+        // server's zone: a new account's 创建时间 showed UTC).
+        `INSERT INTO accounts (username, display_name, password_hash, role, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          input.username,
+          input.displayName ?? input.username,
+          passwordHash,
+          input.role,
+          by,
+          this.clock.now(),
+          this.clock.now(),
+        ],
       );
       const created = await this.get(result.insertId);
       describeAuditChange({ targetType: 'account', targetId: created.id, after: created });
@@ -108,9 +118,15 @@ export class AccountsService {
     }
     await this.db.query(
       `UPDATE accounts SET display_name = COALESCE(?, display_name),
-         role = COALESCE(?, role), password_hash = COALESCE(?, password_hash)
+         role = COALESCE(?, role), password_hash = COALESCE(?, password_hash), updated_at = ?
        WHERE id = ?`,
-      [input.displayName ?? null, input.role ?? null, passwordHash ?? null, input.id],
+      [
+        input.displayName ?? null,
+        input.role ?? null,
+        passwordHash ?? null,
+        this.clock.now(),
+        input.id,
+      ],
     );
     if (passwordHash !== undefined) await this.sessions.endAllOf(input.id);
     const updated = await this.get(input.id);
@@ -139,7 +155,11 @@ export class AccountsService {
       ]);
     }
     const before = await this.get(id);
-    await this.db.query('UPDATE accounts SET disabled = ? WHERE id = ?', [disabled ? 1 : 0, id]);
+    await this.db.query('UPDATE accounts SET disabled = ?, updated_at = ? WHERE id = ?', [
+      disabled ? 1 : 0,
+      this.clock.now(),
+      id,
+    ]);
     if (disabled) await this.sessions.endAllOf(id);
     const after = await this.get(id);
     describeAuditChange({ targetType: 'account', targetId: id, before, after });
