@@ -34,6 +34,9 @@ describe('rule versions and approval', () => {
       accounts[role] = await createAccount(p.api.app, role, `${role}-${Date.now()}`);
   });
   beforeEach(async () => {
+    // What the previous test left running (its manual trigger's slot job) ends before the
+    // tables are reset under it (CI: a lock wait timeout in the next test otherwise).
+    await p.quiesce();
     await resetPipelineTables(p.db);
     await setPolicy(p.db, PERMISSIVE_POLICY);
     await p.flushRedis();
