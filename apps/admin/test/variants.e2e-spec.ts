@@ -387,6 +387,9 @@ describe('content variants in the console', () => {
     await confirm.getByText('变体 B 的文案、图片和小程序卡片将替换规则内容').waitFor();
     expect(await confirm.innerText()).toContain('其余变体停用');
     await confirm.getByRole('button', { name: '取 消' }).click();
+    // The cancelled confirmation closes (animated) before the next opens: under load the
+    // closing one was found and vanished under the click (CI).
+    await confirm.waitFor({ state: 'hidden' });
     expect(sent).not.toContain('/wechatpush/variant/promote');
     expect((await post<RuleView>('/wechatpush/info', { id: winnerId })).variants).toHaveLength(1);
 
