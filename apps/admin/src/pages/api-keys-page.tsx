@@ -16,12 +16,13 @@ import {
   Typography,
 } from 'antd';
 import type { Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { ROLES, type Role } from '@app/contracts';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type { ApiKey, CreatedApiKey } from '../api/types';
 import { ROLE_LABELS } from '../components/admin-layout';
+import { useLoaded } from '../components/use-loaded';
 
 interface KeyForm {
   name: string;
@@ -40,29 +41,12 @@ function keyState(k: ApiKey, now: string): 'revoked' | 'expired' | 'active' {
 export function ApiKeysPage() {
   const api = useApi();
   const { message } = App.useApp();
-  const [keys, setKeys] = useState<ApiKey[]>([]);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string>();
+  const listAll = useCallback(() => api.apiKeys(), [api]);
+  const { data: keys, loading, error, reload: load } = useLoaded<ApiKey[]>(listAll, []);
   const [creating, setCreating] = useState(false);
   const [saving, setSaving] = useState(false);
   const [created, setCreated] = useState<CreatedApiKey>();
   const [form] = Form.useForm<KeyForm>();
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setKeys(await api.apiKeys());
-      setError(undefined);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const create = async () => {
     const values = await form.validateFields();

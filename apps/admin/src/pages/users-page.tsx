@@ -14,13 +14,14 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { ROLES, type Role } from '@app/contracts';
 import { ApiError } from '../api/api-client';
 import { useApi } from '../api/api-context';
 import type { Account } from '../api/types';
 import { useMe } from '../auth/me-context';
 import { ROLE_LABELS } from '../components/admin-layout';
+import { useLoaded } from '../components/use-loaded';
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: `${ROLE_LABELS[r]}（${r}）` }));
 
@@ -51,28 +52,11 @@ export function UsersPage() {
   const api = useApi();
   const me = useMe();
   const { message } = App.useApp();
-  const [users, setUsers] = useState<Account[]>([]);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string>();
+  const listAll = useCallback(() => api.users(), [api]);
+  const { data: users, loading, error, reload: load } = useLoaded<Account[]>(listAll, []);
   const [editing, setEditing] = useState<Account | 'new' | null>(null);
   const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<UserForm>();
-
-  const load = useCallback(async () => {
-    setLoading(true);
-    try {
-      setUsers(await api.users());
-      setError(undefined);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setLoading(false);
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const open = (target: Account | 'new') => {
     form.resetFields();

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   CallHandler,
   Controller,
@@ -7,7 +6,6 @@ import {
   HttpCode,
   Injectable,
   NestInterceptor,
-  PayloadTooLargeException,
   Post,
   UploadedFile,
   UseInterceptors,
@@ -22,9 +20,10 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
-import { AppException, ErrorCode, OperatorId } from '@app/common';
+import { AppException, OperatorId } from '@app/common';
 import { SuppressionService } from '@app/contact-policy';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { interceptUpload } from '../http/upload-errors';
 import {
   SuppressionAddDto,
   SuppressionChangeView,
@@ -42,31 +41,15 @@ export const SUPPRESSION_IMPORT_PATH = '/suppression/import';
 const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 const REASON_MAX = 255;
 
-/**
- * multer's own errors (a file over the limit, a second file, a file under another field,
- * a broken multipart body) as the envelope naming `file`; Nest's plain HttpExceptions would
- * reach the client without the field.
- */
+/** The CSV in memory; multer's errors as the envelope naming `file` (interceptUpload). */
 @Injectable()
 class CsvUploadInterceptor implements NestInterceptor {
   private readonly multer = new (FileInterceptor('file', {
     limits: { fileSize: IMPORT_MAX_BYTES, files: 1 },
   }))();
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    try {
-      return await this.multer.intercept(context, next);
-    } catch (e) {
-      if (e instanceof PayloadTooLargeException) {
-        throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, 'CSV 文件过大', [
-          { field: 'file', message: `the file must not exceed ${IMPORT_MAX_BYTES} bytes` },
-        ]);
-      }
-      if (e instanceof BadRequestException) {
-        throw AppException.validation([{ field: 'file', message: e.message }]);
-      }
-      throw e;
-    }
+  intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    return interceptUpload(this.multer, context, next, IMPORT_MAX_BYTES, 'CSV 文件过大');
   }
 }
 

@@ -1,12 +1,10 @@
 import {
-  BadRequestException,
   CallHandler,
   Controller,
   ExecutionContext,
   HttpCode,
   Injectable,
   NestInterceptor,
-  PayloadTooLargeException,
   Post,
   UploadedFile,
   UseInterceptors,
@@ -21,9 +19,10 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
-import { AppException, ErrorCode } from '@app/common';
+import { AppException } from '@app/common';
 import { IdentityMappingService } from '@app/identity';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { interceptUpload } from '../http/upload-errors';
 import { IdentityImportView } from './identity-import.dto';
 import { RequireRole } from '@app/accounts';
 
@@ -32,27 +31,15 @@ export const IDENTITY_IMPORT_PATH = '/import/identities';
 /** Largest mapping file taken (held in memory while it is applied). */
 const IDENTITY_MAX_BYTES = 20 * 1024 * 1024;
 
-/** multer's own errors as the envelope naming `file`. */
+/** The mapping file in memory; multer's errors as the envelope naming `file`. */
 @Injectable()
 class MappingFileInterceptor implements NestInterceptor {
   private readonly multer = new (FileInterceptor('file', {
     limits: { fileSize: IDENTITY_MAX_BYTES, files: 1 },
   }))();
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    try {
-      return await this.multer.intercept(context, next);
-    } catch (e) {
-      if (e instanceof PayloadTooLargeException) {
-        throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, '映射文件过大', [
-          { field: 'file', message: `the file must not exceed ${IDENTITY_MAX_BYTES} bytes` },
-        ]);
-      }
-      if (e instanceof BadRequestException) {
-        throw AppException.validation([{ field: 'file', message: e.message }]);
-      }
-      throw e;
-    }
+  intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    return interceptUpload(this.multer, context, next, IDENTITY_MAX_BYTES, '映射文件过大');
   }
 }
 

@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   CallHandler,
   Controller,
@@ -8,7 +7,6 @@ import {
   HttpCode,
   Injectable,
   NestInterceptor,
-  PayloadTooLargeException,
   Post,
   Query,
   Res,
@@ -30,9 +28,10 @@ import { mkdirSync } from 'node:fs';
 import type { Response } from 'express';
 import { diskStorage } from 'multer';
 import { Observable } from 'rxjs';
-import { AppException, ErrorCode, formatDateTime, OperatorId } from '@app/common';
+import { AppException, formatDateTime, OperatorId } from '@app/common';
 import { OrderImportRecord, OrderImportService } from '@app/ingest';
 import { ApiEnvelope } from '../http/api-envelope.decorator';
+import { interceptUpload } from '../http/upload-errors';
 import {
   ImportIdDto,
   ImportListDto,
@@ -69,23 +68,9 @@ class OrderFileInterceptor implements NestInterceptor {
     }))();
   }
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    try {
-      return await this.multer.intercept(context, next);
-    } catch (e) {
-      if (e instanceof PayloadTooLargeException) {
-        throw new AppException(ErrorCode.PAYLOAD_TOO_LARGE, '订单文件过大', [
-          {
-            field: 'file',
-            message: `the file must not exceed ${this.imports.maxUploadBytes} bytes`,
-          },
-        ]);
-      }
-      if (e instanceof BadRequestException) {
-        throw AppException.validation([{ field: 'file', message: e.message }]);
-      }
-      throw e;
-    }
+  intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const max = this.imports.maxUploadBytes;
+    return interceptUpload(this.multer, context, next, max, '订单文件过大');
   }
 }
 
