@@ -358,7 +358,7 @@ export class PushRunRepository {
   }
 
   /** Claims a pending batch for one send attempt. */
-  claimBatch(id: number, now: Date): Promise<boolean> {
+  claimBatch(id: number, now: Date, token: string): Promise<boolean> {
     return this.db
       .createQueryBuilder()
       .update(PushBatch)
@@ -366,9 +366,28 @@ export class PushRunRepository {
         state: BatchState.SENDING,
         attempts: () => 'attempts + 1',
         sendingAt: now,
+        claimToken: token,
         updatedAt: now,
       })
       .where('id = :id AND state = :pending', { id, pending: BatchState.PENDING })
+      .execute()
+      .then((r) => (r.affected ?? 0) > 0);
+  }
+
+  /**
+   * `sending` → `pending` for a claim whose attempt is known not to have called WeCom (it
+   * journaled its token); conditional on that claim still being the batch's latest.
+   */
+  releaseUncalledClaim(id: number, token: string, now: Date): Promise<boolean> {
+    return this.db
+      .createQueryBuilder()
+      .update(PushBatch)
+      .set({ state: BatchState.PENDING, updatedAt: now })
+      .where('id = :id AND state = :sending AND claim_token = :token', {
+        id,
+        token,
+        sending: BatchState.SENDING,
+      })
       .execute()
       .then((r) => (r.affected ?? 0) > 0);
   }

@@ -175,6 +175,15 @@ export class ScheduleSlotsService implements PushRuleChangeListener {
           batches++;
           continue;
         }
+        if (await this.send.releaseUncalledClaim(b.id)) {
+          // Its attempt stopped before the WeCom call: pending again, with a job to send it.
+          await this.queues.ensure(JobName.SEND_BATCH, batchJobId(b.id, b.resends), {
+            batchId: b.id,
+            runId: run.id,
+          });
+          batches++;
+          continue;
+        }
         const errmsg =
           "the send was interrupted and no job holds it; it may have reached WeCom — the worker checks WeCom's task list";
         if (

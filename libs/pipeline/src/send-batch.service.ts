@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, Clock } from '@app/common';
 import { WechatPushResultJson } from '@app/push-config';
@@ -38,7 +39,9 @@ function retryDelayMs(attempt: number, retryAfterMs: number, capMs: number): num
  *                          ─fatal, or retries exhausted→ failed
  * A batch found in `sending` at the start of an attempt belonged to an attempt that died
  * during the call: WeCom may have created the task, so it becomes `unknown`, never resent
- * automatically. Every transition is conditional, so two workers cannot both send it.
+ * automatically — unless that attempt journaled WeCom's answer (it is recorded) or journaled
+ * that it stopped before calling (the claim is released and the batch sent). Every transition
+ * is conditional, so two workers cannot both send it.
  */
 @Injectable()
 export class SendBatchService {
@@ -65,6 +68,7 @@ export class SendBatchService {
       // The attempt that died may have had WeCom's answer and lost only the MySQL write.
       const journaled = await this.answers.find(batch.id, batch.resends);
       if (journaled) return this.replay(journaled);
+      if (await this.releaseUncalledClaim(batch.id)) return this.send(p);
       const errmsg =
         'an earlier attempt stopped during the WeCom call; it may have been sent — not resent automatically';
       await this.finish(batch, BatchState.SENDING, BatchState.UNKNOWN, { errmsg });
@@ -84,10 +88,20 @@ export class SendBatchService {
     // Read before the claim: a failure here (MySQL away) leaves the batch pending and the job
     // is retried — only from the claim on may the request have left.
     const recipients = await this.runs.recipientsOf(batch.id);
-    if (!(await this.runs.claimBatch(batch.id, this.clock.now()))) return 'skipped';
+    const { content, attachments } = messageOf(run, batch.variant);
+    const token = randomUUID();
+    let claimed: boolean;
+    try {
+      claimed = await this.runs.claimBatch(batch.id, this.clock.now(), token);
+    } catch (e) {
+      // MySQL may have committed the claim and lost only its answer: the batch would sit in
+      // `sending` with no call made. Say so for the retry (see AnswerJournal.recordUncalled).
+      await this.answers.recordUncalled(batch.id, token);
+      throw e;
+    }
+    if (!claimed) return 'skipped';
     this.logger.debug({ msg: 'batch claimed', batchId: batch.id, runId: batch.runId });
 
-    const { content, attachments } = messageOf(run, batch.variant);
     let answer;
     try {
       answer = await this.wecom.addMsgTemplate({
@@ -120,6 +134,30 @@ export class SendBatchService {
     });
     await this.recordAccepted(fence, run, result, 'answer');
     return BatchState.SENT;
+  }
+
+  /**
+   * A batch in `sending` whose latest claim is journaled as never having called WeCom goes
+   * back to `pending` (true): the caller sends it. Used by the job's retry and the reconcile.
+   */
+  async releaseUncalledClaim(batchId: number): Promise<boolean> {
+    const batch = await this.runs.findBatch(batchId);
+    if (batch?.state !== BatchState.SENDING || !batch.claimToken) return false;
+    if (!(await this.answers.isUncalled(batch.id, batch.claimToken))) return false;
+    const released = await this.runs.releaseUncalledClaim(
+      batch.id,
+      batch.claimToken,
+      this.clock.now(),
+    );
+    await this.answers.clearUncalled(batch.id);
+    if (released) {
+      this.logger.warn({
+        msg: 'batch claim released: its attempt stopped before calling WeCom',
+        batchId: batch.id,
+        runId: batch.runId,
+      });
+    }
+    return released;
   }
 
   /**

@@ -78,6 +78,10 @@ export class PushBatch {
   @Column({ name: 'sending_at', type: 'datetime', nullable: true })
   sendingAt: Date | null;
 
+  /** The token of the latest claim: an attempt that failed before its call journals it. */
+  @Column({ name: 'claim_token', type: 'char', length: 36, nullable: true })
+  claimToken: string | null;
+
   @Column({ name: 'finished_at', type: 'datetime', nullable: true })
   finishedAt: Date | null;
 

@@ -28,12 +28,14 @@ export interface JournaledAnswer {
 export class AnswerJournal {
   private readonly logger = new Logger(AnswerJournal.name);
   private readonly key: string;
+  private readonly uncalledKey: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {
     this.key = redisKey(config, 'answer-journal');
+    this.uncalledKey = redisKey(config, 'uncalled-claims');
   }
 
   async record(entry: JournaledAnswer): Promise<boolean> {
@@ -67,5 +69,30 @@ export class AnswerJournal {
   /** MySQL holds the answer (or the batch moved on): best effort, a leftover is harmless. */
   async clear(batchId: number): Promise<void> {
     await this.redis.hdel(this.key, String(batchId)).catch(() => undefined);
+  }
+
+  /**
+   * "The attempt of claim `token` stopped before its WeCom call": written when anything fails
+   * between the claim and the call (typically the claim's own UPDATE, committed by MySQL but
+   * its answer lost with the connection). The next attempt, finding the batch `sending` under
+   * this token, sends it again instead of recording it `unknown`. Its absence proves nothing —
+   * Redis may have lost it — so the batch then stays on the safe side (`unknown`).
+   */
+  async recordUncalled(batchId: number, token: string): Promise<void> {
+    await this.redis
+      .hset(this.uncalledKey, String(batchId), token)
+      .catch((e: unknown) =>
+        this.logger.warn({ msg: 'uncalled claim not journaled', batchId, err: String(e) }),
+      );
+  }
+
+  /** True when `token`, the batch's latest claim, is journaled as never having called. */
+  async isUncalled(batchId: number, token: string | null): Promise<boolean> {
+    if (!token) return false;
+    return (await this.redis.hget(this.uncalledKey, String(batchId))) === token;
+  }
+
+  async clearUncalled(batchId: number): Promise<void> {
+    await this.redis.hdel(this.uncalledKey, String(batchId)).catch(() => undefined);
   }
 }
