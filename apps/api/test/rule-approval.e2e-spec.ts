@@ -360,11 +360,14 @@ describe('rule versions and approval', () => {
     const [batch] = await p.db.query('SELECT id FROM wechat_push_batches WHERE run_id = ?', [
       runId,
     ]);
-    // As a batch WeCom refused ends: failed, no task id (the fixture of a failed send).
+    // As a batch WeCom refused ends: failed, no task id, no result row, nothing tracked (the
+    // fixture of a failed send; a result row left behind would collide with the resend's).
     await p.db.query(
       "UPDATE wechat_push_batches SET state = 'failed', msgid = NULL, errcode = 41001, errmsg = 'fixture' WHERE id = ?",
       [batch.id],
     );
+    await p.db.query('DELETE FROM wechat_push_results WHERE batch_id = ?', [batch.id]);
+    await p.db.query('DELETE FROM wechat_push_delivery_tasks WHERE batch_id = ?', [batch.id]);
     p.clock.setNow(new Date(p.clock.now().getTime() + 10 * 60_000));
     const resend = await p.api.post(
       '/wechatpush/batch/resend',
@@ -396,13 +399,19 @@ describe('rule versions and approval', () => {
       status: 200,
       runId,
     });
-    // The confirmation resent it (the send itself is the pipeline's, proven in its own suite).
-    const [after] = await p.db.query(
-      'SELECT state, resends FROM wechat_push_batches WHERE id = ?',
-      [batch.id],
-    );
+    // The confirmation resent it: WeCom gets the batch a second time, once.
+    const after = await eventually(async () => {
+      const [b] = await p.db.query(
+        'SELECT state, resends, msgid FROM wechat_push_batches WHERE id = ?',
+        [batch.id],
+      );
+      return b.state === 'sent' ? b : undefined;
+    });
     expect(Number(after.resends)).toBe(1);
-    expect(['pending', 'sending', 'sent']).toContain(after.state);
+    const tasks = await p.sim.messages();
+    expect(tasks).toHaveLength(2);
+    expect(after.msgid).toBe(tasks[1].msgid);
+    expect([...tasks[1].externalUserIds].sort()).toEqual([...tasks[0].externalUserIds].sort());
     const [request] = await p.db.query(
       'SELECT kind, batch_id, audience_estimate, requested_by, confirmed_by FROM wechat_push_trigger_confirmations WHERE id = ?',
       [resendRequest],
