@@ -4,7 +4,8 @@ import { truncate } from '../../../test/utils/db';
 import { createAccount, TEST_PASSWORD } from '../../../test/utils/accounts';
 import { pollUntil } from '../../../test/utils/process';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
-import { OPERATOR_2_TOKEN } from '../../../test/test-env';
+import { OPERATOR_1_TOKEN, OPERATOR_2_TOKEN } from '../../../test/test-env';
+import { seedBuyers } from '../../../test/utils/pipeline';
 import { buildAdmin, deleteRedisKeys, launchChromium, watchConsole } from './utils/browser';
 
 /**
@@ -23,10 +24,18 @@ describe('console approval inbox', () => {
 
   beforeAll(async () => {
     process.env.ADMIN_DIST_DIR = await buildAdmin();
-    api = await startApiWith({ RULE_APPROVAL: 'required' });
+    api = await startApiWith({ RULE_APPROVAL: 'required', APPROVAL_CONFIRM_ABOVE: '2' });
     await api.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(api.app.getHttpServer().address() as { port: number }).port}`;
-    await truncate(api.db, 'accounts', 'api_keys', 'wechat_push_time', 'wechat_push', 'audit_log');
+    await truncate(
+      api.db,
+      'accounts',
+      'api_keys',
+      'wechat_push_time',
+      'wechat_push',
+      'audit_log',
+      'wechat_push_trigger_confirmations',
+    );
     await createAccount(api.app, 'editor', 'eddie');
     await createAccount(api.app, 'approver', 'anna');
     await createAccount(api.app, 'admin', 'alma');
@@ -143,5 +152,36 @@ describe('console approval inbox', () => {
     expect(await edit.innerText()).toMatch(new RegExp(`eddie[\\s\\S]*编辑[\\s\\S]*${ruleId}`));
     expect(await approval.innerText()).toMatch(new RegExp(`anna[\\s\\S]*审批[\\s\\S]*${ruleId}`));
     expect(adminErrors).toEqual([]);
+  });
+
+  it('lists a large trigger waiting for a second approver, who confirms it from the inbox', async () => {
+    await seedBuyers(api.db, 3, { daysAgo: 35, prefix: 'big' });
+    const asked = await api.post('/wechatpush/trigger', { id: ruleId }, OPERATOR_1_TOKEN);
+    expect(asked.body.error?.code).toBe('CONFIRMATION_REQUIRED');
+    const requestId = Number(
+      asked.body.error.details.find((d: { field: string }) => d.field === 'requestId').message,
+    );
+
+    const approver = await signIn('anna');
+    const errors = watchConsole(approver);
+    await approver.goto(`${base}/admin/approvals`);
+    const request = approver
+      .locator('.ant-table-row')
+      .filter({ hasText: `${requestId}` })
+      .filter({
+        hasText: '立即执行',
+      });
+    await request.waitFor();
+    expect(await request.innerText()).toMatch(new RegExp(`${RULE}[\\s\\S]*3`));
+    await request.getByRole('button', { name: `确认请求 #${requestId}` }).click();
+    await approver.getByText(new RegExp(`已确认请求 #${requestId}，执行 #\\d+ 已开始`)).waitFor();
+    await approver.getByText('没有待确认的请求').waitFor();
+    const [row] = await api.db.query(
+      'SELECT confirmed_by, run_id FROM wechat_push_trigger_confirmations WHERE id = ?',
+      [requestId],
+    );
+    expect(row.run_id).not.toBeNull();
+    expect(row.confirmed_by).not.toBeNull();
+    expect(errors).toEqual([]);
   });
 });

@@ -55,6 +55,7 @@ const READS = new Set([
   '/suppression/list',
   '/testgroup/get',
   '/wechatpush/pending',
+  '/wechatpush/confirmations',
   '/wechatpush/versions',
   '/users/list',
   '/wechatpush/info',

@@ -153,6 +153,8 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
       ['endDate before startDate', { startDate: '2024-06-02', endDate: '2024-06-01' }, 'endDate'],
       ['no slot', { weekDayPushTime: [] }, 'weekDayPushTime'],
       ['slots not an array', { weekDayPushTime: 'monday' }, 'weekDayPushTime'],
+      ['a slot that is an array', { weekDayPushTime: [[]] }, 'weekDayPushTime'],
+      ['a variant that is an array', { variants: [[]] }, 'variants'],
       ['week 0', { weekDayPushTime: [{ week: 0, time: '10:00' }] }, 'weekDayPushTime[0].week'],
       ['week 8', { weekDayPushTime: [{ week: 8, time: '10:00' }] }, 'weekDayPushTime[0].week'],
       ['time 24:00', { weekDayPushTime: [{ week: 1, time: '24:00' }] }, 'weekDayPushTime[0].time'],

@@ -336,6 +336,24 @@ describe('rule versions and approval', () => {
       p.db.query("SELECT id FROM wechat_push_runs WHERE push_id = ? AND kind = 'manual'", [id]);
     expect(await manualRuns()).toEqual([]);
 
+    // Listed as open for every approver; `mine` for the requester, who cannot confirm it.
+    const open = async (token: string) =>
+      (await p.api.post('/wechatpush/confirmations', {}, token)).body.data.data as {
+        requestId: number;
+        kind: string;
+        mine: boolean;
+        size: number;
+        batchId: number | null;
+      }[];
+    expect((await open(OPERATOR_1_TOKEN)).find((r) => r.requestId === requestId)).toMatchObject({
+      kind: 'trigger',
+      mine: true,
+      size: 8,
+      batchId: null,
+    });
+    expect((await open(OPERATOR_2_TOKEN)).find((r) => r.requestId === requestId)).toMatchObject({
+      mine: false,
+    });
     const own = await p.api.post('/wechatpush/confirm', { requestId }, OPERATOR_1_TOKEN);
     expect(own.status).toBe(403);
     expect(own.body.error.code).toBe('SELF_APPROVAL');
@@ -348,6 +366,7 @@ describe('rule versions and approval', () => {
     });
     expect(await p.sim.messages()).toHaveLength(1);
     expect(await manualRuns()).toEqual([{ id: runId }]);
+    expect((await open(OPERATOR_2_TOKEN)).map((r) => r.requestId)).not.toContain(requestId);
     const again = await p.api.post('/wechatpush/confirm', { requestId }, OPERATOR_2_TOKEN);
     expect(again.body.error.code).toBe('INVALID_STATE');
     const [row] = await p.db.query(
@@ -378,6 +397,9 @@ describe('rule versions and approval', () => {
     expect(resend.body.error.code).toBe('CONFIRMATION_REQUIRED');
     const resendRequest = Number(
       resend.body.error.details.find((d: { field: string }) => d.field === 'requestId').message,
+    );
+    expect((await open(OPERATOR_2_TOKEN)).find((r) => r.requestId === resendRequest)).toMatchObject(
+      { kind: 'resend', batchId: batch.id, size: 8, mine: false },
     );
     const [waiting] = await p.db.query(
       'SELECT state, resends FROM wechat_push_batches WHERE id = ?',

@@ -269,13 +269,21 @@ describe("test send: a rule's message, each variant, to the test group only, in 
     ],
     ['a name longer than 64', 'members[0].name', { names: ['名'.repeat(65)] }],
     ['no members field', 'members', {}],
+    ['a member that is an array', 'members', { raw: { members: [[]] } }],
+    ['a member that is a string', 'members', { raw: { members: ['wm-a'] } }],
   ])(
     '/testgroup/update refuses %s: 400 naming %s, the group unchanged',
     async (_what, field, spec) => {
       expect((await setGroup([{ externalUserId: 'wm-keep', name: '保留' }])).status).toBe(200);
-      const s = spec as { members?: number; ids?: string[]; names?: string[] };
-      const body =
-        s.members !== undefined
+      const s = spec as {
+        members?: number;
+        ids?: string[];
+        names?: string[];
+        raw?: Record<string, unknown>;
+      };
+      const body = s.raw
+        ? s.raw
+        : s.members !== undefined
           ? {
               members: Array.from({ length: s.members }, (_, i) => ({ externalUserId: `wm-${i}` })),
             }

@@ -72,6 +72,24 @@ export interface CancelReport {
 
 const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
 
+/** A trigger or resend waiting for a second approver (POST /wechatpush/confirmations). */
+export interface OpenConfirmation {
+  requestId: number;
+  kind: 'trigger' | 'resend';
+  pushId: number;
+  ruleName: string | null;
+  batchId: number | null;
+  /** The audience estimate of a trigger, the recipients of a resent batch. */
+  size: number;
+  force: boolean;
+  requestedBy: number;
+  requesterName: string | null;
+  requestedAt: string;
+  expiresAt: string;
+  /** Asked by the caller: they cannot confirm it themselves. */
+  mine: boolean;
+}
+
 /** How long a trigger's confirmation request can be confirmed. */
 const CONFIRM_WITHIN_MS = 3_600_000;
 
@@ -240,6 +258,49 @@ export class PushRunService {
       requestId,
     ]);
     return result;
+  }
+
+  /**
+   * The confirmation requests still open (unconfirmed, asked within the hour), newest first,
+   * each saying whether `operatorId` asked it (then they cannot confirm it).
+   */
+  async openConfirmations(operatorId: number): Promise<OpenConfirmation[]> {
+    const since = new Date(this.clock.now().getTime() - CONFIRM_WITHIN_MS);
+    const rows: {
+      id: number;
+      kind: string;
+      push_id: number;
+      batch_id: number | null;
+      audience_estimate: number;
+      forced: number;
+      requested_by: number;
+      requester: string | null;
+      requested_at: Date;
+    }[] = await this.db.query(
+      `SELECT c.id, c.kind, c.push_id, c.batch_id, c.audience_estimate, c.forced,
+              c.requested_by, a.display_name AS requester, c.requested_at
+         FROM wechat_push_trigger_confirmations c
+         LEFT JOIN accounts a ON a.id = c.requested_by
+        WHERE c.confirmed_by IS NULL AND c.requested_at >= ?
+        ORDER BY c.id DESC
+        LIMIT 100`,
+      [since],
+    );
+    const names = await this.rules.namesOf([...new Set(rows.map((r) => r.push_id))]);
+    return rows.map((r) => ({
+      requestId: r.id,
+      kind: r.kind === 'resend' ? 'resend' : 'trigger',
+      pushId: r.push_id,
+      ruleName: names.get(r.push_id) ?? null,
+      batchId: r.batch_id,
+      size: r.audience_estimate,
+      force: r.forced === 1,
+      requestedBy: r.requested_by,
+      requesterName: r.requester,
+      requestedAt: formatDateTime(new Date(r.requested_at)),
+      expiresAt: formatDateTime(new Date(new Date(r.requested_at).getTime() + CONFIRM_WITHIN_MS)),
+      mine: r.requested_by === operatorId,
+    }));
   }
 
   async list(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 
@@ -167,6 +167,15 @@ export class PushRuleRepository {
 
   findActive(id: number): Promise<WechatPush | null> {
     return this.dataSource.getRepository(WechatPush).findOne({ where: { id, isDeleted: 0 } });
+  }
+
+  /** The names of the live rules among `ids` (a deleted or unknown id is absent). */
+  async namesOf(ids: readonly number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(WechatPush)
+      .find({ select: { id: true, name: true }, where: { id: In([...ids]), isDeleted: 0 } });
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 
   /** The rule as stored, deleted or not (a slot job tells "deleted" from "never existed"). */

@@ -179,6 +179,8 @@ export function createApiClient(opts: ApiClientOptions) {
       post('/wechatpush/reject', { id, version, comment }),
     /** A second approver confirms a trigger above APPROVAL_CONFIRM_ABOVE → {runId}. */
     confirmTrigger: (requestId: number) => post('/wechatpush/confirm', { requestId }),
+    /** Triggers and resends waiting for a second approver (unconfirmed, within the hour). */
+    openConfirmations: () => post('/wechatpush/confirmations', {}),
     labels: () => post('/wechatpush/labels', {}),
     preview: (body: PushRuleBody) => post('/wechatpush/preview', body),
     /** `force`: trigger inside the policy's quiet hours (otherwise 409 QUIET_HOURS). */

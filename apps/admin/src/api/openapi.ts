@@ -617,6 +617,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/wechatpush/confirmations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** 待确认的大额执行与批次重发（未确认、1 小时内发起），新的在前，最多 100 条；mine = 当前操作员发起（不能自己确认） */
+    post: operations['PushRunController_confirmations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/wechatpush/create': {
     parameters: {
       query?: never;
@@ -1891,6 +1908,38 @@ export interface components {
       username?: string;
       /** @enum {string} */
       via: 'session' | 'api-key' | 'admin-token';
+    };
+    OpenConfirmationListView: {
+      data: components['schemas']['OpenConfirmationView'][];
+    };
+    OpenConfirmationView: {
+      /** @description 重发的批次 id */
+      batchId: number | null;
+      /**
+       * @description 过期时间（请求后 1 小时）
+       * @example 2026-12-06 11:00:00
+       */
+      expiresAt: string;
+      /** @description 请求带 force（免打扰时段内执行） */
+      force: boolean;
+      /**
+       * @description trigger = 立即执行；resend = 批次重发
+       * @enum {string}
+       */
+      kind: 'trigger' | 'resend';
+      /** @description 由当前操作员发起：不能自己确认 */
+      mine: boolean;
+      pushId: number;
+      /** @example 2026-12-06 10:00:00 */
+      requestedAt: string;
+      requestedBy: number;
+      requesterName: string | null;
+      /** @description 确认请求号（/wechatpush/confirm 的 requestId） */
+      requestId: number;
+      /** @description 规则名称（规则已删除时为 null） */
+      ruleName: string | null;
+      /** @description 立即执行：请求时的目标人数估算；重发：批次人数 */
+      size: number;
     };
     OrderFeedView: {
       /** @description 距最近一次成功已过的小时数 */
@@ -4530,6 +4579,47 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+    };
+  };
+  PushRunController_confirmations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['OpenConfirmationListView'];
+            /** @enum {boolean} */
+            success: true;
+          };
+        };
+      };
+      /** @description VALIDATION_FAILED / MALFORMED_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
+      };
+      /** @description UNAUTHORIZED */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeView'];
+        };
       };
     };
   };

@@ -54,6 +54,7 @@ export type RuleVersion = Schemas['RuleVersionView'];
 export type FieldDiff = Schemas['FieldDiff'];
 export type PendingVersion = Schemas['PendingVersionItem'];
 export type PendingVersionPage = Schemas['PendingVersionPage'];
+export type OpenConfirmation = Schemas['OpenConfirmationView'];
 export type ListQuery = Schemas['ListPushRulesDto'];
 export type LabelLibrary = Schemas['LabelLibrary'];
 export type AudiencePreview = Schemas['AudiencePreviewView'];

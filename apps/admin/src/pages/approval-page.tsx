@@ -3,7 +3,6 @@ import {
   Button,
   Card,
   Input,
-  InputNumber,
   Modal,
   Space,
   Table,
@@ -15,6 +14,7 @@ import { Link } from 'react-router-dom';
 import { useApi } from '../api/api-context';
 import type { PendingVersion, PendingVersionPage } from '../api/types';
 import { VersionDiff } from '../versions/version-diff';
+import { ConfirmationRequests } from './confirmation-requests';
 
 const MAX_COMMENT = 500;
 const APPROVER_ROLES = ['approver', 'admin'];
@@ -33,8 +33,6 @@ export function ApprovalPage() {
   const [busy, setBusy] = useState<string>();
   const [rejecting, setRejecting] = useState<PendingVersion>();
   const [comment, setComment] = useState('');
-  const [requestId, setRequestId] = useState<number | null>(null);
-  const [confirming, setConfirming] = useState(false);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -84,21 +82,6 @@ export function ApprovalPage() {
       message.error(`驳回失败：${(e as Error).message}`);
     } finally {
       setBusy(undefined);
-    }
-  };
-
-  /** A trigger above the audience threshold, asked by another approver (its request number). */
-  const confirmTrigger = async () => {
-    if (requestId === null) return;
-    setConfirming(true);
-    try {
-      const { runId } = await api.confirmTrigger(requestId);
-      message.success(`已确认请求 #${requestId}，执行 #${runId} 已开始`);
-      setRequestId(null);
-    } catch (e) {
-      message.error(`确认失败：${(e as Error).message}`);
-    } finally {
-      setConfirming(false);
     }
   };
 
@@ -187,30 +170,7 @@ export function ApprovalPage() {
           onChange: setPage,
         }}
       />
-      {mayDecide && (
-        <Card size="small" title="大额执行确认" style={{ marginTop: 16 }}>
-          <Space wrap>
-            <span>目标人数超过阈值的立即执行需另一位审批人确认：</span>
-            <InputNumber
-              aria-label="确认请求号"
-              placeholder="请求号"
-              min={1}
-              precision={0}
-              value={requestId}
-              onChange={(v) => setRequestId(v)}
-            />
-            <Button
-              type="primary"
-              danger
-              disabled={requestId === null}
-              loading={confirming}
-              onClick={() => void confirmTrigger()}
-            >
-              确认执行
-            </Button>
-          </Space>
-        </Card>
-      )}
+      {mayDecide && <ConfirmationRequests />}
       <Modal
         title={rejecting ? `驳回「${rejecting.name}」版本 ${rejecting.version}` : '驳回'}
         open={rejecting !== undefined}

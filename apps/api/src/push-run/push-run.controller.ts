@@ -7,6 +7,7 @@ import {
   BatchIdDto,
   CancelReportView,
   ConfirmTriggerDto,
+  OpenConfirmationListView,
   ResendResultView,
   RunIdDto,
   RunPageView,
@@ -50,6 +51,18 @@ export class PushRunController {
   })
   confirm(@Body() body: ConfirmTriggerDto, @OperatorId() operatorId: number) {
     return this.runs.confirm(body.requestId, operatorId);
+  }
+
+  @Post('confirmations')
+  @NotAudited()
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      '待确认的大额执行与批次重发（未确认、1 小时内发起），新的在前，最多 100 条；mine = 当前操作员发起（不能自己确认）',
+  })
+  @ApiEnvelope(OpenConfirmationListView)
+  async confirmations(@OperatorId() operatorId: number) {
+    return { data: await this.runs.openConfirmations(operatorId) };
   }
 
   @Post('runs')

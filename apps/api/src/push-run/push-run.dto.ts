@@ -144,6 +144,32 @@ export class CancelReportView implements CancelReport {
   @ApiProperty({ type: [TaskCancelFailureView] }) taskCancelFailures: TaskCancelFailureView[];
 }
 
+export class OpenConfirmationView {
+  @ApiProperty({ description: '确认请求号（/wechatpush/confirm 的 requestId）' }) requestId: number;
+  @ApiProperty({
+    enum: ['trigger', 'resend'],
+    description: 'trigger = 立即执行；resend = 批次重发',
+  })
+  kind: 'trigger' | 'resend';
+  @ApiProperty() pushId: number;
+  @ApiProperty({ type: String, nullable: true, description: '规则名称（规则已删除时为 null）' })
+  ruleName: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: '重发的批次 id' }) batchId:
+    number | null;
+  @ApiProperty({ description: '立即执行：请求时的目标人数估算；重发：批次人数' }) size: number;
+  @ApiProperty({ description: '请求带 force（免打扰时段内执行）' }) force: boolean;
+  @ApiProperty() requestedBy: number;
+  @ApiProperty({ type: String, nullable: true }) requesterName: string | null;
+  @ApiProperty({ example: '2026-12-06 10:00:00' }) requestedAt: string;
+  @ApiProperty({ description: '过期时间（请求后 1 小时）', example: '2026-12-06 11:00:00' })
+  expiresAt: string;
+  @ApiProperty({ description: '由当前操作员发起：不能自己确认' }) mine: boolean;
+}
+
+export class OpenConfirmationListView {
+  @ApiProperty({ type: [OpenConfirmationView] }) data: OpenConfirmationView[];
+}
+
 export class ConfirmTriggerDto {
   @ApiProperty({
     description: '执行确认请求的 id（trigger 的 409 CONFIRMATION_REQUIRED 中 requestId）',

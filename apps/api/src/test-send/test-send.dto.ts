@@ -11,6 +11,7 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  IsObject,
 } from 'class-validator';
 import { TEST_GROUP_LIMIT, TestGroupMember } from '@app/pipeline';
 
@@ -40,6 +41,7 @@ export class UpdateTestGroupDto {
   })
   @IsArray()
   @ArrayMaxSize(TEST_GROUP_LIMIT)
+  @IsObject({ each: true, message: '$property must hold objects' })
   @ValidateNested({ each: true })
   @Type(() => TestGroupMemberDto)
   members: TestGroupMemberDto[];

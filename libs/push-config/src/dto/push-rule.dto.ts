@@ -17,6 +17,7 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  IsObject,
 } from 'class-validator';
 import {
   DATE_PATTERN,
@@ -137,6 +138,7 @@ export class PushRuleDto {
   @IsArray()
   @ArrayMinSize(1, { message: 'weekDayPushTime needs at least one slot' })
   @ArrayMaxSize(RULE_LIMITS.maxSlots)
+  @IsObject({ each: true, message: '$property must hold objects' })
   @ValidateNested({ each: true })
   @Type(() => WeekDayPushTimeDto)
   weekDayPushTime: WeekDayPushTimeDto[];
@@ -259,6 +261,7 @@ export class PushRuleDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(EXPERIMENT_LIMITS.maxVariants)
+  @IsObject({ each: true, message: '$property must hold objects' })
   @ValidateNested({ each: true })
   @Type(() => VariantDto)
   variants?: VariantDto[];
