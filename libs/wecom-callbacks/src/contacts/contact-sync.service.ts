@@ -224,9 +224,17 @@ export class ContactSyncService {
     let rolledUpAt = Date.now();
     const chain = async () => {
       for (let next = todo.shift(); next && !stop; next = todo.shift()) {
+        const userids = next.userids;
         let cursor = next.cursor;
+        let reading = this.client.byUserPage(userids, cursor);
         for (;;) {
-          const page = await this.client.byUserPage(next.userids, cursor);
+          const page = await reading;
+          // The next page is read while this one is written: WeCom's latency and the
+          // transaction overlap (a page read for nothing, if this chain stops, costs one call).
+          if (page.nextCursor) {
+            reading = this.client.byUserPage(userids, page.nextCursor);
+            reading.catch(() => undefined); // awaited below, or dropped when the chain stops
+          }
           // Not applied: another runner of this sync moved the chunk on and reads the rest.
           if (!(await this.applyPage(syncId, next.chunk, cursor, page))) stop = true;
           if (Date.now() - rolledUpAt >= ROLLUP_MS) {
