@@ -6,6 +6,7 @@ export {
   audienceCountQuery,
   audiencePageQuery,
   labelIdsQuery,
+  labelPlan,
 } from './audience-query';
 export * from './select-audience.service';
 export * from './audience.module';
