@@ -9,6 +9,7 @@ export {
   labelPlan,
 } from './audience-query';
 export * from './select-audience.service';
+export { RfmService } from './rfm.service';
 export * from './audience.module';
 export {
   AUDIENCE_TRIGGERS,
