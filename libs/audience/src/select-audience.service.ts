@@ -20,7 +20,8 @@ import {
 } from './audience-query';
 import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
 
-interface AudiencePlan {
+/** How a rule's statements are built now: its criteria, resolved labels and strategy. */
+export interface AudiencePlan {
   criteria: AudienceCriteria;
   labels: LabelPlan;
   strategy: AudienceStrategy;
@@ -286,6 +287,11 @@ export class SelectAudienceService {
       await snapshot.release();
     }
     return { count, excluded, control, sample };
+  }
+
+  /** The plan the audience statements of this rule use now (bench:audience shows their EXPLAIN). */
+  queryPlan(rule: AudienceRule, at: Date): Promise<AudiencePlan> {
+    return this.plan(rule, at);
   }
 
   private plan(rule: AudienceRule, at: Date, runner: SqlRunner = this.db): Promise<AudiencePlan> {
