@@ -14,7 +14,7 @@ import { userCreateCommand } from './user-create.command';
  *   gen:demo        re-create DB_NAME (a demo database) with the demo company of `npm run demo`
  *   import:orders   FILE [--dry-run]: an order file (CSV / XLSX) through the ingestion core
  *   user:create     --username U --password-stdin --role R: an account (the first admin)
- *   rfm:compute     the customers' RFM tiers now (the worker computes them nightly at 03:30)
+ *   rfm:compute     [--at ISO]: the customers' RFM tiers now (the worker computes them nightly)
  */
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   'migration:run': async () => {
@@ -33,9 +33,9 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     const code = await importOrdersCommand(args);
     if (code !== 0) process.exit(code);
   },
-  'rfm:compute': async () => {
+  'rfm:compute': async (args) => {
     loadConfigOrExit();
-    await rfmComputeCommand();
+    await rfmComputeCommand(args);
   },
   'user:create': async (args) => {
     loadConfigOrExit();

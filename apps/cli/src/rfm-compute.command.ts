@@ -8,14 +8,18 @@ import { RfmService } from '@app/audience';
 class RfmComputeModule {}
 
 /**
- * `rfm:compute` (docs/AUDIENCE.md "Value tiers"): the worker's nightly RFM computation, now,
- * in this process; prints the customers per tier.
+ * `rfm:compute [--at ISO-instant]` (docs/AUDIENCE.md "Value tiers"): the worker's nightly RFM
+ * computation, now (or as of `--at`, e.g. for a generated data set), in this process; prints
+ * the customers per tier.
  */
-export async function rfmComputeCommand(): Promise<void> {
+export async function rfmComputeCommand(args: string[]): Promise<void> {
+  const i = args.indexOf('--at');
+  const at = i >= 0 ? new Date(args[i + 1]) : new Date();
+  if (Number.isNaN(at.getTime())) throw new Error('usage: rfm:compute [--at ISO-instant]');
   const app = await NestFactory.createApplicationContext(RfmComputeModule, { logger: ['error'] });
   try {
     const started = Date.now();
-    const result = await app.get(RfmService).compute(new Date());
+    const result = await app.get(RfmService).compute(at);
     console.log(
       [
         `RFM tiers as of ${result.computedAt}: ${result.customers} customers scored`,
