@@ -21,16 +21,16 @@ import {
 import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
 
 /** How a rule's statements are built now: its criteria, resolved labels and strategy. */
-export interface AudiencePlan {
+interface AudiencePlan {
   criteria: AudienceCriteria;
   labels: LabelPlan;
   strategy: AudienceStrategy;
 }
 
 /** The conditions of a rule in the order preview's steps apply them. */
-export type AudienceCondition = 'window' | 'labels' | 'exclusions' | 'value';
+type AudienceCondition = 'window' | 'labels' | 'exclusions' | 'value';
 
-export interface AudienceStep {
+interface AudienceStep {
   condition: AudienceCondition;
   /** The audience (distinct reachable external ids) after this condition and those before. */
   remaining: number;

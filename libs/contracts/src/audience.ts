@@ -21,7 +21,6 @@ export const EXCLUDE_LABEL_FIELDS = [
   'excludeCateLabels',
   'excludeSkuLabels',
 ] as const;
-export type ExcludeLabelField = (typeof EXCLUDE_LABEL_FIELDS)[number];
 
 export const VALUE_LIMITS = {
   minOrders: { min: 1, max: 10_000 },
@@ -45,7 +44,7 @@ export const RFM_TIER_DEFS = [
   { code: 'general_keep', name: '一般保持', r: false, f: true, m: false },
   { code: 'general_retain', name: '一般挽留', r: false, f: false, m: false },
 ] as const;
-export type RfmTier = (typeof RFM_TIER_DEFS)[number]['code'];
+type RfmTier = (typeof RFM_TIER_DEFS)[number]['code'];
 export const RFM_TIERS: readonly RfmTier[] = RFM_TIER_DEFS.map((t) => t.code);
 /** A score from this up is "high". */
 export const RFM_HIGH_SCORE = 4;
@@ -59,7 +58,7 @@ export function rfmTierOf(r: number, f: number, m: number): RfmTier {
 }
 
 /** The audience fields of a rule as the sentence reads them (label fields comma-separated). */
-export interface AudienceShape {
+interface AudienceShape {
   lastOrderDay: number;
   lastOrderDayLimit: number;
   windowBasis?: WindowBasis | null;
@@ -81,7 +80,7 @@ export interface AudienceShape {
 }
 
 /** Display names of label values (warehouse / category bind_ids → names); unknown ones show as given. */
-export interface LabelNames {
+interface LabelNames {
   store?: (bindId: string) => string | undefined;
   cate?: (bindId: string) => string | undefined;
 }
