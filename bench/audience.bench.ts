@@ -1,5 +1,9 @@
 /**
- * `npm run bench:audience [-- --db wpp_bench --at 2025-07-01T10:00:00+08:00]`
+ * `npm run bench:audience [-- --db wpp_bench --at 2025-07-01T10:00:00+08:00] [--set issue22]`
+ *
+ * `--set issue22`: only our selection, for the shapes of issue 22 (labelledGoods with 3
+ * category labels, `all` with a city and a category, the same with an exclusion) side by
+ * side with today's lastOrder rule over the same 3 categories and the 7-label rule.
  *
  * Measures audience selection on a data set made by `npm run gen:data` (see
  * docs/BENCHMARKS.md for the sizes used): for a 30–45-day rule with 7 labels and the same
@@ -12,13 +16,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '@app/common';
-import {
-  AudienceRule,
-  audienceCountQuery,
-  audienceCriteria,
-  audiencePageQuery,
-  labelIdsQuery,
-} from '@app/audience';
+import { AudienceRule, audienceCountQuery, audiencePageQuery } from '@app/audience';
 import { genLabel } from '../apps/cli/src/gen-data.command';
 import { startAudience } from '../libs/audience/test/audience-fixtures';
 import { SeedMode, seedAudience, SeedStats } from './seed-audience';
@@ -34,13 +32,41 @@ const LABELS: Partial<AudienceRule> = {
   cateLabels: [genLabel.categoryBindId(10), genLabel.categoryBindId(20)].join(','),
   skuLabels: genLabel.skuBindId(99),
 };
+const THREE_CATEGORIES = [10, 20, 30].map((i) => genLabel.categoryBindId(i)).join(',');
 const RULES: Record<string, AudienceRule> = {
   '7 labels': { ...WINDOW, ...LABELS },
   'no labels': { ...WINDOW },
   // Wide enough that the seed's IN lists outgrow max_allowed_packet.
   '0–180 days, no labels': { lastOrderDay: 0, lastOrderDayLimit: 180 },
   '0–60 days, 7 labels': { lastOrderDay: 0, lastOrderDayLimit: 60, ...LABELS },
+  // Issue 22's shapes, next to today's lastOrder rule over the same goods.
+  'lastOrder, 3 categories': { ...WINDOW, cateLabels: THREE_CATEGORIES },
+  'labelledGoods, 3 categories': {
+    ...WINDOW,
+    windowBasis: 'labelledGoods',
+    cateLabels: THREE_CATEGORIES,
+  },
+  'all, city + category': {
+    ...WINDOW,
+    labelMatch: 'all',
+    cityLabels: '杭州',
+    cateLabels: genLabel.categoryBindId(10),
+  },
+  'all, city + category, exclusion': {
+    ...WINDOW,
+    labelMatch: 'all',
+    cityLabels: '杭州',
+    cateLabels: genLabel.categoryBindId(10),
+    excludeBrandLabels: genLabel.brandName(9),
+  },
 };
+const ISSUE22 = [
+  '7 labels',
+  'lastOrder, 3 categories',
+  'labelledGoods, 3 categories',
+  'all, city + category',
+  'all, city + category, exclusion',
+];
 
 interface RunResult {
   firstBatchMs: number;
@@ -100,13 +126,8 @@ async function child(scenario: string, db: string, at: Date): Promise<ChildResul
       // The previous count: COUNT(*) over the whole page statement (duplicate anti-join included).
       const prevCountMs: number[] = [];
       if (impl === 'probe') {
-        const c = audienceCriteria(rule, at);
-        const ids = c.hasLabels
-          ? (
-              (await h.db.query(labelIdsQuery(c).sql, labelIdsQuery(c).params)) as { id: string }[]
-            ).map((r) => r.id)
-          : [];
-        const q = audiencePageQuery(c, ids, null, 1_000_000_000, strategy);
+        const plan = await h.audience.queryPlan(rule, at);
+        const q = audiencePageQuery(plan.criteria, plan.labels, null, 1_000_000_000, strategy);
         for (let i = 0; i < 2; i++) {
           const t = process.hrtime.bigint();
           const [row] = (await h.db.query(`SELECT COUNT(*) AS n FROM (${q.sql}) t`, q.params)) as {
@@ -198,22 +219,16 @@ async function inChild(scenario: string, db: string, at: Date): Promise<ChildRes
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
 }
 
-async function explain(db: string, at: Date): Promise<string> {
+async function explain(db: string, at: Date, names: string[]): Promise<string> {
   process.env.DB_NAME = db;
   const h = await startAudience();
   try {
     const out: string[] = [];
-    for (const name of ['7 labels', 'no labels']) {
-      const c = audienceCriteria(RULES[name], at);
-      const ids = c.hasLabels
-        ? (
-            (await h.db.query(labelIdsQuery(c).sql, labelIdsQuery(c).params)) as { id: string }[]
-          ).map((r) => r.id)
-        : [];
-      const strategy = await h.audience.strategy(RULES[name], at);
+    for (const name of names) {
+      const { criteria: c, labels, strategy } = await h.audience.queryPlan(RULES[name], at);
       for (const [what, q] of [
-        ['first page', audiencePageQuery(c, ids, null, 10_000, strategy)],
-        ['count', audienceCountQuery(c, ids, strategy)],
+        ['first page', audiencePageQuery(c, labels, null, 10_000, strategy)],
+        ['count', audienceCountQuery(c, labels, strategy)],
       ] as const) {
         const rows = (await h.db.query(`ANALYZE ${q.sql}`, q.params)) as Record<string, unknown>[];
         out.push(`-- ${name}: ANALYZE (EXPLAIN with actual rows) of the ${what}, plan ${strategy}`);
@@ -272,22 +287,25 @@ async function main(): Promise<void> {
   );
   await conn.end();
   console.log(`data set ${db}:`, counts, 'at', at.toISOString());
-  console.log(await explain(db, at));
+  const issue22 = arg('set', '') === 'issue22';
+  console.log(await explain(db, at, issue22 ? ISSUE22.slice(1) : ['7 labels', 'no labels']));
 
-  const scenarios = [
-    'ours|7 labels',
-    'probe|7 labels',
-    'seed|7 labels|query',
-    'ours|no labels',
-    'probe|no labels',
-    'seed|no labels|query',
-    'seed|7 labels|execute',
-    'ours|0–180 days, no labels',
-    'seed|0–180 days, no labels|query',
-    'ours|0–60 days, 7 labels',
-    'probe|0–60 days, 7 labels',
-    'seed|0–60 days, 7 labels|query',
-  ];
+  const scenarios = issue22
+    ? ISSUE22.map((r) => `ours|${r}`)
+    : [
+        'ours|7 labels',
+        'probe|7 labels',
+        'seed|7 labels|query',
+        'ours|no labels',
+        'probe|no labels',
+        'seed|no labels|query',
+        'seed|7 labels|execute',
+        'ours|0–180 days, no labels',
+        'seed|0–180 days, no labels|query',
+        'ours|0–60 days, 7 labels',
+        'probe|0–60 days, 7 labels',
+        'seed|0–60 days, 7 labels|query',
+      ];
   const results: ChildResult[] = [];
   for (const s of scenarios) {
     const r = await inChild(s, db, at);
@@ -313,6 +331,7 @@ async function main(): Promise<void> {
       `| ${r.scenario} | ${r.strategy ?? '–'} | ${c?.audience ?? '–'} | ${f(c?.firstBatchMs)} / ${f(w?.firstBatchMs)} | ${f(c?.totalMs)} / ${f(w?.totalMs)} | ${r.countMs?.map((x) => x.toFixed(0)).join(' / ') ?? '–'} | ${r.prevCountMs?.length ? r.prevCountMs.map((x) => x.toFixed(0)).join(' / ') : '–'} | ${r.rssBaseMb} → ${r.rssPeakMb} | ${notes} |`,
     );
   }
+  if (issue22) return;
   const ratio = (rule: string) => {
     const ours = results.find((r) => r.scenario === `ours|${rule}`)?.runs[1];
     const seed = results.find((r) => r.scenario === `seed|${rule}|query`)?.runs[1];

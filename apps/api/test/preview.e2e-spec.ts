@@ -96,6 +96,22 @@ describe('POST /wechatpush/preview', () => {
       'audience',
     ],
     ['a rule without content', rule({ content: '' }), 400, 'VALIDATION_FAILED', 'content'],
+    [
+      'labelledGoods without a goods label',
+      rule({
+        windowBasis: 'labelledGoods',
+        cityLabels: '上海',
+        brandLabels: '',
+        cateLabels: '',
+        skuLabels: '',
+      }),
+      400,
+      'VALIDATION_FAILED',
+      'windowBasis',
+    ],
+    ['an unknown labelMatch', rule({ labelMatch: 'some' }), 400, 'VALIDATION_FAILED', 'labelMatch'],
+    ['an unknown RFM tier', rule({ rfmTiers: ['vip'] }), 400, 'VALIDATION_FAILED', 'rfmTiers'],
+    ['minSpend of 0 yuan', rule({ minSpend: 0 }), 400, 'VALIDATION_FAILED', 'minSpend'],
     ['a body that is not an object', [1, 2], 400, 'VALIDATION_FAILED', undefined],
   ])('rejects %s', async (_what, body, status, code, field) => {
     const res = await api.post('/wechatpush/preview', body);

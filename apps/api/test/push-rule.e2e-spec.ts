@@ -4,6 +4,21 @@ import { truncate } from '../../../test/utils/db';
 import { ruleBody } from '../../../test/utils/rule-factory';
 import { OPERATOR_2_TOKEN } from '../../../test/test-env';
 
+/** What a rule that sets none of issue 22's targeting fields reads back. */
+const TARGETING_DEFAULTS = {
+  windowBasis: 'lastOrder',
+  labelMatch: 'any',
+  excludeCityLabels: '',
+  excludeStoreLabels: '',
+  excludeBrandLabels: '',
+  excludeCateLabels: '',
+  excludeSkuLabels: '',
+  minOrders: null,
+  minSpend: null,
+  valueLookbackDays: 180,
+  rfmTiers: [],
+};
+
 describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
   let api: ApiHarness;
 
@@ -73,6 +88,7 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
           ignoreGlobalControl: false,
           variants: [],
           contentWeight: 1,
+          ...TARGETING_DEFAULTS,
           // RULE_APPROVAL=off in the suites: version 1, approved at once by its author.
           version: 1,
           approvedVersion: 1,
@@ -319,6 +335,54 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
     });
   });
 
+  describe('targeting fields (issue 22)', () => {
+    it('stores them normalised and keeps them when an edit omits them; an edit that empties the goods of a labelledGoods rule is refused on windowBasis', async () => {
+      const targeting = {
+        windowBasis: 'labelledGoods',
+        labelMatch: 'all',
+        cateLabels: '2001',
+        cityLabels: '上海',
+        excludeBrandLabels: ' 皇家 ，蓝氏,皇家',
+        minOrders: 3,
+        minSpend: 299.5,
+        valueLookbackDays: 90,
+        rfmTiers: ['important_keep', 'important_value'],
+      };
+      const id = await create({ name: '定向-猫砂', ...targeting });
+      const stored = {
+        ...targeting,
+        excludeBrandLabels: '皇家,蓝氏',
+        rfmTiers: ['important_value', 'important_keep'],
+      };
+      expect((await api.post('/wechatpush/info', { id })).body.data).toMatchObject(stored);
+      const body = ruleBody({ name: '定向-猫砂', cateLabels: '2001', cityLabels: '上海' });
+      expect((await api.post('/wechatpush/edit', { ...body, id })).status).toBe(200);
+      expect((await api.post('/wechatpush/info', { id })).body.data).toMatchObject(stored);
+      const bad = await api.post('/wechatpush/edit', {
+        ...body,
+        id,
+        cateLabels: '',
+        brandLabels: '',
+        skuLabels: '',
+      });
+      expectError(bad, 400, 'VALIDATION_FAILED', 'windowBasis');
+      const cleared = await api.post('/wechatpush/edit', {
+        ...body,
+        id,
+        windowBasis: 'lastOrder',
+        minOrders: null,
+        rfmTiers: [],
+      });
+      expect(cleared.status).toBe(200);
+      expect((await api.post('/wechatpush/info', { id })).body.data).toMatchObject({
+        windowBasis: 'lastOrder',
+        minOrders: null,
+        minSpend: 299.5,
+        rfmTiers: [],
+      });
+    });
+  });
+
   describe('experiment fields', () => {
     it('stores holdoutPercent (two decimals) and keeps it when an edit omits it; refuses 50.01 naming the field', async () => {
       const id = await create({ name: '实验-对照组', holdoutPercent: 12.25 });
@@ -454,6 +518,7 @@ describe('push rule API (/wechatpush/*) against real MariaDB and Redis', () => {
         ignoreGlobalControl: false,
         variants: [],
         contentWeight: 1,
+        ...TARGETING_DEFAULTS,
         version: 2,
         approvedVersion: 2,
         pendingVersion: null,

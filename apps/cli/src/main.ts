@@ -4,6 +4,7 @@ import { runMigrations } from '@app/database';
 import { genDataCommand } from './gen-data.command';
 import { genDemoCommand } from './gen-demo.command';
 import { importOrdersCommand } from './import-orders.command';
+import { rfmComputeCommand } from './rfm-compute.command';
 import { userCreateCommand } from './user-create.command';
 
 /**
@@ -13,6 +14,7 @@ import { userCreateCommand } from './user-create.command';
  *   gen:demo        re-create DB_NAME (a demo database) with the demo company of `npm run demo`
  *   import:orders   FILE [--dry-run]: an order file (CSV / XLSX) through the ingestion core
  *   user:create     --username U --password-stdin --role R: an account (the first admin)
+ *   rfm:compute     [--at ISO]: the customers' RFM tiers now (the worker computes them nightly)
  */
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   'migration:run': async () => {
@@ -30,6 +32,10 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
     loadConfigOrExit();
     const code = await importOrdersCommand(args);
     if (code !== 0) process.exit(code);
+  },
+  'rfm:compute': async (args) => {
+    loadConfigOrExit();
+    await rfmComputeCommand(args);
   },
   'user:create': async (args) => {
     loadConfigOrExit();

@@ -17,6 +17,8 @@ import { ContactMetrics, WecomCallbacksModule } from '@app/wecom-callbacks';
 import { YouzanModule, YouzanPullScheduler, YouzanQueuesModule } from '@app/youzan';
 import { CallbackEventProcessor } from './processors/callback-event.processor';
 import { ContactsSyncProcessor } from './processors/contacts-sync.processor';
+import { RfmProcessor } from './processors/rfm.processor';
+import { AudienceModule } from '@app/audience';
 import { YouzanPullProcessor } from './processors/youzan-pull.processor';
 import { IngestMetrics, OrderImportModule } from '@app/ingest';
 import { OrderImportProcessor } from './processors/order-import.processor';
@@ -43,6 +45,7 @@ import { SelectionMetrics } from './metrics/selection-metrics';
     DatabaseModule,
     RedisModule,
     PipelineModule,
+    AudienceModule,
     WecomCallbacksModule,
     YouzanModule,
     YouzanQueuesModule,
@@ -57,6 +60,7 @@ import { SelectionMetrics } from './metrics/selection-metrics';
     DeliveryProcessor,
     CallbackEventProcessor,
     ContactsSyncProcessor,
+    RfmProcessor,
     YouzanPullProcessor,
     OrderImportProcessor,
     YouzanPullScheduler,

@@ -2,11 +2,19 @@ import {
   audienceCountQuery,
   audiencePageQuery,
   labelIdsQuery,
+  LabelPlan,
   labelRowsQuery,
 } from './audience-query';
 import { audienceCriteria } from './audience-rule';
 
 const at = new Date('2025-03-15T02:00:00Z');
+/** A rule's labels as one group (lastOrder, any), or none. */
+const one = (ids: string[]): LabelPlan => ({
+  groups: ids.length ? [ids] : [],
+  goods: [],
+  exclude: [],
+  empty: false,
+});
 
 describe('audience SQL', () => {
   it('binds operator values as parameters, never as SQL text', () => {
@@ -36,17 +44,17 @@ describe('audience SQL', () => {
 
   it('probe plan: checks resolved label ids for the candidate and for its duplicates, as parameters', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
-    const q = audiencePageQuery(c, ['7', '9'], null, 100, 'probe');
+    const q = audiencePageQuery(c, one(['7', '9']), null, 100, 'probe');
     expect(q.sql.match(/l\.label_id IN \(\?, \?\)/g)).toHaveLength(2);
     expect(q.sql).not.toContain('customer_label_orders');
     expect(q.params.filter((p) => p === '7')).toHaveLength(2);
     expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
-    expect(() => audiencePageQuery(c, [], null, 100, 'probe')).toThrow(RangeError);
+    expect(() => audiencePageQuery(c, one([]), null, 100, 'probe')).toThrow(RangeError);
   });
 
   it('label plan: drives from the label ranges of customer_label_orders, labels first', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
-    const q = audiencePageQuery(c, ['7', '9'], null, 100, 'labels');
+    const q = audiencePageQuery(c, one(['7', '9']), null, 100, 'labels');
     expect(q.sql).toMatch(/^SELECT STRAIGHT_JOIN /);
     expect(q.sql).toContain('FROM (SELECT DISTINCT p.customer_id FROM customer_label_orders p');
     expect(q.sql.match(/p\.label_id IN \(\?, \?\)/g)).toHaveLength(1);
@@ -54,13 +62,13 @@ describe('audience SQL', () => {
     expect(q.sql.match(/l\.label_id IN \(\?, \?\)/g)).toHaveLength(1);
     expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
     expect(q.params.slice(0, 4)).toEqual(['7', '9', '2025-01-29 00:00:00', '2025-02-13 23:59:59']);
-    expect(() => audiencePageQuery(c, ['7'], null, 100, 'window')).toThrow(RangeError);
+    expect(() => audiencePageQuery(c, one(['7']), null, 100, 'window')).toThrow(RangeError);
   });
 
   it('count is the number of distinct external ids (byte-exact) without the duplicate join', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
     for (const strategy of ['labels', 'probe'] as const) {
-      const q = audienceCountQuery(c, ['7'], strategy);
+      const q = audienceCountQuery(c, one(['7']), strategy);
       expect(q.sql).toContain('COUNT(DISTINCT CAST(c.external_userid AS BINARY))');
       expect(q.sql).not.toContain('c2');
       expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
@@ -76,11 +84,11 @@ describe('audience SQL', () => {
 
   it('without labels, only the window, reachability and duplicates are checked', () => {
     const c = audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at);
-    const count = audienceCountQuery(c, []);
+    const count = audienceCountQuery(c, one([]));
     expect(count.sql).not.toContain('wechat_customers_labels');
     expect(count.sql).not.toContain('customer_label_orders');
     expect(count.params).toEqual(['2025-03-14 00:00:00', '2025-03-15 23:59:59']);
-    const page = audiencePageQuery(c, [], null, 10);
+    const page = audiencePageQuery(c, one([]), null, 10);
     expect(page.sql).not.toContain('wechat_customers_labels');
     expect(page.sql).toContain('c2.id IS NULL');
     expect(page.params).toEqual([
@@ -90,13 +98,13 @@ describe('audience SQL', () => {
       '2025-03-15 23:59:59',
       10,
     ]);
-    expect(() => audienceCountQuery(c, [], 'labels')).toThrow(RangeError);
+    expect(() => audienceCountQuery(c, one([]), 'labels')).toThrow(RangeError);
   });
 
   it('a page after a cursor continues strictly after it, in keyset order', () => {
     const q = audiencePageQuery(
       audienceCriteria({ lastOrderDay: 0, lastOrderDayLimit: 1 }, at),
-      [],
+      one([]),
       { lastOrderAt: '2025-03-14 08:00:00', customerId: '42' },
       500,
     );

@@ -5,9 +5,9 @@ export {
   // The strategies' statements themselves, for bench:audience to time side by side.
   audienceCountQuery,
   audiencePageQuery,
-  labelIdsQuery,
 } from './audience-query';
 export * from './select-audience.service';
+export { RfmComputation, RfmService } from './rfm.service';
 export * from './audience.module';
 export {
   AUDIENCE_TRIGGERS,

@@ -12,18 +12,28 @@ import {
   AudienceStrategy,
   audienceCountQuery,
   audiencePageQuery,
+  LabelPlan,
   labelIdsQuery,
+  labelPlan,
   labelRowsQuery,
   SqlStatement,
 } from './audience-query';
 import { AudienceCriteria, AudienceRule, AudienceWindow, audienceCriteria } from './audience-rule';
 
+/** How a rule's statements are built now: its criteria, resolved labels and strategy. */
 interface AudiencePlan {
   criteria: AudienceCriteria;
-  labelIds: string[];
+  labels: LabelPlan;
   strategy: AudienceStrategy;
-  /** Labels were configured but none exists in the library: nobody can match. */
-  empty: boolean;
+}
+
+/** The conditions of a rule in the order preview's steps apply them. */
+type AudienceCondition = 'window' | 'labels' | 'exclusions' | 'value';
+
+interface AudienceStep {
+  condition: AudienceCondition;
+  /** The audience (distinct reachable external ids) after this condition and those before. */
+  remaining: number;
 }
 
 /**
@@ -50,6 +60,11 @@ interface AudiencePreview {
   control: { holdout: number | null; global: number };
   sample: string[];
   window: AudienceWindow;
+  /**
+   * The audience after each condition the rule sets, in order (window → labels → exclusions →
+   * value), before the contact policy: which condition empties it.
+   */
+  steps: AudienceStep[];
   tookMs: number;
 }
 
@@ -127,9 +142,9 @@ export class SelectAudienceService {
   ): Promise<AudiencePage> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be ≥ 1');
     const plan = await this.plan(rule, at, runner);
-    if (plan.empty) return { externalUserids: [], next: null };
+    if (plan.labels.empty) return { externalUserids: [], next: null };
     const rows = await this.run<AudienceRow>(
-      audiencePageQuery(plan.criteria, plan.labelIds, cursor, limit, plan.strategy),
+      audiencePageQuery(plan.criteria, plan.labels, cursor, limit, plan.strategy),
       runner,
     );
     const last = rows[rows.length - 1];
@@ -143,10 +158,46 @@ export class SelectAudienceService {
   }
 
   async count(rule: AudienceRule, at: Date): Promise<number> {
-    const plan = await this.plan(rule, at);
-    if (plan.empty) return 0;
+    return this.countOf(audienceCriteria(rule, at));
+  }
+
+  /**
+   * The audience's size after each condition the rule sets, in order: the window (for
+   * labelledGoods: the last purchase of the goods), the labels (lastOrder: the label match;
+   * labelledGoods: the places), the exclusions, the value tier. The last is `count`.
+   */
+  async steps(rule: AudienceRule, at: Date): Promise<AudienceStep[]> {
+    const full = audienceCriteria(rule, at);
+    const none = {
+      cityNames: [],
+      warehouseBindIds: [],
+      categoryBindIds: [],
+      brandNames: [],
+      skuBindIds: [],
+    };
+    const labelled = full.basis === 'labelledGoods';
+    const places = full.labels.cityNames.length + full.labels.warehouseBindIds.length > 0;
+    const stages: [AudienceCondition, boolean, AudienceCriteria][] = [];
+    const unexcluded = { ...full, exclude: none, hasExclusions: false, value: null };
+    const windowOnly: AudienceCriteria = labelled
+      ? { ...unexcluded, labels: { ...full.labels, cityNames: [], warehouseBindIds: [] } }
+      : { ...unexcluded, labels: none, hasLabels: false };
+    stages.push(['window', true, windowOnly]);
+    stages.push(['labels', labelled ? places : full.hasLabels, unexcluded]);
+    stages.push(['exclusions', full.hasExclusions, { ...full, value: null }]);
+    stages.push(['value', full.value !== null, full]);
+    const steps: AudienceStep[] = [];
+    for (const [condition, set, criteria] of stages) {
+      if (set) steps.push({ condition, remaining: await this.countOf(criteria) });
+    }
+    return steps;
+  }
+
+  private async countOf(criteria: AudienceCriteria): Promise<number> {
+    const plan = await this.planOf(criteria);
+    if (plan.labels.empty) return 0;
     const [row] = await this.run<{ n: string | number }>(
-      audienceCountQuery(plan.criteria, plan.labelIds, plan.strategy),
+      audienceCountQuery(plan.criteria, plan.labels, plan.strategy),
     );
     return Number(row.n);
   }
@@ -172,6 +223,7 @@ export class SelectAudienceService {
   async preview(rule: PreviewRule, at: Date): Promise<AudiencePreview> {
     const started = process.hrtime.bigint();
     const window = audienceCriteria(rule, at).window;
+    const steps = await this.steps(rule, at);
     const global = await this.policy.globalControl();
     const holdoutPercent = rule.id ? (rule.holdoutPercent ?? 0) : 0;
     const splits = global.percent > 0 || holdoutPercent > 0;
@@ -195,14 +247,14 @@ export class SelectAudienceService {
           }));
     if (!rule.id) result.control.holdout = null;
     const tookMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-    return { ...result, window, tookMs };
+    return { ...result, window, steps, tookMs };
   }
 
   private async reach(
     rule: PreviewRule,
     at: Date,
     design: ExperimentDesign,
-  ): Promise<Omit<AudiencePreview, 'window' | 'tookMs'>> {
+  ): Promise<Omit<AudiencePreview, 'window' | 'steps' | 'tookMs'>> {
     const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
     const rulePolicy: RulePolicy = {
       pushId: rule.id ?? 0,
@@ -237,26 +289,59 @@ export class SelectAudienceService {
     return { count, excluded, control, sample };
   }
 
-  private async plan(
-    rule: AudienceRule,
-    at: Date,
+  /** The plan the audience statements of this rule use now (bench:audience shows their EXPLAIN). */
+  queryPlan(rule: AudienceRule, at: Date): Promise<AudiencePlan> {
+    return this.plan(rule, at);
+  }
+
+  private plan(rule: AudienceRule, at: Date, runner: SqlRunner = this.db): Promise<AudiencePlan> {
+    return this.planOf(audienceCriteria(rule, at), runner);
+  }
+
+  private async planOf(
+    criteria: AudienceCriteria,
     runner: SqlRunner = this.db,
   ): Promise<AudiencePlan> {
-    const criteria = audienceCriteria(rule, at);
-    if (!criteria.hasLabels) return { criteria, labelIds: [], strategy: 'window', empty: false };
-    const labelIds = (await this.run<{ id: string }>(labelIdsQuery(criteria), runner)).map(
-      (r) => r.id,
+    const resolve = async (which: 'labels' | 'exclude') =>
+      this.run<{ id: string; type: number | string }>(labelIdsQuery(criteria, which), runner);
+    const labels = labelPlan(
+      criteria,
+      criteria.hasLabels ? await resolve('labels') : [],
+      criteria.hasExclusions ? await resolve('exclude') : [],
     );
-    if (labelIds.length === 0) return { criteria, labelIds, strategy: 'labels', empty: true };
+    if (criteria.basis === 'labelledGoods') {
+      if (!labels.empty && labels.goods.length > 1) {
+        const goods = await this.byRows(criteria, labels.goods, runner);
+        labels.groups = [...goods.groups, ...labels.groups.slice(labels.goods.length)];
+        labels.goods = goods.groups;
+      }
+      return { criteria, labels, strategy: 'goods' };
+    }
+    if (!labels.groups.length) return { criteria, labels, strategy: 'window' };
+    if (labels.empty) return { criteria, labels, strategy: 'labels' };
     // Both strategies give the same rows in the same order, so pages of one selection may
     // be read with different ones.
+    const { groups, fewest, cap } = await this.byRows(criteria, labels.groups, runner);
+    labels.groups = groups;
+    return { criteria, labels, strategy: fewest < cap ? 'labels' : 'probe' };
+  }
+
+  /**
+   * The groups with the one of fewest customer_label_orders rows in the window first (it
+   * drives the label plans), each counted up to the cap of LABEL_DRIVEN_MAX_ROWS.
+   */
+  private async byRows(criteria: AudienceCriteria, groups: string[][], runner: SqlRunner) {
     const cap = Math.max(0, this.labelDrivenMaxRows + 1);
-    const [rows] = await this.run<{ n: string | number }>(
-      labelRowsQuery(criteria, labelIds, cap),
-      runner,
-    );
-    const strategy = Number(rows.n) < cap ? 'labels' : 'probe';
-    return { criteria, labelIds, strategy, empty: false };
+    const counted: { group: string[]; n: number }[] = [];
+    for (const group of groups) {
+      const [rows] = await this.run<{ n: string | number }>(
+        labelRowsQuery(criteria, group, cap),
+        runner,
+      );
+      counted.push({ group, n: Number(rows.n) });
+    }
+    const sorted = groups.length > 1 ? [...counted].sort((a, b) => a.n - b.n) : counted;
+    return { groups: sorted.map((g) => g.group), fewest: sorted[0].n, cap };
   }
 
   private run<T>(q: SqlStatement, runner: SqlRunner = this.db): Promise<T[]> {

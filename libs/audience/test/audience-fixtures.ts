@@ -15,6 +15,7 @@ export const COMPANY_TABLES = [
   'customer_last_order',
   'customer_label_orders',
   'customer_shared_external_ids',
+  'customer_rfm',
 ];
 
 export interface AudienceHarness {
@@ -42,7 +43,15 @@ export const resetCompanyTables = (db: DataSource) => truncate(db, ...COMPANY_TA
 export interface Fixture {
   labels?: { id: number; type: number; bindId: string | null; name: string }[];
   customers?: { id: number; ext: string | null }[];
-  orders?: { id: number; userIds: string | null; at: string }[];
+  orders?: {
+    id: number;
+    userIds: string | null;
+    at: string;
+    /** Yuan; absent: NULL (amount unknown). */
+    payment?: number;
+    refundedFee?: number;
+    status?: 'paid' | 'completed' | 'closed' | 'refunded';
+  }[];
   /** [customerId, labelId, orderId] */
   links?: [number, number, number][];
 }
@@ -77,8 +86,24 @@ export async function insertFixture(db: DataSource, f: Fixture): Promise<void> {
   if (f.orders?.length) {
     await many(
       'youzan_orders',
-      ['id', 'order_number', 'user_ids', 'order_creation_time'],
-      f.orders.map((o) => [o.id, `E${o.id}`, o.userIds, o.at]),
+      [
+        'id',
+        'order_number',
+        'user_ids',
+        'order_creation_time',
+        'payment',
+        'refunded_fee',
+        'status',
+      ],
+      f.orders.map((o) => [
+        o.id,
+        `E${o.id}`,
+        o.userIds,
+        o.at,
+        o.payment ?? null,
+        o.refundedFee ?? null,
+        o.status ?? null,
+      ]),
     );
   }
   if (f.links?.length) {

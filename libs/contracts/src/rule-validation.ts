@@ -1,6 +1,16 @@
 import { DATE_PATTERN, isCalendarDate, TIME_PATTERN } from './business-time';
 import { isQuietTime, QuietHours, RULE_POLICY_LIMITS } from './contact-policy';
 import { EXPERIMENT_LIMITS, isPercent, VariantInput } from './experiments';
+import {
+  EXCLUDE_LABEL_FIELDS,
+  GOODS_LABEL_FIELDS,
+  LABEL_MATCHES,
+  LabelMatch,
+  RFM_TIERS,
+  VALUE_LIMITS,
+  WINDOW_BASES,
+  WindowBasis,
+} from './audience';
 
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
@@ -64,6 +74,22 @@ export interface RuleInput {
   contentWeight?: number;
   /** A cap-exempt rule may reach the global control group (service notices). */
   ignoreGlobalControl?: boolean;
+  /** Targeting (docs/AUDIENCE.md): which purchase the day window applies to. */
+  windowBasis?: WindowBasis;
+  /** OR across every label (any) or AND across label types on one order (all). */
+  labelMatch?: LabelMatch;
+  excludeCityLabels?: string;
+  excludeStoreLabels?: string;
+  excludeBrandLabels?: string;
+  excludeCateLabels?: string;
+  excludeSkuLabels?: string;
+  /** Value tier: at least this many counted orders in the last valueLookbackDays. */
+  minOrders?: number | null;
+  /** Value tier: at least this many yuan (net of refunds) in the last valueLookbackDays. */
+  minSpend?: number | null;
+  valueLookbackDays?: number;
+  /** RFM tiers (codes of RFM_TIERS), any of which the customer must be in; empty: no condition. */
+  rfmTiers?: readonly string[];
 }
 
 export type RuleProblemCode =
@@ -100,7 +126,14 @@ export type RuleProblemCode =
   | 'variants-too-many'
   | 'weight-invalid'
   | 'ignore-global-control-invalid'
-  | 'ignore-global-control-needs-exempt';
+  | 'ignore-global-control-needs-exempt'
+  | 'window-basis-invalid'
+  | 'label-match-invalid'
+  | 'goods-labels-required'
+  | 'min-orders-invalid'
+  | 'min-spend-invalid'
+  | 'value-lookback-invalid'
+  | 'rfm-tiers-invalid';
 
 interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
@@ -186,7 +219,7 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
       add(`weekDayPushTime[${i}].time`, 'slot-time', 'time must be HH:mm between 00:00 and 23:59');
   });
 
-  for (const field of LABEL_FIELDS) {
+  for (const field of [...LABEL_FIELDS, ...EXCLUDE_LABEL_FIELDS]) {
     if (charLength(rule[field] ?? '') > RULE_LIMITS.labelFieldMaxLength)
       add(field, 'labels-too-long', `${field} is too long`);
   }
@@ -266,7 +299,69 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
       'ignore-global-control-invalid',
       'ignoreGlobalControl must be a boolean',
     );
+  audienceFieldProblems(rule, add);
   return problems;
+}
+
+/** The targeting fields of issue 22, each on its own. */
+function audienceFieldProblems(
+  rule: RuleInput,
+  add: (field: string, code: RuleProblemCode, message: string) => void,
+): void {
+  if (rule.windowBasis !== undefined && !WINDOW_BASES.includes(rule.windowBasis))
+    add(
+      'windowBasis',
+      'window-basis-invalid',
+      `windowBasis must be one of ${WINDOW_BASES.join(', ')}`,
+    );
+  if (rule.labelMatch !== undefined && !LABEL_MATCHES.includes(rule.labelMatch))
+    add(
+      'labelMatch',
+      'label-match-invalid',
+      `labelMatch must be one of ${LABEL_MATCHES.join(', ')}`,
+    );
+  const { minOrders, minSpend, valueLookbackDays } = VALUE_LIMITS;
+  const v = rule.minOrders;
+  if (
+    v !== undefined &&
+    v !== null &&
+    !(Number.isInteger(v) && v >= minOrders.min && v <= minOrders.max)
+  )
+    add(
+      'minOrders',
+      'min-orders-invalid',
+      `minOrders must be an integer ${minOrders.min}..${minOrders.max}`,
+    );
+  const spend = rule.minSpend;
+  if (spend !== undefined && spend !== null && !isPercent(spend, minSpend.min, minSpend.max))
+    add(
+      'minSpend',
+      'min-spend-invalid',
+      `minSpend must be a number of yuan ${minSpend.min}..${minSpend.max} with at most two decimals`,
+    );
+  const lb = rule.valueLookbackDays;
+  if (
+    lb !== undefined &&
+    !(Number.isInteger(lb) && lb >= valueLookbackDays.min && lb <= valueLookbackDays.max)
+  )
+    add(
+      'valueLookbackDays',
+      'value-lookback-invalid',
+      `valueLookbackDays must be an integer ${valueLookbackDays.min}..${valueLookbackDays.max}`,
+    );
+  if (rule.rfmTiers !== undefined) {
+    const tiers = rule.rfmTiers;
+    if (
+      !Array.isArray(tiers) ||
+      tiers.some((t) => !(RFM_TIERS as readonly unknown[]).includes(t)) ||
+      new Set(tiers).size !== tiers.length
+    )
+      add(
+        'rfmTiers',
+        'rfm-tiers-invalid',
+        `rfmTiers must be distinct codes of ${RFM_TIERS.join(', ')}`,
+      );
+  }
 }
 
 /** A message's content: the rule's own (prefix '') or a variant's (`variants[i].`). */
@@ -384,6 +479,16 @@ export function ruleSemanticProblems(
       'lastOrderDayLimit must be greater than or equal to lastOrderDay',
     );
 
+  if (
+    rule.windowBasis === 'labelledGoods' &&
+    !GOODS_LABEL_FIELDS.some((f) => (rule[f] ?? '').split(/[,，]/).some((x) => x.trim() !== ''))
+  )
+    add(
+      'windowBasis',
+      'goods-labels-required',
+      'windowBasis labelledGoods needs at least one goods label (cateLabels, brandLabels or skuLabels)',
+    );
+
   contentProblems(rule, '', options, add);
   if (Array.isArray(rule.variants) && rule.variants.length <= EXPERIMENT_LIMITS.maxVariants)
     rule.variants.forEach((v, i) => {
@@ -407,6 +512,13 @@ const FIELD_ORDER: readonly string[] = [
   ...LABEL_FIELDS,
   'lastOrderDay',
   'lastOrderDayLimit',
+  'windowBasis',
+  'labelMatch',
+  ...EXCLUDE_LABEL_FIELDS,
+  'minOrders',
+  'minSpend',
+  'valueLookbackDays',
+  'rfmTiers',
   'content',
   'img',
   'miniProgramTitle',

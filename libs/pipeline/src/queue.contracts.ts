@@ -21,10 +21,16 @@ export enum JobName {
   SEND_BATCH = 'send-batch',
   /** One sent batch's WeCom task: poll per-recipient results, remind members; re-delayed until final. */
   TRACK_DELIVERY = 'track-delivery',
+  /** Nightly (and by hand): recompute the customers' RFM tiers (docs/AUDIENCE.md). */
+  COMPUTE_RFM = 'compute-rfm',
 }
 
 export interface ScanPayload {
   reason: 'hourly' | 'startup' | 'manual';
+}
+
+export interface ComputeRfmPayload {
+  reason: 'nightly' | 'manual';
 }
 
 export interface FireSlotPayload {
@@ -53,6 +59,7 @@ export interface JobPayloads {
   [JobName.FIRE_SLOT]: FireSlotPayload;
   [JobName.SEND_BATCH]: SendBatchPayload;
   [JobName.TRACK_DELIVERY]: TrackDeliveryPayload;
+  [JobName.COMPUTE_RFM]: ComputeRfmPayload;
 }
 
 /**
@@ -72,6 +79,7 @@ export const JOB_QUEUE: { [K in JobName]: QueueName } = {
   [JobName.FIRE_SLOT]: QueueName.SLOT,
   [JobName.SEND_BATCH]: QueueName.BATCH,
   [JobName.TRACK_DELIVERY]: QueueName.DELIVERY,
+  [JobName.COMPUTE_RFM]: QueueName.SCHEDULE,
 };
 
 const HOUR = 3600;
@@ -115,6 +123,12 @@ export const JOB_OPTIONS: { [K in JobName]: JobsOptions } = {
     removeOnComplete: { age: DAY },
     removeOnFail: { age: 7 * DAY },
   },
+  [JobName.COMPUTE_RFM]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 60_000 },
+    removeOnComplete: { age: 7 * DAY, count: 30 },
+    removeOnFail: { age: 7 * DAY },
+  },
 };
 
 /** `slot-<pushId>-<kind>-<yyyyMMddHHmmss>`: one job per rule slot, whoever enqueues it. */
@@ -136,3 +150,7 @@ export function deliveryJobId(batchId: number): string {
 /** The job scheduler's constant id: upserting it again changes nothing. */
 export const HOURLY_SCAN_SCHEDULER_ID = 'hourly-scan';
 export const HOURLY_SCAN_CRON = '0 * * * *';
+
+/** The nightly RFM computation's scheduler: 03:30 Asia/Shanghai, before the morning's slots. */
+export const NIGHTLY_RFM_SCHEDULER_ID = 'nightly-rfm';
+export const NIGHTLY_RFM_CRON = '30 3 * * *';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import type { LabelMatch, WindowBasis } from '@app/contracts';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 
@@ -68,6 +69,17 @@ export interface RuleWithSlotsRow {
   variants: string | null;
   content_weight: number;
   ignore_global_control: number;
+  window_basis: WindowBasis;
+  label_match: LabelMatch;
+  exclude_city_labels: string | null;
+  exclude_store_labels: string | null;
+  exclude_brand_labels: string | null;
+  exclude_cate_labels: string | null;
+  exclude_sku_labels: string | null;
+  min_orders: number | null;
+  min_spend: string | number | null;
+  value_lookback_days: number;
+  rfm_tiers: string | null;
   approved_version: number | null;
   slots: string | null;
 }
@@ -149,7 +161,10 @@ export class PushRuleRepository {
               p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
               p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
               p.cooldown_days, p.priority, p.cap_exempt, p.holdout_percent,
-              p.ignore_global_control, p.variants, p.content_weight, p.approved_version
+              p.ignore_global_control, p.variants, p.content_weight, p.approved_version,
+              p.window_basis, p.label_match, p.exclude_city_labels, p.exclude_store_labels,
+              p.exclude_brand_labels, p.exclude_cate_labels, p.exclude_sku_labels, p.min_orders,
+              p.min_spend, p.value_lookback_days, p.rfm_tiers
          FROM wechat_push p
         WHERE p.id = ? AND p.is_deleted = 0`,
       [id],

@@ -28,6 +28,7 @@ import {
 import { PushStatus, WechatPush } from './entities/wechat-push.entity';
 import {
   EXPERIMENT_LIMITS,
+  RFM_TIERS,
   normalizeLabelList,
   RULE_POLICY_LIMITS,
   VariantInput,
@@ -35,7 +36,14 @@ import {
 import { checkRuleSemantics } from './push-rule.rules';
 import { PushRuleRepository, RuleWithSlotsRow } from './push-rule.repository';
 import { RuleReadCache } from './rule-read-cache';
-import { needsApproval, RuleBody, RuleVersionRepository } from './rule-version.repository';
+import {
+  AUDIENCE_DEFAULTS,
+  AudienceBodyFields,
+  needsApproval,
+  RuleBody,
+  RuleVersionRepository,
+  withAudienceDefaults,
+} from './rule-version.repository';
 
 const isDuplicateKey = (e: unknown) =>
   (e as { code?: string; driverError?: { code?: string } })?.code === 'ER_DUP_ENTRY' ||
@@ -162,6 +170,9 @@ export class PushRuleService {
     const shown =
       latest && latest.state === 'pending_approval' ? latest.body : (liveBody ?? latest?.body);
     const body = toBody(rule, shown ?? null);
+    // A kept labelledGoods basis still needs a goods label among the labels sent now.
+    if (rule.windowBasis === undefined && body.windowBasis !== 'lastOrder')
+      await this.validate({ ...rule, windowBasis: body.windowBasis });
     if (shown && JSON.stringify(shown) === JSON.stringify(body)) return;
     const direct = this.approvalOff || !needsApproval(liveBody, body);
     const now = this.clock.now();
@@ -516,6 +527,30 @@ function toBody(rule: PushRuleDto, base: RuleBody | null): RuleBody {
         : (JSON.parse(JSON.stringify(normalizeVariants(rule.variants))) as VariantInput[]),
     contentWeight: or(rule.contentWeight, base?.contentWeight, EXPERIMENT_LIMITS.weight.default),
     ignoreGlobalControl: or(rule.ignoreGlobalControl, base?.ignoreGlobalControl, false),
+    ...audienceBody(rule, base),
+  };
+}
+
+/** The targeting fields of issue 22; absent ones keep `base`'s (the edited version's) or the defaults. */
+function audienceBody(rule: PushRuleDto, base: RuleBody | null): AudienceBodyFields {
+  const b = base ? withAudienceDefaults(base) : AUDIENCE_DEFAULTS;
+  const list = (v: string | undefined, old: string) =>
+    v === undefined ? old : normalizeLabelList(v);
+  return {
+    windowBasis: rule.windowBasis ?? b.windowBasis,
+    labelMatch: rule.labelMatch ?? b.labelMatch,
+    excludeCityLabels: list(rule.excludeCityLabels, b.excludeCityLabels),
+    excludeStoreLabels: list(rule.excludeStoreLabels, b.excludeStoreLabels),
+    excludeBrandLabels: list(rule.excludeBrandLabels, b.excludeBrandLabels),
+    excludeCateLabels: list(rule.excludeCateLabels, b.excludeCateLabels),
+    excludeSkuLabels: list(rule.excludeSkuLabels, b.excludeSkuLabels),
+    minOrders: rule.minOrders === undefined ? b.minOrders : rule.minOrders,
+    minSpend: rule.minSpend === undefined ? b.minSpend : rule.minSpend,
+    valueLookbackDays: rule.valueLookbackDays ?? b.valueLookbackDays,
+    rfmTiers:
+      rule.rfmTiers === undefined
+        ? b.rfmTiers
+        : RFM_TIERS.filter((t) => rule.rfmTiers?.includes(t)),
   };
 }
 
@@ -551,6 +586,17 @@ function columnsOf(body: RuleBody): Partial<WechatPush> {
     variants: body.variants as VariantInput[],
     contentWeight: body.contentWeight,
     ignoreGlobalControl: body.ignoreGlobalControl,
+    windowBasis: body.windowBasis,
+    labelMatch: body.labelMatch,
+    excludeCityLabels: body.excludeCityLabels,
+    excludeStoreLabels: body.excludeStoreLabels,
+    excludeBrandLabels: body.excludeBrandLabels,
+    excludeCateLabels: body.excludeCateLabels,
+    excludeSkuLabels: body.excludeSkuLabels,
+    minOrders: body.minOrders,
+    minSpend: body.minSpend,
+    valueLookbackDays: body.valueLookbackDays,
+    rfmTiers: body.rfmTiers,
   };
 }
 
@@ -597,6 +643,17 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     variants: row.variants ? (JSON.parse(row.variants) as VariantInput[]) : [],
     contentWeight: Number(row.content_weight),
     ignoreGlobalControl: Number(row.ignore_global_control) === 1,
+    windowBasis: row.window_basis,
+    labelMatch: row.label_match,
+    excludeCityLabels: row.exclude_city_labels ?? '',
+    excludeStoreLabels: row.exclude_store_labels ?? '',
+    excludeBrandLabels: row.exclude_brand_labels ?? '',
+    excludeCateLabels: row.exclude_cate_labels ?? '',
+    excludeSkuLabels: row.exclude_sku_labels ?? '',
+    minOrders: row.min_orders === null ? null : Number(row.min_orders),
+    minSpend: row.min_spend === null ? null : Number(row.min_spend),
+    valueLookbackDays: Number(row.value_lookback_days),
+    rfmTiers: row.rfm_tiers ? row.rfm_tiers.split(',') : [],
     version: row.approved_version === null ? null : Number(row.approved_version),
     approvedVersion: row.approved_version === null ? null : Number(row.approved_version),
     pendingVersion: null,

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { FieldDiff, VersionState } from './dto/rule-version.dto';
 import type { PushRuleView } from './dto/push-rule.dto';
+import { VALUE_LIMITS } from '@app/contracts';
 
 /** A rule in request shape, as a version stores it (`info` without id and version fields). */
 export type RuleBody = Omit<PushRuleView, 'id' | 'version' | 'approvedVersion' | 'pendingVersion'>;
@@ -21,6 +22,17 @@ const BODY_FIELDS: readonly (keyof RuleBody)[] = [
   'skuLabels',
   'lastOrderDay',
   'lastOrderDayLimit',
+  'windowBasis',
+  'labelMatch',
+  'excludeCityLabels',
+  'excludeStoreLabels',
+  'excludeBrandLabels',
+  'excludeCateLabels',
+  'excludeSkuLabels',
+  'minOrders',
+  'minSpend',
+  'valueLookbackDays',
+  'rfmTiers',
   'holdoutPercent',
   'content',
   'img',
@@ -48,6 +60,17 @@ const GATED_FIELDS: ReadonlySet<string> = new Set([
   'skuLabels',
   'lastOrderDay',
   'lastOrderDayLimit',
+  'windowBasis',
+  'labelMatch',
+  'excludeCityLabels',
+  'excludeStoreLabels',
+  'excludeBrandLabels',
+  'excludeCateLabels',
+  'excludeSkuLabels',
+  'minOrders',
+  'minSpend',
+  'valueLookbackDays',
+  'rfmTiers',
   'holdoutPercent',
   'content',
   'img',
@@ -60,6 +83,47 @@ const GATED_FIELDS: ReadonlySet<string> = new Set([
   'startDate',
   'endDate',
 ]);
+
+type AudienceField =
+  | 'windowBasis'
+  | 'labelMatch'
+  | 'excludeCityLabels'
+  | 'excludeStoreLabels'
+  | 'excludeBrandLabels'
+  | 'excludeCateLabels'
+  | 'excludeSkuLabels'
+  | 'minOrders'
+  | 'minSpend'
+  | 'valueLookbackDays'
+  | 'rfmTiers';
+
+/** The targeting fields of issue 22 in a body. */
+export type AudienceBodyFields = Pick<RuleBody, AudienceField>;
+
+/** What a rule had before issue 22's fields existed: today's semantics. */
+export const AUDIENCE_DEFAULTS: AudienceBodyFields = {
+  windowBasis: 'lastOrder',
+  labelMatch: 'any',
+  excludeCityLabels: '',
+  excludeStoreLabels: '',
+  excludeBrandLabels: '',
+  excludeCateLabels: '',
+  excludeSkuLabels: '',
+  minOrders: null,
+  minSpend: null,
+  valueLookbackDays: VALUE_LIMITS.valueLookbackDays.default,
+  rfmTiers: [],
+};
+
+/**
+ * A stored body with the fields it predates filled in with their defaults, so a version
+ * written before issue 22 compares equal to the same rule read back now.
+ */
+export function withAudienceDefaults<T extends Partial<AudienceBodyFields>>(
+  body: T,
+): T & AudienceBodyFields {
+  return { ...AUDIENCE_DEFAULTS, ...body };
+}
 
 /** Field-by-field differences of two bodies (`before` null: every field of `after`). */
 export function diffBodies(before: RuleBody | null, after: RuleBody): FieldDiff[] {
@@ -120,7 +184,7 @@ const toRow = (r: RawVersion): VersionRow => ({
   pushId: r.push_id,
   version: Number(r.version),
   state: r.state,
-  body: JSON.parse(r.body) as RuleBody,
+  body: withAudienceDefaults(JSON.parse(r.body) as RuleBody),
   authorId: r.author_id,
   authorName: r.author_name,
   createdAt: r.created_at,

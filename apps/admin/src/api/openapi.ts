@@ -1022,10 +1022,21 @@ export interface components {
       orderFeed: components['schemas']['OrderFeedView'];
       /** @description 会触达的前 20 个 external_userid（与发送顺序一致） */
       sample: string[];
+      /** @description 逐个条件的剩余人数，按 window → labels → exclusions → value 的顺序，只列规则设置了的条件；在触达策略的 excluded 之前。最后一步即规则人群 */
+      steps: components['schemas']['AudienceStepView'][];
       /** @description 计算耗时（毫秒） */
       tookMs: number;
       /** @description 最后一次下单须落在的时间窗口 */
       window: components['schemas']['AudienceWindowView'];
+    };
+    AudienceStepView: {
+      /**
+       * @description window：时间窗口（labelledGoods 为最近一次购买所选商品）；labels：标签（labelledGoods 为下单城市/分仓）；exclusions：排除标签；value：价值分层（单数、金额、RFM）
+       * @enum {string}
+       */
+      condition: 'window' | 'labels' | 'exclusions' | 'value';
+      /** @description 加上这一条件（及之前各条件）后剩余的人数（去重 external_userid，触达策略之前） */
+      remaining: number;
     };
     AudienceWindowView: {
       /**
@@ -1298,6 +1309,31 @@ export interface components {
        * @example 2024-12-31
        */
       endDate: string;
+      /**
+       * @description 排除：品牌标签名称（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 皇家
+       */
+      excludeBrandLabels?: string;
+      /**
+       * @description 排除：二级品类标签 bind_id（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 2002
+       */
+      excludeCateLabels?: string;
+      /**
+       * @description 排除：城市标签名称（窗口内在这些城市下过单），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 北京
+       */
+      excludeCityLabels?: string;
+      /**
+       * @description 排除：SKU 标签 bind_id（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example SKU002
+       */
+      excludeSkuLabels?: string;
+      /**
+       * @description 排除：分仓标签 bind_id（窗口内从这些分仓下过单），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 1002
+       */
+      excludeStoreLabels?: string;
       /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
       holdoutPercent?: number;
       /**
@@ -1309,6 +1345,12 @@ export interface components {
       ignoreGlobalControl?: boolean;
       /** @description 图片 URL（http/https，公网地址） */
       img?: string;
+      /**
+       * @description 标签组合：any = 任一标签（全部类型之间为"或"，默认）；all = 窗口内同一笔订单对每个已设置的标签类型都至少带一个（类型内"或"、类型间"且"）（编辑时不传则保持原值）
+       * @default any
+       * @enum {string}
+       */
+      labelMatch?: 'any' | 'all';
       /**
        * @description 最后一次购买距今至少多少天（整天）
        * @example 30
@@ -1328,10 +1370,25 @@ export interface components {
        * @example pages/home/feature/index?alias=xxx
        */
       miniProgramUrl?: string;
+      /** @description 价值分层：近 valueLookbackDays 天至少多少笔有效订单（不含已关闭、全额退款的订单）；null 不限（编辑时不传则保持原值） */
+      minOrders?: number | null;
+      /** @description 价值分层：近 valueLookbackDays 天有效订单实付减退款至少多少元（至多两位小数）；null 不限（编辑时不传则保持原值） */
+      minSpend?: number | null;
       /** @description 推送名称，去除首尾空格后唯一（未删除的规则之间） */
       name: string;
       /** @description 优先级 1–10，1 最先：同一分钟触发的多条规则，数字大的等数字小的先占用客户（新建默认 5，编辑时不传则保持原值） */
       priority?: number;
+      /** @description RFM 分层（每晚计算）：客户须属于其中之一；[] 不限（编辑时不传则保持原值）。见 docs/AUDIENCE.md */
+      rfmTiers?: (
+        | 'important_value'
+        | 'important_develop'
+        | 'important_keep'
+        | 'important_retain'
+        | 'general_value'
+        | 'general_develop'
+        | 'general_keep'
+        | 'general_retain'
+      )[];
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -1353,10 +1410,21 @@ export interface components {
        * @example 1001,1002
        */
       storeLabels?: string;
+      /**
+       * @description 价值分层的回看天数（默认 180；编辑时不传则保持原值）
+       * @default 180
+       */
+      valueLookbackDays?: number;
       /** @description 实验：规则自身内容（A）之外至多 4 个内容变体（B、C…），客户按权重确定性分配；每个变体单独成批发送（编辑时不传则保持原值，传 [] 清除） */
       variants?: components['schemas']['VariantDto'][];
       /** @description 推送时间（至少一个，不可重复） */
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
+      /**
+       * @description 时间窗口针对哪次购买：lastOrder = 最后一次下单（任何商品，默认）；labelledGoods = 最后一次购买带本规则品类/品牌/SKU 标签的商品（须至少设置一个商品标签），城市/分仓则限定这些购买的下单地（编辑时不传则保持原值）
+       * @default lastOrder
+       * @enum {string}
+       */
+      windowBasis?: 'lastOrder' | 'labelledGoods';
     };
     EditStatusDto: {
       /** @example 1 */
@@ -2111,12 +2179,43 @@ export interface components {
        * @example 2024-12-31
        */
       endDate: string;
+      /**
+       * @description 排除：品牌标签名称（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 皇家
+       */
+      excludeBrandLabels?: string;
+      /**
+       * @description 排除：二级品类标签 bind_id（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 2002
+       */
+      excludeCateLabels?: string;
+      /**
+       * @description 排除：城市标签名称（窗口内在这些城市下过单），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 北京
+       */
+      excludeCityLabels?: string;
+      /**
+       * @description 排除：SKU 标签 bind_id（窗口内购买过），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example SKU002
+       */
+      excludeSkuLabels?: string;
+      /**
+       * @description 排除：分仓标签 bind_id（窗口内从这些分仓下过单），逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）
+       * @example 1002
+       */
+      excludeStoreLabels?: string;
       /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
       holdoutPercent?: number;
       /** @description 服务通知可选择也发给全局对照组（仅 capExempt 规则；默认 false） */
       ignoreGlobalControl?: boolean;
       /** @description 图片 URL（http/https，公网地址） */
       img?: string;
+      /**
+       * @description 标签组合：any = 任一标签（全部类型之间为"或"，默认）；all = 窗口内同一笔订单对每个已设置的标签类型都至少带一个（类型内"或"、类型间"且"）（编辑时不传则保持原值）
+       * @default any
+       * @enum {string}
+       */
+      labelMatch?: 'any' | 'all';
       /**
        * @description 最后一次购买距今至少多少天（整天）
        * @example 30
@@ -2136,10 +2235,25 @@ export interface components {
        * @example pages/home/feature/index?alias=xxx
        */
       miniProgramUrl?: string;
+      /** @description 价值分层：近 valueLookbackDays 天至少多少笔有效订单（不含已关闭、全额退款的订单）；null 不限（编辑时不传则保持原值） */
+      minOrders?: number | null;
+      /** @description 价值分层：近 valueLookbackDays 天有效订单实付减退款至少多少元（至多两位小数）；null 不限（编辑时不传则保持原值） */
+      minSpend?: number | null;
       /** @description 推送名称，去除首尾空格后唯一（未删除的规则之间） */
       name: string;
       /** @description 优先级 1–10，1 最先：同一分钟触发的多条规则，数字大的等数字小的先占用客户（新建默认 5，编辑时不传则保持原值） */
       priority?: number;
+      /** @description RFM 分层（每晚计算）：客户须属于其中之一；[] 不限（编辑时不传则保持原值）。见 docs/AUDIENCE.md */
+      rfmTiers?: (
+        | 'important_value'
+        | 'important_develop'
+        | 'important_keep'
+        | 'important_retain'
+        | 'general_value'
+        | 'general_develop'
+        | 'general_keep'
+        | 'general_retain'
+      )[];
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -2161,10 +2275,21 @@ export interface components {
        * @example 1001,1002
        */
       storeLabels?: string;
+      /**
+       * @description 价值分层的回看天数（默认 180；编辑时不传则保持原值）
+       * @default 180
+       */
+      valueLookbackDays?: number;
       /** @description 实验：规则自身内容（A）之外至多 4 个内容变体（B、C…），客户按权重确定性分配；每个变体单独成批发送（编辑时不传则保持原值，传 [] 清除） */
       variants?: components['schemas']['VariantDto'][];
       /** @description 推送时间（至少一个，不可重复） */
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
+      /**
+       * @description 时间窗口针对哪次购买：lastOrder = 最后一次下单（任何商品，默认）；labelledGoods = 最后一次购买带本规则品类/品牌/SKU 标签的商品（须至少设置一个商品标签），城市/分仓则限定这些购买的下单地（编辑时不传则保持原值）
+       * @default lastOrder
+       * @enum {string}
+       */
+      windowBasis?: 'lastOrder' | 'labelledGoods';
     };
     PushRuleListItem: {
       /** @description 生效版本；null：尚未审批通过 */
@@ -2202,32 +2327,55 @@ export interface components {
       /** @description 冷却天数（0 关闭） */
       cooldownDays: number;
       endDate: string;
+      excludeBrandLabels: string;
+      excludeCateLabels: string;
+      excludeCityLabels: string;
+      excludeSkuLabels: string;
+      excludeStoreLabels: string;
       /** @description 实验对照组比例（%） */
       holdoutPercent: number;
       id: number;
       /** @description 服务通知也发给全局对照组 */
       ignoreGlobalControl: boolean;
       img: string;
+      /** @enum {string} */
+      labelMatch: 'any' | 'all';
       lastOrderDay: number;
       lastOrderDayLimit: number;
       miniProgramImg: string;
       miniProgramTitle: string;
       miniProgramUrl: string;
+      minOrders: number | null;
+      /** @description 元 */
+      minSpend: number | null;
       name: string;
       /** @description 待审批的版本号，没有则为 null */
       pendingVersion: number | null;
       /** @description 优先级 1–10，1 最先 */
       priority: number;
+      rfmTiers: (
+        | 'important_value'
+        | 'important_develop'
+        | 'important_keep'
+        | 'important_retain'
+        | 'general_value'
+        | 'general_develop'
+        | 'general_keep'
+        | 'general_retain'
+      )[];
       skuLabels: string;
       startDate: string;
       /** @enum {number} */
       status: 0 | 1;
       storeLabels: string;
+      valueLookbackDays: number;
       /** @description 内容变体 B、C…（A 为规则自身内容） */
       variants: components['schemas']['VariantDto'][];
       /** @description 所示内容的版本号：有待审批版本时为它（编辑者继续编辑的内容），否则为生效版本 */
       version: number | null;
       weekDayPushTime: components['schemas']['WeekDayPushTimeDto'][];
+      /** @enum {string} */
+      windowBasis: 'lastOrder' | 'labelledGoods';
     };
     QuietHoursDto: {
       /**

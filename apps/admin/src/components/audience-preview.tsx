@@ -6,6 +6,13 @@ import { describeReach, exclusionTotal } from '../rules/exclusions';
 import { describeOrderFeed } from '../rules/order-feed';
 import { SampleCustomer } from './sample-customer';
 
+const STEP_LABELS: Record<AudiencePreview['steps'][number]['condition'], string> = {
+  window: '时间窗口',
+  labels: '标签',
+  exclusions: '排除',
+  value: '价值分层',
+};
+
 /**
  * The 预估人数 button and what preview answered: count, exclusions, controls, window and a
  * sample. `holdoutPercent` is the form's, for an unsaved rule whose holdout the API cannot count.
@@ -56,6 +63,22 @@ export function AudiencePreviewPanel({
               style={{ marginTop: 8 }}
               message={control}
             />
+          )}
+          {result.steps.length > 0 && (
+            <Descriptions
+              data-testid="audience-steps"
+              title="逐个条件的人数（触达策略之前）"
+              size="small"
+              column={1}
+              bordered
+              style={{ marginTop: 8 }}
+            >
+              {result.steps.map((s) => (
+                <Descriptions.Item key={s.condition} label={STEP_LABELS[s.condition]}>
+                  {s.remaining} 人
+                </Descriptions.Item>
+              ))}
+            </Descriptions>
           )}
           <Descriptions size="small" column={1} style={{ marginTop: 8 }}>
             <Descriptions.Item label="购买时间窗口">

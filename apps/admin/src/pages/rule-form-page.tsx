@@ -47,7 +47,15 @@ import {
   type RuleFormValues,
   toRuleBody,
 } from '../rules/rule-form-model';
-import { EXPERIMENT_LIMITS, RULE_LIMITS, RULE_POLICY_LIMITS, utf8Bytes } from '@app/contracts';
+import {
+  describeAudience,
+  EXPERIMENT_LIMITS,
+  RFM_TIER_DEFS,
+  RULE_LIMITS,
+  RULE_POLICY_LIMITS,
+  utf8Bytes,
+  VALUE_LIMITS,
+} from '@app/contracts';
 import { validateRule } from '../rules/validate-rule';
 import { useCan } from '../auth/me-context';
 
@@ -149,6 +157,48 @@ export function RuleFormPage({ id }: { id?: number }) {
     () => explainDayWindow(lastOrderDay, lastOrderDayLimit, shanghaiToday()),
     [lastOrderDay, lastOrderDayLimit],
   );
+  const windowBasis = Form.useWatch('windowBasis', form) ?? 'lastOrder';
+  const audience = {
+    windowBasis,
+    labelMatch: Form.useWatch('labelMatch', form),
+    cityLabels: Form.useWatch('cityLabels', form),
+    storeLabels: Form.useWatch('storeLabels', form),
+    brandLabels: Form.useWatch('brandLabels', form),
+    cateLabels: Form.useWatch('cateLabels', form),
+    skuLabels: Form.useWatch('skuLabels', form),
+    excludeCityLabels: Form.useWatch('excludeCityLabels', form),
+    excludeStoreLabels: Form.useWatch('excludeStoreLabels', form),
+    excludeBrandLabels: Form.useWatch('excludeBrandLabels', form),
+    excludeCateLabels: Form.useWatch('excludeCateLabels', form),
+    excludeSkuLabels: Form.useWatch('excludeSkuLabels', form),
+    minOrders: Form.useWatch('minOrders', form),
+    minSpend: Form.useWatch('minSpend', form),
+    valueLookbackDays: Form.useWatch('valueLookbackDays', form),
+    rfmTiers: Form.useWatch('rfmTiers', form),
+  };
+  const bindName = (items: LabelLibrary['storeLabels']) => (id: string) =>
+    items.find((l) => l.id === id)?.name;
+  const list = (xs: string[] | undefined) => (xs ?? []).join(',');
+  const sentence =
+    dayWindow &&
+    describeAudience(
+      {
+        ...audience,
+        lastOrderDay: lastOrderDay ?? 0,
+        lastOrderDayLimit: lastOrderDayLimit ?? 0,
+        cityLabels: list(audience.cityLabels),
+        storeLabels: list(audience.storeLabels),
+        brandLabels: list(audience.brandLabels),
+        cateLabels: list(audience.cateLabels),
+        skuLabels: list(audience.skuLabels),
+        excludeCityLabels: list(audience.excludeCityLabels),
+        excludeStoreLabels: list(audience.excludeStoreLabels),
+        excludeBrandLabels: list(audience.excludeBrandLabels),
+        excludeCateLabels: list(audience.excludeCateLabels),
+        excludeSkuLabels: list(audience.excludeSkuLabels),
+      },
+      { store: bindName(library.storeLabels), cate: bindName(library.cateLabels) },
+    );
 
   /** Shows `errors` on their fields and clears every other field's error. */
   const showErrors = useCallback(
@@ -426,8 +476,44 @@ export function RuleFormPage({ id }: { id?: number }) {
                       : undefined
                   }
                 />
+                <Row gutter={16}>
+                  <Col xs={24} md={12}>
+                    <Form.Item
+                      label="时间窗口针对"
+                      name="windowBasis"
+                      extra={
+                        windowBasis === 'labelledGoods'
+                          ? '客户最近一次购买所选品类/品牌/SKU 的商品落在窗口内（之后再没买过），之后买别的商品不影响；城市/分仓限定这些购买的下单地'
+                          : '客户最近一次下单（任何商品）落在窗口内'
+                      }
+                    >
+                      <Radio.Group
+                        optionType="button"
+                        options={[
+                          { value: 'lastOrder', label: '最后一次下单' },
+                          { value: 'labelledGoods', label: '最后一次购买所选商品' },
+                        ]}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item
+                      label="标签组合"
+                      name="labelMatch"
+                      extra="同时满足：窗口内同一笔订单对每类已选标签都至少带一个（类内“或”，类间“且”）"
+                    >
+                      <Radio.Group
+                        optionType="button"
+                        options={[
+                          { value: 'any', label: '任一标签' },
+                          { value: 'all', label: '同时满足各类' },
+                        ]}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
                 <Typography.Paragraph type="secondary">
-                  标签可不填（不筛选）；填写多个标签时，满足任意一个即可（“或”关系），标签来自窗口内的订单。
+                  标签可不填（不筛选）；“任一标签”时满足任意一个即可（“或”关系），标签来自窗口内的订单。
                 </Typography.Paragraph>
                 <Row gutter={16}>
                   <Col xs={24} md={12}>
@@ -488,6 +574,125 @@ export function RuleFormPage({ id }: { id?: number }) {
                     </Form.Item>
                   </Col>
                 </Row>
+                <Divider orientation="left" plain style={{ marginTop: 0 }}>
+                  排除（窗口内买过这些商品、或在这些城市/分仓下过单的客户）
+                </Divider>
+                <Row gutter={16}>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="排除城市" name="excludeCityLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择城市"
+                        options={nameOptions(library.cityLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="排除品牌" name="excludeBrandLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择品牌"
+                        options={nameOptions(library.brandLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="排除分仓" name="excludeStoreLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择分仓"
+                        optionFilterProp="label"
+                        options={idOptions(library.storeLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={12}>
+                    <Form.Item label="排除品类" name="excludeCateLabels">
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="选择品类"
+                        optionFilterProp="label"
+                        options={idOptions(library.cateLabels)}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24}>
+                    <Form.Item label="排除 SKU" name="excludeSkuLabels">
+                      <Select
+                        mode="tags"
+                        allowClear
+                        placeholder="输入 SKU 编码"
+                        tokenSeparators={LABEL_SEPARATORS}
+                        notFoundContent={null}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
+                <Divider orientation="left" plain style={{ marginTop: 0 }}>
+                  价值分层（可不填；不计已关闭、全额退款的订单，金额为实付减退款）
+                </Divider>
+                <Row gutter={16}>
+                  <Col xs={24} md={8}>
+                    <Form.Item label="回看天数" name="valueLookbackDays">
+                      <InputNumber
+                        min={VALUE_LIMITS.valueLookbackDays.min}
+                        max={VALUE_LIMITS.valueLookbackDays.max}
+                        precision={0}
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={8}>
+                    <Form.Item label="至少订单数" name="minOrders">
+                      <InputNumber
+                        min={VALUE_LIMITS.minOrders.min}
+                        max={VALUE_LIMITS.minOrders.max}
+                        precision={0}
+                        placeholder="不限"
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24} md={8}>
+                    <Form.Item label="至少消费（元）" name="minSpend">
+                      <InputNumber
+                        min={VALUE_LIMITS.minSpend.min}
+                        max={VALUE_LIMITS.minSpend.max}
+                        precision={2}
+                        placeholder="不限"
+                        style={{ width: '100%' }}
+                      />
+                    </Form.Item>
+                  </Col>
+                  <Col xs={24}>
+                    <Form.Item
+                      label="RFM 分层"
+                      name="rfmTiers"
+                      extra="按近 365 天的最近购买、购买次数、消费金额各按五分位打 1–5 分，每晚计算；4–5 分为“高”"
+                    >
+                      <Select
+                        mode="multiple"
+                        allowClear
+                        placeholder="不限"
+                        options={RFM_TIER_DEFS.map((t) => ({
+                          value: t.code,
+                          label: `${t.name}（R${t.r ? '高' : '低'} F${t.f ? '高' : '低'} M${t.m ? '高' : '低'}）`,
+                        }))}
+                      />
+                    </Form.Item>
+                  </Col>
+                </Row>
+                {sentence && (
+                  <Alert
+                    type="success"
+                    data-testid="audience-sentence"
+                    message={`目标人群：${sentence}`}
+                  />
+                )}
               </Card>
 
               <Card title="推送内容（文本、图片、小程序卡片至少一项）" size="small">

@@ -49,6 +49,17 @@ const view: PushRuleView = {
     },
   ],
   contentWeight: 3,
+  windowBasis: 'labelledGoods',
+  labelMatch: 'all',
+  excludeCityLabels: '北京',
+  excludeStoreLabels: '',
+  excludeBrandLabels: '皇家',
+  excludeCateLabels: '',
+  excludeSkuLabels: '',
+  minOrders: 3,
+  minSpend: 300,
+  valueLookbackDays: 180,
+  rfmTiers: ['important_value'],
 };
 
 describe('rule form model', () => {

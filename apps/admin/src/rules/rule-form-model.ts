@@ -1,9 +1,12 @@
 import dayjs, { type Dayjs } from 'dayjs';
 import {
   EXPERIMENT_LIMITS,
+  type LabelMatch,
   RULE_POLICY_LIMITS,
   splitLabelList,
+  VALUE_LIMITS,
   type VariantInput,
+  type WindowBasis,
 } from '@app/contracts';
 import type { FieldError, PushRuleBody, PushRuleView, Slot } from '../api/types';
 
@@ -33,6 +36,18 @@ export interface RuleFormValues {
   /** Content variants B, C, … (the rule's own content is A). */
   variants: VariantInput[];
   contentWeight: number | null;
+  /** Targeting (docs/AUDIENCE.md). */
+  windowBasis: WindowBasis;
+  labelMatch: LabelMatch;
+  excludeCityLabels: string[];
+  excludeStoreLabels: string[];
+  excludeBrandLabels: string[];
+  excludeCateLabels: string[];
+  excludeSkuLabels: string[];
+  minOrders: number | null;
+  minSpend: number | null;
+  valueLookbackDays: number | null;
+  rfmTiers: string[];
 }
 
 export type RuleFormField = keyof RuleFormValues;
@@ -61,6 +76,17 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   ignoreGlobalControl: false,
   variants: [],
   contentWeight: EXPERIMENT_LIMITS.weight.default,
+  windowBasis: 'lastOrder',
+  labelMatch: 'any',
+  excludeCityLabels: [],
+  excludeStoreLabels: [],
+  excludeBrandLabels: [],
+  excludeCateLabels: [],
+  excludeSkuLabels: [],
+  minOrders: null,
+  minSpend: null,
+  valueLookbackDays: VALUE_LIMITS.valueLookbackDays.default,
+  rfmTiers: [],
 };
 
 /** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
@@ -110,6 +136,18 @@ export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
     // A's weight only matters beside other variants (its box shows only then).
     contentWeight:
       v.contentWeight ?? (v.variants?.length ? Number.NaN : EXPERIMENT_LIMITS.weight.default),
+    windowBasis: v.windowBasis ?? 'lastOrder',
+    labelMatch: v.labelMatch ?? 'any',
+    excludeCityLabels: joinLabels(v.excludeCityLabels),
+    excludeStoreLabels: joinLabels(v.excludeStoreLabels),
+    excludeBrandLabels: joinLabels(v.excludeBrandLabels),
+    excludeCateLabels: joinLabels(v.excludeCateLabels),
+    excludeSkuLabels: joinLabels(v.excludeSkuLabels),
+    // An empty box: no condition.
+    minOrders: v.minOrders ?? null,
+    minSpend: v.minSpend ?? null,
+    valueLookbackDays: v.valueLookbackDays ?? Number.NaN,
+    rfmTiers: (v.rfmTiers ?? []) as PushRuleBody['rfmTiers'],
   };
 }
 
@@ -138,6 +176,17 @@ export function fromRuleView(r: PushRuleView): RuleFormValues {
     ignoreGlobalControl: r.ignoreGlobalControl,
     variants: r.variants.map((x) => ({ ...x })),
     contentWeight: r.contentWeight,
+    windowBasis: r.windowBasis,
+    labelMatch: r.labelMatch,
+    excludeCityLabels: splitLabels(r.excludeCityLabels),
+    excludeStoreLabels: splitLabels(r.excludeStoreLabels),
+    excludeBrandLabels: splitLabels(r.excludeBrandLabels),
+    excludeCateLabels: splitLabels(r.excludeCateLabels),
+    excludeSkuLabels: splitLabels(r.excludeSkuLabels),
+    minOrders: r.minOrders,
+    minSpend: r.minSpend,
+    valueLookbackDays: r.valueLookbackDays,
+    rfmTiers: r.rfmTiers,
   };
 }
 
@@ -168,6 +217,17 @@ export function formFieldOf(apiField: string): RuleFormField | undefined {
     'ignoreGlobalControl',
     'variants',
     'contentWeight',
+    'windowBasis',
+    'labelMatch',
+    'excludeCityLabels',
+    'excludeStoreLabels',
+    'excludeBrandLabels',
+    'excludeCateLabels',
+    'excludeSkuLabels',
+    'minOrders',
+    'minSpend',
+    'valueLookbackDays',
+    'rfmTiers',
   ];
   return fields.find((f) => f === root);
 }
@@ -205,6 +265,7 @@ const API_MESSAGES: readonly [RegExp, string][] = [
   [/falls inside the quiet hours/, '该推送时间处于免打扰时段'],
   [/only the operators in POLICY_OPERATOR_IDS/, '仅可修改触达策略的操作员可设置服务通知'],
   [/holdoutPercent must/, '对照组比例必须是 0 到 50 之间、至多两位小数的百分比'],
+  [/needs at least one goods label/, '按商品计算窗口时，须至少选择一个品类、品牌或 SKU 标签'],
   [/may ignore the global control group/, '只有服务通知（不受频次上限约束）才能发给全局对照组'],
   [
     /weight must/,

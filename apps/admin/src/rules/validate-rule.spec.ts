@@ -30,6 +30,17 @@ const valid: PushRuleBody = {
   ignoreGlobalControl: false,
   variants: [],
   contentWeight: 1,
+  windowBasis: 'labelledGoods',
+  labelMatch: 'all',
+  excludeCityLabels: '北京',
+  excludeStoreLabels: '',
+  excludeBrandLabels: '皇家',
+  excludeCateLabels: '',
+  excludeSkuLabels: '',
+  minOrders: 3,
+  minSpend: 300,
+  valueLookbackDays: 180,
+  rfmTiers: ['important_value'],
 };
 
 describe('validateRule (the api rule checks, in the operators’ words)', () => {

@@ -6,6 +6,7 @@ import {
   type RuleProblemCode,
   RULE_LIMITS,
   RULE_POLICY_LIMITS,
+  VALUE_LIMITS,
 } from '@app/contracts';
 import type { FieldError } from '../api/types';
 import { weekLabel } from './slots';
@@ -56,6 +57,16 @@ const MESSAGES: Record<RuleProblemCode, (field: string) => string> = {
   'weight-invalid': () =>
     `权重必须是 ${EXPERIMENT_LIMITS.weight.min} 到 ${EXPERIMENT_LIMITS.weight.max} 之间的整数`,
   'ignore-global-control-needs-exempt': () => '只有服务通知（不受频次上限约束）才能发给全局对照组',
+  'window-basis-invalid': () => '时间窗口只能按最后一次下单或按所选商品计算',
+  'label-match-invalid': () => '标签组合只能是“任一”或“同时满足”',
+  'goods-labels-required': () => '按商品计算窗口时，须至少选择一个品类、品牌或 SKU 标签',
+  'min-orders-invalid': () =>
+    `最少订单数必须是 ${VALUE_LIMITS.minOrders.min} 到 ${VALUE_LIMITS.minOrders.max} 之间的整数`,
+  'min-spend-invalid': () =>
+    `最低消费必须是 ${VALUE_LIMITS.minSpend.min} 到 ${VALUE_LIMITS.minSpend.max} 元之间、至多两位小数`,
+  'value-lookback-invalid': () =>
+    `回看天数必须是 ${VALUE_LIMITS.valueLookbackDays.min} 到 ${VALUE_LIMITS.valueLookbackDays.max} 之间的整数`,
+  'rfm-tiers-invalid': () => 'RFM 分层选择不正确',
 };
 
 function dateMessage(field: string): string {

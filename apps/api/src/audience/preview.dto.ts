@@ -22,6 +22,20 @@ class PreviewControlView {
   global: number;
 }
 
+class AudienceStepView {
+  @ApiProperty({
+    enum: ['window', 'labels', 'exclusions', 'value'],
+    description:
+      'window：时间窗口（labelledGoods 为最近一次购买所选商品）；labels：标签（labelledGoods 为下单城市/分仓）；exclusions：排除标签；value：价值分层（单数、金额、RFM）',
+  })
+  condition: string;
+
+  @ApiProperty({
+    description: '加上这一条件（及之前各条件）后剩余的人数（去重 external_userid，触达策略之前）',
+  })
+  remaining: number;
+}
+
 /** What `/wechatpush/preview` answers: computed now, nothing sent. */
 class OrderFeedView {
   @ApiProperty({
@@ -83,6 +97,13 @@ export class AudiencePreviewView {
 
   @ApiProperty({ type: AudienceWindowView, description: '最后一次下单须落在的时间窗口' })
   window: AudienceWindowView;
+
+  @ApiProperty({
+    type: [AudienceStepView],
+    description:
+      '逐个条件的剩余人数，按 window → labels → exclusions → value 的顺序，只列规则设置了的条件；在触达策略的 excluded 之前。最后一步即规则人群',
+  })
+  steps: AudienceStepView[];
 
   @ApiProperty({ description: '计算耗时（毫秒）' })
   tookMs: number;

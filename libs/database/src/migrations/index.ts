@@ -26,6 +26,7 @@ import { WecomContacts1734230000000 } from './1734230000000-wecom-contacts';
 import { Accounts1734500000000 } from './1734500000000-accounts';
 import { AuditLog1734700000000 } from './1734700000000-audit-log';
 import { TestGroup1734800000000 } from './1734800000000-test-group';
+import { PreciseTargeting1735000000000 } from './1735000000000-precise-targeting';
 import { ResendConfirmations1734900000000 } from './1734900000000-resend-confirmations';
 import { BatchClaimToken1734950000000 } from './1734950000000-batch-claim-token';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
@@ -70,4 +71,5 @@ export const ALL_MIGRATIONS = [
   TestGroup1734800000000,
   ResendConfirmations1734900000000,
   BatchClaimToken1734950000000,
+  PreciseTargeting1735000000000,
 ];

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   ArrayMinSize,
   IsArray,
   IsBoolean,
@@ -22,6 +23,12 @@ import {
 import {
   DATE_PATTERN,
   EXPERIMENT_LIMITS,
+  LABEL_MATCHES,
+  LabelMatch,
+  RFM_TIERS,
+  VALUE_LIMITS,
+  WINDOW_BASES,
+  WindowBasis,
   RULE_LIMITS,
   RULE_POLICY_LIMITS,
   RULE_STATUSES,
@@ -60,6 +67,18 @@ const CardTitleField = () =>
     }),
     IsOptional(),
     IsString(),
+  );
+
+/** An exclusion label list: optional, comma-separated like the label fields. */
+const ExcludeLabelsField = (description: string, example: string) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      description: `排除：${description}，逗号分隔；窗口内有此类订单的客户被排除（编辑时不传则保持原值）`,
+      example,
+    }),
+    IsOptional(),
+    IsString(),
+    MaxLength(MAX_LABEL_FIELD_LENGTH),
   );
 
 /** A content variant besides the rule's own (A): B, C, … in order. */
@@ -194,6 +213,94 @@ export class PushRuleDto {
   @Min(0)
   @Max(MAX_DAYS)
   lastOrderDayLimit: number;
+
+  @ApiPropertyOptional({
+    description:
+      '时间窗口针对哪次购买：lastOrder = 最后一次下单（任何商品，默认）；labelledGoods = 最后一次购买带本规则品类/品牌/SKU 标签的商品（须至少设置一个商品标签），城市/分仓则限定这些购买的下单地（编辑时不传则保持原值）',
+    enum: WINDOW_BASES,
+    default: 'lastOrder',
+  })
+  @IsOptional()
+  @IsIn(WINDOW_BASES)
+  windowBasis?: WindowBasis;
+
+  @ApiPropertyOptional({
+    description:
+      '标签组合：any = 任一标签（全部类型之间为"或"，默认）；all = 窗口内同一笔订单对每个已设置的标签类型都至少带一个（类型内"或"、类型间"且"）（编辑时不传则保持原值）',
+    enum: LABEL_MATCHES,
+    default: 'any',
+  })
+  @IsOptional()
+  @IsIn(LABEL_MATCHES)
+  labelMatch?: LabelMatch;
+
+  @ExcludeLabelsField('城市标签名称（窗口内在这些城市下过单）', '北京')
+  excludeCityLabels?: string;
+
+  @ExcludeLabelsField('分仓标签 bind_id（窗口内从这些分仓下过单）', '1002')
+  excludeStoreLabels?: string;
+
+  @ExcludeLabelsField('品牌标签名称（窗口内购买过）', '皇家')
+  excludeBrandLabels?: string;
+
+  @ExcludeLabelsField('二级品类标签 bind_id（窗口内购买过）', '2002')
+  excludeCateLabels?: string;
+
+  @ExcludeLabelsField('SKU 标签 bind_id（窗口内购买过）', 'SKU002')
+  excludeSkuLabels?: string;
+
+  @ApiPropertyOptional({
+    description:
+      '价值分层：近 valueLookbackDays 天至少多少笔有效订单（不含已关闭、全额退款的订单）；null 不限（编辑时不传则保持原值）',
+    minimum: VALUE_LIMITS.minOrders.min,
+    maximum: VALUE_LIMITS.minOrders.max,
+    nullable: true,
+    type: Number,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(VALUE_LIMITS.minOrders.min)
+  @Max(VALUE_LIMITS.minOrders.max)
+  minOrders?: number | null;
+
+  @ApiPropertyOptional({
+    description:
+      '价值分层：近 valueLookbackDays 天有效订单实付减退款至少多少元（至多两位小数）；null 不限（编辑时不传则保持原值）',
+    minimum: VALUE_LIMITS.minSpend.min,
+    maximum: VALUE_LIMITS.minSpend.max,
+    nullable: true,
+    type: Number,
+  })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(VALUE_LIMITS.minSpend.min)
+  @Max(VALUE_LIMITS.minSpend.max)
+  minSpend?: number | null;
+
+  @ApiPropertyOptional({
+    description: '价值分层的回看天数（默认 180；编辑时不传则保持原值）',
+    minimum: VALUE_LIMITS.valueLookbackDays.min,
+    maximum: VALUE_LIMITS.valueLookbackDays.max,
+    default: VALUE_LIMITS.valueLookbackDays.default,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(VALUE_LIMITS.valueLookbackDays.min)
+  @Max(VALUE_LIMITS.valueLookbackDays.max)
+  valueLookbackDays?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'RFM 分层（每晚计算）：客户须属于其中之一；[] 不限（编辑时不传则保持原值）。见 docs/AUDIENCE.md',
+    enum: RFM_TIERS,
+    isArray: true,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(RFM_TIERS.length)
+  @ArrayUnique()
+  @IsIn(RFM_TIERS, { each: true })
+  rfmTiers?: string[];
 
   @TextField()
   content?: string;
@@ -377,6 +484,17 @@ export class PushRuleView {
   @ApiProperty({ description: '规则自身内容（A）的权重' }) contentWeight: number;
   @ApiProperty({ description: '服务通知也发给全局对照组' }) ignoreGlobalControl: boolean;
   @ApiProperty() lastOrderDayLimit: number;
+  @ApiProperty({ enum: WINDOW_BASES }) windowBasis: WindowBasis;
+  @ApiProperty({ enum: LABEL_MATCHES }) labelMatch: LabelMatch;
+  @ApiProperty() excludeCityLabels: string;
+  @ApiProperty() excludeStoreLabels: string;
+  @ApiProperty() excludeBrandLabels: string;
+  @ApiProperty() excludeCateLabels: string;
+  @ApiProperty() excludeSkuLabels: string;
+  @ApiProperty({ nullable: true, type: Number }) minOrders: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: '元' }) minSpend: number | null;
+  @ApiProperty() valueLookbackDays: number;
+  @ApiProperty({ enum: RFM_TIERS, isArray: true }) rfmTiers: string[];
   @ApiProperty() content: string;
   @ApiProperty() img: string;
   @ApiProperty() miniProgramTitle: string;

@@ -1,6 +1,18 @@
 import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { WechatPushTime } from './wechat-push-time.entity';
-import type { VariantInput } from '@app/contracts';
+import type { LabelMatch, VariantInput, WindowBasis } from '@app/contracts';
+
+/** A nullable comma-separated list column read as a string ('' for NULL). */
+const listColumn = (name: string) =>
+  Column({
+    name,
+    type: 'text',
+    nullable: true,
+    transformer: {
+      to: (v?: string | null) => (v === undefined ? undefined : v ? v : null),
+      from: (v: string | null) => v ?? '',
+    },
+  });
 
 export enum PushStatus {
   ACTIVE = 0,
@@ -120,6 +132,69 @@ export class WechatPush {
     },
   })
   ignoreGlobalControl: boolean;
+
+  /** Targeting (docs/AUDIENCE.md): the purchase the day window applies to. */
+  @Column({
+    name: 'window_basis',
+    type: 'enum',
+    enum: ['lastOrder', 'labelledGoods'],
+    default: 'lastOrder',
+  })
+  windowBasis: WindowBasis;
+
+  /** any: OR across every label; all: AND across label types on one order. */
+  @Column({ name: 'label_match', type: 'enum', enum: ['any', 'all'], default: 'any' })
+  labelMatch: LabelMatch;
+
+  @listColumn('exclude_city_labels')
+  excludeCityLabels: string;
+
+  @listColumn('exclude_store_labels')
+  excludeStoreLabels: string;
+
+  @listColumn('exclude_brand_labels')
+  excludeBrandLabels: string;
+
+  @listColumn('exclude_cate_labels')
+  excludeCateLabels: string;
+
+  @listColumn('exclude_sku_labels')
+  excludeSkuLabels: string;
+
+  /** Value tier: at least this many counted orders in the last valueLookbackDays (null: none). */
+  @Column({ name: 'min_orders', type: 'smallint', unsigned: true, nullable: true })
+  minOrders: number | null;
+
+  /** Value tier: at least this many yuan net of refunds (null: none). */
+  @Column({
+    name: 'min_spend',
+    type: 'decimal',
+    precision: 10,
+    scale: 2,
+    nullable: true,
+    transformer: {
+      to: (v?: number | null) => v,
+      from: (v: string | number | null) => (v === null ? null : Number(v)),
+    },
+  })
+  minSpend: number | null;
+
+  @Column({ name: 'value_lookback_days', type: 'smallint', unsigned: true, default: 180 })
+  valueLookbackDays: number;
+
+  /** RFM tier codes (RFM_TIERS); [] = no condition. */
+  @Column({
+    name: 'rfm_tiers',
+    type: 'varchar',
+    length: 255,
+    nullable: true,
+    transformer: {
+      to: (v?: readonly string[] | null) =>
+        v === undefined ? undefined : v && v.length ? v.join(',') : null,
+      from: (v: string | null) => (v ? v.split(',') : []),
+    },
+  })
+  rfmTiers: string[];
 
   @Column({ name: 'is_deleted', type: 'int', default: 0 })
   isDeleted: number;
