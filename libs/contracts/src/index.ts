@@ -7,3 +7,4 @@ export * from './rule-validation';
 export * from './contact-policy';
 export * from './experiments';
 export * from './roles';
+export * from './sender';

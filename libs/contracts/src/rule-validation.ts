@@ -1,6 +1,14 @@
 import { DATE_PATTERN, isCalendarDate, TIME_PATTERN } from './business-time';
 import { isQuietTime, QuietHours, RULE_POLICY_LIMITS } from './contact-policy';
 import { EXPERIMENT_LIMITS, isPercent, VariantInput } from './experiments';
+import {
+  DEADLINE_LIMITS,
+  isDeadlineHours,
+  isSenderFallback,
+  isSenderMode,
+  SenderFallback,
+  SenderMode,
+} from './sender';
 
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
@@ -64,6 +72,12 @@ export interface RuleInput {
   contentWeight?: number;
   /** A cap-exempt rule may reach the global control group (service notices). */
   ignoreGlobalControl?: boolean;
+  /** Issue 22: WeCom's choice of sender, or each customer's own store guide. */
+  senderMode?: SenderMode;
+  /** With `owner`: customers without an owner are skipped or sent as under `wecom`. */
+  senderFallback?: SenderFallback;
+  /** Members' time to send a task before it is cancelled (hours); null = none. */
+  executionDeadlineHours?: number | null;
 }
 
 export type RuleProblemCode =
@@ -100,7 +114,10 @@ export type RuleProblemCode =
   | 'variants-too-many'
   | 'weight-invalid'
   | 'ignore-global-control-invalid'
-  | 'ignore-global-control-needs-exempt';
+  | 'ignore-global-control-needs-exempt'
+  | 'sender-mode-invalid'
+  | 'sender-fallback-invalid'
+  | 'deadline-invalid';
 
 interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
@@ -266,6 +283,16 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
       'ignore-global-control-invalid',
       'ignoreGlobalControl must be a boolean',
     );
+  if (rule.senderMode !== undefined && !isSenderMode(rule.senderMode))
+    add('senderMode', 'sender-mode-invalid', 'senderMode must be wecom or owner');
+  if (rule.senderFallback !== undefined && !isSenderFallback(rule.senderFallback))
+    add('senderFallback', 'sender-fallback-invalid', 'senderFallback must be skip or wecom');
+  if (rule.executionDeadlineHours !== undefined && !isDeadlineHours(rule.executionDeadlineHours))
+    add(
+      'executionDeadlineHours',
+      'deadline-invalid',
+      `executionDeadlineHours must be null or an integer ${DEADLINE_LIMITS.min}..${DEADLINE_LIMITS.max}`,
+    );
   return problems;
 }
 
@@ -419,6 +446,9 @@ const FIELD_ORDER: readonly string[] = [
   'contentWeight',
   'variants',
   'ignoreGlobalControl',
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ];
 const fieldRank = (p: RuleProblem) => FIELD_ORDER.indexOf(p.field.replace(/[[.].*$/, ''));
 

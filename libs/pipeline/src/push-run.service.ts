@@ -11,7 +11,13 @@ import {
   formatDateTime,
 } from '@app/common';
 import { ContactLedger, ContactPolicyService } from '@app/contact-policy';
-import { ExclusionCounts, isQuietTime, noExclusions, variantKey } from '@app/contracts';
+import {
+  addExclusions,
+  ExclusionCounts,
+  isQuietTime,
+  noExclusions,
+  variantKey,
+} from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
 import { SelectAudienceService } from '@app/audience';
 import { WecomClient, WecomError } from '@app/wecom';
@@ -360,11 +366,20 @@ export class PushRunService {
       ]);
     }
     let cancelledBatches = 0;
-    for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
+    for (const b of await this.runs.findBatchIds(run.id, [
+      BatchState.FILLING,
+      BatchState.PENDING,
+    ])) {
       if (
-        await this.runs.transitionBatch(b.id, [BatchState.PENDING], BatchState.CANCELLED, now, {
-          errmsg: 'run cancelled',
-        })
+        await this.runs.transitionBatch(
+          b.id,
+          [BatchState.FILLING, BatchState.PENDING],
+          BatchState.CANCELLED,
+          now,
+          {
+            errmsg: 'run cancelled',
+          },
+        )
       ) {
         cancelledBatches++;
       }
@@ -406,7 +421,11 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     ruleName: r.ruleName,
     audienceCount: r.audienceCount,
     controlCount: r.controlCount,
-    excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
+    // Runs recorded before a reason existed lack its key: counted 0.
+    excluded: addExclusions(
+      noExclusions(),
+      r.excluded ? (JSON.parse(r.excluded) as Partial<ExclusionCounts>) : {},
+    ),
     forced: r.forced,
     ruleVersion: r.ruleVersion === null ? null : Number(r.ruleVersion),
     batchCount: r.batchCount,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SenderFallback, SenderMode } from '@app/contracts';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 
@@ -68,6 +69,9 @@ export interface RuleWithSlotsRow {
   variants: string | null;
   content_weight: number;
   ignore_global_control: number;
+  sender_mode: SenderMode;
+  sender_fallback: SenderFallback;
+  execution_deadline_hours: number | null;
   approved_version: number | null;
   slots: string | null;
 }
@@ -149,7 +153,8 @@ export class PushRuleRepository {
               p.brand_labels, p.cate_labels, p.sku_labels, p.last_order_day, p.last_order_day_limit,
               p.content, p.img, p.mini_program_title, p.mini_program_img, p.mini_program_url,
               p.cooldown_days, p.priority, p.cap_exempt, p.holdout_percent,
-              p.ignore_global_control, p.variants, p.content_weight, p.approved_version
+              p.ignore_global_control, p.variants, p.content_weight, p.approved_version,
+              p.sender_mode, p.sender_fallback, p.execution_deadline_hours
          FROM wechat_push p
         WHERE p.id = ? AND p.is_deleted = 0`,
       [id],

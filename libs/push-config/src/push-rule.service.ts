@@ -30,6 +30,7 @@ import {
   EXPERIMENT_LIMITS,
   normalizeLabelList,
   RULE_POLICY_LIMITS,
+  SENDER_DEFAULTS,
   VariantInput,
 } from '@app/contracts';
 import { checkRuleSemantics } from './push-rule.rules';
@@ -516,6 +517,13 @@ function toBody(rule: PushRuleDto, base: RuleBody | null): RuleBody {
         : (JSON.parse(JSON.stringify(normalizeVariants(rule.variants))) as VariantInput[]),
     contentWeight: or(rule.contentWeight, base?.contentWeight, EXPERIMENT_LIMITS.weight.default),
     ignoreGlobalControl: or(rule.ignoreGlobalControl, base?.ignoreGlobalControl, false),
+    senderMode: or(rule.senderMode, base?.senderMode, SENDER_DEFAULTS.senderMode),
+    senderFallback: or(rule.senderFallback, base?.senderFallback, SENDER_DEFAULTS.senderFallback),
+    // null clears the deadline; only an absent field keeps the edited version's.
+    executionDeadlineHours:
+      rule.executionDeadlineHours !== undefined
+        ? rule.executionDeadlineHours
+        : (base?.executionDeadlineHours ?? SENDER_DEFAULTS.executionDeadlineHours),
   };
 }
 
@@ -551,6 +559,9 @@ function columnsOf(body: RuleBody): Partial<WechatPush> {
     variants: body.variants as VariantInput[],
     contentWeight: body.contentWeight,
     ignoreGlobalControl: body.ignoreGlobalControl,
+    senderMode: body.senderMode,
+    senderFallback: body.senderFallback,
+    executionDeadlineHours: body.executionDeadlineHours,
   };
 }
 
@@ -597,6 +608,10 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     variants: row.variants ? (JSON.parse(row.variants) as VariantInput[]) : [],
     contentWeight: Number(row.content_weight),
     ignoreGlobalControl: Number(row.ignore_global_control) === 1,
+    senderMode: row.sender_mode,
+    senderFallback: row.sender_fallback,
+    executionDeadlineHours:
+      row.execution_deadline_hours === null ? null : Number(row.execution_deadline_hours),
     version: row.approved_version === null ? null : Number(row.approved_version),
     approvedVersion: row.approved_version === null ? null : Number(row.approved_version),
     pendingVersion: null,

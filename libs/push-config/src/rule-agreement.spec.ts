@@ -48,6 +48,9 @@ const valid: Required<RuleInput> = {
   ],
   contentWeight: 1,
   ignoreGlobalControl: false,
+  senderMode: 'owner',
+  senderFallback: 'skip',
+  executionDeadlineHours: 24,
 };
 
 const pipe = createValidationPipe();
@@ -183,6 +186,20 @@ const CASES: [string, Partial<RuleInput>, string[]][] = [
     'ignoreGlobalControl not a boolean',
     { ignoreGlobalControl: 'yes' as unknown as boolean },
     ['ignoreGlobalControl'],
+  ],
+  ['senderMode wecom', { senderMode: 'wecom' }, []],
+  ['senderMode unknown', { senderMode: 'guide' as unknown as 'owner' }, ['senderMode']],
+  ['senderFallback unknown', { senderFallback: 'drop' as unknown as 'skip' }, ['senderFallback']],
+  ['no deadline', { executionDeadlineHours: null }, []],
+  ['a deadline of 1 h', { executionDeadlineHours: 1 }, []],
+  ['a deadline of 168 h', { executionDeadlineHours: 168 }, []],
+  ['a deadline of 0 h', { executionDeadlineHours: 0 }, ['executionDeadlineHours']],
+  ['a deadline of 169 h', { executionDeadlineHours: 169 }, ['executionDeadlineHours']],
+  ['a deadline of 1.5 h', { executionDeadlineHours: 1.5 }, ['executionDeadlineHours']],
+  [
+    'a deadline that is a string',
+    { executionDeadlineHours: '24' as unknown as number },
+    ['executionDeadlineHours'],
   ],
   ['nothing to send', noContent, ['content']],
   ['image only', { ...noContent, img: 'https://oss.example.com/a.jpg' }, []],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SENDER_DEFAULTS } from '@app/contracts';
 import type { FieldDiff, VersionState } from './dto/rule-version.dto';
 import type { PushRuleView } from './dto/push-rule.dto';
 
@@ -33,6 +34,9 @@ const BODY_FIELDS: readonly (keyof RuleBody)[] = [
   'priority',
   'capExempt',
   'ignoreGlobalControl',
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ];
 
 /**
@@ -59,6 +63,11 @@ const GATED_FIELDS: ReadonlySet<string> = new Set([
   'weekDayPushTime',
   'startDate',
   'endDate',
+  // Who sends (and whether customers without a store guide are skipped), and how long
+  // members may take before their tasks are cancelled: who is reached.
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ]);
 
 /** Field-by-field differences of two bodies (`before` null: every field of `after`). */
@@ -120,7 +129,8 @@ const toRow = (r: RawVersion): VersionRow => ({
   pushId: r.push_id,
   version: Number(r.version),
   state: r.state,
-  body: JSON.parse(r.body) as RuleBody,
+  // Bodies written before issue 22 hold no sender fields: they had these defaults.
+  body: { ...SENDER_DEFAULTS, ...(JSON.parse(r.body) as RuleBody) },
   authorId: r.author_id,
   authorName: r.author_name,
   createdAt: r.created_at,

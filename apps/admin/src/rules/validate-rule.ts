@@ -1,4 +1,5 @@
 import {
+  DEADLINE_LIMITS,
   EXPERIMENT_LIMITS,
   type QuietHours,
   ruleProblems,
@@ -56,6 +57,10 @@ const MESSAGES: Record<RuleProblemCode, (field: string) => string> = {
   'weight-invalid': () =>
     `权重必须是 ${EXPERIMENT_LIMITS.weight.min} 到 ${EXPERIMENT_LIMITS.weight.max} 之间的整数`,
   'ignore-global-control-needs-exempt': () => '只有服务通知（不受频次上限约束）才能发给全局对照组',
+  'sender-mode-invalid': () => '发送人只能是企业微信分配或客户的专属导购',
+  'sender-fallback-invalid': () => '无专属导购的客户只能跳过或由企业微信分配',
+  'deadline-invalid': () =>
+    `执行期限必须是 ${DEADLINE_LIMITS.min} 到 ${DEADLINE_LIMITS.max} 之间的整数小时，或不设`,
 };
 
 function dateMessage(field: string): string {

@@ -27,6 +27,7 @@ import { Accounts1734500000000 } from './1734500000000-accounts';
 import { AuditLog1734700000000 } from './1734700000000-audit-log';
 import { TestGroup1734800000000 } from './1734800000000-test-group';
 import { ResendConfirmations1734900000000 } from './1734900000000-resend-confirmations';
+import { RuleSenders1735100000000 } from './1735100000000-rule-senders';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
@@ -68,4 +69,5 @@ export const ALL_MIGRATIONS = [
   AuditLog1734700000000,
   TestGroup1734800000000,
   ResendConfirmations1734900000000,
+  RuleSenders1735100000000,
 ];
