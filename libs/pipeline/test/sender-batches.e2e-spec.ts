@@ -1,5 +1,6 @@
 import { Clock } from '@app/common';
 import { ContactIdentityService } from '@app/identity';
+import { TaskDeadlineService } from '@app/pipeline';
 import { FollowStore } from '../../wecom-callbacks/src/contacts/follow-store';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
@@ -197,5 +198,82 @@ describe('per-sender batches (senderMode owner)', () => {
     const bySender = await ledgerBySender();
     expect(bySender.has('ghost')).toBe(false);
     expect(bySender.get('lisi')!.flat()).toEqual(groups.named);
+  });
+
+  it('an execution deadline reminds the members who have not sent, then cancels their task; recorded per member, Redis not needed', async () => {
+    // lisi does not send until reminded; the others send a minute after the task is created.
+    await p.sim.setBehaviour({ lazySenderPattern: '^lisi$', sendDelayMs: 60_000 });
+    const { groups } = await seedCustomers();
+    const { runId } = await pushOnce({
+      senderMode: 'owner',
+      senderFallback: 'skip',
+      executionDeadlineHours: 24,
+    });
+    const deadlines = p.worker.get(TaskDeadlineService);
+    const tasks = (await p.db.query(
+      `SELECT b.sender, t.sent_at, t.remind_at, t.deadline_at FROM wechat_push_delivery_tasks t
+         JOIN wechat_push_batches b ON b.id = t.batch_id WHERE t.run_id = ?`,
+      [runId],
+    )) as { sender: string; sent_at: Date; remind_at: Date; deadline_at: Date }[];
+    expect(tasks).toHaveLength(5);
+    for (const t of tasks) {
+      // DEADLINE_REMIND_PERCENT 75: 18 h into the 24 h.
+      expect(t.remind_at.getTime() - t.sent_at.getTime()).toBe(18 * HOUR);
+      expect(t.deadline_at.getTime() - t.sent_at.getTime()).toBe(24 * HOUR);
+    }
+    expect(await deadlines.sweepDue()).toEqual({ reminded: 0, cancelled: 0, other: 0 });
+
+    const later = async (ms: number) => {
+      p.clock.setNow(new Date(p.clock.now().getTime() + ms));
+      await p.sim.advanceClock(ms);
+    };
+    await later(18 * HOUR + 60_000);
+    // Reminded now, lisi would send 10 h later: after the deadline.
+    await p.sim.setBehaviour({ sendDelayMs: 10 * HOUR });
+    expect(await deadlines.sweepDue()).toEqual({ reminded: 1, cancelled: 0, other: 4 });
+    expect(await deadlines.sweepDue()).toEqual({ reminded: 0, cancelled: 0, other: 0 });
+    const reminders = new Map((await p.sim.messages()).map((m) => [m.msgid, m.reminders]));
+    const members = async () =>
+      (await p.db.query(
+        `SELECT m.userid, m.status, m.reminded_at IS NOT NULL AS reminded,
+                m.cancelled_at IS NOT NULL AS cancelled, b.msgid
+           FROM wechat_push_member_tasks m JOIN wechat_push_batches b ON b.id = m.batch_id
+          WHERE m.run_id = ? ORDER BY m.userid, b.id`,
+        [runId],
+      )) as {
+        userid: string;
+        status: number;
+        reminded: number;
+        cancelled: number;
+        msgid: string;
+      }[];
+    const lisi = (await members()).filter((m) => m.userid === 'lisi');
+    expect(lisi).toMatchObject([{ status: 0, reminded: 1, cancelled: 0 }]);
+    expect(reminders.get(lisi[0].msgid)).toBe(1);
+    expect([...reminders.values()].reduce((a, b) => a + b, 0)).toBe(1);
+
+    // The deadline: MySQL holds it, a Redis that lost everything changes nothing.
+    await p.flushRedis();
+    await later(6 * HOUR);
+    expect(await deadlines.sweepDue()).toEqual({ reminded: 0, cancelled: 1, other: 4 });
+    const ledger = await p.sim.messages();
+    expect(ledger.filter((m) => m.cancelled).map((m) => m.sender)).toEqual(['lisi']);
+    expect(ledger.find((m) => m.cancelled)!.externalUserIds.sort()).toEqual(
+      [...groups.ls, ...groups.named].sort(),
+    );
+    const after = await members();
+    expect(after.map((m) => [m.userid, m.status, Number(m.cancelled)])).toEqual([
+      ['lisi', 0, 1],
+      ['wangwu', 2, 0],
+      ['zhangsan', 2, 0],
+      ['zhangsan', 2, 0],
+      ['zhangsan', 2, 0],
+    ]);
+    const [outcome] = await p.db.query(
+      `SELECT t.deadline_outcome FROM wechat_push_delivery_tasks t
+         JOIN wechat_push_batches b ON b.id = t.batch_id WHERE b.sender = 'lisi'`,
+    );
+    expect(outcome.deadline_outcome).toMatch(/^cancelled at the deadline: 1 member/);
+    expect(await deadlines.sweepDue()).toEqual({ reminded: 0, cancelled: 0, other: 0 });
   });
 });

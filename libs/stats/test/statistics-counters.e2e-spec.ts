@@ -195,7 +195,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
             new Date(slotAt.getTime() + 5_000),
           ],
         );
-        expect(await repo.createTask(batchId, new Date(), new Date())).toBe(true);
+        expect(await repo.createTask(batchId, new Date(), new Date(), 75)).toBe(true);
         await repo.writeRows(batchId, new Date());
         batches.push({
           id: batchId,
@@ -300,7 +300,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
          VALUES (?, ?, 1, 'sent', ?, ?, ?, '[]', 0, ?, NOW(), NOW())`,
         [i + 1, i + 1, recipients.length, JSON.stringify(recipients), `msg-c-${i}`, slotAt],
       );
-      expect(await repos[i].createTask(i + 1, new Date(), new Date())).toBe(true);
+      expect(await repos[i].createTask(i + 1, new Date(), new Date(), 75)).toBe(true);
     }
     // Both batches' rows and statistics are derived at the same time, by two "workers".
     await Promise.all(repos.map((repo, i) => repo.writeRows(i + 1, new Date())));

@@ -42,7 +42,8 @@ export class RuleSenders1735100000000 implements MigrationInterface {
         ADD COLUMN remind_at DATETIME NULL COMMENT 'members not sent are reminded then',
         ADD COLUMN deadline_at DATETIME NULL COMMENT 'the task is cancelled then',
         ADD COLUMN deadline_reminded_at DATETIME NULL,
-        ADD COLUMN deadline_cancelled_at DATETIME NULL,
+        ADD COLUMN deadline_cancelled_at DATETIME NULL
+          COMMENT 'when the deadline was applied: the task cancelled if a member had not sent',
         ADD COLUMN deadline_outcome VARCHAR(255) NULL COMMENT 'reminded / cancelled, or the error',
         ADD KEY idx_delivery_tasks_remind (remind_at),
         ADD KEY idx_delivery_tasks_deadline (deadline_at)`);
