@@ -159,6 +159,22 @@ describe('per-sender batches (senderMode owner)', () => {
     expect(run).toMatchObject({ state: 'completed', audienceCount: 15, acceptedCount: 15 });
     expect(run.excluded.noOwner).toBe(2);
     expect(run.batches).toHaveLength(5);
+    // The runs page's per-sender rows.
+    expect(run.senderMode).toBe('owner');
+    expect(
+      run.senders.map(
+        (x: { sender: string; batches: number; recipients: number; accepted: number }) => [
+          x.sender,
+          x.batches,
+          x.recipients,
+          x.accepted,
+        ],
+      ),
+    ).toEqual([
+      ['lisi', 1, 4, 4],
+      ['wangwu', 1, 2, 2],
+      ['zhangsan', 3, 9, 9],
+    ]);
     const batchSenders = (await p.db.query(
       'SELECT sender, recipient_count AS n, state FROM wechat_push_batches ORDER BY batch_no',
     )) as { sender: string; n: number; state: string }[];
@@ -274,6 +290,33 @@ describe('per-sender batches (senderMode owner)', () => {
          JOIN wechat_push_batches b ON b.id = t.batch_id WHERE b.sender = 'lisi'`,
     );
     expect(outcome.deadline_outcome).toMatch(/^cancelled at the deadline: 1 member/);
+    const [ruleRow] = await p.db.query('SELECT push_id FROM wechat_push_runs WHERE id = ?', [
+      runId,
+    ]);
+    const view = (await p.api.post('/wechatpush/runs', { id: Number(ruleRow.push_id) })).body.data
+      .data[0];
+    expect(view.executionDeadlineHours).toBe(24);
+    expect(view.senders).toEqual([
+      expect.objectContaining({
+        sender: 'lisi',
+        sentTasks: 0,
+        pendingTasks: 1,
+        remindedTasks: 1,
+        cancelledTasks: 1,
+      }),
+      expect.objectContaining({
+        sender: 'wangwu',
+        sentTasks: 1,
+        pendingTasks: 0,
+        cancelledTasks: 0,
+      }),
+      expect.objectContaining({
+        sender: 'zhangsan',
+        sentTasks: 3,
+        pendingTasks: 0,
+        cancelledTasks: 0,
+      }),
+    ]);
     expect(await deadlines.sweepDue()).toEqual({ reminded: 0, cancelled: 0, other: 0 });
   });
 });
