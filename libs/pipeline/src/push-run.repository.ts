@@ -146,7 +146,7 @@ export class PushRunRepository {
         [runId],
       );
     return rows.map((r) => ({
-      id: Number(r.id),
+      id: r.id,
       sender: r.sender,
       variant: Number(r.variant),
       recipientCount: Number(r.n),

@@ -307,9 +307,9 @@ export class PushRunService {
       [runIds],
     );
     for (const r of rows) {
-      const list = byRun.get(Number(r.run_id)) ?? [];
+      const list = byRun.get(r.run_id) ?? [];
       list.push(r);
-      byRun.set(Number(r.run_id), list);
+      byRun.set(r.run_id, list);
     }
     return byRun;
   }
@@ -483,7 +483,7 @@ function sendersOf(batches: PushBatch[], tasks: MemberTaskRow[]): RunSenderView[
     }
     return v;
   };
-  const senderOfBatch = new Map(batches.map((b) => [Number(b.id), b.sender]));
+  const senderOfBatch = new Map(batches.map((b) => [b.id, b.sender]));
   for (const b of batches) {
     const v = view(b.sender);
     v.batches++;
@@ -491,7 +491,7 @@ function sendersOf(batches: PushBatch[], tasks: MemberTaskRow[]): RunSenderView[
     if (b.state === BatchState.SENT) v.accepted += b.recipientCount - b.failCount;
   }
   for (const t of tasks) {
-    const v = view(senderOfBatch.get(Number(t.batch_id)) ?? t.userid);
+    const v = view(senderOfBatch.get(t.batch_id) ?? t.userid);
     if (Number(t.status) === 2) v.sentTasks++;
     else v.pendingTasks++;
     if (Number(t.reminded)) v.remindedTasks++;

@@ -49,6 +49,9 @@ const view: PushRuleView = {
     },
   ],
   contentWeight: 3,
+  senderMode: 'owner',
+  senderFallback: 'skip',
+  executionDeadlineHours: 24,
 };
 
 describe('rule form model', () => {

@@ -2,6 +2,9 @@ import dayjs, { type Dayjs } from 'dayjs';
 import {
   EXPERIMENT_LIMITS,
   RULE_POLICY_LIMITS,
+  SENDER_DEFAULTS,
+  type SenderFallback,
+  type SenderMode,
   splitLabelList,
   type VariantInput,
 } from '@app/contracts';
@@ -33,6 +36,10 @@ export interface RuleFormValues {
   /** Content variants B, C, … (the rule's own content is A). */
   variants: VariantInput[];
   contentWeight: number | null;
+  /** Issue 22: who sends, customers without a store guide, the execution deadline (hours). */
+  senderMode: SenderMode;
+  senderFallback: SenderFallback;
+  executionDeadlineHours: number | null;
 }
 
 export type RuleFormField = keyof RuleFormValues;
@@ -61,6 +68,7 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   ignoreGlobalControl: false,
   variants: [],
   contentWeight: EXPERIMENT_LIMITS.weight.default,
+  ...SENDER_DEFAULTS,
 };
 
 /** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
@@ -110,6 +118,10 @@ export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
     // A's weight only matters beside other variants (its box shows only then).
     contentWeight:
       v.contentWeight ?? (v.variants?.length ? Number.NaN : EXPERIMENT_LIMITS.weight.default),
+    senderMode: v.senderMode ?? SENDER_DEFAULTS.senderMode,
+    senderFallback: v.senderFallback ?? SENDER_DEFAULTS.senderFallback,
+    // An emptied box is no deadline.
+    executionDeadlineHours: v.executionDeadlineHours ?? null,
   };
 }
 
@@ -138,6 +150,9 @@ export function fromRuleView(r: PushRuleView): RuleFormValues {
     ignoreGlobalControl: r.ignoreGlobalControl,
     variants: r.variants.map((x) => ({ ...x })),
     contentWeight: r.contentWeight,
+    senderMode: r.senderMode,
+    senderFallback: r.senderFallback,
+    executionDeadlineHours: r.executionDeadlineHours,
   };
 }
 
@@ -168,6 +183,9 @@ export function formFieldOf(apiField: string): RuleFormField | undefined {
     'ignoreGlobalControl',
     'variants',
     'contentWeight',
+    'senderMode',
+    'senderFallback',
+    'executionDeadlineHours',
   ];
   return fields.find((f) => f === root);
 }

@@ -30,6 +30,9 @@ const valid: PushRuleBody = {
   ignoreGlobalControl: false,
   variants: [],
   contentWeight: 1,
+  senderMode: 'wecom',
+  senderFallback: 'wecom',
+  executionDeadlineHours: null,
 };
 
 describe('validateRule (the api rule checks, in the operators’ words)', () => {

@@ -357,8 +357,8 @@ export class DeliveryRepository {
         [now, now, now, limit],
       );
     return rows.map((r) => ({
-      batchId: Number(r.batch_id),
-      runId: Number(r.run_id),
+      batchId: r.batch_id,
+      runId: r.run_id,
       msgid: r.msgid,
       step: r.step,
     }));

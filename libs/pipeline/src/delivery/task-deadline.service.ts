@@ -8,7 +8,7 @@ import { WecomCallBudget } from './wecom-call-budget';
 /** Tasks handled per round; the rest wait for the next (RECONCILE_INTERVAL_SECONDS). */
 const PER_ROUND = 20;
 
-export interface DeadlineReport {
+interface DeadlineReport {
   reminded: number;
   cancelled: number;
   /** Steps that found every member sent, hit the reminder limit, or failed. */

@@ -74,7 +74,7 @@ export interface FillingBatch {
   recipientCount: number;
 }
 
-export type FillStep =
+type FillStep =
   | { kind: 'append'; batchId: number; recipients: string[]; full: boolean }
   | { kind: 'insert'; sender: string | null; variant: number; recipients: string[]; full: boolean };
 
