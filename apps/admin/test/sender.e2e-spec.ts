@@ -74,10 +74,7 @@ describe('sender and execution deadline in the console', () => {
     await item('无专属导购的客户', card).getByText('跳过', { exact: true }).click();
     await item('执行期限（小时）', card).locator('input').fill('24');
     await page.getByRole('button', { name: '保存修改' }).click();
-    await page
-      .getByText(/已保存|已提交审批|保存成功/)
-      .first()
-      .waitFor();
+    await page.getByText(`已保存「${RULE}」`).waitFor();
     const info = (await api.post('/wechatpush/info', { id: ruleId })).body.data;
     expect(info).toMatchObject({
       senderMode: 'owner',
