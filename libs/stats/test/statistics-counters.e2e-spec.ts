@@ -86,7 +86,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
       const page = await stats.runs(q);
       const data = await Promise.all(
         page.data.map(async (run) => {
-          const [[funnel], [orders], members] = await Promise.all([
+          const [[funnel], [orders], members, tasks] = await Promise.all([
             p.db.query(
               `SELECT COUNT(*) AS push, SUM(failed) AS fail, SUM(failed = 0 AND best > 0) AS executed,
                       SUM(failed = 0 AND best = 3) AS delivered, SUM(failed = 0 AND best = 2) AS over_cap,
@@ -109,7 +109,16 @@ describe('statistics counters stay equal to the figures computed from the rows',
                 GROUP BY sender_userid ORDER BY sender_userid`,
               [run.runId],
             ),
+            p.db.query(
+              `SELECT userid, SUM(status = 2) AS sent, SUM(reminded_at IS NOT NULL) AS reminded,
+                      SUM(cancelled_at IS NOT NULL) AS cancelled
+                 FROM wechat_push_member_tasks WHERE run_id = ? GROUP BY userid`,
+              [run.runId],
+            ),
           ]);
+          const memberTasks = new Map(
+            (tasks as Record<string, string>[]).map((t) => [t.userid, t]),
+          );
           return {
             ...run,
             ...toFigures(funnel, orders),
@@ -122,6 +131,9 @@ describe('statistics counters stay equal to the figures computed from the rows',
               overCapCount: Number(m.over_cap),
               executionRate: rate(Number(m.executed), Number(m.assigned)),
               deliveryRate: rate(Number(m.delivered), Number(m.assigned)),
+              sentTasks: Number(memberTasks.get(m.userid)?.sent ?? 0),
+              remindedTasks: Number(memberTasks.get(m.userid)?.reminded ?? 0),
+              cancelledTasks: Number(memberTasks.get(m.userid)?.cancelled ?? 0),
             })),
           };
         }),

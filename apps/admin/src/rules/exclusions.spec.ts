@@ -40,6 +40,6 @@ describe('the contact policy exclusion breakdown', () => {
       '7日上限',
       '企业微信上限',
     ]);
-    expect(Object.keys(EXCLUSION_LABELS)).toHaveLength(7);
+    expect(Object.keys(EXCLUSION_LABELS)).toHaveLength(8);
   });
 });
