@@ -31,6 +31,8 @@ export const PIPELINE_TABLES = [
   'wechat_push_attributions',
   'wechat_push_delivery_tasks',
   'wechat_push_reminders',
+  'wechat_push_member_tasks',
+  'wecom_follow_relations',
   'wechat_push_recipient_outcomes',
   'wechat_push_batch_counts',
   'wechat_push_day_repeats',

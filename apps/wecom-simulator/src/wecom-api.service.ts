@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { checkAddMsgTemplate } from './add-msg-template.rules';
+import { SimCorpService } from './corp/sim-corp.service';
 import { SimMessage, SimulatorState } from './simulator-state.service';
 import { ok, WecomAnswer, wecomError } from './wecom-errcodes';
 
@@ -52,7 +53,10 @@ function page<T>(items: T[], offset: number, limit: number): { items: T[]; next_
 /** What the simulated WeCom does for each endpoint (the controller only maps HTTP). */
 @Injectable()
 export class WecomApiService {
-  constructor(private readonly state: SimulatorState) {}
+  constructor(
+    private readonly state: SimulatorState,
+    private readonly corp: SimCorpService,
+  ) {}
 
   gettoken(corpid: unknown, corpsecret: unknown): WecomAnswer {
     const s = this.state.settings;
@@ -85,7 +89,8 @@ export class WecomApiService {
     const s = this.state.settings;
     const checked = checkAddMsgTemplate(body, {
       isMediaValid: (id, type) => this.state.isMediaValid(id, type),
-      isKnownSender: (userid) => s.senders.includes(userid),
+      // A member of the corp: a configured sender or one of the generated corp's members.
+      isKnownSender: (userid) => s.senders.includes(userid) || this.corp.corp.isMember(userid),
       miniProgramAppIds: s.miniProgramAppIds,
     });
     if (!checked.ok) return { ...checked.answer, fail_list: [] };
@@ -93,12 +98,23 @@ export class WecomApiService {
     const failList: string[] = [];
     const reachable = new Set<string>();
     for (const id of t.externalUserIds) {
-      if (this.state.isNotFriend(id)) failList.push(id);
+      if (this.state.isNotFriend(id) || this.notFollowedBy(t.sender, id)) failList.push(id);
       else reachable.add(id);
     }
     if (reachable.size === 0) return { ...wecomError(41048), fail_list: failList };
     const message = this.state.addMessage({ ...t, failList, reachable: [...reachable] });
     return ok({ fail_list: failList, msgid: message.msgid });
+  }
+
+  /**
+   * A task with a sender reaches only that member's customers: a contact of the generated
+   * corp whom the sender does not follow cannot get it (ids the corp does not know are taken
+   * as the sender's, as before the corp existed).
+   */
+  private notFollowedBy(sender: string | undefined, externalUserId: string): boolean {
+    if (!sender) return false;
+    const follows = this.corp.corp.follows(externalUserId);
+    return follows.length > 0 && !follows.some((f) => f.userid === sender);
   }
 
   listGroupMsgs(body: Body): WecomAnswer {

@@ -17,6 +17,7 @@ import {
   QueueName,
   ResolveUnknownService,
   ScheduleSlotsService,
+  TaskDeadlineService,
 } from '@app/pipeline';
 import { checkJobHandlers, JobHandlerDiscovery } from './processors/job-handlers';
 import { QueueWorkers } from './queue-workers.service';
@@ -30,7 +31,8 @@ import { QueueWorkers } from './queue-workers.service';
  * down catches up at once. Then, every RECONCILE_INTERVAL_SECONDS, re-asserts the rate limit
  * and the scan's scheduler (both idempotent: a Redis that lost its data gets them back
  * without a restart), reconciles open and coming runs with the queues, and checks `unknown`
- * batches past their in-flight window against WeCom's task list (ResolveUnknownService).
+ * batches past their in-flight window against WeCom's task list (ResolveUnknownService), and
+ * carries out the rules' execution deadlines (TaskDeadlineService).
  */
 @Injectable()
 export class WorkerBootstrap implements OnApplicationBootstrap, OnModuleDestroy {
@@ -46,6 +48,7 @@ export class WorkerBootstrap implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly workers: QueueWorkers,
     private readonly scheduler: ScheduleSlotsService,
     private readonly resolver: ResolveUnknownService,
+    private readonly deadlines: TaskDeadlineService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -115,6 +118,12 @@ export class WorkerBootstrap implements OnApplicationBootstrap, OnModuleDestroy 
       await this.resolver.resolveDue();
     } catch (e) {
       this.logger.error({ msg: 'unknown batch resolution failed', err: (e as Error).message });
+    }
+    try {
+      // Rules with an execution deadline: remind members not yet sent, cancel at the deadline.
+      await this.deadlines.sweepDue();
+    } catch (e) {
+      this.logger.error({ msg: 'execution deadlines failed', err: (e as Error).message });
     } finally {
       this.ticking = false;
     }

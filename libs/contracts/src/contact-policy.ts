@@ -53,10 +53,12 @@ export const RULE_POLICY_LIMITS = {
 } as const;
 
 /**
- * Why the policy kept a customer out, in the order a customer is counted (once, under the
- * first reason that applies).
+ * Why a customer was kept out, in the order a customer is counted (once, under the first
+ * reason that applies): `noOwner` is the sender rule's (issue 22: an `owner` rule that skips
+ * customers without a store guide, checked before the policy), the others the policy's.
  */
 export const EXCLUSION_REASONS = [
+  'noOwner',
   'unreachable',
   'suppressed',
   'cooldown',
@@ -70,6 +72,7 @@ export type ExclusionCounts = Record<ExclusionReason, number>;
 
 export function noExclusions(): ExclusionCounts {
   return {
+    noOwner: 0,
     unreachable: 0,
     suppressed: 0,
     cooldown: 0,

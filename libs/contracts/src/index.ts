@@ -8,3 +8,4 @@ export * from './contact-policy';
 export * from './experiments';
 export * from './roles';
 export * from './audience';
+export * from './sender';

@@ -11,6 +11,14 @@ import {
   WINDOW_BASES,
   WindowBasis,
 } from './audience';
+import {
+  DEADLINE_LIMITS,
+  isDeadlineHours,
+  isSenderFallback,
+  isSenderMode,
+  SenderFallback,
+  SenderMode,
+} from './sender';
 
 /**
  * A push rule's validation, once, for the api and the console: push-config's DTO takes
@@ -90,6 +98,12 @@ export interface RuleInput {
   valueLookbackDays?: number;
   /** RFM tiers (codes of RFM_TIERS), any of which the customer must be in; empty: no condition. */
   rfmTiers?: readonly string[];
+  /** Issue 22: WeCom's choice of sender, or each customer's own store guide. */
+  senderMode?: SenderMode;
+  /** With `owner`: customers without an owner are skipped or sent as under `wecom`. */
+  senderFallback?: SenderFallback;
+  /** Members' time to send a task before it is cancelled (hours); null = none. */
+  executionDeadlineHours?: number | null;
 }
 
 export type RuleProblemCode =
@@ -133,7 +147,10 @@ export type RuleProblemCode =
   | 'min-orders-invalid'
   | 'min-spend-invalid'
   | 'value-lookback-invalid'
-  | 'rfm-tiers-invalid';
+  | 'rfm-tiers-invalid'
+  | 'sender-mode-invalid'
+  | 'sender-fallback-invalid'
+  | 'deadline-invalid';
 
 interface RuleProblem {
   /** Path into the request body, e.g. `weekDayPushTime[1].time`. */
@@ -300,6 +317,16 @@ function ruleFieldProblems(rule: RuleInput): RuleProblem[] {
       'ignoreGlobalControl must be a boolean',
     );
   audienceFieldProblems(rule, add);
+  if (rule.senderMode !== undefined && !isSenderMode(rule.senderMode))
+    add('senderMode', 'sender-mode-invalid', 'senderMode must be wecom or owner');
+  if (rule.senderFallback !== undefined && !isSenderFallback(rule.senderFallback))
+    add('senderFallback', 'sender-fallback-invalid', 'senderFallback must be skip or wecom');
+  if (rule.executionDeadlineHours !== undefined && !isDeadlineHours(rule.executionDeadlineHours))
+    add(
+      'executionDeadlineHours',
+      'deadline-invalid',
+      `executionDeadlineHours must be null or an integer ${DEADLINE_LIMITS.min}..${DEADLINE_LIMITS.max}`,
+    );
   return problems;
 }
 
@@ -531,6 +558,9 @@ const FIELD_ORDER: readonly string[] = [
   'contentWeight',
   'variants',
   'ignoreGlobalControl',
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ];
 const fieldRank = (p: RuleProblem) => FIELD_ORDER.indexOf(p.field.replace(/[[.].*$/, ''));
 

@@ -34,6 +34,13 @@ import { ReadAhead } from './read-ahead';
 import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
 import { isWithinGrace } from './slot-schedule';
 import { TestGroupService } from './test-send/test-group.service';
+import {
+  assignSenders,
+  groupBySender,
+  planFill,
+  readOwners,
+  RunSenders,
+} from './senders/sender-batches';
 
 /**
  * Pages of the audience read ahead of their commit (each ≤ PUSH_BATCH_SIZE ids, ~1 MB in
@@ -262,14 +269,20 @@ export class FireSlotService {
     let batchNo = run.batchCount ?? 0;
     let audience = run.audienceCount ?? 0;
     let controls = run.controlCount ?? 0;
-    let excluded: ExclusionCounts = run.excluded
-      ? (JSON.parse(run.excluded) as ExclusionCounts)
-      : noExclusions();
+    let excluded: ExclusionCounts = addExclusions(
+      noExclusions(),
+      run.excluded ? (JSON.parse(run.excluded) as Partial<ExclusionCounts>) : {},
+    );
     // Finished before a crash: a page was committed (a batch, or its exclusions) and no
     // page is left.
     if ((batchNo > 0 || run.excluded !== null) && start === null)
-      return { audience, batches: batchNo };
+      return this.selectionDone(run.id, { audience, batches: batchNo });
     if (run.kind === 'test') return this.selectTestGroup(run, rule, message);
+    const senders = await this.runs.recordSenders(run.id, {
+      mode: rule.senderMode,
+      fallback: rule.senderFallback,
+      deadlineHours: rule.executionDeadlineHours,
+    });
     const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
     const rulePolicy: RulePolicy = {
       pushId: rule.id,
@@ -278,17 +291,27 @@ export class FireSlotService {
     };
     const design = await this.experimentDesign(run, rule);
     const snapshot = this.db.createQueryRunner();
-    let reading: ReadAhead<{ page: AudiencePage; state: PageState | null }> | undefined;
+    let reading:
+      | ReadAhead<{
+          page: AudiencePage;
+          state: PageState | null;
+          owners: Map<string, string> | null;
+        }>
+      | undefined;
     await snapshot.connect();
     try {
       const snapshotAt = this.clock.now();
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       const pages = this.audience.pages(rule, at, start, this.audience.batchSize, snapshot);
       reading = new ReadAhead(
-        this.withState(pages, policy ? { runner: snapshot, snapshotAt } : null),
+        this.withState(
+          pages,
+          policy ? { runner: snapshot, snapshotAt } : null,
+          senders.mode === 'owner' ? snapshot : null,
+        ),
         READ_AHEAD_PAGES,
       );
-      for await (const { page, state } of reading) {
+      for await (const { page, state, owners } of reading) {
         if ((await message) !== 'ready') return null;
         const next = page.next ? JSON.stringify(page.next) : null;
         if (page.externalUserids.length === 0) continue; // only ever the last page
@@ -300,6 +323,7 @@ export class FireSlotService {
           design,
           page.externalUserids,
           state,
+          { ...senders, owners },
           {
             batchNo,
             audience,
@@ -338,7 +362,21 @@ export class FireSlotService {
       if (!ended) await snapshot.query('ROLLBACK').catch(() => undefined);
       await snapshot.release();
     }
-    return { audience, batches: batchNo };
+    return this.selectionDone(run.id, { audience, batches: batchNo });
+  }
+
+  /**
+   * Every page is committed: an owner run's batches still being filled go out now (pending,
+   * their jobs enqueued). Repeated by a retry that finds the selection done.
+   */
+  private async selectionDone(
+    runId: number,
+    selected: { audience: number; batches: number },
+  ): Promise<{ audience: number; batches: number }> {
+    if ((await this.runs.closeFilling(runId, this.clock.now())) > 0) {
+      await this.enqueueBatches(runId);
+    }
+    return selected;
   }
 
   /**
@@ -434,14 +472,21 @@ export class FireSlotService {
   private async *withState(
     pages: AsyncGenerator<AudiencePage>,
     read: { runner: SqlRunner; snapshotAt: Date } | null,
-  ): AsyncGenerator<{ page: AudiencePage; state: PageState | null }> {
+    ownersFrom: SqlRunner | null,
+  ): AsyncGenerator<{
+    page: AudiencePage;
+    state: PageState | null;
+    owners: Map<string, string> | null;
+  }> {
     for await (const page of pages) {
       const state = read
         ? await this.ledger.state(read.runner, page.externalUserids, {
             snapshotAt: read.snapshotAt,
           })
         : null;
-      yield { page, state };
+      // An owner run's senders: each customer's store guide, on the same snapshot.
+      const owners = ownersFrom ? await readOwners(ownersFrom, page.externalUserids) : null;
+      yield { page, state, owners };
     }
   }
 
@@ -459,8 +504,9 @@ export class FireSlotService {
     rulePolicy: RulePolicy,
     policy: ContactPolicyShape | null,
     design: ExperimentDesign,
-    ids: string[],
+    pageIds: string[],
     snapshotState: PageState | null,
+    senders: RunSenders & { owners: Map<string, string> | null },
     prev: {
       batchNo: number;
       audience: number;
@@ -477,6 +523,9 @@ export class FireSlotService {
     excluded: ExclusionCounts;
   }> {
     let known = snapshotState;
+    // Under `owner` with `skip`, customers without a store guide never reach the policy.
+    const { kept: ids, skipped, senderOf } = assignSenders(pageIds, senders.owners, senders);
+    const owner = senders.mode === 'owner';
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runs.transaction(async (em) => {
@@ -489,24 +538,67 @@ export class FireSlotService {
           // Held out (rule holdout, global control): recorded, not sent, not reserved.
           const { treated, control } = splitControls(verdict ? verdict.allowed : ids, design);
           await this.runs.insertControls(em, run.id, control, now);
-          // One batch per content variant (each its own WeCom task), A first.
+          // One batch per content variant (each its own WeCom task), A first; under `owner`
+          // per (variant, store guide), filled across pages (docs/PIPELINE.md).
           let no = prev.batchNo;
           let sent = 0;
           const batchIds: number[] = [];
+          const reserve = async (batchId: number, recipients: string[]) => {
+            if (!verdict) return;
+            await this.ledger.reserve(
+              em,
+              { ...verdict, allowed: recipients },
+              { pushId: rule.id, runId: run.id, batchId, at: now, counted: !rule.capExempt },
+            );
+          };
+          const open = owner ? await this.runs.fillingBatches(em, run.id) : [];
           for (const [variant, recipients] of [...treated].sort(([a], [b]) => a - b)) {
             sent += recipients.length;
-            no++;
-            const batchId = await this.runs.insertBatch(em, run.id, no, recipients, now, variant);
-            batchIds.push(batchId);
-            if (verdict) {
-              await this.ledger.reserve(
-                em,
-                { ...verdict, allowed: recipients },
-                { pushId: rule.id, runId: run.id, batchId, at: now, counted: !rule.capExempt },
-              );
+            if (!owner) {
+              no++;
+              const batchId = await this.runs.insertBatch(em, run.id, no, recipients, now, variant);
+              batchIds.push(batchId);
+              await reserve(batchId, recipients);
+              continue;
+            }
+            for (const [sender, group] of groupBySender(recipients, senderOf)) {
+              const size = this.audience.batchSize;
+              for (const step of planFill(open, { variant, sender, recipients: group }, size)) {
+                let batchId: number;
+                if (step.kind === 'append') {
+                  batchId = step.batchId;
+                  await this.runs.appendRecipients(em, batchId, step.recipients, step.full, now);
+                } else {
+                  no++;
+                  batchId = await this.runs.insertBatch(
+                    em,
+                    run.id,
+                    no,
+                    step.recipients,
+                    now,
+                    variant,
+                    {
+                      sender,
+                      state: step.full ? BatchState.PENDING : BatchState.FILLING,
+                    },
+                  );
+                  if (!step.full)
+                    open.push({
+                      id: batchId,
+                      sender,
+                      variant,
+                      recipientCount: step.recipients.length,
+                    });
+                }
+                if (step.full) batchIds.push(batchId);
+                await reserve(batchId, step.recipients);
+              }
             }
           }
-          const excluded = addExclusions(prev.excluded, verdict?.excluded ?? noExclusions());
+          const excluded = addExclusions(
+            addExclusions(prev.excluded, { noOwner: skipped }),
+            verdict?.excluded ?? noExclusions(),
+          );
           const advanced = await this.runs.advanceSelection(
             em,
             run.id,

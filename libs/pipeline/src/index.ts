@@ -13,6 +13,7 @@ export * from './pipeline.module';
 export * from './delivery/delivery-policy';
 export * from './delivery/delivery.repository';
 export * from './delivery/track-delivery.service';
+export { TaskDeadlineService } from './delivery/task-deadline.service';
 export * from './metrics/pipeline-figures';
 export * from './metrics/pipeline-metrics';
 export * from './metrics/pipeline-incidents';

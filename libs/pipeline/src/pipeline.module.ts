@@ -17,6 +17,7 @@ import { ScheduleSlotsService } from './schedule-slots.service';
 import { SendBatchService } from './send-batch.service';
 import { DeliveryRepository } from './delivery/delivery.repository';
 import { TrackDeliveryService } from './delivery/track-delivery.service';
+import { TaskDeadlineService } from './delivery/task-deadline.service';
 import { TestGroupService } from './test-send/test-group.service';
 import { TestSendService } from './test-send/test-send.service';
 
@@ -39,6 +40,7 @@ import { TestSendService } from './test-send/test-send.service';
     PushRunService,
     DeliveryRepository,
     TrackDeliveryService,
+    TaskDeadlineService,
     AnswerJournal,
     ResolveUnknownService,
     TestGroupService,
@@ -52,6 +54,7 @@ import { TestSendService } from './test-send/test-send.service';
     SendBatchService,
     PushRunService,
     TrackDeliveryService,
+    TaskDeadlineService,
     ResolveUnknownService,
     TestGroupService,
     TestSendService,

@@ -3,11 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { ContactLedger } from '@app/contact-policy';
+import type { SenderFallback, SenderMode } from '@app/contracts';
 import type { ExperimentDesign } from '@app/experiments';
 import { WechatPushResult, WechatPushResultJson } from '@app/push-config';
 import { BatchState, PushBatch, TERMINAL_BATCH_STATES } from './entities/push-batch.entity';
 import { PushRun, RunState, TERMINAL_RUN_STATES } from './entities/push-run.entity';
 import type { RunKind } from './queue.contracts';
+import type { FillingBatch } from './senders/sender-batches';
 
 interface RunKey {
   pushId: number;
@@ -107,7 +109,7 @@ export class PushRunRepository {
     return isolation ? this.db.transaction(isolation, work) : this.db.transaction(work);
   }
 
-  /** Inserts a pending batch; returns its id. */
+  /** Inserts a pending batch (or, for an owner run's sender, a filling one); returns its id. */
   async insertBatch(
     em: EntityManager,
     runId: number,
@@ -115,12 +117,17 @@ export class PushRunRepository {
     recipients: string[],
     now: Date,
     variant = 0,
+    sender: { sender: string | null; state: BatchState.PENDING | BatchState.FILLING } = {
+      sender: null,
+      state: BatchState.PENDING,
+    },
   ): Promise<number> {
     const result = await em.insert(PushBatch, {
       runId,
       batchNo,
       variant,
-      state: BatchState.PENDING,
+      sender: sender.sender,
+      state: sender.state,
       recipientCount: recipients.length,
       recipients: JSON.stringify(recipients),
       createdAt: now,
@@ -128,6 +135,81 @@ export class PushRunRepository {
     });
     // The insert id of a BIGINT column, a number with the connection's big-number settings.
     return result.identifiers[0].id as number;
+  }
+
+  /** The run's batches still being filled, locked for the page's transaction. */
+  async fillingBatches(em: EntityManager, runId: number): Promise<FillingBatch[]> {
+    const rows: { id: number; sender: string | null; variant: number; n: number }[] =
+      await em.query(
+        `SELECT id, sender, variant, recipient_count AS n FROM wechat_push_batches
+          WHERE run_id = ? AND state = 'filling' ORDER BY id FOR UPDATE`,
+        [runId],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      sender: r.sender,
+      variant: Number(r.variant),
+      recipientCount: Number(r.n),
+    }));
+  }
+
+  /** Adds recipients to a filling batch; a full one becomes pending (its job follows the commit). */
+  async appendRecipients(
+    em: EntityManager,
+    batchId: number,
+    recipients: string[],
+    full: boolean,
+    now: Date,
+  ): Promise<void> {
+    const r: { affectedRows?: number } = await em.query(
+      `UPDATE wechat_push_batches
+          SET recipients = JSON_MERGE_PRESERVE(recipients, ?), recipient_count = recipient_count + ?,
+              state = ?, updated_at = ?
+        WHERE id = ? AND state = 'filling'`,
+      [
+        JSON.stringify(recipients),
+        recipients.length,
+        full ? BatchState.PENDING : BatchState.FILLING,
+        now,
+        batchId,
+      ],
+    );
+    if (!r.affectedRows) throw new Error(`batch ${batchId} is no longer filling`);
+  }
+
+  /**
+   * The selection of the run is done: its filling batches become pending (while it is still
+   * selecting — a cancelled run's were cancelled). Returns how many.
+   */
+  async closeFilling(runId: number, now: Date): Promise<number> {
+    const r: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id
+          SET b.state = 'pending', b.updated_at = ?
+        WHERE b.run_id = ? AND b.state = 'filling' AND r.state = 'selecting'`,
+      [now, runId],
+    );
+    return r.affectedRows ?? 0;
+  }
+
+  /**
+   * The run's sender settings, recorded once when its selection starts (the rule's `given`);
+   * a concurrent or earlier attempt's recorded ones win.
+   */
+  async recordSenders(
+    runId: number,
+    given: { mode: SenderMode; fallback: SenderFallback; deadlineHours: number | null },
+  ): Promise<{ mode: SenderMode; fallback: SenderFallback; deadlineHours: number | null }> {
+    await this.db.query(
+      `UPDATE wechat_push_runs SET sender_mode = ?, sender_fallback = ?, execution_deadline_hours = ?
+        WHERE id = ? AND sender_mode IS NULL`,
+      [given.mode, given.fallback, given.deadlineHours, runId],
+    );
+    const [row]: { m: SenderMode; f: SenderFallback; h: number | null }[] = await this.db.query(
+      `SELECT sender_mode AS m, sender_fallback AS f, execution_deadline_hours AS h
+         FROM wechat_push_runs WHERE id = ?`,
+      [runId],
+    );
+    return { mode: row.m, fallback: row.f, deadlineHours: row.h === null ? null : Number(row.h) };
   }
 
   /**
@@ -463,7 +545,7 @@ export class PushRunRepository {
    */
   async completeRunIfDone(runId: number, now: Date, recount = false): Promise<boolean> {
     const [open]: { n: string | number }[] = await this.db.query(
-      `SELECT COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? AND state IN ('pending', 'sending')`,
+      `SELECT COUNT(*) AS n FROM wechat_push_batches WHERE run_id = ? AND state IN ('filling', 'pending', 'sending')`,
       [runId],
     );
     if (Number(open.n) > 0) return false;
@@ -481,7 +563,7 @@ export class PushRunRepository {
               r.fail_count = b.failed_ids, r.finished_at = ?, r.updated_at = ?
         WHERE r.id = ? AND r.state IN (${recount ? "'sending', 'cancelled', 'completed'" : "'sending', 'cancelled'"})
           AND NOT EXISTS (SELECT 1 FROM wechat_push_batches x
-                           WHERE x.run_id = r.id AND x.state IN ('pending', 'sending'))`,
+                           WHERE x.run_id = r.id AND x.state IN ('filling', 'pending', 'sending'))`,
       [runId, now, now, runId],
     );
     return (result.affectedRows ?? 0) > 0;

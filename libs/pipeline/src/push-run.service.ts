@@ -11,7 +11,13 @@ import {
   formatDateTime,
 } from '@app/common';
 import { ContactLedger, ContactPolicyService } from '@app/contact-policy';
-import { ExclusionCounts, isQuietTime, noExclusions, variantKey } from '@app/contracts';
+import {
+  addExclusions,
+  ExclusionCounts,
+  isQuietTime,
+  noExclusions,
+  variantKey,
+} from '@app/contracts';
 import { PushRuleRepository } from '@app/push-config';
 import { SelectAudienceService } from '@app/audience';
 import { WecomClient, WecomError } from '@app/wecom';
@@ -27,6 +33,8 @@ export interface BatchView {
   batchNo: number;
   /** The content variant its recipients got: A (the rule's own), B, … */
   variant: string;
+  /** The member the batch's task was created for; null: WeCom assigns. */
+  sender: string | null;
   state: BatchState;
   recipientCount: number;
   attempts: number;
@@ -36,6 +44,21 @@ export interface BatchView {
   errmsg: string | null;
   failCount: number;
   finishedAt: string | null;
+}
+
+/** One sender of a run (issue 22): its batches and how its members executed them. */
+export interface RunSenderView {
+  /** The member the batches were created for; null: WeCom assigned (wecom mode, fallback). */
+  sender: string | null;
+  batches: number;
+  recipients: number;
+  /** Recipients WeCom accepted (sent batches minus fail_list). */
+  accepted: number;
+  /** Member tasks sent, still not sent, reminded before and cancelled at the deadline. */
+  sentTasks: number;
+  pendingTasks: number;
+  remindedTasks: number;
+  cancelledTasks: number;
 }
 
 export interface RunView {
@@ -60,6 +83,12 @@ export interface RunView {
   failCount: number;
   startedAt: string | null;
   finishedAt: string | null;
+  /** How the run selected its senders (null before its selection began). */
+  senderMode: string | null;
+  senderFallback: string | null;
+  executionDeadlineHours: number | null;
+  /** Per sender (owner runs: one row per store guide). */
+  senders: RunSenderView[];
   batches: BatchView[];
 }
 
@@ -73,7 +102,7 @@ export interface CancelReport {
 const fmt = (d: Date | null) => (d ? formatDateTime(d) : null);
 
 /** A trigger or resend waiting for a second approver (POST /wechatpush/confirmations). */
-export interface OpenConfirmation {
+interface OpenConfirmation {
   requestId: number;
   kind: 'trigger' | 'resend';
   pushId: number;
@@ -315,18 +344,35 @@ export class PushRunService {
       take: pagesize,
     });
     const batches = await this.runs.listBatches(runs.map((r) => r.id));
+    const tasks = await this.memberTasks(runs.map((r) => r.id));
     return {
-      data: runs.map((r) =>
-        toRunView(
-          r,
-          batches.filter((b) => b.runId === r.id),
-        ),
-      ),
+      data: runs.map((r) => {
+        const own = batches.filter((b) => b.runId === r.id);
+        return { ...toRunView(r, own), senders: sendersOf(own, tasks.get(r.id) ?? []) };
+      }),
       total,
       page,
       pagesize,
       pages: Math.ceil(total / pagesize),
     };
+  }
+
+  /** The member tasks of the runs' batches, as tracking and the deadline recorded them. */
+  private async memberTasks(runIds: number[]): Promise<Map<number, MemberTaskRow[]>> {
+    const byRun = new Map<number, MemberTaskRow[]>();
+    if (runIds.length === 0) return byRun;
+    const rows: (MemberTaskRow & { run_id: number })[] = await this.db.query(
+      `SELECT run_id, batch_id, userid, status, reminded_at IS NOT NULL AS reminded,
+              cancelled_at IS NOT NULL AS cancelled
+         FROM wechat_push_member_tasks WHERE run_id IN (?)`,
+      [runIds],
+    );
+    for (const r of rows) {
+      const list = byRun.get(r.run_id) ?? [];
+      list.push(r);
+      byRun.set(r.run_id, list);
+    }
+    return byRun;
   }
 
   /**
@@ -421,11 +467,20 @@ export class PushRunService {
       ]);
     }
     let cancelledBatches = 0;
-    for (const b of await this.runs.findBatchIds(run.id, [BatchState.PENDING])) {
+    for (const b of await this.runs.findBatchIds(run.id, [
+      BatchState.FILLING,
+      BatchState.PENDING,
+    ])) {
       if (
-        await this.runs.transitionBatch(b.id, [BatchState.PENDING], BatchState.CANCELLED, now, {
-          errmsg: 'run cancelled',
-        })
+        await this.runs.transitionBatch(
+          b.id,
+          [BatchState.FILLING, BatchState.PENDING],
+          BatchState.CANCELLED,
+          now,
+          {
+            errmsg: 'run cancelled',
+          },
+        )
       ) {
         cancelledBatches++;
       }
@@ -457,7 +512,58 @@ export class PushRunService {
   }
 }
 
-function toRunView(r: PushRun, batches: PushBatch[]): RunView {
+interface MemberTaskRow {
+  batch_id: number;
+  userid: string;
+  status: number;
+  reminded: number;
+  cancelled: number;
+}
+
+/**
+ * A run's senders: its batches grouped by their sender, with the member tasks of each. A
+ * batch without a sender (WeCom assigned) counts its members' tasks under each member.
+ */
+function sendersOf(batches: PushBatch[], tasks: MemberTaskRow[]): RunSenderView[] {
+  const views = new Map<string, RunSenderView>();
+  const view = (sender: string | null) => {
+    const key = sender ?? '';
+    let v = views.get(key);
+    if (!v) {
+      v = {
+        sender,
+        batches: 0,
+        recipients: 0,
+        accepted: 0,
+        sentTasks: 0,
+        pendingTasks: 0,
+        remindedTasks: 0,
+        cancelledTasks: 0,
+      };
+      views.set(key, v);
+    }
+    return v;
+  };
+  const senderOfBatch = new Map(batches.map((b) => [b.id, b.sender]));
+  for (const b of batches) {
+    const v = view(b.sender);
+    v.batches++;
+    v.recipients += b.recipientCount;
+    if (b.state === BatchState.SENT) v.accepted += b.recipientCount - b.failCount;
+  }
+  for (const t of tasks) {
+    const v = view(senderOfBatch.get(t.batch_id) ?? t.userid);
+    if (Number(t.status) === 2) v.sentTasks++;
+    else v.pendingTasks++;
+    if (Number(t.reminded)) v.remindedTasks++;
+    if (Number(t.cancelled)) v.cancelledTasks++;
+  }
+  return [...views.values()].sort((a, b) =>
+    (a.sender ?? '\uffff').localeCompare(b.sender ?? '\uffff'),
+  );
+}
+
+function toRunView(r: PushRun, batches: PushBatch[]): Omit<RunView, 'senders'> {
   return {
     id: r.id,
     kind: r.kind,
@@ -467,7 +573,11 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     ruleName: r.ruleName,
     audienceCount: r.audienceCount,
     controlCount: r.controlCount,
-    excluded: r.excluded ? (JSON.parse(r.excluded) as ExclusionCounts) : noExclusions(),
+    // Runs recorded before a reason existed lack its key: counted 0.
+    excluded: addExclusions(
+      noExclusions(),
+      r.excluded ? (JSON.parse(r.excluded) as Partial<ExclusionCounts>) : {},
+    ),
     forced: r.forced,
     ruleVersion: r.ruleVersion === null ? null : Number(r.ruleVersion),
     batchCount: r.batchCount,
@@ -478,10 +588,15 @@ function toRunView(r: PushRun, batches: PushBatch[]): RunView {
     failCount: r.failCount,
     startedAt: fmt(r.startedAt),
     finishedAt: fmt(r.finishedAt),
+    senderMode: r.senderMode,
+    senderFallback: r.senderFallback,
+    executionDeadlineHours:
+      r.executionDeadlineHours === null ? null : Number(r.executionDeadlineHours),
     batches: batches.map((b) => ({
       id: b.id,
       batchNo: b.batchNo,
       variant: variantKey(b.variant),
+      sender: b.sender,
       state: b.state,
       recipientCount: b.recipientCount,
       attempts: b.attempts,

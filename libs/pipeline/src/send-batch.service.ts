@@ -106,6 +106,8 @@ export class SendBatchService {
     try {
       answer = await this.wecom.addMsgTemplate({
         externalUserIds: recipients,
+        // An owner run's batch is one store guide's task; otherwise WeCom assigns.
+        ...(batch.sender ? { sender: batch.sender } : {}),
         text: content || undefined,
         attachments,
       });

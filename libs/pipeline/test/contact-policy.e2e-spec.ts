@@ -83,6 +83,7 @@ describe('contact policy: every rule obeys the customer-level caps, cooldowns an
     return per;
   };
   const none = {
+    noOwner: 0,
     unreachable: 0,
     suppressed: 0,
     cooldown: 0,

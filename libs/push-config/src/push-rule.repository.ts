@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import type { LabelMatch, WindowBasis } from '@app/contracts';
+import type { LabelMatch, SenderFallback, SenderMode, WindowBasis } from '@app/contracts';
 import { WechatPush } from './entities/wechat-push.entity';
 import { WechatPushTime } from './entities/wechat-push-time.entity';
 
@@ -80,6 +80,9 @@ export interface RuleWithSlotsRow {
   min_spend: string | number | null;
   value_lookback_days: number;
   rfm_tiers: string | null;
+  sender_mode: SenderMode;
+  sender_fallback: SenderFallback;
+  execution_deadline_hours: number | null;
   approved_version: number | null;
   slots: string | null;
 }
@@ -164,7 +167,8 @@ export class PushRuleRepository {
               p.ignore_global_control, p.variants, p.content_weight, p.approved_version,
               p.window_basis, p.label_match, p.exclude_city_labels, p.exclude_store_labels,
               p.exclude_brand_labels, p.exclude_cate_labels, p.exclude_sku_labels, p.min_orders,
-              p.min_spend, p.value_lookback_days, p.rfm_tiers
+              p.min_spend, p.value_lookback_days, p.rfm_tiers,
+              p.sender_mode, p.sender_fallback, p.execution_deadline_hours
          FROM wechat_push p
         WHERE p.id = ? AND p.is_deleted = 0`,
       [id],

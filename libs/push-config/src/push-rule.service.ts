@@ -31,6 +31,7 @@ import {
   RFM_TIERS,
   normalizeLabelList,
   RULE_POLICY_LIMITS,
+  SENDER_DEFAULTS,
   VariantInput,
 } from '@app/contracts';
 import { checkRuleSemantics } from './push-rule.rules';
@@ -527,6 +528,13 @@ function toBody(rule: PushRuleDto, base: RuleBody | null): RuleBody {
         : (JSON.parse(JSON.stringify(normalizeVariants(rule.variants))) as VariantInput[]),
     contentWeight: or(rule.contentWeight, base?.contentWeight, EXPERIMENT_LIMITS.weight.default),
     ignoreGlobalControl: or(rule.ignoreGlobalControl, base?.ignoreGlobalControl, false),
+    senderMode: or(rule.senderMode, base?.senderMode, SENDER_DEFAULTS.senderMode),
+    senderFallback: or(rule.senderFallback, base?.senderFallback, SENDER_DEFAULTS.senderFallback),
+    // null clears the deadline; only an absent field keeps the edited version's.
+    executionDeadlineHours:
+      rule.executionDeadlineHours !== undefined
+        ? rule.executionDeadlineHours
+        : (base?.executionDeadlineHours ?? SENDER_DEFAULTS.executionDeadlineHours),
     ...audienceBody(rule, base),
   };
 }
@@ -597,6 +605,9 @@ function columnsOf(body: RuleBody): Partial<WechatPush> {
     minSpend: body.minSpend,
     valueLookbackDays: body.valueLookbackDays,
     rfmTiers: body.rfmTiers,
+    senderMode: body.senderMode,
+    senderFallback: body.senderFallback,
+    executionDeadlineHours: body.executionDeadlineHours,
   };
 }
 
@@ -654,6 +665,10 @@ function toView(row: RuleWithSlotsRow): PushRuleView {
     minSpend: row.min_spend === null ? null : Number(row.min_spend),
     valueLookbackDays: Number(row.value_lookback_days),
     rfmTiers: row.rfm_tiers ? row.rfm_tiers.split(',') : [],
+    senderMode: row.sender_mode,
+    senderFallback: row.sender_fallback,
+    executionDeadlineHours:
+      row.execution_deadline_hours === null ? null : Number(row.execution_deadline_hours),
     version: row.approved_version === null ? null : Number(row.approved_version),
     approvedVersion: row.approved_version === null ? null : Number(row.approved_version),
     pendingVersion: null,

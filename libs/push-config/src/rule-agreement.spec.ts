@@ -59,6 +59,9 @@ const valid: Required<RuleInput> = {
   minSpend: 300,
   valueLookbackDays: 180,
   rfmTiers: ['important_value', 'general_value'],
+  senderMode: 'owner',
+  senderFallback: 'skip',
+  executionDeadlineHours: 24,
 };
 
 const pipe = createValidationPipe();
@@ -218,6 +221,20 @@ const CASES: [string, Partial<RuleInput>, string[]][] = [
   ['valueLookbackDays 0', { valueLookbackDays: 0 }, ['valueLookbackDays']],
   ['valueLookbackDays 3651', { valueLookbackDays: 3651 }, ['valueLookbackDays']],
   ['an unknown RFM tier', { rfmTiers: ['vip'] }, ['rfmTiers']],
+  ['senderMode wecom', { senderMode: 'wecom' }, []],
+  ['senderMode unknown', { senderMode: 'guide' as unknown as 'owner' }, ['senderMode']],
+  ['senderFallback unknown', { senderFallback: 'drop' as unknown as 'skip' }, ['senderFallback']],
+  ['no deadline', { executionDeadlineHours: null }, []],
+  ['a deadline of 1 h', { executionDeadlineHours: 1 }, []],
+  ['a deadline of 168 h', { executionDeadlineHours: 168 }, []],
+  ['a deadline of 0 h', { executionDeadlineHours: 0 }, ['executionDeadlineHours']],
+  ['a deadline of 169 h', { executionDeadlineHours: 169 }, ['executionDeadlineHours']],
+  ['a deadline of 1.5 h', { executionDeadlineHours: 1.5 }, ['executionDeadlineHours']],
+  [
+    'a deadline that is a string',
+    { executionDeadlineHours: '24' as unknown as number },
+    ['executionDeadlineHours'],
+  ],
   ['nothing to send', noContent, ['content']],
   ['image only', { ...noContent, img: 'https://oss.example.com/a.jpg' }, []],
   ['text of 4001 bytes', { content: 'a'.repeat(3998) + '喵' }, ['content']],

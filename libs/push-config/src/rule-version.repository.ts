@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SENDER_DEFAULTS } from '@app/contracts';
 import type { FieldDiff, VersionState } from './dto/rule-version.dto';
 import type { PushRuleView } from './dto/push-rule.dto';
 import { VALUE_LIMITS } from '@app/contracts';
@@ -45,6 +46,9 @@ const BODY_FIELDS: readonly (keyof RuleBody)[] = [
   'priority',
   'capExempt',
   'ignoreGlobalControl',
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ];
 
 /**
@@ -82,6 +86,11 @@ const GATED_FIELDS: ReadonlySet<string> = new Set([
   'weekDayPushTime',
   'startDate',
   'endDate',
+  // Who sends (and whether customers without a store guide are skipped), and how long
+  // members may take before their tasks are cancelled: who is reached.
+  'senderMode',
+  'senderFallback',
+  'executionDeadlineHours',
 ]);
 
 type AudienceField =
@@ -184,7 +193,8 @@ const toRow = (r: RawVersion): VersionRow => ({
   pushId: r.push_id,
   version: Number(r.version),
   state: r.state,
-  body: withAudienceDefaults(JSON.parse(r.body) as RuleBody),
+  // Bodies written before issue 22 hold neither the targeting nor the sender fields.
+  body: { ...SENDER_DEFAULTS, ...withAudienceDefaults(JSON.parse(r.body) as RuleBody) },
   authorId: r.author_id,
   authorName: r.author_name,
   createdAt: r.created_at,

@@ -61,6 +61,10 @@ interface SenderFigures {
   overCapCount: number;
   executionRate: number;
   deliveryRate: number;
+  /** The member's tasks in the run (get_groupmsg_task): sent, reminded and cancelled at the deadline. */
+  sentTasks: number;
+  remindedTasks: number;
+  cancelledTasks: number;
 }
 
 /**
@@ -355,7 +359,7 @@ export class PushStatisticsService {
       // Within a run each recipient is in one batch only (the audience is de-duplicated), so
       // per-run counts are sums of the batches' counters.
       const window = attributionWindowSeconds(q.attributionDays, this.config);
-      const [f, o, rev, s]: [
+      const [f, o, rev, s, mt]: [
         (RawFunnel & { run_id: number })[],
         (RawOrders & { run_id: number })[],
         (RawOrders & { run_id: number })[],
@@ -368,6 +372,7 @@ export class PushStatisticsService {
           not_friend: string;
           over_cap: string;
         }[],
+        { run_id: number; userid: string; sent: number; reminded: number; cancelled: number }[],
       ] = await Promise.all([
         this.runCounters(ids),
         this.db.query(
@@ -398,7 +403,16 @@ export class PushStatisticsService {
             ORDER BY c.run_id, c.sender_userid`,
           [ids],
         ),
+        // Each member's tasks as tracking and the execution deadline recorded them.
+        this.db.query(
+          `SELECT m.run_id, m.userid, SUM(m.status = 2) AS sent,
+                  SUM(m.reminded_at IS NOT NULL) AS reminded, SUM(m.cancelled_at IS NOT NULL) AS cancelled
+             FROM wechat_push_member_tasks m WHERE m.run_id IN (?)
+            GROUP BY m.run_id, m.userid`,
+          [ids],
+        ),
       ]);
+      const memberTasks = new Map(mt.map((m) => [`${m.run_id}\n${m.userid.toLowerCase()}`, m]));
       for (const r of f) funnels.set(r.run_id, r);
       const revenueOf = new Map(rev.map((r) => [r.run_id, r.revenue]));
       for (const r of o) orders.set(r.run_id, { ...r, revenue: revenueOf.get(r.run_id) });
@@ -416,6 +430,13 @@ export class PushStatisticsService {
           overCapCount: Number(r.over_cap),
           executionRate: rate(executed, assigned),
           deliveryRate: rate(delivered, assigned),
+          sentTasks: Number(memberTasks.get(`${r.run_id}\n${r.userid.toLowerCase()}`)?.sent ?? 0),
+          remindedTasks: Number(
+            memberTasks.get(`${r.run_id}\n${r.userid.toLowerCase()}`)?.reminded ?? 0,
+          ),
+          cancelledTasks: Number(
+            memberTasks.get(`${r.run_id}\n${r.userid.toLowerCase()}`)?.cancelled ?? 0,
+          ),
         });
         senders.set(r.run_id, list);
       }

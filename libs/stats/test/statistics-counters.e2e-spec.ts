@@ -86,7 +86,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
       const page = await stats.runs(q);
       const data = await Promise.all(
         page.data.map(async (run) => {
-          const [[funnel], [orders], members] = await Promise.all([
+          const [[funnel], [orders], members, tasks] = await Promise.all([
             p.db.query(
               `SELECT COUNT(*) AS push, SUM(failed) AS fail, SUM(failed = 0 AND best > 0) AS executed,
                       SUM(failed = 0 AND best = 3) AS delivered, SUM(failed = 0 AND best = 2) AS over_cap,
@@ -109,7 +109,16 @@ describe('statistics counters stay equal to the figures computed from the rows',
                 GROUP BY sender_userid ORDER BY sender_userid`,
               [run.runId],
             ),
+            p.db.query(
+              `SELECT userid, SUM(status = 2) AS sent, SUM(reminded_at IS NOT NULL) AS reminded,
+                      SUM(cancelled_at IS NOT NULL) AS cancelled
+                 FROM wechat_push_member_tasks WHERE run_id = ? GROUP BY userid`,
+              [run.runId],
+            ),
           ]);
+          const memberTasks = new Map(
+            (tasks as Record<string, string>[]).map((t) => [t.userid, t]),
+          );
           return {
             ...run,
             ...toFigures(funnel, orders),
@@ -122,6 +131,9 @@ describe('statistics counters stay equal to the figures computed from the rows',
               overCapCount: Number(m.over_cap),
               executionRate: rate(Number(m.executed), Number(m.assigned)),
               deliveryRate: rate(Number(m.delivered), Number(m.assigned)),
+              sentTasks: Number(memberTasks.get(m.userid)?.sent ?? 0),
+              remindedTasks: Number(memberTasks.get(m.userid)?.reminded ?? 0),
+              cancelledTasks: Number(memberTasks.get(m.userid)?.cancelled ?? 0),
             })),
           };
         }),
@@ -195,7 +207,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
             new Date(slotAt.getTime() + 5_000),
           ],
         );
-        expect(await repo.createTask(batchId, new Date(), new Date())).toBe(true);
+        expect(await repo.createTask(batchId, new Date(), new Date(), 75)).toBe(true);
         await repo.writeRows(batchId, new Date());
         batches.push({
           id: batchId,
@@ -300,7 +312,7 @@ describe('statistics counters stay equal to the figures computed from the rows',
          VALUES (?, ?, 1, 'sent', ?, ?, ?, '[]', 0, ?, NOW(), NOW())`,
         [i + 1, i + 1, recipients.length, JSON.stringify(recipients), `msg-c-${i}`, slotAt],
       );
-      expect(await repos[i].createTask(i + 1, new Date(), new Date())).toBe(true);
+      expect(await repos[i].createTask(i + 1, new Date(), new Date(), 75)).toBe(true);
     }
     // Both batches' rows and statistics are derived at the same time, by two "workers".
     await Promise.all(repos.map((repo, i) => repo.writeRows(i + 1, new Date())));

@@ -1099,8 +1099,18 @@ export interface components {
       recipientCount: number;
       /** @description 运营重发的次数 */
       resends: number;
+      /** @description 任务的发送成员（按专属导购发送时的导购 userid）；null 由企业微信分配 */
+      sender: string | null;
       /** @enum {string} */
-      state: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'safe_to_resend' | 'cancelled';
+      state:
+        | 'filling'
+        | 'pending'
+        | 'sending'
+        | 'sent'
+        | 'failed'
+        | 'unknown'
+        | 'safe_to_resend'
+        | 'cancelled';
       /**
        * @description 内容变体：A = 规则自身内容，B、C… = 实验变体
        * @example A
@@ -1334,6 +1344,8 @@ export interface components {
        * @example 1002
        */
       excludeStoreLabels?: string;
+      /** @description 执行期限（小时，1–168）：任务发出后到期前提醒未发送的成员，到期取消任务；null 不设（默认；编辑时不传则保持原值） */
+      executionDeadlineHours?: number | null;
       /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
       holdoutPercent?: number;
       /**
@@ -1389,6 +1401,16 @@ export interface components {
         | 'general_keep'
         | 'general_retain'
       )[];
+      /**
+       * @description senderMode = owner 时没有专属导购的客户：skip = 跳过（计入执行记录的排除原因 noOwner）；wecom = 由企业微信分配（默认）
+       * @enum {string}
+       */
+      senderFallback?: 'skip' | 'wecom';
+      /**
+       * @description 发送人：wecom = 企业微信分配（最近聊天的成员，默认）；owner = 每位客户的专属导购（customers.owner_userid），按导购分批、每批指定 sender（编辑时不传则保持原值）
+       * @enum {string}
+       */
+      senderMode?: 'wecom' | 'owner';
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -1495,6 +1517,8 @@ export interface components {
       dayCap: number;
       /** @description 距上次触达不足最小间隔 */
       gap: number;
+      /** @description 按专属导购发送、且无专属导购的客户被跳过（senderFallback = skip） */
+      noOwner: number;
       /** @description 勿扰名单 */
       suppressed: number;
       /** @description 不可达：企业微信报告“客户不是好友”（status 2） */
@@ -2204,6 +2228,8 @@ export interface components {
        * @example 1002
        */
       excludeStoreLabels?: string;
+      /** @description 执行期限（小时，1–168）：任务发出后到期前提醒未发送的成员，到期取消任务；null 不设（默认；编辑时不传则保持原值） */
+      executionDeadlineHours?: number | null;
       /** @description 实验：对照组比例（%，0–50，至多两位小数）。按（客户，规则）确定性抽取，参与筛选与触达策略但不发送，记录在每次运行中用于计算增量（新建默认 0，编辑时不传则保持原值） */
       holdoutPercent?: number;
       /** @description 服务通知可选择也发给全局对照组（仅 capExempt 规则；默认 false） */
@@ -2254,6 +2280,16 @@ export interface components {
         | 'general_keep'
         | 'general_retain'
       )[];
+      /**
+       * @description senderMode = owner 时没有专属导购的客户：skip = 跳过（计入执行记录的排除原因 noOwner）；wecom = 由企业微信分配（默认）
+       * @enum {string}
+       */
+      senderFallback?: 'skip' | 'wecom';
+      /**
+       * @description 发送人：wecom = 企业微信分配（最近聊天的成员，默认）；owner = 每位客户的专属导购（customers.owner_userid），按导购分批、每批指定 sender（编辑时不传则保持原值）
+       * @enum {string}
+       */
+      senderMode?: 'wecom' | 'owner';
       /**
        * @description SKU 标签 bind_id，逗号分隔
        * @example SKU001
@@ -2332,6 +2368,8 @@ export interface components {
       excludeCityLabels: string;
       excludeSkuLabels: string;
       excludeStoreLabels: string;
+      /** @description 执行期限（小时）；null 不设 */
+      executionDeadlineHours: number | null;
       /** @description 实验对照组比例（%） */
       holdoutPercent: number;
       id: number;
@@ -2363,6 +2401,16 @@ export interface components {
         | 'general_keep'
         | 'general_retain'
       )[];
+      /**
+       * @description 无专属导购的客户：跳过或企业微信分配
+       * @enum {string}
+       */
+      senderFallback: 'skip' | 'wecom';
+      /**
+       * @description 发送人：企业微信分配或专属导购
+       * @enum {string}
+       */
+      senderMode: 'wecom' | 'owner';
       skuLabels: string;
       startDate: string;
       /** @enum {number} */
@@ -2613,6 +2661,8 @@ export interface components {
       controlCount: number | null;
       /** @description 触达策略排除的客户数，按原因（未选择的执行全为 0） */
       excluded: components['schemas']['ExclusionCountsView'];
+      /** @description 执行期限（小时） */
+      executionDeadlineHours: number | null;
       failCount: number;
       failedBatches: number;
       finishedAt: string | null;
@@ -2630,6 +2680,15 @@ export interface components {
       ruleName: string;
       /** @description 本次执行发送的规则版本（已审批）；准备消息前为 null */
       ruleVersion: number | null;
+      /** @enum {string|null} */
+      senderFallback: 'skip' | 'wecom' | null;
+      /**
+       * @description 本次执行的发送人方式；开始筛选前为 null
+       * @enum {string|null}
+       */
+      senderMode: 'wecom' | 'owner' | null;
+      /** @description 按发送成员的批次与执行 */
+      senders: components['schemas']['RunSenderRecordView'][];
       sentBatches: number;
       /** @description 时间槽（手动执行为触发时间），YYYY-MM-DD HH:mm:ss */
       slotAt: string;
@@ -2645,6 +2704,24 @@ export interface components {
         | 'failed'
         | 'cancelled';
       unknownBatches: number;
+    };
+    RunSenderRecordView: {
+      /** @description 企业微信接受的客户数 */
+      accepted: number;
+      /** @description 批次数（每批一个企业微信任务） */
+      batches: number;
+      /** @description 执行期限到期被取消的任务数 */
+      cancelledTasks: number;
+      /** @description 成员尚未发送的任务数（最近一次查询） */
+      pendingTasks: number;
+      /** @description 批次内的客户数 */
+      recipients: number;
+      /** @description 执行期限前被提醒的任务数 */
+      remindedTasks: number;
+      /** @description 发送成员（专属导购）；null：企业微信分配的批次 */
+      sender: string | null;
+      /** @description 成员已发送的任务数 */
+      sentTasks: number;
     };
     RunsQueryDto: {
       /** @description 规则 id */
@@ -2679,6 +2756,8 @@ export interface components {
     SenderFiguresView: {
       /** @description 分配给该员工的成功接收人数（本次执行内每人一行） */
       assignedCount: number;
+      /** @description 执行期限到期时仍未发送、被取消的任务数 */
+      cancelledTasks: number;
       /** @description 该员工已送达（结果 1）的人数 */
       deliveredCount: number;
       /** @description deliveredCount / assignedCount，4 位小数 */
@@ -2691,6 +2770,10 @@ export interface components {
       notFriendCount: number;
       /** @description 结果 3（超过接收上限）的人数 */
       overCapCount: number;
+      /** @description 执行期限前被提醒（仍未发送）的任务数 */
+      remindedTasks: number;
+      /** @description 该员工在本次执行中已发送的任务数（get_groupmsg_task status 2） */
+      sentTasks: number;
       /** @description 员工 userid（企业微信分配的发送成员） */
       userid: string;
     };

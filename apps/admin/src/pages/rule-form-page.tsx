@@ -33,6 +33,7 @@ import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
 import { VariantEditor } from '../components/variant-editor';
+import { SenderFields } from '../components/sender-fields';
 import { TestSendButton } from '../components/test-send-button';
 import { VersionHistoryButton } from '../versions/version-history';
 import { explainDayWindow, shanghaiToday } from '../rules/day-window';
@@ -766,6 +767,7 @@ export function RuleFormPage({ id }: { id?: number }) {
                 </Divider>
                 <VariantEditor />
               </Card>
+              <SenderFields />
             </Space>
           </Col>
           <Col xs={24} lg={9}>

@@ -31,6 +31,7 @@ import {
 } from '../rules/run-labels';
 import { exclusionItems, exclusionTotal } from '../rules/exclusions';
 import { recipientsByVariant, shareText, variantShares } from '../rules/variants';
+import { RunSendersTable } from '../components/run-senders-table';
 
 const POLL_MS = 3000;
 const num = (n: number | null) => (n === null ? '—' : n.toLocaleString('zh-CN'));
@@ -393,6 +394,7 @@ export function RuleRunsPage() {
             const by = recipientsByVariant(r.batches);
             return (
               <>
+                <RunSendersTable run={r} />
                 {by.length > 1 && (
                   <Typography.Paragraph data-testid="run-variant-summary">
                     按变体：

@@ -31,6 +31,7 @@ describe('the contact policy exclusion breakdown', () => {
     const all = { ...noExclusions() };
     for (const k of Object.keys(all) as (keyof typeof all)[]) all[k] = 1;
     expect(exclusionItems(all).map((i) => i.label)).toEqual([
+      '无专属导购',
       '不可达',
       '勿扰',
       '冷却中',
@@ -39,6 +40,6 @@ describe('the contact policy exclusion breakdown', () => {
       '7日上限',
       '企业微信上限',
     ]);
-    expect(Object.keys(EXCLUSION_LABELS)).toHaveLength(7);
+    expect(Object.keys(EXCLUSION_LABELS)).toHaveLength(8);
   });
 });

@@ -3,6 +3,7 @@ import type { ExclusionCounts } from '../api/types';
 
 /** Each reason the contact policy keeps a customer out, in the operators' words. */
 export const EXCLUSION_LABELS: Record<ExclusionReason, string> = {
+  noOwner: '无专属导购',
   unreachable: '不可达',
   suppressed: '勿扰',
   cooldown: '冷却中',
@@ -16,14 +17,15 @@ const num = (n: number) => n.toLocaleString('zh-CN');
 
 /** The non-zero reasons, in the order the policy counts them (each customer once). */
 export function exclusionItems(excluded: ExclusionCounts): { label: string; count: number }[] {
-  return EXCLUSION_REASONS.filter((r) => excluded[r] > 0).map((r) => ({
+  return EXCLUSION_REASONS.filter((r) => (excluded[r] ?? 0) > 0).map((r) => ({
     label: EXCLUSION_LABELS[r],
     count: excluded[r],
   }));
 }
 
 export function exclusionTotal(excluded: ExclusionCounts): number {
-  return EXCLUSION_REASONS.reduce((sum, r) => sum + excluded[r], 0);
+  // Runs recorded before a reason existed lack its key.
+  return EXCLUSION_REASONS.reduce((sum, r) => sum + (excluded[r] ?? 0), 0);
 }
 
 /** "排除 1,610 人：勿扰 210、冷却中 96、当日上限 1,304" (or that nobody was excluded). */

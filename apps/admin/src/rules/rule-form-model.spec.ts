@@ -60,6 +60,9 @@ const view: PushRuleView = {
   minSpend: 300,
   valueLookbackDays: 180,
   rfmTiers: ['important_value'],
+  senderMode: 'owner',
+  senderFallback: 'skip',
+  executionDeadlineHours: 24,
 };
 
 describe('rule form model', () => {

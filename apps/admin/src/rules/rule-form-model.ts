@@ -3,6 +3,9 @@ import {
   EXPERIMENT_LIMITS,
   type LabelMatch,
   RULE_POLICY_LIMITS,
+  SENDER_DEFAULTS,
+  type SenderFallback,
+  type SenderMode,
   splitLabelList,
   VALUE_LIMITS,
   type VariantInput,
@@ -48,6 +51,10 @@ export interface RuleFormValues {
   minSpend: number | null;
   valueLookbackDays: number | null;
   rfmTiers: string[];
+  /** Issue 22: who sends, customers without a store guide, the execution deadline (hours). */
+  senderMode: SenderMode;
+  senderFallback: SenderFallback;
+  executionDeadlineHours: number | null;
 }
 
 export type RuleFormField = keyof RuleFormValues;
@@ -87,6 +94,7 @@ export const EMPTY_RULE_FORM: RuleFormValues = {
   minSpend: null,
   valueLookbackDays: VALUE_LIMITS.valueLookbackDays.default,
   rfmTiers: [],
+  ...SENDER_DEFAULTS,
 };
 
 /** The API's comma-separated label lists (`，` accepted), split as the API stores them. */
@@ -148,6 +156,10 @@ export function toRuleBody(v: Partial<RuleFormValues>): PushRuleBody {
     minSpend: v.minSpend ?? null,
     valueLookbackDays: v.valueLookbackDays ?? Number.NaN,
     rfmTiers: (v.rfmTiers ?? []) as PushRuleBody['rfmTiers'],
+    senderMode: v.senderMode ?? SENDER_DEFAULTS.senderMode,
+    senderFallback: v.senderFallback ?? SENDER_DEFAULTS.senderFallback,
+    // An emptied box is no deadline.
+    executionDeadlineHours: v.executionDeadlineHours ?? null,
   };
 }
 
@@ -187,6 +199,9 @@ export function fromRuleView(r: PushRuleView): RuleFormValues {
     minSpend: r.minSpend,
     valueLookbackDays: r.valueLookbackDays,
     rfmTiers: r.rfmTiers,
+    senderMode: r.senderMode,
+    senderFallback: r.senderFallback,
+    executionDeadlineHours: r.executionDeadlineHours,
   };
 }
 
@@ -228,6 +243,9 @@ export function formFieldOf(apiField: string): RuleFormField | undefined {
     'minSpend',
     'valueLookbackDays',
     'rfmTiers',
+    'senderMode',
+    'senderFallback',
+    'executionDeadlineHours',
   ];
   return fields.find((f) => f === root);
 }

@@ -14,6 +14,7 @@ export const RUN_STATES: Record<RunState, { label: string; color: TagColor }> = 
 };
 
 export const BATCH_STATES: Record<BatchState, { label: string; color: TagColor }> = {
+  filling: { label: '分组中', color: 'default' },
   pending: { label: '待发送', color: 'default' },
   sending: { label: '发送中', color: 'processing' },
   sent: { label: '已发送', color: 'success' },

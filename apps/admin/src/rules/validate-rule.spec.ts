@@ -41,6 +41,9 @@ const valid: PushRuleBody = {
   minSpend: 300,
   valueLookbackDays: 180,
   rfmTiers: ['important_value'],
+  senderMode: 'wecom',
+  senderFallback: 'wecom',
+  executionDeadlineHours: null,
 };
 
 describe('validateRule (the api rule checks, in the operators’ words)', () => {

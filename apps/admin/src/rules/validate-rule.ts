@@ -1,4 +1,5 @@
 import {
+  DEADLINE_LIMITS,
   EXPERIMENT_LIMITS,
   type QuietHours,
   ruleProblems,
@@ -67,6 +68,10 @@ const MESSAGES: Record<RuleProblemCode, (field: string) => string> = {
   'value-lookback-invalid': () =>
     `回看天数必须是 ${VALUE_LIMITS.valueLookbackDays.min} 到 ${VALUE_LIMITS.valueLookbackDays.max} 之间的整数`,
   'rfm-tiers-invalid': () => 'RFM 分层选择不正确',
+  'sender-mode-invalid': () => '发送人只能是企业微信分配或客户的专属导购',
+  'sender-fallback-invalid': () => '无专属导购的客户只能跳过或由企业微信分配',
+  'deadline-invalid': () =>
+    `执行期限必须是 ${DEADLINE_LIMITS.min} 到 ${DEADLINE_LIMITS.max} 之间的整数小时，或不设`,
 };
 
 function dateMessage(field: string): string {

@@ -27,6 +27,9 @@ const FIELD_LABELS: Record<string, string> = {
   priority: '优先级',
   capExempt: '服务通知',
   ignoreGlobalControl: '发给全局对照组',
+  senderMode: '发送人',
+  senderFallback: '无专属导购的客户',
+  executionDeadlineHours: '执行期限（小时）',
 };
 
 const WEEK = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];

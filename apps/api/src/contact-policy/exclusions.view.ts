@@ -6,6 +6,8 @@ import type { ExclusionCounts } from '@app/contracts';
  * reason in this order (docs/AUDIENCE.md "Contact policy").
  */
 export class ExclusionCountsView implements ExclusionCounts {
+  @ApiProperty({ description: '按专属导购发送、且无专属导购的客户被跳过（senderFallback = skip）' })
+  noOwner: number;
   @ApiProperty({ description: '不可达：企业微信报告“客户不是好友”（status 2）' })
   unreachable: number;
   @ApiProperty({ description: '勿扰名单' }) suppressed: number;

@@ -1,7 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ExclusionCountsView } from '../contact-policy/exclusions.view';
-import { BatchState, BatchView, CancelReport, RunKind, RunState, RunView } from '@app/pipeline';
+import {
+  BatchState,
+  BatchView,
+  CancelReport,
+  RunKind,
+  RunSenderView,
+  RunState,
+  RunView,
+} from '@app/pipeline';
 
 export class RunsQueryDto {
   @ApiProperty({ description: '规则 id' })
@@ -61,6 +69,12 @@ class BatchRecordView implements BatchView {
   @ApiProperty({ description: '执行内的批次序号，从 1 开始' }) batchNo: number;
   @ApiProperty({ description: '内容变体：A = 规则自身内容，B、C… = 实验变体', example: 'A' })
   variant: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: '任务的发送成员（按专属导购发送时的导购 userid）；null 由企业微信分配',
+  })
+  sender: string | null;
   @ApiProperty({ enum: BatchState }) state: BatchState;
   @ApiProperty() recipientCount: number;
   @ApiProperty({ description: '调用企业微信的次数' }) attempts: number;
@@ -71,6 +85,22 @@ class BatchRecordView implements BatchView {
   @ApiProperty({ description: 'fail_list 中的接收人数' }) failCount: number;
   @ApiProperty({ type: String, nullable: true, description: 'YYYY-MM-DD HH:mm:ss' })
   finishedAt: string | null;
+}
+
+class RunSenderRecordView implements RunSenderView {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: '发送成员（专属导购）；null：企业微信分配的批次',
+  })
+  sender: string | null;
+  @ApiProperty({ description: '批次数（每批一个企业微信任务）' }) batches: number;
+  @ApiProperty({ description: '批次内的客户数' }) recipients: number;
+  @ApiProperty({ description: '企业微信接受的客户数' }) accepted: number;
+  @ApiProperty({ description: '成员已发送的任务数' }) sentTasks: number;
+  @ApiProperty({ description: '成员尚未发送的任务数（最近一次查询）' }) pendingTasks: number;
+  @ApiProperty({ description: '执行期限前被提醒的任务数' }) remindedTasks: number;
+  @ApiProperty({ description: '执行期限到期被取消的任务数' }) cancelledTasks: number;
 }
 
 class RunRecordView implements RunView {
@@ -114,6 +144,19 @@ class RunRecordView implements RunView {
   @ApiProperty() failCount: number;
   @ApiProperty({ type: String, nullable: true }) startedAt: string | null;
   @ApiProperty({ type: String, nullable: true }) finishedAt: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['wecom', 'owner'],
+    description: '本次执行的发送人方式；开始筛选前为 null',
+  })
+  senderMode: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['skip', 'wecom'] })
+  senderFallback: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: '执行期限（小时）' })
+  executionDeadlineHours: number | null;
+  @ApiProperty({ type: [RunSenderRecordView], description: '按发送成员的批次与执行' })
+  senders: RunSenderRecordView[];
   @ApiProperty({ type: [BatchRecordView] }) batches: BatchRecordView[];
 }
 
@@ -144,7 +187,7 @@ export class CancelReportView implements CancelReport {
   @ApiProperty({ type: [TaskCancelFailureView] }) taskCancelFailures: TaskCancelFailureView[];
 }
 
-export class OpenConfirmationView {
+class OpenConfirmationView {
   @ApiProperty({ description: '确认请求号（/wechatpush/confirm 的 requestId）' }) requestId: number;
   @ApiProperty({
     enum: ['trigger', 'resend'],

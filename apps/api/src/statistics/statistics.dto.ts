@@ -145,6 +145,10 @@ class SenderFiguresView {
   @ApiProperty({ description: '结果 3（超过接收上限）的人数' }) overCapCount: number;
   @ApiProperty({ description: 'executedCount / assignedCount，4 位小数' }) executionRate: number;
   @ApiProperty({ description: 'deliveredCount / assignedCount，4 位小数' }) deliveryRate: number;
+  @ApiProperty({ description: '该员工在本次执行中已发送的任务数（get_groupmsg_task status 2）' })
+  sentTasks: number;
+  @ApiProperty({ description: '执行期限前被提醒（仍未发送）的任务数' }) remindedTasks: number;
+  @ApiProperty({ description: '执行期限到期时仍未发送、被取消的任务数' }) cancelledTasks: number;
 }
 
 class RunFiguresView extends PushResultView {

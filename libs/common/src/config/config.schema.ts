@@ -299,6 +299,11 @@ export const configSchema = z
     REMIND_AFTER_MINUTES: int(120, 1, 7 * 24 * 60),
     /** remind_groupmsg_send calls per task per 24 h (WeCom allows 3); 0 turns reminders off. */
     REMIND_MAX_PER_DAY: int(3, 0, 3),
+    /**
+     * A rule with an execution deadline (issue 22): members still not sent are reminded once
+     * this percent of the deadline's window has passed (75: 18 h into a 24 h deadline).
+     */
+    DEADLINE_REMIND_PERCENT: int(75, 1, 99),
     /** Default attribution window of statistics: orders up to this many days after the push. */
     STATS_ATTRIBUTION_DAYS: int(7, 0, 90),
     /**

@@ -259,9 +259,10 @@ export class ContactLedger {
         throw e;
       }
     }
+    // A batch of an owner run (one store guide's) is filled, and reserved, page by page.
     await tx.query(
       `INSERT INTO contact_batches (batch_id, push_id, run_id, counted, contact_at)
-       VALUES (?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE batch_id = batch_id`,
       [batch.batchId, batch.pushId, batch.runId, batch.counted ? 1 : 0, batch.at],
     );
     // A multi-row VALUES insert, not INSERT … SELECT: with a known row count InnoDB takes the

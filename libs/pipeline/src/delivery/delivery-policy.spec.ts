@@ -27,6 +27,12 @@ describe('decideAfterPoll (SPEC §6: poll until final or the window ends, remind
       { state: 'final' },
     ],
     ['run cancelled', { runCancelled: true }, {}, { state: 'final', reason: 'run cancelled' }],
+    [
+      'execution deadline passed',
+      { taskCancelled: true },
+      {},
+      { state: 'final', reason: 'execution deadline passed' },
+    ],
     ['window over', { now: after(72 * 60) }, {}, { state: 'expired' }],
     [
       'early: poll again, no reminder',

@@ -14,6 +14,11 @@ export interface PollFacts {
   /** Members whose task is still at "not sent" (get_groupmsg_task status 0). */
   pendingSenders: number;
   runCancelled: boolean;
+  /**
+   * The run's execution deadline passed and was applied (issue 22): the task was cancelled,
+   * or every member had sent — either way no recipient's status changes any more.
+   */
+  taskCancelled?: boolean;
 }
 
 type PollDecision =
@@ -23,7 +28,8 @@ type PollDecision =
 
 /**
  * What happens after a poll (SPEC §6): every accepted recipient has a final status → done;
- * the run was cancelled → done (members who had not sent never will); past the tracking
+ * the run was cancelled, or the task at its execution deadline → done (members who had not
+ * sent never will); past the tracking
  * window → expired; otherwise poll again after the interval (never past the window's end),
  * reminding members who have not sent once the send is REMIND_AFTER_MINUTES old. The
  * per-24-h limit and the gap between reminders are enforced in MySQL by the claim.
@@ -32,6 +38,7 @@ export function decideAfterPoll(f: PollFacts, t: DeliveryTiming): PollDecision {
   if (f.openRecipients === 0)
     return { state: 'final', reason: 'every recipient has a final status' };
   if (f.runCancelled) return { state: 'final', reason: 'run cancelled' };
+  if (f.taskCancelled) return { state: 'final', reason: 'execution deadline passed' };
   const age = f.now.getTime() - f.sentAt.getTime();
   const windowMs = t.maxHours * 3600_000;
   if (age >= windowMs) return { state: 'expired', reason: `not final after ${t.maxHours} h` };

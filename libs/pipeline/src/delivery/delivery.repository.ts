@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { formatDateTime } from '@app/common';
 import { ContactLedger } from '@app/contact-policy';
 import { StatsIngest } from '@app/stats';
-import type { GroupMsgSendResult } from '@app/wecom';
+import type { GroupMsgSendResult, GroupMsgTask } from '@app/wecom';
 
 export type DeliveryTaskState = 'tracking' | 'final' | 'expired';
 
@@ -17,6 +17,8 @@ interface DeliveryTask {
   rowsAt: Date | null;
   polls: number;
   nextPollAt: Date | null;
+  /** When its run's execution deadline was applied (members not sent by then never will). */
+  deadlineCancelledAt: Date | null;
 }
 
 interface TaskRow {
@@ -28,6 +30,7 @@ interface TaskRow {
   rows_at: Date | null;
   polls: number;
   next_poll_at: Date | null;
+  deadline_cancelled_at: Date | null;
 }
 
 const toTask = (r: TaskRow): DeliveryTask => ({
@@ -39,6 +42,7 @@ const toTask = (r: TaskRow): DeliveryTask => ({
   rowsAt: r.rows_at,
   polls: Number(r.polls),
   nextPollAt: r.next_poll_at,
+  deadlineCancelledAt: r.deadline_cancelled_at,
 });
 
 const DAY_MS = 24 * 3600_000;
@@ -61,15 +65,27 @@ export class DeliveryRepository {
    * it belongs to a test run: those get no delivery rows, so neither the statistics nor the
    * contact ledger ever hear of them (docs/PIPELINE.md "Test sends").
    */
-  async createTask(batchId: number, firstPollAt: Date, now: Date): Promise<boolean> {
+  async createTask(
+    batchId: number,
+    firstPollAt: Date,
+    now: Date,
+    remindPercent: number,
+  ): Promise<boolean> {
+    // A run with an execution deadline: its members are reminded at `remindPercent` of the
+    // window and the task is cancelled at its end (TaskDeadlineService).
     const result: { affectedRows?: number } = await this.db.query(
       `INSERT IGNORE INTO wechat_push_delivery_tasks
-         (batch_id, run_id, msgid, state, sent_at, next_poll_at, created_at, updated_at)
-       SELECT b.id, b.run_id, b.msgid, 'tracking', COALESCE(b.finished_at, b.updated_at), ?, ?, ?
+         (batch_id, run_id, msgid, state, sent_at, next_poll_at, created_at, updated_at,
+          remind_at, deadline_at)
+       SELECT b.id, b.run_id, b.msgid, 'tracking', COALESCE(b.finished_at, b.updated_at), ?, ?, ?,
+              DATE_ADD(COALESCE(b.finished_at, b.updated_at),
+                       INTERVAL r.execution_deadline_hours * 36 * ? SECOND),
+              DATE_ADD(COALESCE(b.finished_at, b.updated_at),
+                       INTERVAL r.execution_deadline_hours HOUR)
          FROM wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id
         WHERE b.id = ? AND b.state = 'sent' AND b.msgid IS NOT NULL AND b.msgid <> ''
           AND r.kind <> 'test'`,
-      [firstPollAt, now, now, batchId],
+      [firstPollAt, now, now, remindPercent, batchId],
     );
     return (result.affectedRows ?? 0) > 0;
   }
@@ -279,6 +295,111 @@ export class DeliveryRepository {
       [since, limit],
     );
     return rows.map((r) => r.id);
+  }
+
+  /** Each member's task as get_groupmsg_task listed it (a final 2 is never taken back). */
+  async recordMembers(batchId: number, members: readonly GroupMsgTask[], now: Date): Promise<void> {
+    if (members.length === 0) return;
+    const [batch]: { run_id: number }[] = await this.db.query(
+      'SELECT run_id FROM wechat_push_batches WHERE id = ?',
+      [batchId],
+    );
+    if (!batch) return;
+    const runId = batch.run_id;
+    await this.db.query(
+      `INSERT INTO wechat_push_member_tasks (batch_id, userid, run_id, status, send_time, updated_at)
+       VALUES ?
+       ON DUPLICATE KEY UPDATE status = GREATEST(status, VALUES(status)),
+                               send_time = COALESCE(send_time, VALUES(send_time)),
+                               updated_at = VALUES(updated_at)`,
+      [
+        members.map((m) => [
+          batchId,
+          m.userid,
+          runId,
+          m.status,
+          m.send_time ? new Date(m.send_time * 1000) : null,
+          now,
+        ]),
+      ],
+    );
+  }
+
+  /** Marks the members still not sent (status 0) as reminded / cancelled by the deadline. */
+  async markPendingMembers(
+    batchId: number,
+    what: 'reminded_at' | 'cancelled_at',
+    now: Date,
+  ): Promise<number> {
+    const r: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_member_tasks SET ${what} = ?, updated_at = ?
+        WHERE batch_id = ? AND status = 0 AND ${what} IS NULL`,
+      [now, now, batchId],
+    );
+    return r.affectedRows ?? 0;
+  }
+
+  /**
+   * Tasks whose deadline step is due: a reminder (its point passed, not yet reminded, before
+   * the deadline) or the cancellation (the deadline passed), oldest first.
+   */
+  async deadlinesDue(
+    now: Date,
+    limit: number,
+  ): Promise<{ batchId: number; runId: number; msgid: string; step: 'remind' | 'cancel' }[]> {
+    const rows: { batch_id: number; run_id: number; msgid: string; step: 'remind' | 'cancel' }[] =
+      await this.db.query(
+        `SELECT batch_id, run_id, msgid, IF(deadline_at <= ?, 'cancel', 'remind') AS step
+           FROM wechat_push_delivery_tasks
+          WHERE deadline_cancelled_at IS NULL
+            AND (deadline_at <= ? OR (remind_at <= ? AND deadline_reminded_at IS NULL))
+          ORDER BY deadline_at LIMIT ?`,
+        [now, now, now, limit],
+      );
+    return rows.map((r) => ({
+      batchId: r.batch_id,
+      runId: r.run_id,
+      msgid: r.msgid,
+      step: r.step,
+    }));
+  }
+
+  /**
+   * Claims a deadline step of the task for this worker (a conditional update: replicas never
+   * both act); `release` gives it back after WeCom surely did nothing.
+   */
+  async claimDeadlineStep(batchId: number, step: 'remind' | 'cancel', now: Date): Promise<boolean> {
+    const column = step === 'remind' ? 'deadline_reminded_at' : 'deadline_cancelled_at';
+    const r: { affectedRows?: number } = await this.db.query(
+      `UPDATE wechat_push_delivery_tasks SET ${column} = ?, updated_at = ?
+        WHERE batch_id = ? AND ${column} IS NULL AND deadline_cancelled_at IS NULL`,
+      [now, now, batchId],
+    );
+    return (r.affectedRows ?? 0) > 0;
+  }
+
+  async releaseDeadlineStep(batchId: number, step: 'remind' | 'cancel'): Promise<void> {
+    const column = step === 'remind' ? 'deadline_reminded_at' : 'deadline_cancelled_at';
+    await this.db.query(
+      `UPDATE wechat_push_delivery_tasks SET ${column} = NULL WHERE batch_id = ?`,
+      [batchId],
+    );
+  }
+
+  /** What the step did; after a cancellation the tracking job's next poll ends the task. */
+  async settleDeadlineStep(
+    batchId: number,
+    step: 'remind' | 'cancel',
+    outcome: string,
+    now: Date,
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE wechat_push_delivery_tasks
+          SET deadline_outcome = ?, updated_at = ?,
+              next_poll_at = IF(? = 'cancel' AND state = 'tracking', ?, next_poll_at)
+        WHERE batch_id = ?`,
+      [outcome.slice(0, 255), now, step, now, batchId],
+    );
   }
 
   async runState(runId: number): Promise<string | null> {

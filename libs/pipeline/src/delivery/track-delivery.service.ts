@@ -74,7 +74,10 @@ export class TrackDeliveryService {
   async onBatchSent(batchId: number): Promise<void> {
     const now = this.clock.now();
     const firstPollAt = new Date(now.getTime() + this.config.DELIVERY_POLL_DELAY_MINUTES * 60_000);
-    if (!(await this.repo.createTask(batchId, firstPollAt, now))) return;
+    if (
+      !(await this.repo.createTask(batchId, firstPollAt, now, this.config.DEADLINE_REMIND_PERCENT))
+    )
+      return;
     // The job id makes a repeat a no-op; `ensure` replaces a finished job of a database
     // that was reset or restored while Redis kept its jobs.
     await this.queues.ensure(JobName.TRACK_DELIVERY, deliveryJobId(batchId), { batchId });
@@ -129,6 +132,7 @@ export class TrackDeliveryService {
         openRecipients: await this.repo.openRecipients(batchId),
         pendingSenders: report.pendingSenders,
         runCancelled: (await this.repo.runState(task.runId)) === RunState.CANCELLED,
+        taskCancelled: task.deadlineCancelledAt !== null,
       },
       this.timing,
     );
@@ -158,6 +162,8 @@ export class TrackDeliveryService {
     for await (const page of this.wecom.getGroupMsgTask(msgid, this.metered)) {
       senders.push(...page);
     }
+    // Each member's execution (sent or not), for the run's per-sender view.
+    await this.repo.recordMembers(batchId, senders, now);
     const report = {
       senders: senders.length,
       pendingSenders: senders.filter((s) => s.status === 0).length,

@@ -1,6 +1,11 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export enum BatchState {
+  /**
+   * A batch of an `owner` run (one sender) still taking that member's customers while the
+   * selection reads on: never sent, nor enqueued; `pending` once full or the selection is done.
+   */
+  FILLING = 'filling',
   PENDING = 'pending',
   SENDING = 'sending',
   SENT = 'sent',
@@ -42,6 +47,10 @@ export class PushBatch {
   /** The content variant its recipients got: 0 = the rule's own (A), 1 = B, … */
   @Column({ type: 'tinyint', unsigned: true, default: 0 })
   variant: number;
+
+  /** The member whose task this is (add_msg_template `sender`); null: WeCom assigns. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sender: string | null;
 
   @Column({ name: 'recipient_count', type: 'int' })
   recipientCount: number;

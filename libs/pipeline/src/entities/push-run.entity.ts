@@ -69,6 +69,17 @@ export class PushRun {
   @Column({ type: 'text', nullable: true })
   experiment: string | null;
 
+  /** The rule's sender mode as the run selected under it (NULL before its selection began). */
+  @Column({ name: 'sender_mode', type: 'varchar', length: 8, nullable: true })
+  senderMode: string | null;
+
+  @Column({ name: 'sender_fallback', type: 'varchar', length: 8, nullable: true })
+  senderFallback: string | null;
+
+  /** Hours members had to send its tasks before they were cancelled (NULL: no deadline). */
+  @Column({ name: 'execution_deadline_hours', type: 'smallint', unsigned: true, nullable: true })
+  executionDeadlineHours: number | null;
+
   /** A manual trigger inside quiet hours that said `force: true`. */
   @Column({
     type: 'tinyint',

@@ -22,6 +22,7 @@ import {
 } from 'class-validator';
 import {
   DATE_PATTERN,
+  DEADLINE_LIMITS,
   EXPERIMENT_LIMITS,
   LABEL_MATCHES,
   LabelMatch,
@@ -32,6 +33,10 @@ import {
   RULE_LIMITS,
   RULE_POLICY_LIMITS,
   RULE_STATUSES,
+  SENDER_FALLBACKS,
+  SENDER_MODES,
+  type SenderFallback,
+  type SenderMode,
   TIME_PATTERN,
 } from '@app/contracts';
 
@@ -390,6 +395,37 @@ export class PushRuleDto {
   @IsOptional()
   @IsBoolean()
   ignoreGlobalControl?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      '发送人：wecom = 企业微信分配（最近聊天的成员，默认）；owner = 每位客户的专属导购（customers.owner_userid），按导购分批、每批指定 sender（编辑时不传则保持原值）',
+    enum: SENDER_MODES,
+  })
+  @IsOptional()
+  @IsIn([...SENDER_MODES])
+  senderMode?: SenderMode;
+
+  @ApiPropertyOptional({
+    description:
+      'senderMode = owner 时没有专属导购的客户：skip = 跳过（计入执行记录的排除原因 noOwner）；wecom = 由企业微信分配（默认）',
+    enum: SENDER_FALLBACKS,
+  })
+  @IsOptional()
+  @IsIn([...SENDER_FALLBACKS])
+  senderFallback?: SenderFallback;
+
+  @ApiPropertyOptional({
+    description: `执行期限（小时，${DEADLINE_LIMITS.min}–${DEADLINE_LIMITS.max}）：任务发出后到期前提醒未发送的成员，到期取消任务；null 不设（默认；编辑时不传则保持原值）`,
+    minimum: DEADLINE_LIMITS.min,
+    maximum: DEADLINE_LIMITS.max,
+    nullable: true,
+    type: Number,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(DEADLINE_LIMITS.min)
+  @Max(DEADLINE_LIMITS.max)
+  executionDeadlineHours?: number | null;
 }
 
 export class EditPushRuleDto extends PushRuleDto {
@@ -483,6 +519,12 @@ export class PushRuleView {
   variants: VariantDto[];
   @ApiProperty({ description: '规则自身内容（A）的权重' }) contentWeight: number;
   @ApiProperty({ description: '服务通知也发给全局对照组' }) ignoreGlobalControl: boolean;
+  @ApiProperty({ enum: SENDER_MODES, description: '发送人：企业微信分配或专属导购' })
+  senderMode: SenderMode;
+  @ApiProperty({ enum: SENDER_FALLBACKS, description: '无专属导购的客户：跳过或企业微信分配' })
+  senderFallback: SenderFallback;
+  @ApiProperty({ nullable: true, type: Number, description: '执行期限（小时）；null 不设' })
+  executionDeadlineHours: number | null;
   @ApiProperty() lastOrderDayLimit: number;
   @ApiProperty({ enum: WINDOW_BASES }) windowBasis: WindowBasis;
   @ApiProperty({ enum: LABEL_MATCHES }) labelMatch: LabelMatch;

@@ -1,6 +1,12 @@
 import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { WechatPushTime } from './wechat-push-time.entity';
-import type { LabelMatch, VariantInput, WindowBasis } from '@app/contracts';
+import type {
+  LabelMatch,
+  SenderFallback,
+  SenderMode,
+  VariantInput,
+  WindowBasis,
+} from '@app/contracts';
 
 /** A nullable comma-separated list column read as a string ('' for NULL). */
 const listColumn = (name: string) =>
@@ -195,6 +201,18 @@ export class WechatPush {
     },
   })
   rfmTiers: string[];
+
+  /** Issue 22: `wecom` (no sender, WeCom assigns) or `owner` (each customer's store guide). */
+  @Column({ name: 'sender_mode', type: 'varchar', length: 8, default: 'wecom' })
+  senderMode: SenderMode;
+
+  /** With `owner`: customers without an owner are `skip`ped or sent as under `wecom`. */
+  @Column({ name: 'sender_fallback', type: 'varchar', length: 8, default: 'wecom' })
+  senderFallback: SenderFallback;
+
+  /** Hours members have to send a task before it is cancelled; null = no deadline. */
+  @Column({ name: 'execution_deadline_hours', type: 'smallint', unsigned: true, nullable: true })
+  executionDeadlineHours: number | null;
 
   @Column({ name: 'is_deleted', type: 'int', default: 0 })
   isDeleted: number;
