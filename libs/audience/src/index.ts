@@ -15,3 +15,4 @@ export {
   backfillLabelOrders,
   backfillSharedExternalIds,
 } from './audience.triggers';
+export { readOwners } from './owners';

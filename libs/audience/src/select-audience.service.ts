@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/common';
 import { ContactLedger, ContactPolicyService, RulePolicy } from '@app/contact-policy';
 import { addExclusions, ExclusionCounts, noExclusions, RULE_POLICY_LIMITS } from '@app/contracts';
 import type { SqlRunner } from '@app/database';
+import { readOwners } from './owners';
 import { ExperimentDesign, splitControls } from '@app/experiments';
 import {
   AudienceCursor,
@@ -77,6 +78,9 @@ type PreviewRule = AudienceRule & {
   capExempt?: boolean;
   holdoutPercent?: number;
   ignoreGlobalControl?: boolean;
+  /** Issue 22: an `owner` rule that skips customers without a store guide excludes them (noOwner). */
+  senderMode?: string;
+  senderFallback?: string;
 };
 
 /**
@@ -227,9 +231,10 @@ export class SelectAudienceService {
     const global = await this.policy.globalControl();
     const holdoutPercent = rule.id ? (rule.holdoutPercent ?? 0) : 0;
     const splits = global.percent > 0 || holdoutPercent > 0;
+    const skipsNoOwner = rule.senderMode === 'owner' && rule.senderFallback === 'skip';
     const result =
-      this.config.CONTACT_POLICY_ENABLED || splits
-        ? await this.reach(rule, at, {
+      this.config.CONTACT_POLICY_ENABLED || splits || skipsNoOwner
+        ? await this.reach(rule, at, skipsNoOwner, {
             ruleId: rule.id ?? 0,
             holdoutPercent,
             globalControlPercent: global.percent,
@@ -253,6 +258,7 @@ export class SelectAudienceService {
   private async reach(
     rule: PreviewRule,
     at: Date,
+    skipsNoOwner: boolean,
     design: ExperimentDesign,
   ): Promise<Omit<AudiencePreview, 'window' | 'steps' | 'tookMs'>> {
     const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
@@ -270,9 +276,16 @@ export class SelectAudienceService {
     try {
       await snapshot.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       for await (const page of this.pages(rule, at, null, this.batchSize, snapshot)) {
+        // As the run does: customers without a store guide go before the policy's check.
+        let ids = page.externalUserids;
+        if (skipsNoOwner) {
+          const owners = await readOwners(snapshot, ids);
+          ids = ids.filter((e) => owners.has(e.toLowerCase()));
+          excluded = addExclusions(excluded, { noOwner: page.externalUserids.length - ids.length });
+        }
         const verdict = policy
-          ? await this.ledger.check(snapshot, page.externalUserids, policy, rulePolicy, at)
-          : { allowed: page.externalUserids, excluded: noExclusions() };
+          ? await this.ledger.check(snapshot, ids, policy, rulePolicy, at)
+          : { allowed: ids, excluded: noExclusions() };
         const split = splitControls(verdict.allowed, design);
         for (const c of split.control) control[c.group]++;
         const held = new Set(split.control.map((c) => c.e));

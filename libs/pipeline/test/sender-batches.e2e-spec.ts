@@ -138,6 +138,19 @@ describe('per-sender batches (senderMode owner)', () => {
 
   it('sends one task per store guide (≤ PUSH_BATCH_SIZE customers each), with only their customers; skip leaves customers without an owner out, counted', async () => {
     const { groups, owners } = await seedCustomers();
+    // The preview says beforehand what the run will do: 15 reached, 2 without a guide left out.
+    const preview = await p.api.post(
+      '/wechatpush/preview',
+      plainRuleBody({
+        name: '导购预览',
+        startDate: '2020-01-01',
+        endDate: '2099-12-31',
+        senderMode: 'owner',
+        senderFallback: 'skip',
+      }),
+    );
+    expect(preview.status).toBe(200);
+    expect(preview.body.data).toMatchObject({ count: 15, excluded: { noOwner: 2 } });
     const { run } = await pushOnce({ senderMode: 'owner', senderFallback: 'skip' });
 
     const bySender = await ledgerBySender();
@@ -190,6 +203,17 @@ describe('per-sender batches (senderMode owner)', () => {
     expect(bySender.get('zhangsan')!.flat()).toHaveLength(9);
     expect(run).toMatchObject({ audienceCount: 17, acceptedCount: 17 });
     expect(run.excluded.noOwner).toBe(0);
+    const preview = await p.api.post(
+      '/wechatpush/preview',
+      plainRuleBody({
+        name: '导购预览',
+        startDate: '2020-01-01',
+        endDate: '2099-12-31',
+        senderMode: 'owner',
+        senderFallback: 'wecom',
+      }),
+    );
+    expect(preview.body.data).toMatchObject({ count: 17, excluded: { noOwner: 0 } });
   });
 
   it('senderMode wecom (the default) sends as before: batches of the audience order, no sender', async () => {
