@@ -6,7 +6,14 @@ import { pollUntil } from '../../../test/utils/process';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import { OPERATOR_1_TOKEN, OPERATOR_2_TOKEN } from '../../../test/test-env';
 import { seedBuyers } from '../../../test/utils/pipeline';
-import { buildAdmin, deleteRedisKeys, launchChromium, watchConsole } from './utils/browser';
+import { join } from 'node:path';
+import {
+  buildAdmin,
+  deleteRedisKeys,
+  launchChromium,
+  screenshotDir,
+  watchConsole,
+} from './utils/browser';
 
 /**
  * Four eyes in the console (issue 23) with RULE_APPROVAL=required: an editor's change of a
@@ -172,6 +179,7 @@ describe('console approval inbox', () => {
         hasText: '立即执行',
       });
     await request.waitFor();
+    await approver.screenshot({ path: join(screenshotDir(), 'approvals.png'), fullPage: true });
     expect(await request.innerText()).toMatch(new RegExp(`${RULE}[\\s\\S]*3`));
     await request.getByRole('button', { name: `确认请求 #${requestId}` }).click();
     await approver.getByText(new RegExp(`已确认请求 #${requestId}，执行 #\\d+ 已开始`)).waitFor();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { formatDateTime } from '@app/common';
 import { DEFAULT_CONTACT_POLICY } from '@app/contracts';
@@ -6,7 +7,13 @@ import { truncate } from '../../../test/utils/db';
 import { PIPELINE_TABLES, setPolicy } from '../../../test/utils/pipeline';
 import { plainRuleBody } from '../../../test/utils/rule-factory';
 import { OPERATOR_1_TOKEN } from '../../../test/test-env';
-import { buildAdmin, deleteRedisKeys, launchChromium, watchConsole } from './utils/browser';
+import {
+  buildAdmin,
+  deleteRedisKeys,
+  launchChromium,
+  screenshotDir,
+  watchConsole,
+} from './utils/browser';
 
 const RULE = '导购发送（E2E）';
 
@@ -73,6 +80,7 @@ describe('sender and execution deadline in the console', () => {
     await card.getByText('专属导购', { exact: true }).click();
     await item('无专属导购的客户', card).getByText('跳过', { exact: true }).click();
     await item('执行期限（小时）', card).locator('input').fill('24');
+    await card.screenshot({ path: join(screenshotDir(), 'rule-form-sender.png') });
     await page.getByRole('button', { name: '保存修改' }).click();
     await page.getByText(`已保存「${RULE}」`).waitFor();
     const info = (await api.post('/wechatpush/info', { id: ruleId })).body.data;
@@ -133,6 +141,7 @@ describe('sender and execution deadline in the console', () => {
       return Object.fromEntries(headers.map((h, k) => [h, texts[k]]));
     };
     expect(await rows.count()).toBe(2);
+    await page.screenshot({ path: join(screenshotDir(), 'rule-runs-senders.png'), fullPage: true });
     expect(await cells(0)).toMatchObject({
       发送人: 'lisi',
       客户: '2',

@@ -576,8 +576,11 @@ export function RuleFormPage({ id }: { id?: number }) {
                   </Col>
                 </Row>
                 <Divider orientation="left" plain style={{ marginTop: 0 }}>
-                  排除（窗口内买过这些商品、或在这些城市/分仓下过单的客户）
+                  排除
                 </Divider>
+                <Typography.Paragraph type="secondary" style={{ marginTop: -8 }}>
+                  窗口内买过这些商品、或在这些城市/分仓下过单的客户不发送。
+                </Typography.Paragraph>
                 <Row gutter={16}>
                   <Col xs={24} md={12}>
                     <Form.Item label="排除城市" name="excludeCityLabels">
@@ -634,8 +637,11 @@ export function RuleFormPage({ id }: { id?: number }) {
                   </Col>
                 </Row>
                 <Divider orientation="left" plain style={{ marginTop: 0 }}>
-                  价值分层（可不填；不计已关闭、全额退款的订单，金额为实付减退款）
+                  价值分层
                 </Divider>
+                <Typography.Paragraph type="secondary" style={{ marginTop: -8 }}>
+                  可不填；不计已关闭、全额退款的订单，金额为实付减退款。
+                </Typography.Paragraph>
                 <Row gutter={16}>
                   <Col xs={24} md={8}>
                     <Form.Item label="回看天数" name="valueLookbackDays">
