@@ -42,6 +42,30 @@ describe('audience SQL', () => {
     expect(q.params).toEqual(['a', 'b']);
   });
 
+  it('labelledGoods: "none since" and exclusions probe the orders the customer bought (order_buyers), not every link of the labels', () => {
+    const c = audienceCriteria(
+      {
+        lastOrderDay: 30,
+        lastOrderDayLimit: 45,
+        windowBasis: 'labelledGoods',
+        cateLabels: 'A,B',
+        excludeBrandLabels: 'X',
+      },
+      at,
+    );
+    const plan: LabelPlan = {
+      groups: [['1', '2']],
+      goods: [['1', '2']],
+      exclude: ['9'],
+      empty: false,
+    };
+    const q = audiencePageQuery(c, plan, null, 100, 'goods');
+    // The candidate: later purchase, exclusion; a shared id's duplicate: those and "bought".
+    expect(q.sql.match(/FROM order_buyers b/g)).toHaveLength(5);
+    expect(q.sql).not.toContain('JOIN youzan_orders o ON o.id = l.order_id');
+    expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
+  });
+
   it('probe plan: checks resolved label ids for the candidate and for its duplicates, as parameters', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
     const q = audiencePageQuery(c, one(['7', '9']), null, 100, 'probe');

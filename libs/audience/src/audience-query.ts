@@ -117,24 +117,49 @@ export function labelPlan(
  * label of every group": 1, or NULL when there is none (compare `= 1` / `IS NULL`).
  * A scalar subquery with LIMIT 1 rather than EXISTS: neither MariaDB nor MySQL flattens it
  * into a semi-join, so it stays a per-candidate probe and the keyset order of the outer
- * query survives (the flattened plan re-read every link of the labels for each page). The
- * further groups are point dives on (customer_id, label_id, order_id) for the same order.
+ * query survives (the flattened plan re-read every link of the labels for each page).
+ *
+ * Two forms:
+ * - `links` (the seed's definition, SPEC §6, kept for `lastOrder` + `any`): the customer's
+ *   links of the labels joined to their orders for the time — every link of the labels is
+ *   read, ~44 random order reads a candidate for 3 categories on the 1M / 10M set;
+ * - `buyers` (issue 22's conditions: goods bought since, in the window, `all`, exclusions):
+ *   the orders the customer bought in the time range — a range of order_buyers' primary key
+ *   (customer, order time), a handful of orders — each checked for the customer's link of a
+ *   label (idx_wcl_customer_label_order). The same answer wherever links belong to their
+ *   order's buyers, as ingest and gen:data write them; the labelledGoods page went from
+ *   2.0–2.5 s to 0.38 s (docs/BENCHMARKS.md).
+ * The further groups are point dives on (customer_id, label_id, order_id) for the same order.
  */
 function orderWith(
   customerId: string,
   groups: string[][],
   time: { sql: string; params: unknown[] },
+  via: 'links' | 'buyers' = 'buyers',
 ): SqlStatement {
   const [first, ...rest] = groups;
-  const same = rest.map((g) => sameOrder(customerId, 'l.order_id', g));
-  return {
-    sql: `(SELECT 1 FROM wechat_customers_labels l
+  const orderId = via === 'links' ? 'l.order_id' : 'b.order_id';
+  const same = rest.map((g) => sameOrder(customerId, orderId, g));
+  const and = same.map((x) => `\n           AND ${x.sql}`).join('');
+  if (via === 'links')
+    return {
+      sql: `(SELECT 1 FROM wechat_customers_labels l
           JOIN youzan_orders o ON o.id = l.order_id
          WHERE l.customer_id = ${customerId}
            AND l.label_id IN (${placeholders(first.length)})
-           AND o.order_creation_time ${time.sql}${same.map((x) => `\n           AND ${x.sql}`).join('')}
+           AND o.order_creation_time ${time.sql}${and}
          LIMIT 1)`,
-    params: [...first, ...time.params, ...same.flatMap((x) => x.params)],
+      params: [...first, ...time.params, ...same.flatMap((x) => x.params)],
+    };
+  return {
+    sql: `(SELECT 1 FROM order_buyers b
+          JOIN wechat_customers_labels l FORCE INDEX (idx_wcl_customer_label_order)
+            ON l.customer_id = b.customer_id AND l.order_id = b.order_id
+         WHERE b.customer_id = ${customerId}
+           AND b.order_creation_time ${time.sql}
+           AND l.label_id IN (${placeholders(first.length)})${and}
+         LIMIT 1)`,
+    params: [...time.params, ...first, ...same.flatMap((x) => x.params)],
   };
 }
 
@@ -253,7 +278,7 @@ function customerConditions(
       out.push({ sql: `${there.sql} = 1`, params: there.params });
     }
   } else if (plan.groups.length && !labelsDriven) {
-    const own = orderWith(x, plan.groups, inWindow(c));
+    const own = orderWith(x, plan.groups, inWindow(c), c.match === 'any' ? 'links' : 'buyers');
     out.push({ sql: `${own.sql} = 1`, params: own.params });
   }
   if (plan.exclude.length) {
