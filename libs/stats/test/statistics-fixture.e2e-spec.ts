@@ -537,5 +537,10 @@ function sender(
     overCapCount: c.overCap,
     executionRate: r(c.executed, c.assigned),
     deliveryRate: r(c.delivered, c.assigned),
+    // Tasks per member (issue 22) come from wechat_push_member_tasks, which delivery tracking
+    // fills; this hand-built fixture has none.
+    sentTasks: 0,
+    remindedTasks: 0,
+    cancelledTasks: 0,
   };
 }
