@@ -162,7 +162,7 @@ describe('console approval inbox', () => {
   });
 
   it('lists a large trigger waiting for a second approver, who confirms it from the inbox', async () => {
-    await seedBuyers(api.db, 3, { daysAgo: 35, prefix: 'big' });
+    await seedBuyers(api.db, 3, { daysAgo: 35, prefix: 'big', firstId: 970_001 });
     const asked = await api.post('/wechatpush/trigger', { id: ruleId }, OPERATOR_1_TOKEN);
     expect(asked.body.error?.code).toBe('CONFIRMATION_REQUIRED');
     const requestId = Number(
