@@ -74,6 +74,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   const q = (sql: string, params?: unknown[]) => db.query(sql, params);
   await q('SET SESSION group_concat_max_len = 67108864');
   for (const t of [
+    'wechat_push_control_orders',
     'wechat_push_run_controls',
     'wechat_push_attributions',
     'wechat_push_recipient_outcomes',

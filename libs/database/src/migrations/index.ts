@@ -28,6 +28,7 @@ import { AuditLog1734700000000 } from './1734700000000-audit-log';
 import { TestGroup1734800000000 } from './1734800000000-test-group';
 import { ResendConfirmations1734900000000 } from './1734900000000-resend-confirmations';
 import { BatchClaimToken1734950000000 } from './1734950000000-batch-claim-token';
+import { ControlOrders1735200000000 } from './1735200000000-control-orders';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
@@ -70,4 +71,5 @@ export const ALL_MIGRATIONS = [
   TestGroup1734800000000,
   ResendConfirmations1734900000000,
   BatchClaimToken1734950000000,
+  ControlOrders1735200000000,
 ];
