@@ -139,14 +139,14 @@ const ORDER_VALUE_TRIGGERS: readonly TriggerDefinition[] = [
  * {@link ORDER_REVENUE}. Only `holdout` members (the global control group is not part of a
  * rule's experiment) with a customer id.
  */
-export const CONTROL_ORDER_COLUMNS = `(run_id, external_userid, order_id, customer_id, order_time,
+const CONTROL_ORDER_COLUMNS = `(run_id, external_userid, order_id, customer_id, order_time,
          lag_seconds, revenue)`;
 
 /**
  * The control-order rows of buyer row `ob` of order row `yo` for control row `c` (joined on
  * {@link HELD_OUT_BEFORE}, or NEW of the control rows).
  */
-export const CONTROL_ORDER_ROWS = (c: string, ob: string, yo: string) => `
+const CONTROL_ORDER_ROWS = (c: string, ob: string, yo: string) => `
       SELECT ${c}.run_id, ${c}.external_userid, ${ob}.order_id, ${ob}.customer_id,
              ${ob}.order_creation_time,
              TIMESTAMPDIFF(SECOND, ${c}.assigned_at, ${ob}.order_creation_time), ${ORDER_REVENUE(yo)}`;
@@ -155,7 +155,7 @@ export const CONTROL_ORDER_ROWS = (c: string, ob: string, yo: string) => `
  * Holdout member `c` is buyer row `ob`'s customer, assigned up to ATTRIBUTION_MAX_DAYS before
  * its order (idx_run_controls_buyer).
  */
-export const HELD_OUT_BEFORE = (c: string, ob: string) => `${c}.customer_id = ${ob}.customer_id
+const HELD_OUT_BEFORE = (c: string, ob: string) => `${c}.customer_id = ${ob}.customer_id
          AND ${c}.control_group = 'holdout'
          AND ${c}.assigned_at <= ${ob}.order_creation_time
          AND ${ob}.order_creation_time <= ${c}.assigned_at + INTERVAL ${ATTRIBUTION_MAX_DAYS} DAY`;
