@@ -54,12 +54,20 @@ const CONTROL: AssignmentSource = {
          WHERE c.run_id IN (?) AND c.control_group = 'holdout'`,
 };
 
-/** The treated assignments of runs `(?)` in a fail_list: never attributed. */
+/**
+ * The treated assignments of runs `(?)` in a fail_list (never attributed), found from the
+ * batches' `fail_list` JSON — the only source of `accepted = 0` (writeDeliveryRows) — one
+ * primary-key read of the delivery row each, instead of a scan of every delivery row of the
+ * runs for the 2 % that failed. DISTINCT: an id listed twice is one assignment.
+ */
 const TREATED_FAILED: AssignmentSource = {
   unit: 'batch_id',
-  sql: `SELECT d.batch_id, d.recipient_key AS customer_id, d.pushed_at AS at
-          FROM wechat_push_deliveries d
-         WHERE d.run_id IN (?) AND d.accepted = 0`,
+  sql: `SELECT DISTINCT d.batch_id, d.recipient_key AS customer_id, d.pushed_at AS at
+          FROM wechat_push_batches b
+          JOIN JSON_TABLE(b.fail_list, '$[*]' COLUMNS (
+                 ext VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$')) f
+          STRAIGHT_JOIN wechat_push_deliveries d ON d.batch_id = b.id AND d.external_userid = f.ext
+         WHERE b.run_id IN (?) AND b.state = 'sent' AND d.accepted = 0`,
 };
 
 /**
@@ -75,20 +83,46 @@ const ASSIGNMENT_ORDERS = `
              AND ob.order_creation_time <= s.at + INTERVAL ? SECOND
         STRAIGHT_JOIN youzan_orders yo ON yo.id = ob.order_id AND ${ORDER_CONVERTS('yo')}`;
 
+/** Holdout members per run (kind 1); parameters: ids. */
+const CONTROL_COUNTS = `
+      SELECT 1 AS kind, c.run_id AS unit, COUNT(*) AS recipients
+        FROM wechat_push_run_controls c
+       WHERE c.run_id IN (?) AND c.control_group = 'holdout'
+       GROUP BY c.run_id`;
+
 /**
- * Assignments per unit: the treated's per batch (`kind` 0), the control's per run (1), in one
- * statement; parameters: ids, ids. Customers are not resolved: every assignment counts.
+ * Assignments per unit: the treated's per batch (`kind` 0) — its delivery rows — and the
+ * control's per run (1), in one statement; parameters: ids, ids. Customers are not resolved:
+ * every assignment counts.
  */
 const COUNTS = `
       SELECT 0 AS kind, d.batch_id AS unit, COUNT(*) AS recipients
         FROM wechat_push_deliveries d
        WHERE d.run_id IN (?)
        GROUP BY d.batch_id
+      UNION ALL ${CONTROL_COUNTS}`;
+
+/**
+ * The same counts, the treated's read from `wechat_push_batch_counts` where the batch's are
+ * derived: `deriveBatchStatistics` counts every delivery row of the batch into them, and a
+ * batch's delivery rows are all written by one statement before its first derivation and
+ * never added to or removed later, so their sum is the count of its delivery rows. A batch
+ * not derived yet (no counter rows) counts its delivery rows (primary key). Parameters: ids,
+ * ids, ids.
+ */
+const COUNTS_KEPT = `
+      SELECT 0 AS kind, bc.batch_id AS unit, SUM(bc.recipients) AS recipients
+        FROM wechat_push_batch_counts bc
+       WHERE bc.run_id IN (?)
+       GROUP BY bc.batch_id
       UNION ALL
-      SELECT 1, c.run_id, COUNT(*)
-        FROM wechat_push_run_controls c
-       WHERE c.run_id IN (?) AND c.control_group = 'holdout'
-       GROUP BY c.run_id`;
+      SELECT 0, d.batch_id, COUNT(*)
+        FROM wechat_push_batches b
+        STRAIGHT_JOIN wechat_push_deliveries d ON d.batch_id = b.id
+       WHERE b.run_id IN (?)
+         AND NOT EXISTS (SELECT 1 FROM wechat_push_batch_counts bc WHERE bc.batch_id = b.id)
+       GROUP BY d.batch_id
+      UNION ALL ${CONTROL_COUNTS}`;
 
 /**
  * Per unit: buyers (assignments with ≥ 1 order), orders, Σ revenue and Σ revenue² over the
@@ -169,10 +203,11 @@ const groupOrder = (g: string) => (g === 'control' ? '' : g);
 /**
  * The groups of each scope: `key` a SQL expression over the run `r` (e.g. `r.push_id`), the
  * scope's runs `runIds`, orders up to `windowSeconds` after each push; the groups of a scope
- * sorted control, A, B, … Side by side: the counts, the control's kept orders, the accepted
- * recipients' kept orders (attributions) and the fail_list recipients through the order
- * definition. `exhaustive`: every assignment through the order definition instead (the
- * reference the kept orders are tested against; one index dive per assignment).
+ * sorted control, A, B, … Side by side: the counts (derived batch counters where there are
+ * some), the control's kept orders, the accepted recipients' kept orders (attributions) and the
+ * fail_list recipients through the order definition. `exhaustive`: every delivery row counted
+ * and every assignment through the order definition instead (the reference the kept figures
+ * are tested against; one index dive per assignment).
  */
 export async function experimentGroups(
   db: DataSource,
@@ -206,7 +241,9 @@ export async function experimentGroups(
       [runIds],
     ),
     db.query(`SELECT r.id, ${key} AS k FROM wechat_push_runs r WHERE r.id IN (?)`, [runIds]),
-    db.query(COUNTS, [runIds, runIds]),
+    options.exhaustive
+      ? db.query(COUNTS, [runIds, runIds])
+      : db.query(COUNTS_KEPT, [runIds, runIds, runIds]),
     ...orderStatements,
   ]);
   const treatedCounts = counts.filter((r) => num(r.kind) === 0);
@@ -245,7 +282,10 @@ export async function experimentGroups(
   add(runGroup, controlCounts);
   add(runGroup, controlOrders);
   for (const rows of treatedOrders) add(batchGroup, rows);
-  for (const [k, list] of perScope) {
+  // Scopes in key order (numeric where numeric), whichever statement listed a unit first.
+  const keys = [...perScope.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const k of keys) {
+    const list = perScope.get(k) as Acc[];
     out.set(
       k,
       list
