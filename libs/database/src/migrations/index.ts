@@ -29,6 +29,7 @@ import { TestGroup1734800000000 } from './1734800000000-test-group';
 import { ResendConfirmations1734900000000 } from './1734900000000-resend-confirmations';
 import { BatchClaimToken1734950000000 } from './1734950000000-batch-claim-token';
 import { ControlOrders1735200000000 } from './1735200000000-control-orders';
+import { AttributionAssignmentOrder1735200000001 } from './1735200000001-attribution-assignment-order';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
@@ -72,4 +73,5 @@ export const ALL_MIGRATIONS = [
   ResendConfirmations1734900000000,
   BatchClaimToken1734950000000,
   ControlOrders1735200000000,
+  AttributionAssignmentOrder1735200000001,
 ];

@@ -149,15 +149,17 @@ const ordersOf = (s: AssignmentSource) =>
 /**
  * The same sums of the accepted recipients of runs `(?)` within the window `?`, read from the
  * orders kept for them: `wechat_push_attributions` holds each accepted recipient's converting
- * orders up to 90 days after its push, by the same rule, kept by triggers — one covering range
- * read of idx_attributions_run (its primary key carries `batch_id`).
+ * orders up to 90 days after its push, by the same rule, kept by triggers. One covering range
+ * read of idx_attributions_batch (migration 1735200000001), whose order groups the rows by
+ * assignment as they are read (a batch belongs to one run: grouping by run too changes
+ * nothing).
  */
 const TREATED_KEPT = perUnit(`
       SELECT a.batch_id AS unit, a.recipient_key AS customer_id, COUNT(*) AS orders,
              IFNULL(SUM(a.revenue), 0) AS revenue
-        FROM wechat_push_attributions a FORCE INDEX (idx_attributions_run)
+        FROM wechat_push_attributions a FORCE INDEX (idx_attributions_batch)
        WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-       GROUP BY a.batch_id, a.recipient_key`);
+       GROUP BY a.run_id, a.batch_id, a.recipient_key`);
 
 /**
  * The same sums of the holdout members of runs `(?)` within the window `?`, read from
