@@ -22,7 +22,8 @@
  * - Experiments (issue 17): a 10 % holdout — 1,111 control members per run (10 % of an audience
  *   of 11,111) in `wechat_push_run_controls`, added once (kept with --reuse); the experiment
  *   endpoint for one rule beside `result` for the same rule and for all runs.
- *   `--only-experiment` runs just that block.
+ *   `--only-experiment` runs just that block. `--control-trigger-cost [n]`: what keeping the
+ *   control's orders (wechat_push_control_orders) adds to n order inserts (default 100,000).
  * - `--only-analysis` (only goods, compare and report), `--compare-only`, `--labels-only`
  *   (only write the label links), `--link-cost` (what the goods-label triggers add to a label
  *   link write, side by side).
@@ -44,6 +45,7 @@ import {
   GOODS_LABEL_TRIGGERS,
   GoodsDimension,
   PushStatisticsService,
+  STATS_TRIGGERS,
   writeDeliveryRows,
 } from '@app/stats';
 import type { CallReply, CallRequest, ReadyMessage, StatsCall } from './stats-calls';
@@ -74,6 +76,7 @@ async function generate(db: DataSource): Promise<Record<string, number>> {
   const q = (sql: string, params?: unknown[]) => db.query(sql, params);
   await q('SET SESSION group_concat_max_len = 67108864');
   for (const t of [
+    'wechat_push_control_orders',
     'wechat_push_run_controls',
     'wechat_push_attributions',
     'wechat_push_recipient_outcomes',
@@ -305,16 +308,21 @@ async function experimentBench(
     5,
   );
   const e = exp.ours.out;
-  // The shortcut (only treated assignments that can have orders) against every assignment.
+  // The kept orders (control orders, attributions) against every assignment through the
+  // order definition: for the rule, and for all 200 runs (what compare computes).
   const runIds: number[] = (
     await db.query('SELECT id FROM wechat_push_runs WHERE push_id = ?', [rule.id])
   ).map((r: { id: number }) => r.id);
-  const groups = (exhaustive: boolean) =>
-    experimentGroups(db, 'r.push_id', runIds, 7 * 86_400, { exhaustive });
-  const shortcut = await measure(() => groups(false), 3);
-  const every = await measure(() => groups(true), 1);
-  const same = JSON.stringify([...shortcut.out]) === JSON.stringify([...every.out]);
-  if (!same) throw new Error('experiment: the shortcut and every assignment differ');
+  const allRuns: number[] = (await db.query('SELECT id FROM wechat_push_runs')).map(
+    (r: { id: number }) => r.id,
+  );
+  const groups = (ids: number[], exhaustive: boolean) =>
+    experimentGroups(db, 'r.push_id', ids, 7 * 86_400, { exhaustive });
+  const fromKept = await measure(() => groups(runIds, false), 3);
+  const every = await measure(() => groups(runIds, true), 1);
+  const same = JSON.stringify([...fromKept.out]) === JSON.stringify([...every.out]);
+  if (!same) throw new Error('experiment: the kept orders and every assignment differ');
+  const allKept = await measure(() => groups(allRuns, false), 3);
   const figures = e.groups.map((g) => `${g.group} ${g.recipients} / ${g.buyers} / ${g.revenue}`);
   rows.push(
     `| result: all runs | ${round(all.median)} / ${round(all.max)} | 1.00 | ${all.out.pushCount} recipients |`,
@@ -326,10 +334,18 @@ async function experimentBench(
     `| experiment: one rule (${e.runCount} runs) | ${round(exp.ours.median)} / ${round(exp.ours.max)} | ${ratioTo(exp.ours.median, all.median)} (÷ result one rule: ${ratioTo(exp.ours.median, one.median)}) | ${figures.join('; ')}; lift ${e.lift.map((l) => `${l.group} ${(l.absolute * 100).toFixed(2)} pp [${l.ci95?.map((x) => (x * 100).toFixed(2)).join(', ')}]`).join(', ')} |`,
   );
   rows.push(
-    `| experimentGroups: shortcut (assignments with an attribution row or in a fail_list) | ${round(shortcut.median)} / ${round(shortcut.max)} | | |`,
+    `| experimentGroups: one rule from the kept orders (control orders, attributions; fail_list recipients through the definition) | ${round(fromKept.median)} / ${round(fromKept.max)} | | |`,
   );
   rows.push(
-    `| experimentGroups: every assignment through the order definition | ${round(every.median)} / ${round(every.max)} | | ${same ? 'same groups as the shortcut' : 'DIFFERENT'} |`,
+    `| experimentGroups: one rule, every assignment through the order definition | ${round(every.median)} / ${round(every.max)} | | ${same ? 'same groups as from the kept orders' : 'DIFFERENT'} |`,
+  );
+  rows.push(
+    `| experimentGroups: all ${allRuns.length} runs from the kept orders (what compare adds) | ${round(allKept.median)} / ${round(allKept.max)} | ${ratioTo(allKept.median, all.median)} | |`,
+  );
+  console.log(
+    `load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
   console.log(
     `\n| call | median / max ms | ÷ result all runs | figures (group recipients / buyers / revenue) |`,
@@ -644,6 +660,76 @@ async function linkWriteCost(db: DataSource): Promise<void> {
 }
 
 /**
+ * What keeping the control's orders adds to order writes (`--control-trigger-cost [n]`,
+ * default 100,000): n new orders (5 % with two buyers, times spread over the runs' days, so
+ * some fall in a holdout member's 90 days) inserted through the youzan_orders triggers in one
+ * transaction, in statements of 10,000, then rolled back; with every trigger, and without the
+ * control-order triggers of order_buyers and youzan_orders, alternated.
+ */
+async function controlTriggerCost(db: DataSource, n: number): Promise<void> {
+  const orderSide = STATS_TRIGGERS.filter(
+    (t) => t.name.includes('control_orders') && t.table !== 'wechat_push_run_controls',
+  );
+  const qr = db.createQueryRunner();
+  await qr.connect();
+  try {
+    const [top] = await qr.query('SELECT MAX(id) AS id FROM youzan_orders');
+    const base = Number(top.id) + 1;
+    const orderStart = shanghaiInstant(FIRST_DAY);
+    const orderSeconds = (DAYS + 7) * 86_400;
+    const times: Record<string, number[]> = { with: [], without: [] };
+    const kept: Record<string, number[]> = { with: [], without: [] };
+    const loads: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const variant of ['with', 'without'] as const) {
+        if (variant === 'without') await dropTriggers(qr, orderSide);
+        try {
+          loads.push(loadavg()[0].toFixed(1));
+          await qr.startTransaction();
+          const t = process.hrtime.bigint();
+          for (let from = 0; from < n; from += 10_000) {
+            const c = `(((n.k * 2654435761 + 12345) MOD ${CUSTOMERS}) + 1)`;
+            await qr.query(
+              `INSERT INTO youzan_orders (id, order_number, user_ids, fans_nickname, order_creation_time)
+               SELECT ? + n.k, CONCAT('C', ? + n.k),
+                      IF(n.k MOD 20 = 0, CONCAT(${c}, ',', ((${c} * 31) MOD ${CUSTOMERS}) + 1), ${c}),
+                      CONCAT('用户', (${c} - 1) MOD 200000),
+                      ? + INTERVAL ((n.k * 40507) MOD ${orderSeconds}) SECOND
+                 FROM (SELECT a.n * 10000 + b.n AS k FROM bench_n a JOIN bench_n b
+                        WHERE a.n * 10000 + b.n >= ? AND a.n * 10000 + b.n < ?) n`,
+              [base, base, orderStart, from, Math.min(from + 10_000, n)],
+            );
+          }
+          times[variant].push(ms(t));
+          const [k] = await qr.query(
+            'SELECT COUNT(*) AS n FROM wechat_push_control_orders WHERE order_id >= ?',
+            [base],
+          );
+          kept[variant].push(Number(k.n));
+        } finally {
+          // Rolled back before the triggers' DDL, which would commit the orders.
+          if (qr.isTransactionActive) await qr.rollbackTransaction();
+          if (variant === 'without') await createTriggers(qr, orderSide);
+        }
+      }
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(
+      `${n.toLocaleString('en')} orders through the triggers, one transaction, rolled back ` +
+        `(2 rounds alternated; load ${loads.join(' / ')}):\n` +
+        `  with the control-order triggers: ${times.with.map(round).join(' / ')} ms ` +
+        `(${kept.with[0]} control-order rows)\n` +
+        `  without them:                    ${times.without.map(round).join(' / ')} ms\n` +
+        `  µs per order: ${round((med(times.with) * 1000) / n)} with, ` +
+        `${round((med(times.without) * 1000) / n)} without ` +
+        `(× ${(med(times.with) / med(times.without)).toFixed(2)})`,
+    );
+  } finally {
+    await qr.release();
+  }
+}
+
+/**
  * How far this process's JS heap plus its array buffers (the tally's typed arrays live
  * outside the heap) rose above their level at the start while `work` ran, sampled every
  * 5 ms, MiB; garbage not yet collected included.
@@ -676,6 +762,11 @@ async function main(): Promise<void> {
   await db.initialize();
   let baseline: Trees | undefined;
   try {
+    if (process.argv.includes('--control-trigger-cost')) {
+      const n = Number(arg('control-trigger-cost'));
+      await controlTriggerCost(db, Number.isInteger(n) && n > 0 ? n : 100_000);
+      return;
+    }
     if (process.argv.includes('--link-cost')) {
       await linkWriteCost(db);
       return;

@@ -37,6 +37,7 @@ export const PIPELINE_TABLES = [
   'wechat_push_batch_counts',
   'wechat_push_day_repeats',
   'wechat_push_run_controls',
+  'wechat_push_control_orders',
   'contact_ledger',
   'contact_batches',
   'contact_state',

@@ -30,6 +30,8 @@ import { PreciseTargeting1735000000000 } from './1735000000000-precise-targeting
 import { ResendConfirmations1734900000000 } from './1734900000000-resend-confirmations';
 import { BatchClaimToken1734950000000 } from './1734950000000-batch-claim-token';
 import { RuleSenders1735100000000 } from './1735100000000-rule-senders';
+import { ControlOrders1735200000000 } from './1735200000000-control-orders';
+import { AttributionAssignmentOrder1735200000001 } from './1735200000001-attribution-assignment-order';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
@@ -74,4 +76,6 @@ export const ALL_MIGRATIONS = [
   BatchClaimToken1734950000000,
   PreciseTargeting1735000000000,
   RuleSenders1735100000000,
+  ControlOrders1735200000000,
+  AttributionAssignmentOrder1735200000001,
 ];

@@ -130,6 +130,174 @@ const ORDER_VALUE_TRIGGERS: readonly TriggerDefinition[] = [
 ];
 
 /**
+ * The control's counterpart of the attributions (docs/STATISTICS.md "Experiments"): one row
+ * of `wechat_push_control_orders` per (holdout member of a run, converting order of its
+ * customer created 0–ATTRIBUTION_MAX_DAYS after its assignment), so the experiment statistics
+ * read a range of runs' control orders in one read instead of one order_buyers dive per
+ * member. The same rule as the treated's attribution rows: orders counted from the member's
+ * `assigned_at` as the treated's from `pushed_at`, the same {@link ORDER_CONVERTS} and
+ * {@link ORDER_REVENUE}. Only `holdout` members (the global control group is not part of a
+ * rule's experiment) with a customer id.
+ */
+const CONTROL_ORDER_COLUMNS = `(run_id, external_userid, order_id, customer_id, order_time,
+         lag_seconds, revenue)`;
+
+/**
+ * The control-order rows of buyer row `ob` of order row `yo` for control row `c` (joined on
+ * {@link HELD_OUT_BEFORE}, or NEW of the control rows).
+ */
+const CONTROL_ORDER_ROWS = (c: string, ob: string, yo: string) => `
+      SELECT ${c}.run_id, ${c}.external_userid, ${ob}.order_id, ${ob}.customer_id,
+             ${ob}.order_creation_time,
+             TIMESTAMPDIFF(SECOND, ${c}.assigned_at, ${ob}.order_creation_time), ${ORDER_REVENUE(yo)}`;
+
+/**
+ * Holdout member `c` is buyer row `ob`'s customer, assigned up to ATTRIBUTION_MAX_DAYS before
+ * its order (idx_run_controls_buyer).
+ */
+const HELD_OUT_BEFORE = (c: string, ob: string) => `${c}.customer_id = ${ob}.customer_id
+         AND ${c}.control_group = 'holdout'
+         AND ${c}.assigned_at <= ${ob}.order_creation_time
+         AND ${ob}.order_creation_time <= ${c}.assigned_at + INTERVAL ${ATTRIBUTION_MAX_DAYS} DAY`;
+
+/** Keeps one order_buyers row (`NEW`) for the holdout members it followed, if it converts. */
+const KEEP_CONTROL_ORDER = `
+      INSERT IGNORE INTO wechat_push_control_orders ${CONTROL_ORDER_COLUMNS}
+      ${CONTROL_ORDER_ROWS('c', 'NEW', 'yo')}
+        FROM youzan_orders yo
+        JOIN wechat_push_run_controls c ON ${HELD_OUT_BEFORE('c', 'NEW')}
+       WHERE yo.id = NEW.order_id AND ${ORDER_CONVERTS('yo')};`;
+
+const DROP_CONTROL_ORDER = `
+      DELETE FROM wechat_push_control_orders
+       WHERE order_id = OLD.order_id AND customer_id = OLD.customer_id;`;
+
+/** Keeps the converting orders already present for control row `NEW`. */
+const KEEP_MEMBER_ORDERS = `
+      IF NEW.control_group = 'holdout' AND NEW.customer_id IS NOT NULL THEN
+        INSERT IGNORE INTO wechat_push_control_orders ${CONTROL_ORDER_COLUMNS}
+        ${CONTROL_ORDER_ROWS('NEW', 'ob', 'yo')}
+          FROM order_buyers ob
+          JOIN youzan_orders yo ON yo.id = ob.order_id
+         WHERE ${HELD_OUT_BEFORE('NEW', 'ob')} AND ${ORDER_CONVERTS('yo')};
+      END IF;`;
+
+const DROP_MEMBER_ORDERS = `
+      DELETE FROM wechat_push_control_orders
+       WHERE run_id = OLD.run_id AND external_userid = OLD.external_userid;`;
+
+/**
+ * Kept in step with orders exactly as the attributions are — the same events, in the same
+ * transaction: buyer rows written, moved or deleted (order_buyers), amounts and status changed
+ * (youzan_orders; after the attribution trigger, so after the audience's that re-derives the
+ * buyers — both leave the same rows whichever runs first) — and with the control rows: a
+ * member recorded after its orders (selection records members at the page's commit; fixtures
+ * and late order imports write orders first) gets the orders already present. The writes on
+ * both sides are INSERT … SELECT, whose reads lock (REPEATABLE READ), so an order and a
+ * member written concurrently wait for each other instead of missing each other.
+ */
+const CONTROL_ORDER_TRIGGERS: readonly TriggerDefinition[] = [
+  {
+    name: 'trg_run_controls_customer_bi',
+    rule: 'a control member recorded without its customer id gets the lowest customers.id of its external id',
+    timing: 'BEFORE',
+    event: 'INSERT',
+    table: 'wechat_push_run_controls',
+    body: `BEGIN
+      IF NEW.customer_id IS NULL THEN
+        SET NEW.customer_id = (SELECT MIN(cu.id) FROM customers cu
+                                WHERE cu.external_userid = NEW.external_userid);
+      END IF;
+    END`,
+  },
+  {
+    name: 'trg_run_controls_orders_ai',
+    rule: "a holdout member recorded after its customer's orders is kept with the converting ones within 90 days after its assignment",
+    timing: 'AFTER',
+    event: 'INSERT',
+    table: 'wechat_push_run_controls',
+    body: `BEGIN ${KEEP_MEMBER_ORDERS}
+    END`,
+  },
+  {
+    name: 'trg_run_controls_orders_au',
+    rule: 'a control member whose customer, assignment time or group changes is kept again from its new values',
+    timing: 'AFTER',
+    event: 'UPDATE',
+    table: 'wechat_push_run_controls',
+    body: `BEGIN
+      IF NOT (OLD.run_id <=> NEW.run_id AND OLD.external_userid <=> NEW.external_userid
+              AND OLD.customer_id <=> NEW.customer_id AND OLD.assigned_at <=> NEW.assigned_at
+              AND OLD.control_group <=> NEW.control_group) THEN
+        ${DROP_MEMBER_ORDERS}
+        ${KEEP_MEMBER_ORDERS}
+      END IF;
+    END`,
+  },
+  {
+    name: 'trg_run_controls_orders_ad',
+    rule: 'a deleted control member loses its kept orders',
+    timing: 'AFTER',
+    event: 'DELETE',
+    table: 'wechat_push_run_controls',
+    body: `BEGIN ${DROP_MEMBER_ORDERS}
+    END`,
+  },
+  {
+    name: 'trg_order_buyers_control_orders_ai',
+    rule: `an order its buyer places within ${ATTRIBUTION_MAX_DAYS} days after being held out of a run is kept for that holdout member`,
+    timing: 'AFTER',
+    event: 'INSERT',
+    table: 'order_buyers',
+    body: `BEGIN ${KEEP_CONTROL_ORDER}
+    END`,
+  },
+  {
+    name: 'trg_order_buyers_control_orders_au',
+    rule: 'an order whose time or buyer changes is kept again for the holdout from its new values',
+    timing: 'AFTER',
+    event: 'UPDATE',
+    table: 'order_buyers',
+    body: `BEGIN ${DROP_CONTROL_ORDER} ${KEEP_CONTROL_ORDER}
+    END`,
+  },
+  {
+    name: 'trg_order_buyers_control_orders_ad',
+    rule: 'an order that is deleted, or loses a buyer, is no longer kept for their holdout memberships',
+    timing: 'AFTER',
+    event: 'DELETE',
+    table: 'order_buyers',
+    body: `BEGIN ${DROP_CONTROL_ORDER}
+    END`,
+  },
+  {
+    name: 'trg_youzan_orders_control_orders_au',
+    rule: "a held-out customer's order closed or refunded in full is no longer kept, one that counts again is kept again, and a changed amount changes its revenue",
+    timing: 'AFTER',
+    event: 'UPDATE',
+    table: 'youzan_orders',
+    body: `BEGIN
+      IF NOT (OLD.payment <=> NEW.payment AND OLD.refunded_fee <=> NEW.refunded_fee
+              AND OLD.status <=> NEW.status) THEN
+        IF ${ORDER_CONVERTS('NEW')} THEN
+          UPDATE wechat_push_control_orders SET revenue = ${ORDER_REVENUE('NEW')}
+           WHERE order_id = NEW.id;
+          IF NOT (${ORDER_CONVERTS('OLD')}) THEN
+            INSERT IGNORE INTO wechat_push_control_orders ${CONTROL_ORDER_COLUMNS}
+            ${CONTROL_ORDER_ROWS('c', 'ob', 'NEW')}
+              FROM order_buyers ob
+              JOIN wechat_push_run_controls c ON ${HELD_OUT_BEFORE('c', 'ob')}
+             WHERE ob.order_id = NEW.id;
+          END IF;
+        ELSE
+          DELETE FROM wechat_push_control_orders WHERE order_id = NEW.id;
+        END IF;
+      END IF;
+    END`,
+  },
+];
+
+/**
  * Longest label list carried on an attribution row (`goods_labels`); longer lists are NULL
  * and readers look the order's labels up in wechat_customers_labels. Under MySQL 8's default
  * group_concat_max_len of 1024, so a list is never cut silently.
@@ -222,6 +390,7 @@ export const STATS_TRIGGERS: readonly TriggerDefinition[] = [
   ...ATTRIBUTION_TRIGGERS,
   ...GOODS_LABEL_TRIGGERS,
   ...ORDER_VALUE_TRIGGERS,
+  ...CONTROL_ORDER_TRIGGERS,
 ];
 
 /**

@@ -41,44 +41,33 @@ const TREATED: AssignmentSource = {
 };
 
 /**
- * The treated assignments of runs `(?)` that can have an order in the window `?`: those with
- * an attribution row within it (`wechat_push_attributions` holds every accepted recipient's
- * converting orders up to 90 days after its push — the same rule, kept by triggers) and every
- * recipient in a fail_list (never attributed); parameters: ids, window, ids. Every other
- * treated assignment has no such order and adds 0 to every sum, so only these go through
- * {@link ASSIGNMENT_ORDERS} — the orders themselves are counted by the one definition, as the
- * control's are (`experimentGroups(…, { exhaustive: true })` skips the shortcut; tests and
- * `bench:stats` check both agree). Reads idx_attributions_assignment (migration 1733800000000).
- */
-const TREATED_WITH_ORDERS: AssignmentSource = {
-  unit: 'batch_id',
-  sql: `SELECT a.batch_id, a.recipient_key AS customer_id, a.pushed_at AS at
-          FROM wechat_push_attributions a FORCE INDEX (idx_attributions_assignment)
-         WHERE a.run_id IN (?) AND a.lag_seconds <= ?
-         GROUP BY a.batch_id, a.recipient_key, a.pushed_at
-        UNION ALL
-        SELECT d.batch_id, d.recipient_key, d.pushed_at
-          FROM wechat_push_deliveries d
-         WHERE d.run_id IN (?) AND d.accepted = 0`,
-};
-
-/**
  * Control assignments of runs `(?)`: the holdout members (not the global control group,
- * which measures the whole programme). The customer of an external id as everywhere: the
- * smallest `customers.id` with it; none → no orders, still counted.
+ * which measures the whole programme), with the customer id recorded with the member — the
+ * lowest `customers.id` of its external id when it was recorded (the pipeline resolves it at
+ * selection, `trg_run_controls_customer_bi` for any other writer), as a recipient's is fixed
+ * when its delivery row is written; NULL (no customer row) → no orders, still counted.
  */
 const CONTROL: AssignmentSource = {
   unit: 'run_id',
-  // customer_id is resolved when the run records the member; rows written without it
-  // (fixtures, rows from before migration 1734100000000 on a database it could not fill)
-  // resolve it here.
-  sql: `SELECT c.run_id,
-               COALESCE(c.customer_id,
-                        (SELECT MIN(cu.id) FROM customers cu
-                          WHERE cu.external_userid = c.external_userid)) AS customer_id,
-               c.assigned_at AS at
+  sql: `SELECT c.run_id, c.customer_id, c.assigned_at AS at
           FROM wechat_push_run_controls c
          WHERE c.run_id IN (?) AND c.control_group = 'holdout'`,
+};
+
+/**
+ * The treated assignments of runs `(?)` in a fail_list (never attributed), found from the
+ * batches' `fail_list` JSON — the only source of `accepted = 0` (writeDeliveryRows) — one
+ * primary-key read of the delivery row each, instead of a scan of every delivery row of the
+ * runs for the 2 % that failed. DISTINCT: an id listed twice is one assignment.
+ */
+const TREATED_FAILED: AssignmentSource = {
+  unit: 'batch_id',
+  sql: `SELECT DISTINCT d.batch_id, d.recipient_key AS customer_id, d.pushed_at AS at
+          FROM wechat_push_batches b
+          JOIN JSON_TABLE(b.fail_list, '$[*]' COLUMNS (
+                 ext VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci PATH '$')) f
+          STRAIGHT_JOIN wechat_push_deliveries d ON d.batch_id = b.id AND d.external_userid = f.ext
+         WHERE b.run_id IN (?) AND b.state = 'sent' AND d.accepted = 0`,
 };
 
 /**
@@ -94,36 +83,96 @@ const ASSIGNMENT_ORDERS = `
              AND ob.order_creation_time <= s.at + INTERVAL ? SECOND
         STRAIGHT_JOIN youzan_orders yo ON yo.id = ob.order_id AND ${ORDER_CONVERTS('yo')}`;
 
+/** Holdout members per run (kind 1); parameters: ids. */
+const CONTROL_COUNTS = `
+      SELECT 1 AS kind, c.run_id AS unit, COUNT(*) AS recipients
+        FROM wechat_push_run_controls c
+       WHERE c.run_id IN (?) AND c.control_group = 'holdout'
+       GROUP BY c.run_id`;
+
 /**
- * Assignments per unit: the treated's per batch (`kind` 0), the control's per run (1), in one
- * statement; parameters: ids, ids. Customers are not resolved: every assignment counts.
+ * Assignments per unit: the treated's per batch (`kind` 0) — its delivery rows — and the
+ * control's per run (1), in one statement; parameters: ids, ids. Customers are not resolved:
+ * every assignment counts.
  */
 const COUNTS = `
       SELECT 0 AS kind, d.batch_id AS unit, COUNT(*) AS recipients
         FROM wechat_push_deliveries d
        WHERE d.run_id IN (?)
        GROUP BY d.batch_id
+      UNION ALL ${CONTROL_COUNTS}`;
+
+/**
+ * The same counts, the treated's read from `wechat_push_batch_counts` where the batch's are
+ * derived: `deriveBatchStatistics` counts every delivery row of the batch into them, and a
+ * batch's delivery rows are all written by one statement before its first derivation and
+ * never added to or removed later, so their sum is the count of its delivery rows. A batch
+ * not derived yet (no counter rows) counts its delivery rows (primary key). Parameters: ids,
+ * ids, ids.
+ */
+const COUNTS_KEPT = `
+      SELECT 0 AS kind, bc.batch_id AS unit, SUM(bc.recipients) AS recipients
+        FROM wechat_push_batch_counts bc
+       WHERE bc.run_id IN (?)
+       GROUP BY bc.batch_id
       UNION ALL
-      SELECT 1, c.run_id, COUNT(*)
-        FROM wechat_push_run_controls c
-       WHERE c.run_id IN (?) AND c.control_group = 'holdout'
-       GROUP BY c.run_id`;
+      SELECT 0, d.batch_id, COUNT(*)
+        FROM wechat_push_batches b
+        STRAIGHT_JOIN wechat_push_deliveries d ON d.batch_id = b.id
+       WHERE b.run_id IN (?)
+         AND NOT EXISTS (SELECT 1 FROM wechat_push_batch_counts bc WHERE bc.batch_id = b.id)
+       GROUP BY d.batch_id
+      UNION ALL ${CONTROL_COUNTS}`;
 
 /**
  * Per unit: buyers (assignments with ≥ 1 order), orders, Σ revenue and Σ revenue² over the
- * assignments — revenue per assignment, the sums Welch's interval needs (only assignments
- * that bought are grouped; the others add 0 to every sum). Exact DECIMAL; unknown amounts add
- * 0. Parameters: the source's, then the window. (An assignment without a customer row has
- * customer_id NULL and joins no order.)
+ * assignments — revenue per assignment, the sums Welch's interval needs — from `assignments`:
+ * one row (unit, customer_id, orders, revenue) per assignment with ≥ 1 order (the others add
+ * 0 to every sum). Exact DECIMAL; unknown amounts add 0.
  */
-const ordersOf = (s: AssignmentSource) => `
+const perUnit = (assignments: string) => `
       SELECT p.unit, COUNT(*) AS buyers, SUM(p.orders) AS orders,
              SUM(p.revenue) AS revenue, SUM(p.revenue * p.revenue) AS revenue_squares
-        FROM (SELECT s.${s.unit} AS unit, s.customer_id, COUNT(*) AS orders,
-                     IFNULL(SUM(${ORDER_REVENUE('yo')}), 0) AS revenue
-                FROM (${s.sql}) s ${ASSIGNMENT_ORDERS}
-               GROUP BY s.${s.unit}, s.customer_id) p
+        FROM (${assignments}) p
        GROUP BY p.unit`;
+
+/**
+ * {@link perUnit} of source `s` through THE order definition; parameters: the source's, then
+ * the window. (An assignment without a customer row has customer_id NULL and joins no order.)
+ */
+const ordersOf = (s: AssignmentSource) =>
+  perUnit(`SELECT s.${s.unit} AS unit, s.customer_id, COUNT(*) AS orders,
+                  IFNULL(SUM(${ORDER_REVENUE('yo')}), 0) AS revenue
+             FROM (${s.sql}) s ${ASSIGNMENT_ORDERS}
+            GROUP BY s.${s.unit}, s.customer_id`);
+
+/**
+ * The same sums of the accepted recipients of runs `(?)` within the window `?`, read from the
+ * orders kept for them: `wechat_push_attributions` holds each accepted recipient's converting
+ * orders up to 90 days after its push, by the same rule, kept by triggers. One covering range
+ * read of idx_attributions_batch (migration 1735200000001), whose order groups the rows by
+ * assignment as they are read (a batch belongs to one run: grouping by run too changes
+ * nothing).
+ */
+const TREATED_KEPT = perUnit(`
+      SELECT a.batch_id AS unit, a.recipient_key AS customer_id, COUNT(*) AS orders,
+             IFNULL(SUM(a.revenue), 0) AS revenue
+        FROM wechat_push_attributions a FORCE INDEX (idx_attributions_batch)
+       WHERE a.run_id IN (?) AND a.lag_seconds <= ?
+       GROUP BY a.run_id, a.batch_id, a.recipient_key`);
+
+/**
+ * The same sums of the holdout members of runs `(?)` within the window `?`, read from
+ * `wechat_push_control_orders` (each member's converting orders up to 90 days after its
+ * assignment, kept by triggers as the attributions are; migration 1735200000000): one range
+ * read of its primary key.
+ */
+const CONTROL_KEPT = perUnit(`
+      SELECT k.run_id AS unit, k.customer_id, COUNT(*) AS orders,
+             IFNULL(SUM(k.revenue), 0) AS revenue
+        FROM wechat_push_control_orders k
+       WHERE k.run_id IN (?) AND k.lag_seconds <= ?
+       GROUP BY k.run_id, k.customer_id`);
 
 /** A group's sums over one scope; revenue as exact decimal text. */
 export interface GroupSums {
@@ -154,27 +203,13 @@ const groupName = (variant: number | null): string =>
 const groupOrder = (g: string) => (g === 'control' ? '' : g);
 
 /**
- * The runs split into two lists of about equal recipients (largest first): the treated orders
- * of each half in a statement of its own, side by side.
- */
-function halves(runs: { id: number; size: number }[]): number[][] {
-  const out: { ids: number[]; size: number }[] = [
-    { ids: [], size: 0 },
-    { ids: [], size: 0 },
-  ];
-  for (const r of [...runs].sort((a, b) => b.size - a.size)) {
-    const half = out[0].size <= out[1].size ? out[0] : out[1];
-    half.ids.push(r.id);
-    half.size += r.size;
-  }
-  return out.map((h) => h.ids).filter((ids) => ids.length > 0);
-}
-
-/**
  * The groups of each scope: `key` a SQL expression over the run `r` (e.g. `r.push_id`), the
- * scope's runs `runIds`, orders up to `windowSeconds` after each push. The counts, the
- * control's orders and the treated's orders in two statements over halves of the runs, side by
- * side; the groups of a scope sorted control, A, B, …
+ * scope's runs `runIds`, orders up to `windowSeconds` after each push; the groups of a scope
+ * sorted control, A, B, … Side by side: the counts (derived batch counters where there are
+ * some), the control's kept orders, the accepted recipients' kept orders (attributions) and the
+ * fail_list recipients through the order definition. `exhaustive`: every delivery row counted
+ * and every assignment through the order definition instead (the reference the kept figures
+ * are tested against; one index dive per assignment).
  */
 export async function experimentGroups(
   db: DataSource,
@@ -185,30 +220,34 @@ export async function experimentGroups(
 ): Promise<Map<string, GroupSums[]>> {
   const out = new Map<string, GroupSums[]>();
   if (runIds.length === 0) return out;
-  const batches: { id: number; run_id: number; variant: number; k: unknown; size: unknown }[] =
-    await db.query(
-      `SELECT b.id, b.run_id, b.variant, ${key} AS k, b.recipient_count AS size
+  const orderStatements: Promise<UnitRow[]>[] = options.exhaustive
+    ? [
+        db.query(ordersOf(CONTROL), [runIds, windowSeconds]),
+        db.query(ordersOf(TREATED), [runIds, windowSeconds]),
+      ]
+    : [
+        db.query(CONTROL_KEPT, [runIds, windowSeconds]),
+        db.query(TREATED_KEPT, [runIds, windowSeconds]),
+        db.query(ordersOf(TREATED_FAILED), [runIds, windowSeconds]),
+      ];
+  const [batches, runs, counts, controlOrders, ...treatedOrders]: [
+    { id: number; variant: number; k: unknown }[],
+    { id: number; k: unknown }[],
+    (UnitRow & { kind?: unknown })[],
+    ...UnitRow[][],
+  ] = await Promise.all([
+    db.query(
+      `SELECT b.id, b.variant, ${key} AS k
          FROM wechat_push_batches b JOIN wechat_push_runs r ON r.id = b.run_id
         WHERE b.run_id IN (?) AND b.state = 'sent'`,
       [runIds],
-    );
-  const runs: { id: number; k: unknown }[] = await db.query(
-    `SELECT r.id, ${key} AS k FROM wechat_push_runs r WHERE r.id IN (?)`,
-    [runIds],
-  );
-  const runSize = new Map<number, number>();
-  for (const b of batches) runSize.set(b.run_id, (runSize.get(b.run_id) ?? 0) + num(b.size));
-  const split = halves(runIds.map((id) => ({ id, size: runSize.get(id) ?? 0 })));
-  const treatedOrdersOf = (ids: number[]) =>
+    ),
+    db.query(`SELECT r.id, ${key} AS k FROM wechat_push_runs r WHERE r.id IN (?)`, [runIds]),
     options.exhaustive
-      ? db.query(ordersOf(TREATED), [ids, windowSeconds])
-      : db.query(ordersOf(TREATED_WITH_ORDERS), [ids, windowSeconds, ids, windowSeconds]);
-  const [counts, controlOrders, ...treatedOrders]: (UnitRow & { kind?: unknown })[][] =
-    await Promise.all([
-      db.query(COUNTS, [runIds, runIds]),
-      db.query(ordersOf(CONTROL), [runIds, windowSeconds]),
-      ...split.map(treatedOrdersOf),
-    ]);
+      ? db.query(COUNTS, [runIds, runIds])
+      : db.query(COUNTS_KEPT, [runIds, runIds, runIds]),
+    ...orderStatements,
+  ]);
   const treatedCounts = counts.filter((r) => num(r.kind) === 0);
   const controlCounts = counts.filter((r) => num(r.kind) === 1);
 
@@ -245,7 +284,10 @@ export async function experimentGroups(
   add(runGroup, controlCounts);
   add(runGroup, controlOrders);
   for (const rows of treatedOrders) add(batchGroup, rows);
-  for (const [k, list] of perScope) {
+  // Scopes in key order (numeric where numeric), whichever statement listed a unit first.
+  const keys = [...perScope.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const k of keys) {
+    const list = perScope.get(k) as Acc[];
     out.set(
       k,
       list
