@@ -15,6 +15,7 @@ const route = (
 ) => ({ name, queue, owner });
 const COMPLETE = [
   route(JobName.SCAN, QueueName.SCHEDULE),
+  route(JobName.COMPUTE_RFM, QueueName.SCHEDULE),
   route(JobName.FIRE_SLOT, QueueName.SLOT),
   route(JobName.SEND_BATCH, QueueName.BATCH),
   route(JobName.TRACK_DELIVERY, QueueName.DELIVERY),
