@@ -33,6 +33,7 @@ import { AudiencePreviewPanel } from '../components/audience-preview';
 import { MessagePreview } from '../components/message-preview';
 import { SlotEditor } from '../components/slot-editor';
 import { VariantEditor } from '../components/variant-editor';
+import { LabelFields } from '../rules/label-fields';
 import { SenderFields } from '../components/sender-fields';
 import { TestSendButton } from '../components/test-send-button';
 import { VersionHistoryButton } from '../versions/version-history';
@@ -66,8 +67,6 @@ const EMPTY_LIBRARY: LabelLibrary = {
   cateLabels: [],
   brandLabels: [],
 };
-
-const LABEL_SEPARATORS = [',', '，'];
 
 const HOLDOUT_HELP =
   '从本推送选中的客户里按比例留出一部分作为对照组：他们同样经过人群筛选和触达策略，但不会收到消息。' +
@@ -302,9 +301,6 @@ export function RuleFormPage({ id }: { id?: number }) {
     );
   }
 
-  const idOptions = (items: LabelLibrary['storeLabels']) =>
-    items.map((l) => ({ value: l.id, label: `${l.name}（${l.id}）` }));
-  const nameOptions = (items: string[]) => items.map((n) => ({ value: n, label: n }));
   const contentBytes = utf8Bytes(content ?? '');
 
   return (
@@ -516,126 +512,14 @@ export function RuleFormPage({ id }: { id?: number }) {
                 <Typography.Paragraph type="secondary">
                   标签可不填（不筛选）；“任一标签”时满足任意一个即可（“或”关系），标签来自窗口内的订单。
                 </Typography.Paragraph>
-                <Row gutter={16}>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="城市" name="cityLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择城市"
-                        options={nameOptions(library.cityLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="品牌" name="brandLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择品牌"
-                        options={nameOptions(library.brandLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="分仓" name="storeLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择分仓"
-                        optionFilterProp="label"
-                        options={idOptions(library.storeLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="二级品类" name="cateLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择品类"
-                        optionFilterProp="label"
-                        options={idOptions(library.cateLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24}>
-                    <Form.Item
-                      label="SKU"
-                      name="skuLabels"
-                      extra="输入 SKU 编码后回车，或用逗号分隔一次粘贴多个"
-                    >
-                      <Select
-                        mode="tags"
-                        allowClear
-                        placeholder="输入 SKU 编码"
-                        tokenSeparators={LABEL_SEPARATORS}
-                        notFoundContent={null}
-                      />
-                    </Form.Item>
-                  </Col>
-                </Row>
+                <LabelFields library={library} kind="include" />
                 <Divider orientation="left" plain style={{ marginTop: 0 }}>
                   排除
                 </Divider>
                 <Typography.Paragraph type="secondary" style={{ marginTop: -8 }}>
                   窗口内买过这些商品、或在这些城市/分仓下过单的客户不发送。
                 </Typography.Paragraph>
-                <Row gutter={16}>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="排除城市" name="excludeCityLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择城市"
-                        options={nameOptions(library.cityLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="排除品牌" name="excludeBrandLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择品牌"
-                        options={nameOptions(library.brandLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="排除分仓" name="excludeStoreLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择分仓"
-                        optionFilterProp="label"
-                        options={idOptions(library.storeLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24} md={12}>
-                    <Form.Item label="排除品类" name="excludeCateLabels">
-                      <Select
-                        mode="multiple"
-                        allowClear
-                        placeholder="选择品类"
-                        optionFilterProp="label"
-                        options={idOptions(library.cateLabels)}
-                      />
-                    </Form.Item>
-                  </Col>
-                  <Col xs={24}>
-                    <Form.Item label="排除 SKU" name="excludeSkuLabels">
-                      <Select
-                        mode="tags"
-                        allowClear
-                        placeholder="输入 SKU 编码"
-                        tokenSeparators={LABEL_SEPARATORS}
-                        notFoundContent={null}
-                      />
-                    </Form.Item>
-                  </Col>
-                </Row>
+                <LabelFields library={library} kind="exclude" />
                 <Divider orientation="left" plain style={{ marginTop: 0 }}>
                   价值分层
                 </Divider>
