@@ -8,6 +8,7 @@ import { PipelineQueues, PushRunRepository, QueueName, ScheduleSlotsService } fr
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { ApiHarness, startApi } from './api-app';
 import { explainingLockWaits, truncate } from './db';
+import { plainRuleBody } from './rule-factory';
 import { SimulatorHarness, startTestSimulator } from './simulator';
 import type { SimulatorOptions } from '../../apps/wecom-simulator/src/start-simulator';
 
@@ -228,4 +229,25 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * `buyers` customers who bought 35 days ago, a rule named `name` over them, created and
+ * triggered through the api: the manual run's id.
+ */
+export async function triggerNewRule(
+  p: PipelineHarness,
+  name: string,
+  buyers: number,
+): Promise<number> {
+  await seedBuyers(p.db, buyers, { daysAgo: 35, prefix: name });
+  const create = await p.api.post(
+    '/wechatpush/create',
+    plainRuleBody({ name, startDate: '2020-01-01', endDate: '2099-12-31' }),
+  );
+  if (create.status !== 200) throw new Error(`create ${name}: ${JSON.stringify(create.body)}`);
+  const [rule] = await p.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);
+  const trigger = await p.api.post('/wechatpush/trigger', { id: rule.id });
+  if (trigger.status !== 200) throw new Error(`trigger ${name}: ${JSON.stringify(trigger.body)}`);
+  return trigger.body.data.runId as number;
 }

@@ -6,15 +6,14 @@ import {
   SendBatchService,
 } from '@app/pipeline';
 import { FaultProxy, startFaultProxy } from '../../../test/utils/fault-proxy';
-import { plainRuleBody } from '../../../test/utils/rule-factory';
 import {
   eventually,
   PipelineHarness,
   resetPipelineTables,
-  seedBuyers,
   setPolicy,
   PERMISSIVE_POLICY,
   startPipeline,
+  triggerNewRule,
 } from '../../../test/utils/pipeline';
 
 /** The claim, and only the claim, writes a claim token. */
@@ -58,18 +57,7 @@ describe('a claim whose answer was lost', () => {
     await proxy?.close();
   });
 
-  const startRun = async (name: string, buyers: number): Promise<number> => {
-    await seedBuyers(p.db, buyers, { daysAgo: 35, prefix: name });
-    const create = await p.api.post(
-      '/wechatpush/create',
-      plainRuleBody({ name, startDate: '2020-01-01', endDate: '2099-12-31' }),
-    );
-    expect(create.status).toBe(200);
-    const [rule] = await p.db.query('SELECT id FROM wechat_push WHERE name = ?', [name]);
-    const trigger = await p.api.post('/wechatpush/trigger', { id: rule.id });
-    expect(trigger.status).toBe(200);
-    return trigger.body.data.runId as number;
-  };
+  const startRun = (name: string, buyers: number) => triggerNewRule(p, name, buyers);
   const batchesOf = (runId: number): Promise<BatchRow[]> =>
     p.db.query(
       `SELECT id, run_id, state, attempts, msgid, recipients, resends FROM wechat_push_batches
