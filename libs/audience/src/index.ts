@@ -15,4 +15,4 @@ export {
   backfillLabelOrders,
   backfillSharedExternalIds,
 } from './audience.triggers';
-export { readOwners } from './owners';
+export { assignSenders, readOwners, RunSenders } from './owners';

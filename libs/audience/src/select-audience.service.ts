@@ -3,9 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { ContactLedger, ContactPolicyService, RulePolicy } from '@app/contact-policy';
-import { addExclusions, ExclusionCounts, noExclusions, RULE_POLICY_LIMITS } from '@app/contracts';
+import {
+  addExclusions,
+  ExclusionCounts,
+  noExclusions,
+  RULE_POLICY_LIMITS,
+  SenderFallback,
+  SenderMode,
+} from '@app/contracts';
 import type { SqlRunner } from '@app/database';
-import { readOwners } from './owners';
+import { assignSenders, readOwners, RunSenders, skipsWithoutOwner } from './owners';
 import { ExperimentDesign, splitControls } from '@app/experiments';
 import {
   AudienceCursor,
@@ -79,8 +86,8 @@ type PreviewRule = AudienceRule & {
   holdoutPercent?: number;
   ignoreGlobalControl?: boolean;
   /** Issue 22: an `owner` rule that skips customers without a store guide excludes them (noOwner). */
-  senderMode?: string;
-  senderFallback?: string;
+  senderMode?: SenderMode;
+  senderFallback?: SenderFallback;
 };
 
 /**
@@ -231,10 +238,13 @@ export class SelectAudienceService {
     const global = await this.policy.globalControl();
     const holdoutPercent = rule.id ? (rule.holdoutPercent ?? 0) : 0;
     const splits = global.percent > 0 || holdoutPercent > 0;
-    const skipsNoOwner = rule.senderMode === 'owner' && rule.senderFallback === 'skip';
+    const senders: RunSenders = {
+      mode: rule.senderMode ?? 'wecom',
+      fallback: rule.senderFallback ?? 'wecom',
+    };
     const result =
-      this.config.CONTACT_POLICY_ENABLED || splits || skipsNoOwner
-        ? await this.reach(rule, at, skipsNoOwner, {
+      this.config.CONTACT_POLICY_ENABLED || splits || skipsWithoutOwner(senders)
+        ? await this.reach(rule, at, senders, {
             ruleId: rule.id ?? 0,
             holdoutPercent,
             globalControlPercent: global.percent,
@@ -258,7 +268,7 @@ export class SelectAudienceService {
   private async reach(
     rule: PreviewRule,
     at: Date,
-    skipsNoOwner: boolean,
+    senders: RunSenders,
     design: ExperimentDesign,
   ): Promise<Omit<AudiencePreview, 'window' | 'steps' | 'tookMs'>> {
     const policy = this.config.CONTACT_POLICY_ENABLED ? await this.policy.current() : null;
@@ -278,10 +288,10 @@ export class SelectAudienceService {
       for await (const page of this.pages(rule, at, null, this.batchSize, snapshot)) {
         // As the run does: customers without a store guide go before the policy's check.
         let ids = page.externalUserids;
-        if (skipsNoOwner) {
-          const owners = await readOwners(snapshot, ids);
-          ids = ids.filter((e) => owners.has(e.toLowerCase()));
-          excluded = addExclusions(excluded, { noOwner: page.externalUserids.length - ids.length });
+        if (skipsWithoutOwner(senders)) {
+          const sent = assignSenders(ids, await readOwners(snapshot, ids), senders);
+          ids = sent.kept;
+          excluded = addExclusions(excluded, { noOwner: sent.skipped });
         }
         const verdict = policy
           ? await this.ledger.check(snapshot, ids, policy, rulePolicy, at)

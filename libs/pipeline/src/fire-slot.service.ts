@@ -10,7 +10,14 @@ import {
   formatDateTime,
   weekDay,
 } from '@app/common';
-import { AudienceCursor, AudiencePage, readOwners, SelectAudienceService } from '@app/audience';
+import {
+  assignSenders,
+  AudienceCursor,
+  AudiencePage,
+  readOwners,
+  RunSenders,
+  SelectAudienceService,
+} from '@app/audience';
 import {
   ContactLedger,
   ContactPolicyService,
@@ -34,7 +41,7 @@ import { ReadAhead } from './read-ahead';
 import { batchJobId, FireSlotPayload, JobName } from './queue.contracts';
 import { isWithinGrace } from './slot-schedule';
 import { TestGroupService } from './test-send/test-group.service';
-import { assignSenders, groupBySender, planFill, RunSenders } from './senders/sender-batches';
+import { groupBySender, planFill } from './senders/sender-batches';
 
 /**
  * Pages of the audience read ahead of their commit (each ≤ PUSH_BATCH_SIZE ids, ~1 MB in

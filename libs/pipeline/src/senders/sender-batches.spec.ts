@@ -1,4 +1,4 @@
-import { assignSenders, FillingBatch, groupBySender, planFill } from './sender-batches';
+import { FillingBatch, groupBySender, planFill } from './sender-batches';
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -78,26 +78,7 @@ describe('planFill: a page joins the run’s batches of its (variant, sender)', 
   });
 });
 
-describe('assignSenders: who goes on to the policy, through whom', () => {
-  const owners = new Map([['e1', 'zhangsan']]);
-  it.each<[string, 'wecom' | 'owner', 'skip' | 'wecom', string[], number, (string | null)[]]>([
-    ['wecom: everyone, no sender', 'wecom', 'skip', ['E1', 'e2'], 0, [null, null]],
-    ['owner + skip: the owner’s, the others skipped', 'owner', 'skip', ['E1'], 1, ['zhangsan']],
-    [
-      'owner + wecom: everyone, no owner → no sender',
-      'owner',
-      'wecom',
-      ['E1', 'e2'],
-      0,
-      ['zhangsan', null],
-    ],
-  ])('%s', (_what, mode, fallback, kept, skipped, senders) => {
-    const a = assignSenders(['E1', 'e2'], owners, { mode, fallback });
-    expect(a.kept).toEqual(kept);
-    expect(a.skipped).toBe(skipped);
-    expect(a.kept.map(a.senderOf)).toEqual(senders);
-  });
-
+describe('groupBySender', () => {
   it('groups recipients by sender in their order', () => {
     const of = (e: string) => (e.startsWith('a') ? 'A' : e.startsWith('b') ? 'B' : null);
     expect([...groupBySender(['a1', 'b1', 'x', 'a2'], of)]).toEqual([

@@ -1,31 +1,3 @@
-import type { SenderFallback, SenderMode } from '@app/contracts';
-
-/** A run's sender settings, as recorded when its selection began. */
-export interface RunSenders {
-  mode: SenderMode;
-  fallback: SenderFallback;
-}
-
-/**
- * Who of a page may go on to the contact policy under the run's sender settings, and each
- * one's sender: under `wecom` everyone, with none (WeCom assigns); under `owner` each
- * customer's owner — a customer without one is skipped (`skip`, counted as `noOwner`) or goes
- * without a sender (`wecom`).
- */
-export function assignSenders(
-  ids: readonly string[],
-  owners: ReadonlyMap<string, string> | null,
-  senders: RunSenders,
-): { kept: string[]; skipped: number; senderOf: (e: string) => string | null } {
-  if (senders.mode !== 'owner' || !owners) {
-    return { kept: [...ids], skipped: 0, senderOf: () => null };
-  }
-  const senderOf = (e: string) => owners.get(e.toLowerCase()) ?? null;
-  if (senders.fallback === 'wecom') return { kept: [...ids], skipped: 0, senderOf };
-  const kept = ids.filter((e) => senderOf(e) !== null);
-  return { kept, skipped: ids.length - kept.length, senderOf };
-}
-
 /** Recipients of one variant split by sender, in their order (null: WeCom assigns). */
 export function groupBySender(
   recipients: readonly string[],
