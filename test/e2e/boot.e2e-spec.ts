@@ -3,6 +3,7 @@ import { createDatabaseIfMissing, dropDatabase } from '@app/database';
 import { JobName, QueueName } from '@app/pipeline';
 import { dbSettings } from '../test-env';
 import { pollUntil, RunningProcess, runTs, START_MS } from '../utils/process';
+import { freeTcpPort } from '../utils/mariadb-server';
 
 /** The real entry points as real processes: fail fast at boot, shut down cleanly. */
 describe('app processes', () => {
@@ -86,7 +87,7 @@ describe('app processes', () => {
   });
 
   it('the worker starts, serves /health on WORKER_PORT, and exits 0 on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freeTcpPort();
     const p = runTs('apps/worker/src/main.ts', [], {
       WORKER_PORT: String(port),
       LOG_LEVEL: 'info',
@@ -106,7 +107,7 @@ describe('app processes', () => {
   }, 150_000);
 
   it('the api starts, answers, and exits 0 on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freeTcpPort();
     const p = runTs('apps/api/src/main.ts', [], { PORT: String(port), LOG_LEVEL: 'info' });
     try {
       await p.waitFor(/api listening/, START_MS);
@@ -128,7 +129,7 @@ describe('app processes', () => {
   }, 150_000);
 
   it('with API_PROCESSES=2 the api runs two processes on one port and exits 0 on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freeTcpPort();
     const p = runTs('apps/api/src/main.ts', [], {
       PORT: String(port),
       LOG_LEVEL: 'info',

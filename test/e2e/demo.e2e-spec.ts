@@ -10,6 +10,7 @@ import { createConnection } from 'mysql2/promise';
 import { dropDatabase } from '@app/database';
 import { dbSettings } from '../test-env';
 import { pollUntil } from '../utils/process';
+import { freeTcpPort } from '../utils/mariadb-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -23,16 +24,6 @@ const DIST = [
   'dist/apps/youzan-simulator/main.js',
   'dist/admin/index.html',
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** Pids of `pid`'s descendants, from `ps`. */
 async function descendants(pid: number): Promise<number[]> {
@@ -139,7 +130,11 @@ describe('npm run demo', () => {
   }, 60_000);
 
   it('starts everything, shows a completed run and statistics, and stops cleanly on Ctrl-C', async () => {
-    const [port, simPort, yzSimPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, simPort, yzSimPort] = [
+      await freeTcpPort(),
+      await freeTcpPort(),
+      await freeTcpPort(),
+    ];
     const demo = startDemo({
       PORT: String(port),
       SIM_PORT: String(simPort),
@@ -346,7 +341,11 @@ describe('npm run demo', () => {
   }, 600_000);
 
   it('stops everything with exit code 1 and says why when a child dies', async () => {
-    const [port, simPort, yzSimPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, simPort, yzSimPort] = [
+      await freeTcpPort(),
+      await freeTcpPort(),
+      await freeTcpPort(),
+    ];
     const demo = startDemo({
       PORT: String(port),
       SIM_PORT: String(simPort),
@@ -378,17 +377,17 @@ describe('npm run demo', () => {
     try {
       for (const [vars, what] of [
         [
-          { PORT: String(taken), SIM_PORT: String(await freePort()) },
+          { PORT: String(taken), SIM_PORT: String(await freeTcpPort()) },
           `port ${taken} \\(api\\) is taken.*PORT=`,
         ],
         [
-          { PORT: String(await freePort()), SIM_PORT: String(taken) },
+          { PORT: String(await freeTcpPort()), SIM_PORT: String(taken) },
           `port ${taken} \\(WeCom simulator\\) is taken.*SIM_PORT=`,
         ],
         [
           {
-            PORT: String(await freePort()),
-            SIM_PORT: String(await freePort()),
+            PORT: String(await freeTcpPort()),
+            SIM_PORT: String(await freeTcpPort()),
             YZ_SIM_PORT: String(taken),
           },
           `port ${taken} \\(Youzan simulator\\) is taken.*YZ_SIM_PORT=`,

@@ -9,7 +9,8 @@ import {
   setPolicy,
 } from '../utils/pipeline';
 import { RunningProcess, runTs, START_MS } from '../utils/process';
-import { freePort, RedisHa, startRedisHa } from '../utils/redis-ha';
+import { freeTcpPort } from '../utils/mariadb-server';
+import { RedisHa, startRedisHa } from '../utils/redis-ha';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
 
 /**
@@ -67,7 +68,7 @@ describe('Redis Sentinel failover during runs (real processes)', () => {
     await db.initialize();
     await resetPipelineTables(db);
     await setPolicy(db, PERMISSIVE_POLICY);
-    const port = await freePort();
+    const port = await freeTcpPort();
     apiBase = `http://127.0.0.1:${port}`;
     const api = runTs('apps/api/src/main.ts', [], { ...env(), PORT: String(port) });
     const workers = [0, 1].map(() => runTs('apps/worker/src/main.ts', [], env()));

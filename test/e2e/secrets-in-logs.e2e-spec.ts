@@ -5,6 +5,7 @@ import { eventually, resetPipelineTables, seedBuyers } from '../utils/pipeline';
 import { RunningProcess, runTs, START_MS } from '../utils/process';
 import { plainRuleBody } from '../utils/rule-factory';
 import { SimulatorHarness, startTestSimulator } from '../utils/simulator';
+import { freeTcpPort } from '../utils/mariadb-server';
 
 /**
  * The real api and worker processes at LOG_LEVEL=trace through requests with credentials
@@ -54,7 +55,7 @@ describe('secrets never reach the logs', () => {
   };
 
   it('api and worker output hold no operator token, corp secret or access token', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freeTcpPort();
     const env = {
       ...sim.env,
       LOG_LEVEL: 'trace',

@@ -1,22 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { freeTcpPort } from './mariadb-server';
 import { eventually } from './pipeline';
-
-/** A port nobody listens on now (the OS's choice), on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface Node {
   port: number;
@@ -94,7 +83,7 @@ export async function startRedisHa(name = 'wpp-ha'): Promise<RedisHa> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const dataPorts = [await freePort(), await freePort()];
+    const dataPorts = [await freeTcpPort(), await freeTcpPort()];
     for (const [i, port] of dataPorts.entries()) {
       const nodeDir = path.join(dir, `node-${i}`);
       mkdirSync(nodeDir);
@@ -134,7 +123,7 @@ export async function startRedisHa(name = 'wpp-ha'): Promise<RedisHa> {
       'the replica in sync with the primary',
     );
 
-    const sentinelPorts = [await freePort(), await freePort(), await freePort()];
+    const sentinelPorts = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
     for (const [i, port] of sentinelPorts.entries()) {
       // Sentinel rewrites its configuration file: one of its own, writable.
       const conf = path.join(dir, `sentinel-${i}.conf`);
