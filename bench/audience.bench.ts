@@ -1,6 +1,13 @@
 /**
  * `npm run bench:audience [-- --db wpp_bench --at 2025-07-01T10:00:00+08:00] [--set issue22]`
  *
+ * `--set issue21 [--baseline DIR] [--rounds N]`: issue 21's four shapes (the seed's example,
+ * 0–60 days × 7 labels, 0–180 days without labels, one city over 0–365 days), ours only —
+ * and, with `--baseline DIR` (a checkout of the commit before, holding this same bench file),
+ * the same children run from that tree against the same database, alternated per shape, so
+ * the two codes are measured in one run. The tree's selection reads the tables the current
+ * migrations left (an older code ignores the newer columns).
+ *
  * `--set issue22`: only our selection, for the shapes of issue 22 (labelledGoods with 3
  * category labels, `all` with a city and a category, the same with an exclusion) side by
  * side with today's lastOrder rule over the same 3 categories and the 7-label rule.
@@ -39,6 +46,7 @@ const RULES: Record<string, AudienceRule> = {
   // Wide enough that the seed's IN lists outgrow max_allowed_packet.
   '0–180 days, no labels': { lastOrderDay: 0, lastOrderDayLimit: 180 },
   '0–60 days, 7 labels': { lastOrderDay: 0, lastOrderDayLimit: 60, ...LABELS },
+  '0–365 days, one city': { lastOrderDay: 0, lastOrderDayLimit: 365, cityLabels: '杭州' },
   // Issue 22's shapes, next to today's lastOrder rule over the same goods.
   'lastOrder, 3 categories': { ...WINDOW, cateLabels: THREE_CATEGORIES },
   'labelledGoods, 3 categories': {
@@ -60,6 +68,12 @@ const RULES: Record<string, AudienceRule> = {
     excludeBrandLabels: genLabel.brandName(9),
   },
 };
+const ISSUE21 = [
+  '7 labels',
+  '0–60 days, 7 labels',
+  '0–180 days, no labels',
+  '0–365 days, one city',
+];
 const ISSUE22 = [
   '7 labels',
   'lastOrder, 3 categories',
@@ -186,7 +200,12 @@ async function child(scenario: string, db: string, at: Date): Promise<ChildResul
   }
 }
 
-async function inChild(scenario: string, db: string, at: Date): Promise<ChildResult> {
+async function inChild(
+  scenario: string,
+  db: string,
+  at: Date,
+  root = process.cwd(),
+): Promise<ChildResult> {
   const { stdout } = await execFileAsync(
     process.execPath,
     [
@@ -195,7 +214,7 @@ async function inChild(scenario: string, db: string, at: Date): Promise<ChildRes
       'ts-node/register/transpile-only',
       '-r',
       'tsconfig-paths/register',
-      __filename,
+      root === process.cwd() ? __filename : `${root}/bench/audience.bench.ts`,
       '--child',
       scenario,
       '--db',
@@ -203,7 +222,7 @@ async function inChild(scenario: string, db: string, at: Date): Promise<ChildRes
       '--at',
       at.toISOString(),
     ],
-    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } },
+    { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } },
   ).catch((e: { stdout?: string; stderr?: string; message: string }) => {
     if (e.stdout?.trim()) return { stdout: e.stdout };
     return {
@@ -288,7 +307,15 @@ async function main(): Promise<void> {
   await conn.end();
   console.log(`data set ${db}:`, counts, 'at', at.toISOString());
   const issue22 = arg('set', '') === 'issue22';
-  console.log(await explain(db, at, issue22 ? ISSUE22.slice(1) : ['7 labels', 'no labels']));
+  const issue21 = arg('set', '') === 'issue21';
+  console.log(
+    await explain(
+      db,
+      at,
+      issue21 ? ISSUE21 : issue22 ? ISSUE22.slice(1) : ['7 labels', 'no labels'],
+    ),
+  );
+  if (issue21) return issue21Run(db, at, arg('baseline', ''), Number(arg('rounds', '1')));
 
   const scenarios = issue22
     ? ISSUE22.map((r) => `ours|${r}`)
@@ -352,6 +379,41 @@ async function main(): Promise<void> {
       `previous ÷ ours (${rule}), warm: first batch ${vsProbe(rule, (r) => r.runs[1]?.firstBatchMs)}×, ` +
         `total ${vsProbe(rule, (r) => r.runs[1]?.totalMs)}×, ` +
         `count ${vsProbe(rule, (r) => (r.scenario.startsWith('probe') ? r.prevCountMs?.[1] : r.countMs?.[1]))}×`,
+    );
+  }
+}
+
+/**
+ * Issue 21: each shape by our code and, with a baseline tree, by that tree's code, alternated
+ * (round r: ours first when r is odd), each in a child process of its own.
+ */
+async function issue21Run(db: string, at: Date, baseline: string, rounds: number): Promise<void> {
+  const rows: { code: string; r: ChildResult }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const shape of ISSUE21) {
+      const sides = baseline ? ['ours', 'baseline'] : ['ours'];
+      if (round % 2 === 0) sides.reverse();
+      for (const code of sides) {
+        const r = await inChild(
+          `ours|${shape}`,
+          db,
+          at,
+          code === 'ours' ? process.cwd() : baseline,
+        );
+        rows.push({ code, r });
+        console.log(JSON.stringify({ round, code, ...r }));
+      }
+    }
+  }
+  console.log(
+    '\n| shape | code | plan | audience | first batch cold / warm (ms) | whole audience cold / warm (ms) | count (ms) | RSS base → peak (MiB) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  const f = (x?: number) => (x === undefined ? '–' : x.toFixed(0));
+  for (const { code, r } of rows) {
+    const [c, w] = r.runs;
+    console.log(
+      `| ${r.scenario.split('|')[1]} | ${code} | ${r.strategy ?? '–'} | ${c?.audience ?? '–'} | ${f(c?.firstBatchMs)} / ${f(w?.firstBatchMs)} | ${f(c?.totalMs)} / ${f(w?.totalMs)} | ${r.countMs?.map((x) => x.toFixed(0)).join(' / ') ?? '–'} | ${r.rssBaseMb} → ${r.rssPeakMb}${r.error ? ` FAILED: ${r.error}` : ''} |`,
     );
   }
 }

@@ -89,14 +89,30 @@ describe('audience SQL', () => {
     expect(() => audiencePageQuery(c, one(['7']), null, 100, 'window')).toThrow(RangeError);
   });
 
-  it('count is the number of distinct external ids (byte-exact) without the duplicate join', () => {
+  it('count counts the rows the page keeps: the same anti-join, no DISTINCT, no sort', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
     for (const strategy of ['labels', 'probe'] as const) {
       const q = audienceCountQuery(c, one(['7']), strategy);
-      expect(q.sql).toContain('COUNT(DISTINCT CAST(c.external_userid AS BINARY))');
-      expect(q.sql).not.toContain('c2');
+      expect(q.sql).toContain('COUNT(*)');
+      expect(q.sql).not.toContain('DISTINCT CAST');
+      expect(q.sql).toContain('c2.id IS NULL');
+      expect(q.sql).not.toContain('ORDER BY');
       expect((q.sql.match(/\?/g) ?? []).length).toBe(q.params.length);
     }
+  });
+
+  it('reads the external id from customer_last_order, joining customers only for labelledGoods', () => {
+    const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45 }, at);
+    const page = audiencePageQuery(c, one([]), null, 10);
+    expect(page.sql).toContain('s.external_userid AS externalUserid');
+    expect(page.sql).not.toMatch(/JOIN customers c ON/);
+    const goods = audienceCriteria(
+      { lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S', windowBasis: 'labelledGoods' },
+      at,
+    );
+    const g = audiencePageQuery(goods, { ...one(['7']), goods: [['7']] }, null, 10, 'goods');
+    expect(g.sql).toContain('JOIN customers c ON c.id = s.customer_id');
+    expect(g.sql).toContain('c.external_userid AS externalUserid');
   });
 
   it('bounds the label-plan estimate by a LIMIT', () => {
@@ -111,7 +127,12 @@ describe('audience SQL', () => {
     const count = audienceCountQuery(c, one([]));
     expect(count.sql).not.toContain('wechat_customers_labels');
     expect(count.sql).not.toContain('customer_label_orders');
-    expect(count.params).toEqual(['2025-03-14 00:00:00', '2025-03-15 23:59:59']);
+    expect(count.params).toEqual([
+      '2025-03-14 00:00:00',
+      '2025-03-15 23:59:59',
+      '2025-03-14 00:00:00',
+      '2025-03-15 23:59:59',
+    ]);
     const page = audiencePageQuery(c, one([]), null, 10);
     expect(page.sql).not.toContain('wechat_customers_labels');
     expect(page.sql).toContain('c2.id IS NULL');

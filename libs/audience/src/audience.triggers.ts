@@ -250,11 +250,72 @@ const SHARED_EXTERNAL_ID_TRIGGERS: readonly TriggerDefinition[] = [
   },
 ];
 
+/**
+ * customer_last_order.external_userid: the buyer's customers.external_userid (NULL without a
+ * customers row), so the window index (last_order_at, customer_id, external_userid) answers
+ * "reachable customers of the window" without a customers dive per candidate (issue 21,
+ * migration 1735340000000). A new row reads its customer with a locking read — a customer
+ * written by a transaction still open is waited for, not read stale — and every write of a
+ * customer's id or key is copied to its row.
+ */
+const REACH_TRIGGERS: readonly TriggerDefinition[] = [
+  {
+    name: 'trg_customer_last_order_reach_bi',
+    rule: "a buyer's last order carries the customer's external id, none without a customers row",
+    timing: 'BEFORE',
+    event: 'INSERT',
+    table: 'customer_last_order',
+    body: `BEGIN
+      SET NEW.external_userid = (SELECT c.external_userid FROM customers c
+                                  WHERE c.id = NEW.customer_id LOCK IN SHARE MODE);
+    END`,
+  },
+  {
+    name: 'trg_customers_last_order_reach_ai',
+    rule: "a customer inserted after their orders gives their last order the customer's external id",
+    timing: 'AFTER',
+    event: 'INSERT',
+    table: 'customers',
+    body: `BEGIN
+      UPDATE customer_last_order SET external_userid = NEW.external_userid
+       WHERE customer_id = NEW.id;
+    END`,
+  },
+  {
+    name: 'trg_customers_last_order_reach_au',
+    rule: "a customer's changed external id or key moves to their last order",
+    timing: 'AFTER',
+    event: 'UPDATE',
+    table: 'customers',
+    body: `BEGIN
+      IF OLD.id <> NEW.id THEN
+        UPDATE customer_last_order SET external_userid = NULL WHERE customer_id = OLD.id;
+      END IF;
+      IF OLD.id <> NEW.id
+        OR NOT (CAST(OLD.external_userid AS BINARY) <=> CAST(NEW.external_userid AS BINARY)) THEN
+        UPDATE customer_last_order SET external_userid = NEW.external_userid
+         WHERE customer_id = NEW.id;
+      END IF;
+    END`,
+  },
+  {
+    name: 'trg_customers_last_order_reach_ad',
+    rule: "a deleted customer's last order is unreachable",
+    timing: 'AFTER',
+    event: 'DELETE',
+    table: 'customers',
+    body: `BEGIN
+      UPDATE customer_last_order SET external_userid = NULL WHERE customer_id = OLD.id;
+    END`,
+  },
+];
+
 /** Every audience trigger, in the order the migrations created them. */
 export const AUDIENCE_TRIGGERS: readonly TriggerDefinition[] = [
   ...BUYER_PROJECTION_TRIGGERS,
   ...LABEL_ORDER_TRIGGERS,
   ...SHARED_EXTERNAL_ID_TRIGGERS,
+  ...REACH_TRIGGERS,
 ];
 
 /** user_ids is VARCHAR(255), so at most 128 comma-separated items. */
@@ -299,8 +360,9 @@ const inRange = (column: string, hi: Key | null) =>
 const rangeParams = (lo: Key, hi: Key | null) => (hi === null ? [lo] : [lo, hi]);
 
 /**
- * Derives order_buyers and customer_last_order from the orders already present, in key
- * chunks so no statement holds millions of row locks. Idempotent (upserts), so it may run
+ * Derives order_buyers and customer_last_order (with each buyer's external id) from the
+ * orders and customers already present, in key chunks so no statement holds millions of row
+ * locks. Idempotent (upserts), so it may run
  * while the triggers already handle new writes.
  */
 export async function backfillBuyerProjection(q: SqlRunner, chunk = 200_000): Promise<void> {
@@ -329,12 +391,14 @@ export async function backfillBuyerProjection(q: SqlRunner, chunk = 200_000): Pr
 
   for await (const [lo, hi] of keyRanges(q, 'order_buyers', 'customer_id', chunk)) {
     await q.query(
-      `INSERT INTO customer_last_order (customer_id, last_order_at)
-       SELECT agg.customer_id, agg.latest
+      `INSERT INTO customer_last_order (customer_id, last_order_at, external_userid)
+       SELECT agg.customer_id, agg.latest, c.external_userid
          FROM (SELECT customer_id, MAX(order_creation_time) AS latest
                  FROM order_buyers WHERE ${inRange('customer_id', hi)}
                 GROUP BY customer_id) agg
-       ON DUPLICATE KEY UPDATE last_order_at = GREATEST(customer_last_order.last_order_at, agg.latest)`,
+         LEFT JOIN customers c ON c.id = agg.customer_id
+       ON DUPLICATE KEY UPDATE last_order_at = GREATEST(customer_last_order.last_order_at, agg.latest),
+                               external_userid = VALUES(external_userid)`,
       rangeParams(lo, hi),
     );
   }
