@@ -26,6 +26,7 @@ import { loadConfig } from '@app/common';
 import { AudienceRule, audienceCountQuery, audiencePageQuery } from '@app/audience';
 import { genLabel } from '../apps/cli/src/gen-data.command';
 import { startAudience } from '../libs/audience/test/audience-fixtures';
+import { writeCost } from './audience-write-cost';
 import { SeedMode, seedAudience, SeedStats } from './seed-audience';
 
 const execFileAsync = promisify(execFile);
@@ -297,6 +298,9 @@ async function main(): Promise<void> {
   if (childScenario) {
     process.stdout.write(`${JSON.stringify(await child(childScenario, db, at))}\n`);
     return;
+  }
+  if (arg('set', '') === 'write-cost') {
+    return writeCost(Number(arg('rows', '20000')), Number(arg('rounds', '3')));
   }
   const conn = await createConnection(connOptions(db));
   const [counts] = await conn.query(

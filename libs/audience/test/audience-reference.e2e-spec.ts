@@ -1,4 +1,4 @@
-import { AudienceRule } from '@app/audience';
+import { AudienceRule, LABEL_DRIVEN_MAX_ROWS } from '@app/audience';
 import { shanghaiInstant } from '@app/common';
 import { LabelType } from '@app/database';
 import {
@@ -157,9 +157,16 @@ describe('audience plans against a plain reference on generated data', () => {
       }
       const want = reference(f, rule, chosen);
       // Driven by labels (any row count), by the probe, and as the engine chooses.
-      for (const maxRows of [Number.MAX_SAFE_INTEGER, -1, 300_000]) {
+      // The label-driven selection also with statements of 5 rows (each continues after the last).
+      for (const [maxRows, sortedRows] of [
+        [Number.MAX_SAFE_INTEGER, 200_000],
+        [Number.MAX_SAFE_INTEGER, 5],
+        [-1, 200_000],
+        [LABEL_DRIVEN_MAX_ROWS, 200_000],
+      ]) {
         h.audience.labelDrivenMaxRows = maxRows;
-        const label = `seed ${seed} rule ${JSON.stringify(rule)} maxRows ${maxRows}`;
+        h.audience.sortedRows = sortedRows;
+        const label = `seed ${seed} rule ${JSON.stringify(rule)} maxRows ${maxRows} sorted ${sortedRows}`;
         const pages = await collect(h.audience.select(rule, AT, 7));
         expect({ label, got: pages.flat() }).toEqual({ label, got: want });
         expect({ label, count: await h.audience.count(rule, AT) }).toEqual({
@@ -169,7 +176,8 @@ describe('audience plans against a plain reference on generated data', () => {
       }
       checked.push(`${want.length}`);
     }
-    h.audience.labelDrivenMaxRows = 300_000;
+    h.audience.labelDrivenMaxRows = LABEL_DRIVEN_MAX_ROWS;
+    h.audience.sortedRows = 200_000;
     // The rules are not all empty: the comparison has something to compare.
     expect(checked.filter((n) => Number(n) > 0).length).toBeGreaterThan(3);
   });
