@@ -3,7 +3,7 @@ import {
   audiencePageQuery,
   labelIdsQuery,
   LabelPlan,
-  labelRowsQuery,
+  labelRowsEstimateQuery,
 } from './audience-query';
 import { audienceCriteria } from './audience-rule';
 
@@ -115,11 +115,11 @@ describe('audience SQL', () => {
     expect(g.sql).toContain('c.external_userid AS externalUserid');
   });
 
-  it('bounds the label-plan estimate by a LIMIT', () => {
+  it('estimates the label rows with EXPLAIN, reading none', () => {
     const c = audienceCriteria({ lastOrderDay: 30, lastOrderDayLimit: 45, skuLabels: 'S' }, at);
-    const q = labelRowsQuery(c, ['7', '9'], 1001);
-    expect(q.sql).toContain('LIMIT ?');
-    expect(q.params).toEqual(['7', '9', '2025-01-29 00:00:00', '2025-02-13 23:59:59', 1001]);
+    const q = labelRowsEstimateQuery(c, ['7', '9']);
+    expect(q.sql.startsWith('EXPLAIN SELECT')).toBe(true);
+    expect(q.params).toEqual(['7', '9', '2025-01-29 00:00:00', '2025-02-13 23:59:59']);
   });
 
   it('without labels, only the window, reachability and duplicates are checked', () => {

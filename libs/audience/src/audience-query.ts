@@ -194,17 +194,16 @@ const inWindow = (c: AudienceCriteria) => ({
 export type AudienceStrategy = 'window' | 'labels' | 'probe' | 'goods';
 
 /**
- * "How many label rows would the label-driven plan read", counted up to `cap` only (an
- * index-only range read of at most `cap` entries), to choose between `labels` and `probe`.
+ * "How many label rows would the label-driven plan read", as the optimizer estimates the
+ * range (EXPLAIN's `rows`: index dives at its ends, no rows read), to choose between `labels`
+ * and `probe` and to put the group with the fewest rows first.
  */
-export function labelRowsQuery(c: AudienceCriteria, labelIds: string[], cap: number): SqlStatement {
+export function labelRowsEstimateQuery(c: AudienceCriteria, labelIds: string[]): SqlStatement {
   return {
-    sql: `SELECT COUNT(*) AS n FROM (
-  SELECT 1 FROM customer_label_orders p
+    sql: `EXPLAIN SELECT 1 FROM customer_label_orders p
    WHERE p.label_id IN (${placeholders(labelIds.length)})
-     AND p.order_creation_time BETWEEN ? AND ?
-   LIMIT ?) t`,
-    params: [...labelIds, c.window.from, c.window.to, cap],
+     AND p.order_creation_time BETWEEN ? AND ?`,
+    params: [...labelIds, c.window.from, c.window.to],
   };
 }
 
