@@ -142,7 +142,7 @@ export class SelectAudienceService {
     runner: SqlRunner = this.db,
   ): AsyncGenerator<AudiencePage> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('limit must be ≥ 1');
-    // Planned once per selection, through the selection's runner (its snapshot).
+    // Which plan, through the selection's runner (its snapshot).
     const plan = await this.plan(rule, at, runner);
     if (plan.labels.empty) {
       yield { externalUserids: [], next: null };
@@ -152,9 +152,11 @@ export class SelectAudienceService {
       yield* this.sortedOnce(plan, cursor, batchSize, runner);
       return;
     }
+    // Keyset pages, each planned again: cheap (label ids and an estimate), and both label
+    // plans give the same rows in the same order.
     let after = cursor;
     do {
-      const page = await this.pageOf(plan, after, batchSize, runner);
+      const page = await this.page(rule, at, after, batchSize, runner);
       yield page;
       after = page.next;
     } while (after);
