@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@app/common';
+import { AppConfig, loadConfig, redisKey } from '@app/common';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApiApp } from '../../apps/api/src/http/configure-app';
 import { OPERATOR_1_TOKEN } from '../test-env';
@@ -16,12 +17,33 @@ export interface ApiHarness {
 }
 
 /**
+ * Forgets the rate limiter's counters of this Jest worker's prefix: the suites of one worker
+ * share it, and unauthenticated requests of earlier suites (one budget per IP) must not
+ * spend a later suite's budget within the same window, as a fresh api process would not.
+ */
+async function resetRateLimits(config: AppConfig): Promise<void> {
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({
+      match: `${redisKey(config, 'throttle')}:*`,
+      count: 1000,
+    }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
  * Boots the real api module (real MariaDB, real Redis) exactly as main.ts configures it.
  * `customize` may override providers (e.g. a fixed Clock).
  */
 export async function startApi(
   customize: (b: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
 ): Promise<ApiHarness> {
+  await resetRateLimits(loadConfig());
   const moduleRef = await customize(Test.createTestingModule({ imports: [ApiModule] })).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
   configureApiApp(app, loadConfig());
