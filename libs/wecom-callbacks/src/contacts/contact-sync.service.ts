@@ -307,9 +307,9 @@ export class ContactSyncService {
    * Applies pages (of one or more chunks, each chunk's in order) in one transaction with
    * their chunks' progress, each chunk moved on only from the cursor its first page was read
    * at — else all is rolled back (PageTaken): a page applies once, whoever else runs. READ
-   * COMMITTED: no gap locks beside the callbacks; a callback sharing a contact waits for the
-   * transaction on its identity row (ContactIdentityService.lockContacts), or the other way
-   * round, and then reads what the other committed. A deadlock or lock wait timeout rolls the
+   * COMMITTED: no gap locks beside the other writers and the callbacks; one sharing a contact
+   * waits for this transaction on its identity row (ContactIdentityService.lockContacts), or
+   * the other way round, and then reads what the other committed. A deadlock or lock wait timeout rolls the
    * pages back; they are applied again after a growing, random pause.
    */
   private async applyPages(syncId: number, pages: ReadPage[]): Promise<void> {
