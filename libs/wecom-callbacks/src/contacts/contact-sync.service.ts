@@ -273,7 +273,8 @@ export class ContactSyncService {
               readAt,
               ...page,
             });
-            written.catch(() => undefined); // awaited below
+            // A failed write stops every chain after its page in hand (and is awaited below).
+            written.catch(() => (stop = true));
             unwritten.push(written);
             if (unwritten.length > CHAIN_UNWRITTEN_PAGES) await unwritten.shift();
             if (Date.now() - rolledUpAt >= ROLLUP_MS) {
@@ -297,9 +298,12 @@ export class ContactSyncService {
         }),
       ),
     );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // Not applied: another runner of this sync moved the chunk on and reads the rest.
-    if (failed && !(failed.reason instanceof PageTaken)) throw failed.reason;
+    // PageTaken: not applied, another runner of this sync moved the chunk on and reads the rest.
+    const failed = results.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === 'rejected' && !(r.reason instanceof PageTaken),
+    );
+    if (failed) throw failed.reason;
     return !stop;
   }
 
