@@ -5,8 +5,8 @@
  *
  * The WeCom simulator (a generated corp of N contacts, default 1,000,000, across 200 members;
  * 100 ms latency on the contact endpoints; WeCom's 10,000 calls a minute per contact API), the
- * api and one worker (built apps, dist/) on a fresh database `wpp_bench_contacts` of the
- * machine's MariaDB and a key prefix of its own on the machine's Redis.
+ * api and one worker (built apps, dist/) on a fresh database `wpp_bench_contacts` (or
+ * BENCH_DB_NAME) of the machine's MariaDB and a key prefix of its own on the machine's Redis.
  *
  * 1. One full sync (POST /wecom/contacts/sync, polled through GET /wecom/contacts/sync/status):
  *    wall time against the bound WeCom's rate implies — the calls the corp needs (the member
@@ -65,7 +65,7 @@ const DB = {
   DB_PORT: 3306,
   DB_USER: 'root',
   DB_PASSWORD: '',
-  DB_NAME: 'wpp_bench_contacts',
+  DB_NAME: process.env.BENCH_DB_NAME ?? 'wpp_bench_contacts',
 };
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

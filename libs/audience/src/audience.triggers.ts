@@ -1,4 +1,4 @@
-import { SET_BASED_LINKS, SqlRunner, TriggerDefinition } from '@app/database';
+import { SET_BASED_CUSTOMERS, SET_BASED_LINKS, SqlRunner, TriggerDefinition } from '@app/database';
 
 /**
  * The triggers that keep the audience's projections of the company tables (order_buyers,
@@ -228,9 +228,11 @@ const SHARED_EXTERNAL_ID_TRIGGERS: readonly TriggerDefinition[] = [
     timing: 'AFTER',
     event: 'INSERT',
     table: 'customers',
+    // A writer of many customers checks them in one statement (SET_BASED_CUSTOMERS).
     body: `BEGIN
       DECLARE holders INT DEFAULT 0;
-      ${ADD_IF_SHARED}
+      IF ${SET_BASED_CUSTOMERS} IS NULL THEN ${ADD_IF_SHARED}
+      END IF;
     END`,
   },
   // Byte-exact change test: an update from 'wm1' to 'WM1' moves to another WeCom id.

@@ -27,6 +27,16 @@ export interface TriggerDefinition {
  */
 export const SET_BASED_LINKS = '@wpp_set_based_links';
 
+/**
+ * While this user variable is set on a connection, the shared-external-id check of a new
+ * customer (`trg_customers_shared_external_ai`) stands aside: the writer that set it checks
+ * the customers it inserted itself, in one read under the contacts' identity-row locks, in the
+ * same transaction, and unsets
+ * it before anything else runs on the connection (`insertCustomersSetBased`, libs/identity;
+ * migration 1735310000000). Updates of customers, and every other writer, go through it.
+ */
+export const SET_BASED_CUSTOMERS = '@wpp_set_based_customers';
+
 /** Creates the triggers in order (the order decides which of two same-event triggers runs first). */
 export async function createTriggers(
   q: SqlRunner,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/common';
 import { normaliseMobile } from './buyer-identifiers';
+import { insertCustomersSetBased } from './insert-customers';
 
 interface SqlExecutor {
   query(sql: string, params?: unknown[]): Promise<unknown>;
@@ -13,6 +14,11 @@ interface WecomContactIdentity {
   unionid?: string;
   /** The remark mobiles members typed for the contact, in order. */
   mobiles?: readonly string[];
+  /**
+   * The owner its follows name (null: none), when the caller settled them first (the contact
+   * sync): a created or claimed customer gets it at once, unless an operator named one.
+   */
+  owner?: string | null;
 }
 
 /** How a contact found its customer row: already linked, by unionid, by remark mobile, or created. */
@@ -72,13 +78,31 @@ export class ContactIdentityService {
    */
   async lockContacts(externalUserIds: readonly string[], q: SqlExecutor): Promise<void> {
     if (externalUserIds.length === 0) return;
+    const ids = [...new Set(externalUserIds)].sort();
+    // Rows that exist are locked one by one, in order (no scan, no gap: READ COMMITTED callers
+    // insert beside each other); only the missing are inserted, so a duplicate — a next-key lock — arises
+    // only when another transaction inserts the same contact between the two statements.
+    const held = new Set(
+      (
+        (await q.query(
+          `SELECT i.external_userid AS e
+             FROM JSON_TABLE(?, '$[*]' COLUMNS (e VARCHAR(128) PATH '$')) j
+             STRAIGHT_JOIN wecom_contact_identities i ON i.external_userid = j.e
+           FOR UPDATE`,
+          [JSON.stringify(ids)],
+        )) as { e: string }[]
+      ).map((r) => r.e.toLowerCase()),
+    );
+    const missing = ids.filter((e) => !held.has(e.toLowerCase()));
+    if (missing.length === 0) return;
     await q.query(
       `INSERT INTO wecom_contact_identities (external_userid, customer_id, method, matched_at)
        VALUES ? ON DUPLICATE KEY UPDATE external_userid = external_userid`,
-      [[...new Set(externalUserIds)].sort().map((e) => [e, 0, 'created', this.clock.now()])],
+      [missing.map((e) => [e, 0, 'created', this.clock.now()])],
     );
   }
 
+  /** Links contacts whose identity rows `lockContacts` took in the caller's transaction. */
   async link(
     contacts: readonly WecomContactIdentity[],
     q: SqlExecutor,
@@ -94,12 +118,14 @@ export class ContactIdentityService {
     // Every customer a contact may be: holding its external_userid, unionid or a remark mobile.
     const rows = (await q.query(
       [
-        'SELECT id, external_userid, unionid, mobile FROM customers WHERE external_userid IN (?)',
+        'SELECT id, external_userid, unionid, mobile, name FROM customers WHERE external_userid IN (?)',
         ...(unionids.length
-          ? ['SELECT id, external_userid, unionid, mobile FROM customers WHERE unionid IN (?)']
+          ? [
+              'SELECT id, external_userid, unionid, mobile, name FROM customers WHERE unionid IN (?)',
+            ]
           : []),
         ...(mobiles.length
-          ? ['SELECT id, external_userid, unionid, mobile FROM customers WHERE mobile IN (?)']
+          ? ['SELECT id, external_userid, unionid, mobile, name FROM customers WHERE mobile IN (?)']
           : []),
       ].join(' UNION '),
       [
@@ -107,7 +133,7 @@ export class ContactIdentityService {
         ...(unionids.length ? [unionids] : []),
         ...(mobiles.length ? [mobiles] : []),
       ],
-    )) as (Candidate & { unionid: string | null; mobile: string | null })[];
+    )) as (Candidate & { unionid: string | null; mobile: string | null; name: string | null })[];
     const holder = new Map<string, number>();
     for (const r of rows) {
       const e = r.external_userid;
@@ -132,9 +158,11 @@ export class ContactIdentityService {
           .find((r) => r !== undefined && free(r));
         if (!hit) continue;
         const result = (await q.query(
-          `UPDATE customers SET external_userid = ?
+          `UPDATE customers
+              SET external_userid = ?,
+                  owner_userid = IF(? OR owner_named = 1, owner_userid, ?)
             WHERE id = ? AND (external_userid IS NULL OR external_userid = '')`,
-          [c.externalUserId, hit.id],
+          [c.externalUserId, c.owner === undefined, c.owner ?? null, hit.id],
         )) as { affectedRows?: number };
         if ((result.affectedRows ?? 0) === 1) {
           hit.external_userid = c.externalUserId;
@@ -150,29 +178,30 @@ export class ContactIdentityService {
       // A unionid another customer holds stays there (unique): the new customer goes without.
       const taken = new Set(rows.flatMap((r) => (r.unionid ? [r.unionid.toLowerCase()] : [])));
       const now = this.clock.now();
-      await q.query('INSERT INTO customers (name, external_userid, unionid, created_at) VALUES ?', [
-        create.map((c) => [
-          c.name ?? null,
-          c.externalUserId,
-          c.unionid && !taken.has(c.unionid.toLowerCase()) ? c.unionid : null,
-          now,
-        ]),
-      ]);
-      const made = (await q.query(
-        `SELECT external_userid AS e, MIN(id) AS id FROM customers
-          WHERE external_userid IN (?) GROUP BY external_userid`,
-        [create.map((c) => c.externalUserId)],
-      )) as { e: string; id: number }[];
-      for (const r of made) out.set(r.e, { customerId: r.id, method: 'created' });
+      const made = await insertCustomersSetBased(
+        q,
+        create.map((c) => ({
+          name: c.name ?? null,
+          externalUserId: c.externalUserId,
+          unionid: c.unionid && !taken.has(c.unionid.toLowerCase()) ? c.unionid : null,
+          ownerUserid: c.owner ?? null,
+          createdAt: now,
+        })),
+      );
+      for (const [e, id] of made) out.set(e, { customerId: id, method: 'created' });
     }
 
     // What a linked customer lacked: its name and unionid (UPDATE IGNORE: a unionid another holds stays there).
+    const known = new Map(rows.map((r) => [r.id, r]));
     const fill = [...out.entries()]
       .filter(([, m]) => m.method !== 'created')
       .map(([e, m]) => ({
         id: m.customerId,
-        n: byId.get(e)?.name ?? null,
-        u: byId.get(e)?.unionid ?? null,
+        n: (known.get(m.customerId)?.name ?? null) === null ? (byId.get(e)?.name ?? null) : null,
+        u:
+          (known.get(m.customerId)?.unionid ?? null) === null
+            ? (byId.get(e)?.unionid ?? null)
+            : null,
       }))
       .filter((f) => f.n !== null || f.u !== null);
     if (fill.length) {
@@ -184,13 +213,19 @@ export class ContactIdentityService {
         [JSON.stringify(fill)],
       );
     }
-    // A contact's first link is kept; placeholders (lockContacts) become links.
+    // A contact's first link is kept; placeholders (lockContacts) become links. By key: the
+    // index on customer_id would read (and lock) every placeholder, other transactions' too.
     await q.query(
-      `INSERT INTO wecom_contact_identities (external_userid, customer_id, method, matched_at)
-       VALUES ? ON DUPLICATE KEY UPDATE method = IF(customer_id = 0, VALUES(method), method),
-         matched_at = IF(customer_id = 0, VALUES(matched_at), matched_at),
-         customer_id = IF(customer_id = 0, VALUES(customer_id), customer_id)`,
-      [[...out.entries()].map(([e, m]) => [e, m.customerId, m.method, this.clock.now()])],
+      `UPDATE wecom_contact_identities i FORCE INDEX (PRIMARY)
+         JOIN JSON_TABLE(?, '$[*]' COLUMNS (e VARCHAR(128) PATH '$[0]', c BIGINT PATH '$[1]',
+                                            m VARCHAR(16) PATH '$[2]')) j
+           ON i.external_userid = j.e
+          SET i.customer_id = j.c, i.method = j.m, i.matched_at = ?
+        WHERE i.customer_id = 0`,
+      [
+        JSON.stringify([...out.entries()].map(([e, m]) => [e, m.customerId, m.method])),
+        this.clock.now(),
+      ],
     );
     return out;
   }
@@ -205,6 +240,11 @@ export class ContactIdentityService {
    */
   async assign(items: readonly ContactAssignment[], q: SqlExecutor): Promise<AssignOutcome[]> {
     if (items.length === 0) return [];
+    // The contacts' identity rows first, as every writer of customers.external_userid takes
+    // them (the contact sync's shared-id check counts on it: insertCustomersSetBased); the
+    // placeholders of contacts not linked here are dropped again at the end.
+    const contacts = items.map((i) => i.externalUserId);
+    await this.lockContacts(contacts, q);
     const targets = new Map(
       (
         (await q.query(
@@ -288,6 +328,10 @@ export class ContactIdentityService {
         [e, t.id, now],
       );
     }
+    await q.query(
+      'DELETE FROM wecom_contact_identities WHERE external_userid IN (?) AND customer_id = 0',
+      [contacts],
+    );
     return out;
   }
 }

@@ -211,6 +211,11 @@ export const configSchema = z
      * limit allows ~167.
      */
     WECOM_CONTACTS_SYNC_CHAINS: int(24, 1, 200),
+    /**
+     * Transactions a contact sync writes side by side, each applying every page its chains
+     * (chunk mod this) read meanwhile; each holds one pooled connection while it writes.
+     */
+    WECOM_CONTACTS_SYNC_WRITERS: int(3, 1, 32),
     /** The nightly contact reconcile, Asia/Shanghai `HH:mm`; empty = never. */
     CONTACTS_RECONCILE_AT: z
       .string()

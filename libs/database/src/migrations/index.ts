@@ -32,6 +32,7 @@ import { BatchClaimToken1734950000000 } from './1734950000000-batch-claim-token'
 import { RuleSenders1735100000000 } from './1735100000000-rule-senders';
 import { ControlOrders1735200000000 } from './1735200000000-control-orders';
 import { AttributionAssignmentOrder1735200000001 } from './1735200000001-attribution-assignment-order';
+import { SetBasedCustomerInserts1735310000000 } from './1735310000000-set-based-customer-inserts';
 import { AudienceReach1735340000000 } from './1735340000000-audience-reach';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
@@ -79,5 +80,6 @@ export const ALL_MIGRATIONS = [
   RuleSenders1735100000000,
   ControlOrders1735200000000,
   AttributionAssignmentOrder1735200000001,
+  SetBasedCustomerInserts1735310000000,
   AudienceReach1735340000000,
 ];

@@ -18,6 +18,7 @@ import {
 import { CallbackJobName, contactSyncJobId } from '../callback-queue.contracts';
 import { CallbackQueues } from '../callback-queues';
 import { FollowStore, Sql } from './follow-store';
+import { GroupWriter } from './group-writer';
 
 export type SyncKind = 'full' | 'nightly';
 
@@ -91,6 +92,26 @@ class PageTaken extends Error {}
 
 /** How often the chains sum their chunks onto the sync row (status, metrics) and beat its heartbeat. */
 const ROLLUP_MS = 2_000;
+/** Pages one transaction applies at most (≤ 100 rows each). */
+const GROUP_MAX_PAGES = 48;
+/** Pages a chain may have read and not yet written before it waits for the writer. */
+const CHAIN_UNWRITTEN_PAGES = 3;
+
+/** A page as a chain read it: the chunk, the cursor it was read at and when. */
+interface ReadPage {
+  chunk: number;
+  cursor: string;
+  readAt: Date;
+  rows: readonly WecomContactRow[];
+  nextCursor: string;
+}
+
+const NO_COUNTS = { created: 0, linked: 0, added: 0, changed: 0, unreachable: 0, reachable: 0 };
+/** A chunk's progress over the pages of one write, and the counts it adds. */
+type ChunkMove = { c: number; from: string; to: string; pages: number; rows: number } & Record<
+  keyof typeof NO_COUNTS,
+  number
+>;
 
 /**
  * The full sync and the nightly reconcile (docs/WECOM.md "Contact sync"): members, then
@@ -204,9 +225,11 @@ export class ContactSyncService {
 
   /**
    * Reads every chunk not done, WECOM_CONTACTS_SYNC_CHAINS at a time, each its cursor chain
-   * page after page; the first failure stops the others after their page in hand. True when
-   * every chunk is done; false when the sync stopped running meanwhile (failed by an operator
-   * or replaced as abandoned).
+   * page after page, and hands the pages to WECOM_CONTACTS_SYNC_WRITERS writers, each of
+   * which applies all pages waiting for it, of its chains, in one transaction (`applyPages`);
+   * the first failure stops the others after their pages in hand. True when every chunk is done; false when the sync stopped running
+   * meanwhile (failed by an operator or replaced as abandoned) or another runner moved a
+   * chunk on.
    */
   private async readChunks(syncId: number): Promise<boolean> {
     const todo = (
@@ -220,31 +243,52 @@ export class ContactSyncService {
       userids: typeof c.userids === 'string' ? (JSON.parse(c.userids) as string[]) : c.userids,
       cursor: c.page_cursor,
     }));
+    // A chunk's pages always go to the same writer: they move its cursor on in order.
+    const writers = Array.from(
+      { length: this.config.WECOM_CONTACTS_SYNC_WRITERS },
+      () => new GroupWriter<ReadPage>((pages) => this.applyPages(syncId, pages), GROUP_MAX_PAGES),
+    );
     let stop = false;
     let rolledUpAt = Date.now();
     const chain = async () => {
-      for (let next = todo.shift(); next && !stop; next = todo.shift()) {
-        const userids = next.userids;
-        let cursor = next.cursor;
-        let reading = this.client.byUserPage(userids, cursor);
-        for (;;) {
-          const page = await reading;
-          // The next page is read while this one is written: WeCom's latency and the
-          // transaction overlap (a page read for nothing, if this chain stops, costs one call).
-          if (page.nextCursor) {
-            reading = this.client.byUserPage(userids, page.nextCursor);
-            reading.catch(() => undefined); // awaited below, or dropped when the chain stops
+      /** This chain's pages handed to the writer and not yet written, oldest first. */
+      const unwritten: Promise<void>[] = [];
+      try {
+        for (let next = todo.shift(); next && !stop; next = todo.shift()) {
+          const userids = next.userids;
+          let cursor = next.cursor;
+          let reading = this.client.byUserPage(userids, cursor);
+          for (;;) {
+            const page = await reading;
+            const readAt = this.clock.now();
+            // The next page is read while this one waits to be written: WeCom's latency and
+            // the writes overlap (a page read for nothing, if this chain stops, costs one call).
+            if (page.nextCursor) {
+              reading = this.client.byUserPage(userids, page.nextCursor);
+              reading.catch(() => undefined); // awaited below, or dropped when the chain stops
+            }
+            const written = writers[next.chunk % writers.length].submit({
+              chunk: next.chunk,
+              cursor,
+              readAt,
+              ...page,
+            });
+            // A failed write stops every chain after its page in hand (and is awaited below).
+            written.catch(() => (stop = true));
+            unwritten.push(written);
+            if (unwritten.length > CHAIN_UNWRITTEN_PAGES) await unwritten.shift();
+            if (Date.now() - rolledUpAt >= ROLLUP_MS) {
+              rolledUpAt = Date.now();
+              if (!(await this.rollUp(syncId))) stop = true;
+            }
+            if (!page.nextCursor || stop) break;
+            cursor = page.nextCursor;
           }
-          // Not applied: another runner of this sync moved the chunk on and reads the rest.
-          if (!(await this.applyPage(syncId, next.chunk, cursor, page))) stop = true;
-          if (Date.now() - rolledUpAt >= ROLLUP_MS) {
-            rolledUpAt = Date.now();
-            if (!(await this.rollUp(syncId))) stop = true;
-          }
-          if (!page.nextCursor || stop) break;
-          cursor = page.nextCursor;
         }
+      } finally {
+        await Promise.allSettled(unwritten);
       }
+      await Promise.all(unwritten);
     };
     const results = await Promise.allSettled(
       Array.from({ length: Math.min(this.config.WECOM_CONTACTS_SYNC_CHAINS, todo.length) }, () =>
@@ -254,67 +298,84 @@ export class ContactSyncService {
         }),
       ),
     );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // PageTaken: not applied, another runner of this sync moved the chunk on and reads the rest.
+    const failed = results.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === 'rejected' && !(r.reason instanceof PageTaken),
+    );
     if (failed) throw failed.reason;
     return !stop;
   }
 
   /**
-   * Applies one page of a chunk in one transaction with the chunk's progress, moved on only
-   * from the cursor the page was read at — else it is rolled back (false): a page applies
-   * once, whoever else runs. READ COMMITTED: no gap locks between chains inserting side by
-   * side; pages sharing a contact wait for each other on its identity row
-   * (ContactIdentityService.lockContacts) and then read what the earlier committed. A deadlock or
-   * lock wait timeout rolls the page back; it is applied again after a growing, random pause.
+   * Applies pages (of one or more chunks, each chunk's in order) in one transaction with
+   * their chunks' progress, each chunk moved on only from the cursor its first page was read
+   * at — else all is rolled back (PageTaken): a page applies once, whoever else runs. READ
+   * COMMITTED: no gap locks beside the other writers and the callbacks; one sharing a contact
+   * waits for this transaction on its identity row (ContactIdentityService.lockContacts), or
+   * the other way round, and then reads what the other committed. A deadlock or lock wait timeout rolls the
+   * pages back; they are applied again after a growing, random pause.
    */
-  private async applyPage(
-    syncId: number,
-    chunk: number,
-    cursor: string,
-    page: { rows: readonly WecomContactRow[]; nextCursor: string },
-  ): Promise<boolean> {
-    const readAt = this.clock.now();
-    try {
-      await retryOnConflict(
-        () =>
-          this.db.transaction('READ COMMITTED', async (tx) => {
-            const c = await this.store.applyPage(tx, page.rows, readAt, syncId);
+  private async applyPages(syncId: number, pages: ReadPage[]): Promise<void> {
+    const chunks = new Map<number, ChunkMove>();
+    for (const p of pages) {
+      const m = chunks.get(p.chunk) ?? {
+        c: p.chunk,
+        from: p.cursor,
+        to: '',
+        pages: 0,
+        rows: 0,
+        ...NO_COUNTS,
+      };
+      m.to = p.nextCursor;
+      m.pages++;
+      m.rows += p.rows.length;
+      chunks.set(p.chunk, m);
+    }
+    const moves = [...chunks.values()];
+    await retryOnConflict(
+      () =>
+        this.db.transaction('READ COMMITTED', async (tx) => {
+          const c = await this.store.applyPages(tx, pages, syncId);
+          // The counts of the pages' contacts go to the first chunk's row: only their sums
+          // (rollUp) are shown.
+          for (const k of Object.keys(NO_COUNTS) as (keyof typeof NO_COUNTS)[]) moves[0][k] = c[k];
+          // One row a statement, by its key: a join would read (and wait for) the rows other
+          // writers are moving on.
+          for (const m of moves) {
             const moved = (await tx.query(
               `UPDATE wecom_contact_sync_chunks
-                  SET page_cursor = ?, done = ?, pages = pages + 1, rows_read = rows_read + ?,
+                  SET page_cursor = ?, done = ?, pages = pages + ?, rows_read = rows_read + ?,
                       customers_created = customers_created + ?, customers_linked = customers_linked + ?,
                       follows_added = follows_added + ?, follows_changed = follows_changed + ?,
                       unreachable_marked = unreachable_marked + ?, reachable_again = reachable_again + ?
                 WHERE sync_id = ? AND chunk = ? AND page_cursor = ? AND done = 0`,
               [
-                page.nextCursor,
-                page.nextCursor ? 0 : 1,
-                page.rows.length,
-                c.created,
-                c.linked,
-                c.added,
-                c.changed,
-                c.unreachable,
-                c.reachable,
+                m.to,
+                m.to ? 0 : 1,
+                m.pages,
+                m.rows,
+                m.created,
+                m.linked,
+                m.added,
+                m.changed,
+                m.unreachable,
+                m.reachable,
                 syncId,
-                chunk,
-                cursor,
+                m.c,
+                m.from,
               ],
             )) as { affectedRows?: number };
             if (moved.affectedRows !== 1) throw new PageTaken();
-          }),
-        {
-          onRetry: (attempt, code) =>
-            this.logger.warn(
-              `contact sync ${syncId} chunk ${chunk}: ${code}, page again (${attempt})`,
-            ),
-        },
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof PageTaken) return false;
-      throw e;
-    }
+          }
+        }),
+      {
+        onRetry: (attempt, code) =>
+          this.logger.warn(
+            `contact sync ${syncId}: ${code} writing ${pages.length} pages, again (${attempt})`,
+          ),
+      },
+    );
   }
 
   /**

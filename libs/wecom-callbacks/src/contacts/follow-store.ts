@@ -62,15 +62,17 @@ const JSON_PAIRS = `JSON_TABLE(?, '$[*]' COLUMNS (e VARCHAR(128) PATH '$[0]', u 
 export class FollowStore {
   constructor(private readonly identity: ContactIdentityService) {}
 
-  /** Links a page's contacts to customers (identity) and applies its follows. */
-  async applyPage(
+  /**
+   * Links the pages' contacts to customers (identity) and applies their follows, each row as
+   * true when its page was read: several pages (of any chunks) in the caller's one transaction.
+   */
+  async applyPages(
     q: Sql,
-    rows: readonly WecomContactRow[],
-    readAt: Date,
+    pages: readonly { rows: readonly WecomContactRow[]; readAt: Date }[],
     syncId: number,
   ): Promise<ApplyCounts & { created: number; linked: number }> {
     const contacts = new Map<string, { name?: string; unionid?: string; mobiles: string[] }>();
-    for (const r of rows) {
+    for (const r of pages.flatMap((p) => p.rows)) {
       const c = contacts.get(r.external_contact.external_userid) ?? {
         name: r.external_contact.name,
         unionid: r.external_contact.unionid,
@@ -79,30 +81,39 @@ export class FollowStore {
       c.mobiles.push(...(r.follow_info.remark_mobiles ?? []));
       contacts.set(r.external_contact.external_userid, c);
     }
+    // The contacts' identity rows first (the lock a callback on one of them waits on), then
+    // their follows, reachability and owner; then the customers a link claims or creates get
+    // that owner as they are written, not in a second pass.
     await this.identity.lockContacts([...contacts.keys()], q);
+    const { owners, ...counts } = await this.apply(
+      q,
+      pages.flatMap(({ rows, readAt }) =>
+        rows.map((r) => ({
+          externalUserId: r.external_contact.external_userid,
+          userid: r.follow_info.userid,
+          at: readAt,
+          active: true,
+          syncId,
+          info: {
+            remark: r.follow_info.remark ?? '',
+            description: r.follow_info.description ?? '',
+            state: r.follow_info.state ?? '',
+            remarkMobiles: r.follow_info.remark_mobiles ?? [],
+            addedAt: new Date(r.follow_info.createtime * 1000),
+            tagIds: [...(r.follow_info.tag_id ?? [])].sort(),
+          },
+        })),
+      ),
+    );
     const links = await this.identity.link(
-      [...contacts.entries()].map(([externalUserId, c]) => ({ externalUserId, ...c })),
+      [...contacts.entries()].map(([externalUserId, c]) => ({
+        externalUserId,
+        ...c,
+        owner: owners.get(externalUserId) ?? null,
+      })),
       q,
     );
     const methods = [...links.values()].map((l) => l.method);
-    const counts = await this.apply(
-      q,
-      rows.map((r) => ({
-        externalUserId: r.external_contact.external_userid,
-        userid: r.follow_info.userid,
-        at: readAt,
-        active: true,
-        syncId,
-        info: {
-          remark: r.follow_info.remark ?? '',
-          description: r.follow_info.description ?? '',
-          state: r.follow_info.state ?? '',
-          remarkMobiles: r.follow_info.remark_mobiles ?? [],
-          addedAt: new Date(r.follow_info.createtime * 1000),
-          tagIds: [...(r.follow_info.tag_id ?? [])].sort(),
-        },
-      })),
-    );
     return {
       ...counts,
       created: methods.filter((m) => m === 'created').length,
@@ -110,10 +121,16 @@ export class FollowStore {
     };
   }
 
-  /** Applies facts (newer than what is stored), then the contacts' reachability and owner. */
-  async apply(q: Sql, facts: readonly FollowFact[]): Promise<ApplyCounts> {
+  /**
+   * Applies facts (newer than what is stored), then the contacts' reachability and owner;
+   * `owners`: each contact's owner by its follows now (null: nobody follows it).
+   */
+  async apply(
+    q: Sql,
+    facts: readonly FollowFact[],
+  ): Promise<ApplyCounts & { owners: Map<string, string | null> }> {
     const counts: ApplyCounts = { added: 0, changed: 0, removed: 0, unreachable: 0, reachable: 0 };
-    if (facts.length === 0) return counts;
+    if (facts.length === 0) return { ...counts, owners: new Map() };
     const pairs = [...new Map(facts.map((f) => [key(f.externalUserId, f.userid), f])).values()];
     const stored = new Map(
       (
@@ -123,7 +140,8 @@ export class FollowStore {
                   (SELECT GROUP_CONCAT(t.tag_id ORDER BY t.tag_id) FROM wecom_contact_tags t
                     WHERE t.external_userid = r.external_userid AND t.userid = r.userid) AS tags
              FROM ${JSON_PAIRS}
-             JOIN wecom_follow_relations r ON r.external_userid = j.e AND r.userid = j.u
+             STRAIGHT_JOIN wecom_follow_relations r
+               ON r.external_userid = j.e AND r.userid = j.u
            FOR UPDATE`,
           [JSON.stringify(pairs.map((f) => [f.externalUserId, f.userid]))],
         )) as StoredRelation[]
@@ -258,19 +276,21 @@ export class FollowStore {
     q: Sql,
     externalUserIds: readonly string[],
     at: Date,
-  ): Promise<{ unreachable: number; reachable: number }> {
-    if (externalUserIds.length === 0) return { unreachable: 0, reachable: 0 };
+  ): Promise<{ unreachable: number; reachable: number; owners: Map<string, string | null> }> {
+    if (externalUserIds.length === 0) return { unreachable: 0, reachable: 0, owners: new Map() };
     // A locking read: the latest committed relations and list entries, not this transaction's
     // snapshot — a callback whose snapshot predates another's commit (a deletion that listed
-    // the contact) would otherwise leave a followed contact on the list (seen on CI).
+    // the contact) would otherwise leave a followed contact on the list (seen on CI). Contact by
+    // contact (STRAIGHT_JOIN): a scan, the plan a long IN list got, locks other writers' rows
+    // (two contact sync writers deadlocked on it).
     const rows = (await q.query(
       `SELECT r.external_userid AS e, r.userid AS u, r.added_at AS a, r.removed_at IS NULL AS act,
               u.external_userid IS NOT NULL AS listed
-         FROM wecom_follow_relations r
+         FROM JSON_TABLE(?, '$[*]' COLUMNS (e VARCHAR(128) PATH '$')) j
+         STRAIGHT_JOIN wecom_follow_relations r ON r.external_userid = j.e
          LEFT JOIN contact_unreachable u ON u.external_userid = r.external_userid
-        WHERE r.external_userid IN (?)
          LOCK IN SHARE MODE`,
-      [externalUserIds],
+      [JSON.stringify(externalUserIds)],
     )) as { e: string; u: string; a: Date | null; act: number; listed: number }[];
     const contacts = new Map<
       string,
@@ -312,7 +332,11 @@ export class FollowStore {
         WHERE c.owner_named = 0 AND NOT (c.owner_userid <=> j.o)`,
       [JSON.stringify(all.map(([e, c]) => (c.owner ? { e, o: c.owner.u } : { e })))],
     );
-    return { unreachable, reachable };
+    return {
+      unreachable,
+      reachable,
+      owners: new Map(externalUserIds.map((e) => [e, contacts.get(e)?.owner?.u ?? null])),
+    };
   }
 }
 
