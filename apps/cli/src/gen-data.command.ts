@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { AppConfig, BUSINESS_TZ } from '@app/common';
+import { AppConfig, BUSINESS_TZ, seededRandom } from '@app/common';
 import { DbConnectionSettings } from '@app/database';
 import { DateTime } from 'luxon';
 import { bulkLoadCompany, load, tsv, tsvMany } from './bulk-load';
@@ -60,21 +60,11 @@ const LABEL_OFFSET = {
   sku: 1 + GEN_CITIES.length + GEN_WAREHOUSES + GEN_CATEGORIES + GEN_BRANDS,
 };
 
-/** mulberry32: small, fast and good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A per-row generator, so any row can be re-derived without replaying the others. */
 const rowRng = (seed: number, stream: number, row: number) =>
-  rng(Math.imul(seed, 0x9e3779b1) ^ Math.imul(stream, 0x85ebca6b) ^ Math.imul(row, 0xc2b2ae35));
+  seededRandom(
+    Math.imul(seed, 0x9e3779b1) ^ Math.imul(stream, 0x85ebca6b) ^ Math.imul(row, 0xc2b2ae35),
+  );
 
 /** Index in [0, n), item 0 most popular (density falls like 1/sqrt). */
 const skewed = (u: number, n: number) => Math.min(n - 1, Math.floor(n * u * u));

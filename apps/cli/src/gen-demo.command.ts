@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { AppConfig, BUSINESS_TZ } from '@app/common';
+import { AppConfig, BUSINESS_TZ, seededRandom } from '@app/common';
 import { DbConnectionSettings } from '@app/database';
 import { DateTime } from 'luxon';
 import { SimCorp } from '../../wecom-simulator/src/corp/sim-corp';
@@ -69,18 +69,6 @@ interface GenDemoSummary {
   seconds: number;
 }
 
-/** mulberry32, as gen:data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function weightedPicker(weights: number[]): (u: number) => number {
   const cum: number[] = [];
   let sum = 0;
@@ -126,7 +114,7 @@ interface Order {
 }
 
 function generateDemoCompany(o: GenDemoOptions) {
-  const r = rng(o.seed);
+  const r = seededRandom(o.seed);
   const nowSec = Math.floor(o.now.toSeconds());
   const day = 86400;
   const pickCity = weightedPicker(DEMO_CITIES.map((c) => c.weight));

@@ -1,5 +1,5 @@
 import { AudienceRule, LABEL_DRIVEN_MAX_ROWS } from '@app/audience';
-import { shanghaiInstant } from '@app/common';
+import { seededRandom, shanghaiInstant } from '@app/common';
 import { LabelType } from '@app/database';
 import {
   AudienceHarness,
@@ -9,18 +9,6 @@ import {
   resetCompanyTables,
   startAudience,
 } from './audience-fixtures';
-
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AT = shanghaiInstant('2025-07-01', '10:00:00');
 const DAY = 86_400_000;
@@ -135,7 +123,7 @@ describe('audience plans against a plain reference on generated data', () => {
   afterAll(() => h.close());
 
   it.each([1, 2, 3])('seed %i: every rule and plan equals the reference', async (seed) => {
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const f = generate(rand);
     await resetCompanyTables(h.db);
     await insertFixture(h.db, f);

@@ -24,3 +24,4 @@ export * from './metrics/metrics.module';
 export * from './metrics/metrics.controller';
 export * from './db/retry-on-conflict';
 export * from './audit/audit-context';
+export * from './random/seeded-random';
