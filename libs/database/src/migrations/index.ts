@@ -34,6 +34,7 @@ import { ControlOrders1735200000000 } from './1735200000000-control-orders';
 import { AttributionAssignmentOrder1735200000001 } from './1735200000001-attribution-assignment-order';
 import { SetBasedCustomerInserts1735310000000 } from './1735310000000-set-based-customer-inserts';
 import { AudienceReach1735340000000 } from './1735340000000-audience-reach';
+import { DropRedundantLinkIndex1735350000000 } from './1735350000000-drop-redundant-link-index';
 import { ContactSyncChunks1734450000000 } from './1734450000000-contact-sync-chunks';
 import { SetBasedLinkProjections1734420000000 } from './1734420000000-set-based-link-projections';
 import { RuleVersions1734600000000 } from './1734600000000-rule-versions';
@@ -82,4 +83,5 @@ export const ALL_MIGRATIONS = [
   AttributionAssignmentOrder1735200000001,
   SetBasedCustomerInserts1735310000000,
   AudienceReach1735340000000,
+  DropRedundantLinkIndex1735350000000,
 ];
