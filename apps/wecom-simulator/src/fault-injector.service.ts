@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '@app/common';
 import { FaultSettings } from './simulator-settings';
 
 type FaultBeforeCall = 'http5xx' | 'busy' | 'rateLimit' | 'tokenInvalid' | 'lost';

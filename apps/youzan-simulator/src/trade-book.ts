@@ -1,7 +1,6 @@
 import { deriveOrderStatus, OrderStatus } from '@app/database';
-import { formatDateTime, parseBusinessDateTime } from '@app/common';
+import { formatDateTime, parseBusinessDateTime, seededRandom } from '@app/common';
 import type { YouzanLineItem, YouzanTrade } from '@app/youzan';
-import { seededRandom } from '../../wecom-simulator/src/seeded-random';
 import type { YouzanSimSettings } from './youzan-sim-settings';
 
 const CITIES = ['上海市', '杭州市', '北京市', '南京市', '苏州市', '广州市', '深圳市', '成都市'];

@@ -167,7 +167,7 @@ export class SelectAudienceService {
    * keyset page would read them all again for each page (0–60 days × 7 labels on the
    * 1M / 10M set: 13 pages, 24 s). So its remaining rows are read by one statement, sorted
    * once, and cut into pages here — SORTED_ROWS at most per statement (the next one starts
-   * after the last row), which bounds the memory; as they are cut, the rows are let go.
+   * after the last row), which bounds the memory the statement's rows take.
    */
   private async *sortedOnce(
     plan: AudiencePlan,
@@ -178,7 +178,7 @@ export class SelectAudienceService {
     const bound = this.sortedRows;
     let after = cursor;
     for (;;) {
-      const rows: (AudienceRow | undefined)[] = await this.run<AudienceRow>(
+      const rows = await this.run<AudienceRow>(
         audiencePageQuery(plan.criteria, plan.labels, after, bound, 'labels'),
         runner,
       );
@@ -188,20 +188,13 @@ export class SelectAudienceService {
         return;
       }
       for (let i = 0; i < rows.length; i += batchSize) {
-        const end = Math.min(i + batchSize, rows.length);
-        const ids = new Array<string>(end - i);
-        for (let j = i; j < end; j++) {
-          ids[j - i] = rows[j]!.externalUserid;
-          if (j < end - 1) rows[j] = undefined; // pages already cut are let go
-        }
-        const last = rows[end - 1]!;
-        const next: AudienceCursor | null =
-          end < rows.length || more
+        const page = rows.slice(i, i + batchSize);
+        const last = page[page.length - 1];
+        after =
+          i + batchSize < rows.length || more
             ? { lastOrderAt: last.lastOrderAt, customerId: last.customerId }
             : null;
-        if (end < rows.length) rows[end - 1] = undefined;
-        after = next;
-        yield { externalUserids: ids, next };
+        yield { externalUserids: page.map((r) => r.externalUserid), next: after };
       }
       if (!more) return;
     }
@@ -223,15 +216,6 @@ export class SelectAudienceService {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be ≥ 1');
     const plan = await this.plan(rule, at, runner);
     if (plan.labels.empty) return { externalUserids: [], next: null };
-    return this.pageOf(plan, cursor, limit, runner);
-  }
-
-  private async pageOf(
-    plan: AudiencePlan,
-    cursor: AudienceCursor | null,
-    limit: number,
-    runner: SqlRunner,
-  ): Promise<AudiencePage> {
     const rows = await this.run<AudienceRow>(
       audiencePageQuery(plan.criteria, plan.labels, cursor, limit, plan.strategy),
       runner,
